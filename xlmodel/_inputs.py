@@ -1,0 +1,128 @@
+"""Input checking shared by every mechanism: numbers in, numbers out, same shape.
+
+The mechanisms accept scalars, sequences, numpy arrays and pandas Series.
+``numbers`` turns an argument into a float ndarray or raises
+:class:`~xlmodel.errors.XlmodelError` naming the argument; ``like`` gives the
+result back in the caller's container (scalar → float, Series → Series with
+the caller's index).  Text, None, NaN and booleans are refused, never read as 0.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from numbers import Real
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from xlmodel.errors import XlmodelError
+
+ArrayLike = Any  # float | int | Sequence[float] | np.ndarray | pd.Series
+
+
+_OK = object()
+
+
+def _first_bad(raw: np.ndarray) -> Any:
+    for item in raw.ravel():
+        if isinstance(item, bool | np.bool_) or not isinstance(item, Real | np.number):
+            return item
+        if not np.isfinite(float(item)):
+            return item
+    return _OK
+
+
+def numbers(
+    value: ArrayLike,
+    name: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    integer: bool = False,
+    allowed: str = "",
+) -> np.ndarray:
+    """Return ``value`` as a float ndarray, or raise naming ``name``.
+
+    >>> numbers([1, 2.5], "beloeb")
+    array([1. , 2.5])
+    >>> numbers("12", "beloeb")
+    Traceback (most recent call last):
+    ...
+    xlmodel.errors.XlmodelError: beloeb: '12' is not allowed (text, not a number); allowed: a finite number
+    """
+    what = allowed or _describe(minimum, maximum, integer)
+    if isinstance(value, pd.Series | pd.Index):
+        value = value.to_numpy()
+    if isinstance(value, str | bytes):
+        raise XlmodelError(name, value, what, detail="text, not a number")
+    if value is None:
+        raise XlmodelError(name, value, what, detail="empty")
+    arr = np.asarray(value)
+    if arr.dtype.kind in "fiu":
+        out = arr.astype(float, copy=False)
+        if not np.all(np.isfinite(out)):
+            bad = out[~np.isfinite(out)].ravel()[0]
+            raise XlmodelError(name, float(bad), what, detail="missing or infinite")
+    else:
+        raw = np.array(value, dtype=object) if arr.dtype.kind in "USO" else arr.astype(object)
+        bad = _first_bad(raw)
+        if bad is not _OK:
+            kind = "text, not a number" if isinstance(bad, str) else (
+                "empty" if bad is None else "not a number")
+            raise XlmodelError(name, bad, what, detail=kind)
+        out = arr.astype(float)
+    if integer and np.any(out != np.round(out)):
+        bad = out[out != np.round(out)].ravel()[0]
+        raise XlmodelError(name, float(bad), what, detail="not a whole number")
+    if minimum is not None and np.any(out < minimum):
+        raise XlmodelError(name, float(out[out < minimum].ravel()[0]), what)
+    if maximum is not None and np.any(out > maximum):
+        raise XlmodelError(name, float(out[out > maximum].ravel()[0]), what)
+    return out
+
+
+def _describe(minimum: float | None, maximum: float | None, integer: bool) -> str:
+    noun = "a whole number" if integer else "a finite number"
+    if minimum is not None and maximum is not None:
+        return f"{noun} from {minimum:g} to {maximum:g}"
+    if minimum is not None:
+        return f"{noun} ≥ {minimum:g}"
+    if maximum is not None:
+        return f"{noun} ≤ {maximum:g}"
+    return noun
+
+
+def years(value: ArrayLike, name: str) -> np.ndarray:
+    """Whole-number years as an int ndarray (range checks belong to the parameter set)."""
+    return numbers(value, name, integer=True, minimum=1900, maximum=2200).astype(np.int64)
+
+
+def like(result: np.ndarray | float, *templates: ArrayLike) -> Any:
+    """Give ``result`` back in the container of the first non-scalar template.
+
+    Scalars in → a Python float out; a pandas Series in → a Series with its index.
+    """
+    result = np.asarray(result, dtype=float)
+    for template in templates:
+        if isinstance(template, pd.Series):
+            return pd.Series(np.broadcast_to(result, template.shape).copy()
+                             if result.shape != template.shape else result,
+                             index=template.index, name=template.name)
+    if result.ndim == 0:
+        return float(result)
+    return result
+
+
+def same_length(arrays: Iterable[tuple[str, np.ndarray]]) -> int:
+    """Check that the named 1-D inputs have one length (a distribution key and its data)."""
+    items = list(arrays)
+    lengths = {name: a.size for name, a in items}
+    if len(set(lengths.values())) > 1:
+        first, *rest = items
+        for name, arr in rest:
+            if arr.size != first[1].size:
+                raise XlmodelError(
+                    name, f"{arr.size} values",
+                    f"the same number of values as {first[0]} ({first[1].size})")
+    return next(iter(lengths.values()), 0)
