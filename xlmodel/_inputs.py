@@ -95,7 +95,10 @@ def _describe(minimum: float | None, maximum: float | None, integer: bool) -> st
 
 def years(value: ArrayLike, name: str) -> np.ndarray:
     """Whole-number years as an int ndarray (range checks belong to the parameter set)."""
-    return numbers(value, name, integer=True, minimum=1900, maximum=2200).astype(np.int64)
+    arr = value.to_numpy() if isinstance(value, pd.Series) else value
+    if isinstance(arr, np.ndarray) and arr.dtype.kind in "iu":  # fast path: already whole
+        return arr.astype(np.int64, copy=False)
+    return numbers(value, name, integer=True, allowed="a whole year").astype(np.int64)
 
 
 def like(result: np.ndarray | float, *templates: ArrayLike) -> Any:

@@ -383,3 +383,10 @@ def _no_unknown(file: str, where: str, node: dict[str, Any], known: frozenset[st
     if unknown:
         raise ParameterFileError(file, f"{where}.{unknown[0]}", "unknown key",
                                  ", ".join(sorted(known)))
+
+
+def resolve(params: str | os.PathLike[str] | ParameterSet | None = None) -> ParameterSet:
+    """Accept a set, a name or a path (None → the default set): what every mechanism calls."""
+    if isinstance(params, ParameterSet):
+        return params
+    return load(DEFAULT if params is None else params)

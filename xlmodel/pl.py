@@ -1,0 +1,105 @@
+"""Pris- og lønregulering (PL): chained factors between price levels.
+
+A PL rate keyed year *T* in a parameter set is the step from *T-1* to *T*
+(``pl.service = {2014 = 1.3}`` is 2013→2014).  Converting from S-pl to T-pl
+multiplies by Π(1 + r_y/100) over the steps S→T; backwards divides by it
+[antagelse: chaining is how yearly rates are used].  A missing step is an
+error, never 0 pct.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from xlmodel._inputs import ArrayLike, like, numbers, same_length, years
+from xlmodel.errors import XlmodelError
+from xlmodel.parameters import ParameterSet, resolve
+
+#: Excel-facing series name → parameter name.  ``sats`` is the satsreguleringsprocent
+#: used for overførsler [lov: satsreguleringsloven].
+SERIES: dict[str, str] = {
+    "service": "pl.service",
+    "samlet": "pl.samlet",
+    "anlaeg": "pl.anlaeg",
+    "sats": "pl.sats",
+    "regional": "pl.regional",
+}
+
+
+def _index(ps: ParameterSet, serie: str) -> tuple[int, np.ndarray]:
+    """(first year, cumulative price index with 1.0 at the first year) for a series."""
+    if not isinstance(serie, str) or serie.strip().lower() not in SERIES:
+        raise XlmodelError("serie", serie, ", ".join(SERIES))
+    rates = ps.rates(SERIES[serie.strip().lower()])
+    first = min(rates) - 1
+    steps = np.array([rates[y] for y in range(first + 1, max(rates) + 1)], dtype=float)
+    return first, np.concatenate(([1.0], np.cumprod(1.0 + steps / 100.0)))
+
+
+def _positions(value: ArrayLike, name: str, first: int, index: np.ndarray,
+               serie: str, ps: ParameterSet) -> np.ndarray:
+    pos = years(value, name) - first
+    bad = (pos < 0) | (pos >= index.size)
+    if np.any(bad):
+        year = int(pos[bad].ravel()[0] + first)
+        raise XlmodelError(
+            name, year, f"a year in {first}–{first + index.size - 1}",
+            detail=f"no {serie} PL rate for every step in parameter set {ps.name}")
+    return pos
+
+
+def faktor(fra_aar: ArrayLike, til_aar: ArrayLike, serie: str = "service",
+           params: str | ParameterSet | None = None) -> ArrayLike:
+    """Chained PL factor from ``fra_aar``-pl to ``til_aar``-pl.
+
+    Rule: Π(1 + r_y/100) over the year steps, inverted when converting backwards
+    [aftale: rates from Aftale 2014, boks 1; antagelse: chaining].
+
+    >>> round(faktor(2013, 2014), 6)           # service 1.3 pct.
+    1.013
+    >>> round(faktor(2013, 2014, "anlaeg"), 6)
+    1.016
+    >>> round(faktor(2014, 2013, "samlet") * 1.014, 12)
+    1.0
+    """
+    ps = resolve(params)
+    first, index = _index(ps, serie)
+    src = _positions(fra_aar, "fra_aar", first, index, serie, ps)
+    dst = _positions(til_aar, "til_aar", first, index, serie, ps)
+    return like(index[dst] / index[src], fra_aar, til_aar)
+
+
+def reguler(beloeb: ArrayLike, fra_aar: ArrayLike, til_aar: ArrayLike, serie: str = "service",
+            params: str | ParameterSet | None = None) -> ArrayLike:
+    """An amount in ``fra_aar``-pl converted to ``til_aar``-pl: beloeb × :func:`faktor`.
+
+    Worked example [aftale, boks 1]: the regional udviklingsbidrag of 124 kr. per
+    inhabitant in 2013, regulated with the regional PL of 0.9 pct., is 125.116,
+    which the agreement rounds to 125 kr.
+
+    >>> round(reguler(124, 2013, 2014, "regional"), 3)
+    125.116
+    >>> round(reguler(124, 2013, 2014, "regional"))
+    125
+    """
+    amount = numbers(beloeb, "beloeb")
+    return like(amount * np.asarray(faktor(fra_aar, til_aar, serie, params)),
+                beloeb, fra_aar, til_aar)
+
+
+def vaegtet_sats(vaegte: ArrayLike, satser: ArrayLike) -> float:
+    """Weighted PL rate Σ w·r / Σ w for a budget's mix of expenditure types.
+
+    The weights (shares of løn, varekøb, tjenesteydelser, …) need not sum to 1;
+    they are normalised.  The per-type rates are the user's (KL publishes its rates
+    by type each June) [antagelse].
+
+    >>> vaegtet_sats([0.6, 0.3, 0.1], [1.2, 1.5, 1.8])
+    1.35
+    """
+    w = numbers(vaegte, "vaegte", minimum=0, allowed="weights ≥ 0").ravel()
+    r = numbers(satser, "satser").ravel()
+    same_length([("vaegte", w), ("satser", r)])
+    if w.sum() <= 0:
+        raise XlmodelError("vaegte", w.tolist(), "weights ≥ 0 with a positive sum")
+    return round(float(np.dot(w, r) / w.sum()), 12)
