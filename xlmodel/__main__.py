@@ -1,0 +1,5 @@
+import sys
+
+from xlmodel.cli import main
+
+sys.exit(main())

@@ -1,0 +1,1 @@
+"""Sub-commands of the ``xlmodel`` command line (see :mod:`xlmodel.cli`)."""
