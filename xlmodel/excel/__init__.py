@@ -1,0 +1,1 @@
+"""The Excel-facing layer: sheet layout, the function catalogue, cell adapters, macros."""
