@@ -62,6 +62,10 @@ class Value:
 
 @dataclass(frozen=True)
 class Parameter:
+    """A named series of dated values.  ``source``/``reference``/``note`` describe the file
+    that defined the series last; ``provenance`` keeps each dated value's own source, so a
+    value inherited from an earlier agreement still cites that agreement."""
+
     name: str
     label: str
     unit: str
@@ -70,6 +74,7 @@ class Parameter:
     reference: str
     values: dict[int, Any]
     note: str = ""
+    provenance: dict[int, tuple[str, str, str]] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -114,8 +119,9 @@ class ParameterSet:
                 raise XlmodelError("aar", year, f"{min(param.values)} or later for {name}",
                                    detail=f"parameter set {self.name}")
             found = max(earlier)
-        return Value(name, year, param.values[found], param.unit, param.source,
-                     param.reference, param.label, param.note)
+        source, reference, note = param.provenance.get(
+            found, (param.source, param.reference, param.note))
+        return Value(name, year, param.values[found], param.unit, source, reference, param.label, note)
 
     def value(self, name: str, year: int | None = None) -> Any:
         return self.get(name, year).value
@@ -133,25 +139,34 @@ class ParameterSet:
                                detail=f"parameter set {self.name}")
         return self.tables[name]
 
+    def _dated(self, p: Parameter, year: int) -> Value:
+        source, reference, note = p.provenance.get(year, (p.source, p.reference, p.note))
+        return Value(p.name, year, p.values[year], p.unit, source, reference, p.label, note)
+
     def names(self) -> list[str]:
         return sorted(self.parameters)
 
     def to_frame(self) -> pd.DataFrame:
         """Every dated value as a row: name, year, value, unit, source, reference, label, note."""
-        rows = [
-            {"name": p.name, "year": y, "value": v, "unit": p.unit, "source": p.source,
-             "reference": p.reference, "label": p.label, "note": p.note}
-            for p in self.parameters.values() for y, v in sorted(p.values.items())
-        ]
+        rows = []
+        for p in self.parameters.values():
+            for year in sorted(p.values):
+                v = self.get(p.name, year) if p.period == "year" else self._dated(p, year)
+                rows.append({"name": p.name, "year": year, "value": v.value, "unit": p.unit,
+                             "source": v.source, "reference": v.reference, "label": p.label,
+                             "note": v.note})
         return pd.DataFrame(rows).sort_values(["name", "year"], ignore_index=True)
 
     # -- user overrides (assumptions are meant to be changed) -------------------------------
     def with_value(self, name: str, year: int, value: Any, *, reference: str = "") -> ParameterSet:
         """A copy with one dated value replaced, marked as the user's own assumption."""
         param = self._param(name)
+        old = self.get(name, year)
+        mark = ("antagelse", reference or f"brugerens ændring af {old.reference}",
+                "Ændret af brugeren; den oprindelige værdi var "
+                f"{old.value} ({old.source_text}).")
         new = replace(param, values={**param.values, int(year): value},
-                      source="antagelse" if param.source != "antagelse" else param.source,
-                      reference=reference or f"brugerens ændring af {param.reference}")
+                      provenance={**param.provenance, int(year): mark})
         return replace(self, parameters={**self.parameters, name: new})
 
     # -- helpers ------------------------------------------------------------------------------
@@ -263,7 +278,8 @@ def _build(path: Path, seen: tuple[str, ...]) -> ParameterSet:
             if old.unit != param.unit:
                 raise ParameterFileError(file, f"{key}.unit", f"'{param.unit}' differs from "
                                          f"'{old.unit}' in the set it extends", f"'{old.unit}'")
-            param = replace(param, values={**old.values, **param.values})
+            param = replace(param, values={**old.values, **param.values},
+                            provenance={**old.provenance, **param.provenance})
         params[key] = param
     title = meta.get("title", name)
     return ParameterSet(name=name, title=str(title), horizon=(lo, hi), parameters=params,
@@ -310,7 +326,8 @@ def _parameter(file: str, key: str, node: dict[str, Any], horizon: list[int]) ->
         values[year] = _typed(file, f"{key}.values.{year}", value, unit)
     if period == "year" and key.startswith("pl."):
         _no_gaps(file, key, values)
-    return Parameter(key, label, unit, period, source, reference, values, note)
+    provenance = dict.fromkeys(values, (source, reference, note))
+    return Parameter(key, label, unit, period, source, reference, values, note, provenance)
 
 
 def _table(file: str, key: str, node: dict[str, Any]) -> Table:
