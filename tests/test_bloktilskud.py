@@ -43,7 +43,7 @@ def test_default_sanction_split_is_40_60() -> None:
 
 
 def test_sanction_share_follows_the_parameter_set() -> None:
-    ps = PS.with_value("sanktion.kollektiv_andel", 2011, 0.5)
+    ps = PS.with_value("sanktion.kollektiv_andel", 2014, 0.5)
     d = bt.regnskabssanktion_detalje([110, 95, 100], [100, 100, 100], [1, 1, 2], params=ps)
     assert d["kollektiv"].sum() == pytest.approx(2.5) and d["individuel"].sum() == pytest.approx(2.5)
 
@@ -137,7 +137,7 @@ def test_budgetsanktion_individual_key_is_own_overspend() -> None:
 
 
 def test_budgetsanktion_refuses_an_unimplemented_key() -> None:
-    ps = PS.with_value("sanktion.budget_individuel_noegle", 2011, "indbyggertal")
+    ps = PS.with_value("sanktion.budget_individuel_noegle", 2014, "indbyggertal")
     with pytest.raises(XlmodelError, match=r"budget_individuel_noegle: 'indbyggertal'.*egen overskridelse"):
         bt.budgetsanktion([104, 103, 95], [100] * 3, [1, 1, 2], params=ps)
 
