@@ -97,3 +97,8 @@ def test_forward_then_back_is_identity(amount: float, serie: str, years: tuple[i
        st.floats(-5, 10))
 def test_weighted_rate_of_equal_rates_is_that_rate(weights: list[float], rate: float) -> None:
     assert pl.vaegtet_sats(weights, [rate] * len(weights)) == pytest.approx(rate, abs=1e-9)
+
+
+def test_booleans_mixed_with_numbers_are_refused() -> None:
+    with pytest.raises(XlmodelError, match="beloeb: True"):
+        pl.reguler([1, True], 2013, 2014)

@@ -59,6 +59,9 @@ def numbers(
     if value is None:
         raise XlmodelError(name, value, what, detail="empty")
     arr = np.asarray(value)
+    if not isinstance(value, np.ndarray) and arr.dtype.kind in "iu" and arr.ndim > 0 and any(
+            isinstance(v, bool) for v in np.array(value, dtype=object).ravel()):
+        arr = np.array(value, dtype=object)  # [1, True] must not turn True into 1
     if arr.dtype.kind in "fiu":
         out = arr.astype(float, copy=False)
         if not np.all(np.isfinite(out)):
