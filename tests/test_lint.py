@@ -215,6 +215,24 @@ def test_a_block_of_copied_formulas_is_one_finding(tmp_path: Path) -> None:
     assert report.findings["formula"][0] == "=A1*1.013"
 
 
+def test_rates_typed_into_a_column_share_one_analysis_and_one_finding(tmp_path: Path) -> None:
+    rates = [1.013, 1.02, 1.013, 1.031, 1.0, 1.02]
+    cells = {f"A{r}": 100 for r in range(1, 7)} | {f"B{r}": f"=ROUND(A{r}*{x},2)" for r, x in
+                                                  enumerate(rates, start=1)}
+    path = book_with(tmp_path, {"A": cells})
+    book = load_book(path)
+    forms = sorted(set(book.sheet("A").f_forms.tolist()))
+    assert len(forms) == 4                                     # four different formulas ...
+    assert len({book.skeleton(f) for f in forms}) == 1         # ... one skeleton
+    by_value = {book.numbers(f)[0].value for f in forms}
+    assert by_value == {1.013, 1.02, 1.031, 1.0}
+    assert all(book.numbers(f)[1].function == "ROUND" for f in forms)
+    report = validate(path, checks="hardcoded_number")
+    # B5 (=A5*1 : 1 is allowed) splits the column
+    assert found(report, "hardcoded_number") == [("A", "B1:B4", "warning"), ("A", "B6", "warning")]
+    assert report.findings["actual"][0] == "1.013, 1.02, 1.031"
+
+
 # --------------------------------------------------------------------- approximate lookups ----
 @pytest.mark.parametrize(("formula", "flagged"), [
     ("=VLOOKUP(A1,C1:D3,2)", True), ("=VLOOKUP(A1,C1:D3,2,TRUE)", True), ("=VLOOKUP(A1,C1:D3,2,1)", True),
@@ -465,3 +483,20 @@ def test_finding_refuses_unknown_severity() -> None:
 
 def test_every_lint_check_is_registered() -> None:
     assert set(LINT) <= set(CHECKS)
+
+
+def test_findings_are_ordered_and_found_by_cell() -> None:
+    report = validate(mc.typed()["hardcoded_number"])
+    ranks = [("error", "warning", "info").index(s) for s in report.findings["severity"]]
+    assert ranks == sorted(ranks)
+    at = report.at("Model", "C4")
+    assert sorted(at["check"]) == ["hardcoded_number", "inconsistent_formula"]
+    assert report.at("Model", "A1").empty
+
+
+def test_cells_frame_shows_formulas_and_values() -> None:
+    book = load_book(mc.typed()["clean"])
+    frame = book.cells_frame("Model")
+    row = frame[frame["cell"] == "C2"].iloc[0]
+    assert row["formula"] == "=B2*(1+Parametre!$B$2/100)" and row["sheet"] == "Model"
+    assert frame[frame["cell"] == "B2"].iloc[0]["value"] == mc.KOMMUNER[0][2]

@@ -30,7 +30,7 @@ from typing import Any
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 from xlmodel.validate.findings import COLUMNS, SEVERITIES, Finding, Report
-from xlmodel.validate.lint import ExcelError, LoadedBook, Sheet, load_book
+from xlmodel.validate.lint import ExcelError, LoadedBook, Sheet, load_book, split_cell
 
 CheckFunction = Callable[[LoadedBook, ParameterSet | None], list[Finding]]
 
@@ -111,9 +111,22 @@ def validate(path: str | os.PathLike[str] | LoadedBook,
             if not isinstance(item, Finding):
                 raise TypeError(f"check {name!r} returned {type(item).__name__}, not Finding")
         findings.extend(found)
+    findings.sort(key=lambda f: _place(book, f, names))
     report = Report.from_findings(findings, path=book.path, checks=tuple(names))
     report.timings = timings
     return report
+
+
+def _place(book: LoadedBook, finding: Finding, names: list[str]) -> tuple[int, int, int, int, int]:
+    """Sort key: severity, then sheet order, row and column of the (first) cell, then check."""
+    rank = SEVERITIES.index(finding.severity)
+    order = names.index(finding.check) if finding.check in names else len(names)
+    sheet = next((s.index for s in book.sheets if s.name == finding.sheet), -1)
+    try:
+        row, col = split_cell((finding.cell or "").split(":")[0].split(",")[0])
+    except XlmodelError:
+        row = col = 0
+    return rank, sheet, row, col, order
 
 
 def checks_available() -> list[str]:

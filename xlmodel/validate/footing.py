@@ -128,9 +128,15 @@ def _is_number(value: Any) -> bool:
     return isinstance(value, float | int) and not isinstance(value, bool) and math.isfinite(value)
 
 
+def _is_sum(key: str) -> bool:
+    return key[:5].upper() == "=SUM("
+
+
 def _plain_sum_refs(book: LoadedBook, sheet: Sheet, form: int) -> list[Ref] | None:
     """The references of a formula that is exactly ``=SUM(ref, ref, …)``, else None."""
-    info = book.info(form)
+    if not book.forms[form].upper().startswith("=SUM("):
+        return None
+    info = book.structure(form)
     toks = [t for t in info.tokens if t.type != Token.WSPACE]
     if (len(toks) < 3 or toks[0].type != Token.FUNC or toks[0].value.upper() != "SUM("
             or toks[-1].type != Token.FUNC or toks[-1].subtype != Token.CLOSE):
@@ -177,7 +183,7 @@ def footing(book: LoadedBook, params: ParameterSet | None = None, *,
     says so once).
     """
     out: list[Finding] = []
-    for sheet, form, rows, cols in book.groups():
+    for sheet, form, rows, cols in book.groups(_is_sum):
         refs = _plain_sum_refs(book, sheet, form)
         if refs is None:
             continue
@@ -265,7 +271,7 @@ def sum_ranges(book: LoadedBook, params: ParameterSet | None = None) -> list[Fin
     takes in the text header above the block.
     """
     out = []
-    for sheet, form, rows, cols in book.groups():
+    for sheet, form, rows, cols in book.groups(_is_sum):
         refs = _plain_sum_refs(book, sheet, form)
         if refs is None or len(refs) != 1 or refs[0].single or refs[0].sheet is not None:
             continue

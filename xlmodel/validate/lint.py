@@ -43,13 +43,14 @@ import os
 import posixpath
 import re
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass, field, replace
 from functools import cache
 from typing import Any
 from xml.etree import ElementTree as ET
 
 import numpy as np
+import pandas as pd
 from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
 from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
@@ -220,6 +221,9 @@ def to_r1c1(formula: str, row: int, col: int) -> str:
 _RELATIVE_REF = re.compile(r"(?<![\w.$])(?:([A-Za-z]{1,3})(\$?)|\$([A-Za-z]{1,3}))(\d+)(?![\w(!.])")
 _WHOLE_LINES = re.compile(r"[A-Za-z$]:\$?[A-Za-z]|\d:\$?\d")  # A:C or 2:5, not A1:B2
 _TOKEN_CACHE: dict[str, tuple[bool, int, bool, int, bool]] = {}
+# A numeric literal in a grouping key: not part of R[-1]C / R2C3 / $C$2 / a name or sheet name.
+_NUMBER_LITERAL = re.compile(r"(?<![\w$.\[])(?<!\[-)(?:\d+(?:\.\d*)?|\.\d+)(?:[Ee][+-]?\d+)?(?![\w\[(.])")
+_BRACKETS_ARE_R1C1 = re.compile(r"(?:[^\[\]\"']|\[-?\d+\])*")  # only R[-1]C-style brackets
 
 
 def form_key(formula: str, row: int, col: int) -> str:
@@ -355,6 +359,7 @@ class NumberUse:
     function: str | None
     argument: int
     in_array: bool
+    percent: bool = False  # followed by %: value is text / 100
 
 
 @dataclass(frozen=True)
@@ -449,9 +454,9 @@ def analyse_formula(formula: str, row: int, col: int) -> FormInfo:
                 except ValueError:
                     continue
                 nxt = items[i + 1] if i + 1 < len(items) else None
-                if nxt is not None and nxt.type == Token.OP_POST and nxt.value == "%":
-                    value /= 100
-                info.numbers.append(NumberUse(tok.value, value, function, argument, in_array))
+                percent = nxt is not None and nxt.type == Token.OP_POST and nxt.value == "%"
+                info.numbers.append(NumberUse(tok.value, value / 100 if percent else value, function,
+                                              argument, in_array, percent))
             elif tok.subtype == Token.ERROR:
                 info.ref_error |= tok.value.upper() == "#REF!"
             elif tok.subtype == Token.RANGE:
@@ -532,11 +537,11 @@ class _Grid:
         self.ucols = np.unique(self.cols)
         self._sat: np.ndarray | None = None
         if 0 < len(self.urows) * len(self.ucols) <= self._SAT_LIMIT:
-            grid = np.zeros((len(self.urows) + 1, len(self.ucols) + 1), dtype=np.int64)
+            grid = np.zeros((len(self.urows) + 1, len(self.ucols) + 1), dtype=np.int32)
             ri = np.searchsorted(self.urows, self.rows) + 1
             ci = np.searchsorted(self.ucols, self.cols) + 1
             grid[ri, ci] = 1
-            self._sat = grid.cumsum(0).cumsum(1)
+            self._sat = grid.cumsum(0, dtype=np.int32).cumsum(1, dtype=np.int32)
         self._by_col: dict[int, np.ndarray] | None = None  # column → its keys, sorted by row
 
     def __len__(self) -> int:
@@ -598,6 +603,10 @@ class LoadedBook:
     forms: list[str] = field(default_factory=list)               # form id → key (form_key)
     examples: list[tuple[int, int, int]] = field(default_factory=list)  # form id → (sheet, row, col)
     _info: dict[int, FormInfo] = field(default_factory=dict)
+    _skeleton_of: np.ndarray | None = None
+    _form_numbers: list[list[str]] = field(default_factory=list)
+    _skeleton_first: list[int] = field(default_factory=list)
+    _skeleton_ok: list[bool | None] = field(default_factory=list)
 
     @property
     def sheetnames(self) -> list[str]:
@@ -636,8 +645,8 @@ class LoadedBook:
             (r, c) in s.values for s in self.sheets
             for r, c in zip(s.f_rows[:200].tolist(), s.f_cols[:200].tolist(), strict=True))
 
-    def info(self, form: int) -> FormInfo:
-        """The analysis of one R1C1 form (done once, on the first cell seen with it)."""
+    def analysis(self, form: int) -> FormInfo:
+        """The full analysis of one R1C1 form (tokenised once, on the first cell seen with it)."""
         found = self._info.get(form)
         if found is None:
             si, row, col = self.examples[form]
@@ -645,12 +654,113 @@ class LoadedBook:
             self._info[form] = found
         return found
 
-    def groups(self) -> Iterator[tuple[Sheet, int, np.ndarray, np.ndarray]]:
-        """(sheet, form id, rows, cols) for every group of cells sharing one R1C1 form."""
+    def r1c1(self, form: int) -> str:
+        """The R1C1 text of a form (for people: the grouping key may differ in spelling)."""
+        si, row, col = self.examples[form]
+        return to_r1c1(self.sheets[si].formula(row, col) or "", row, col)
+
+    # Forms that differ only in their numeric literals (=B2*1.013 and =B3*1.02 copied down a
+    # column of different rates) share a *skeleton*: the same references, functions and
+    # structure.  One tokenisation serves the skeleton, and the reference-based checks run
+    # once per skeleton on all its cells at once.
+    def _skeletons(self) -> None:
+        if self._skeleton_of is not None:
+            return
+        ids: dict[str, int] = {}
+        of = np.empty(len(self.forms), np.int64)
+        numbers: list[list[str]] = []
+        first: list[int] = []
+        for form, key in enumerate(self.forms):
+            if '"' in key or "'" in key or ("[" in key and not _BRACKETS_ARE_R1C1.fullmatch(key)):
+                skeleton, found = "\0" + key, []  # text or quoting: no sharing, no masking
+            else:
+                found = _NUMBER_LITERAL.findall(key)
+                skeleton = _NUMBER_LITERAL.sub("#", key) if found else key
+            sid = ids.get(skeleton)
+            if sid is None:
+                sid = ids[skeleton] = len(first)
+                first.append(form)
+            of[form] = sid
+            numbers.append(found)
+        self._skeleton_of, self._form_numbers, self._skeleton_first = of, numbers, first
+        self._skeleton_ok = [None] * len(first)
+
+    def skeleton(self, form: int) -> int:
+        self._skeletons()
+        assert self._skeleton_of is not None
+        return int(self._skeleton_of[form])
+
+    def structure(self, form: int) -> FormInfo:
+        """The analysis shared by the form's skeleton: references, names, calls, #REF!.  The
+        numeric literals in it are the skeleton's first form's; see :meth:`numbers`."""
+        sid = self.skeleton(form)
+        first = self._skeleton_first[sid]
+        if self._skeleton_trusted(sid):
+            return self.analysis(first)
+        return self.analysis(form)
+
+    def numbers(self, form: int) -> list[NumberUse]:
+        """The numeric literals of one form, in the order they are written."""
+        sid = self.skeleton(form)
+        if not self._skeleton_trusted(sid):
+            return self.analysis(form).numbers
+        shared = self.analysis(self._skeleton_first[sid]).numbers
+        texts = self._form_numbers[form]
+        return [replace(n, text=t, value=float(t) / 100 if n.percent else float(t))
+                for n, t in zip(shared, texts, strict=True)]
+
+    def form_numbers(self, form: int) -> list[str]:
+        """The numeric literals of one form as written (texts), found without tokenising."""
+        self._skeletons()
+        return self._form_numbers[form]
+
+    def shares_analysis(self, form: int) -> bool:
+        """Is the form analysed through its skeleton (see :meth:`structure`)?"""
+        return self._skeleton_trusted(self.skeleton(form))
+
+    def _skeleton_trusted(self, sid: int) -> bool:
+        """Does the tokenizer see exactly the numbers the literal regex found (same count and
+        text) in the skeleton's first form?  If not, its forms are analysed one by one."""
+        ok = self._skeleton_ok[sid]
+        if ok is None:
+            first = self._skeleton_first[sid]
+            found = self._form_numbers[first]
+            seen = [n.text for n in self.analysis(first).numbers]
+            ok = self._skeleton_ok[sid] = (not self.analysis(first).parse_error and seen == found)
+        return bool(ok)
+
+    def skeleton_groups(self) -> Iterator[tuple[Sheet, int, np.ndarray, np.ndarray, np.ndarray]]:
+        """(sheet, a form of the skeleton, rows, cols, forms) for each skeleton on each sheet;
+        when a skeleton is not trusted (see :meth:`_skeleton_trusted`) its forms come apart."""
+        self._skeletons()
+        assert self._skeleton_of is not None
         for sheet in self.sheets:
             if not len(sheet.f_forms):
                 continue
-            order = np.argsort(sheet.f_forms, kind="stable")
+            sids = self._skeleton_of[sheet.f_forms]
+            order = np.argsort(sids, kind="stable")
+            cuts = np.flatnonzero(np.diff(sids[order])) + 1
+            for part in np.split(order, cuts):
+                forms = sheet.f_forms[part]
+                sid = int(sids[part[0]])
+                if self._skeleton_trusted(sid):
+                    yield sheet, self._skeleton_first[sid], sheet.f_rows[part], sheet.f_cols[part], forms
+                    continue
+                for form in np.unique(forms).tolist():
+                    mine = part[forms == form]
+                    yield sheet, form, sheet.f_rows[mine], sheet.f_cols[mine], sheet.f_forms[mine]
+
+    def groups(self, where: Callable[[str], bool] | None = None,
+               ) -> Iterator[tuple[Sheet, int, np.ndarray, np.ndarray]]:
+        """(sheet, form id, rows, cols) for every group of cells sharing one R1C1 form;
+        ``where`` keeps only forms whose key (see :func:`form_key`) it accepts."""
+        wanted = None if where is None else np.fromiter((bool(where(k)) for k in self.forms), bool,
+                                                         len(self.forms))
+        for sheet in self.sheets:
+            index = np.arange(len(sheet.f_forms)) if wanted is None else np.flatnonzero(wanted[sheet.f_forms])
+            if not len(index):
+                continue
+            order = index[np.argsort(sheet.f_forms[index], kind="stable")]
             forms = sheet.f_forms[order]
             cuts = np.flatnonzero(np.diff(forms)) + 1
             for part in np.split(order, cuts):
@@ -673,6 +783,12 @@ class LoadedBook:
             for r, c in sorted(keys):
                 yield s.name, r, c, s.formula(r, c), s.values.get((r, c))
 
+    def cells_frame(self, sheet: str | None = None) -> pd.DataFrame:
+        """The cells as a DataFrame: sheet, cell, row, col, formula, value (one sheet or all)."""
+        rows = [(name, a1(r, c), r, c, f, v) for name, r, c, f, v in self.cells()
+                if sheet is None or name.upper() == sheet.upper()]
+        return pd.DataFrame(rows, columns=["sheet", "cell", "row", "col", "formula", "value"])
+
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
@@ -688,8 +804,9 @@ def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
 
 def _refuse_dtd(data: bytes, where: str) -> None:
     # SpreadsheetML never has a document type declaration; refusing one rules out entity
-    # expansion ("billion laughs") and external entities, as defusedxml does.
-    if b"<!DOCTYPE" in data[:4096].upper() or b"<!ENTITY" in data[:65536].upper():
+    # expansion ("billion laughs") and external entities, as defusedxml does.  (In XML the
+    # keywords are upper case; anywhere else in a part "<!" could only be a comment or CDATA.)
+    if b"<!DOCTYPE" in data or b"<!ENTITY" in data:
         raise XlmodelError("path", where, "an .xlsx file without a DTD", detail="XML DOCTYPE/ENTITY refused")
 
 
@@ -759,7 +876,11 @@ def load_book(path: str | os.PathLike[str]) -> LoadedBook:
                              "xl/workbook.xml")
         if workbook_part not in zf.namelist():
             raise XlmodelError("path", text, "an .xlsx or .xlsm workbook", detail="no workbook part")
-        wb = _xml(zf, workbook_part)
+        try:
+            wb = _xml(zf, workbook_part)
+        except ET.ParseError as exc:
+            raise XlmodelError("path", text, "a well-formed .xlsx workbook",
+                               detail=f"{workbook_part}: {exc}") from None
         rels = _rels(zf, workbook_part)
         strings = _shared_strings(zf, next((p for kind, p in rels.values() if kind == "sharedStrings"), None))
         book = LoadedBook(text, [], {})
@@ -788,9 +909,17 @@ def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, strings: list[str]
     data = _read_part(zf, part)
     _refuse_dtd(data, f"{zf.filename}:{part}")
     store = _CellStore(sheet, strings, book, form_ids)
-    if not _parse_canonical(data, store):
+    try:
+        canonical = _parse_canonical(data, store)
+    except (ValueError, IndexError, UnicodeDecodeError):
+        canonical = False  # something the fast path does not expect: let the parser judge
+    if not canonical:
         store = _CellStore(sheet, strings, book, form_ids)
-        _parse_xml(data, store)
+        try:
+            _parse_xml(data, store)
+        except (ET.ParseError, ValueError, IndexError) as exc:
+            raise XlmodelError("path", zf.filename, "a well-formed .xlsx workbook",
+                               detail=f"{part}: {exc}") from None
     store.finish()
 
 
@@ -1018,26 +1147,59 @@ def hardcoded_numbers(book: LoadedBook, params: Any = None, *,
 
     Numbers in :data:`ALLOWED_NUMBERS` and in conventionally constant arguments
     (:data:`CONSTANT_ARGUMENTS`) are not reported; numbers that are part of references
-    (``B2``, ``1:3``) are not literals at all.  One finding per block of cells sharing the
-    formula.
+    (``B2``, ``1:3``) are not literals at all.  One finding per block of cells with the same
+    formula pattern (a column of ``=B2*1.013`` … ``=B9*1.02`` is one block listing its rates).
     """
     out = []
-    for sheet, form, rows, cols in book.groups():
-        info = book.info(form)
-        found = [n for n in info.numbers
-                 if abs(n.value) not in allowed
-                 and n.argument not in CONSTANT_ARGUMENTS.get(n.function or "", frozenset())]
-        if not found:
+    for sheet, first, rows, cols, forms in book.skeleton_groups():
+        shared = book.structure(first).numbers
+        # positions that are not conventional constants, then per form the values there
+        candidates = [k for k, n in enumerate(shared)
+                      if n.argument not in CONSTANT_ARGUMENTS.get(n.function or "", frozenset())]
+        if not candidates:
             continue
-        shown = ", ".join(dict.fromkeys(n.text + ("%" if n.value != float(n.text) else "") for n in found))
-        for q in regions(rows, cols):
-            formula = sheet.formula(q[0], q[1])
-            out.append(Finding(
-                "hardcoded_number", "warning", sheet.name, block(*q),
-                f"hard-coded number {shown} in the formula: put it in a labelled input cell "
-                "(e.g. the Parametre sheet) and refer to it",
-                actual=found[0].value if len(found) == 1 else shown, formula=formula))
-    return out
+        trusted = book.shares_analysis(first)
+        flagged: dict[int, tuple[int, ...]] = {}  # form → positions of the numbers to report
+        for form in np.unique(forms).tolist():
+            if not trusted:  # a form analysed on its own (then alone in its group)
+                flagged[form] = tuple(k for k in candidates if abs(shared[k].value) not in allowed)
+                continue
+            texts = book.form_numbers(form)
+            flagged[form] = tuple(k for k in candidates
+                                  if abs(float(texts[k]) / (100 if shared[k].percent else 1)) not in allowed)
+        batches: dict[tuple[int, ...], list[int]] = {}
+        for form, positions in flagged.items():
+            if positions:
+                batches.setdefault(positions, []).append(form)
+        for positions, members in batches.items():
+            mask = np.isin(forms, members)
+            for q in regions(rows[mask], cols[mask]):
+                inside = mask & _in_block(rows, cols, q)
+                values: dict[str, float] = {}
+                for form in np.unique(forms[inside]).tolist():
+                    texts = book.form_numbers(form) if trusted else [n.text for n in shared]
+                    for k in positions:
+                        pct = shared[k].percent
+                        values.setdefault(texts[k] + ("%" if pct else ""),
+                                          float(texts[k]) / (100 if pct else 1))
+                shown = ", ".join(list(values)[:6])
+                if len(values) > 6:
+                    shown += f" … ({len(values)} different)"
+                single = len(values) == 1
+                out.append(Finding(
+                    "hardcoded_number", "warning", sheet.name, block(*q),
+                    f"hard-coded number{'' if single else 's'} {shown} in the formula: put "
+                    f"{'it' if single else 'them'} in a labelled input cell (e.g. the Parametre sheet) "
+                    "and refer to it",
+                    actual=next(iter(values.values())) if single else shown,
+                    formula=sheet.formula(q[0], q[1])))
+    return sorted(out, key=lambda f: (book.sheetnames.index(f.sheet or ""),
+                                      split_cell((f.cell or "A1").split(":")[0])))
+
+
+def _calls_lookup(key: str) -> bool:
+    key = key.upper()
+    return "LOOKUP(" in key or "MATCH(" in key
 
 
 def approximate_lookups(book: LoadedBook, params: Any = None) -> list[Finding]:
@@ -1049,8 +1211,8 @@ def approximate_lookups(book: LoadedBook, params: Any = None) -> list[Finding]:
     reference or an expression cannot be judged from the file and is not reported.
     """
     out = []
-    for sheet, form, rows, cols in book.groups():
-        info = book.info(form)
+    for sheet, form, rows, cols in book.groups(_calls_lookup):
+        info = book.analysis(form)
         bad = []
         for call in info.calls:
             position = {"VLOOKUP": 4, "HLOOKUP": 4, "MATCH": 3}.get(call.function)
@@ -1144,9 +1306,8 @@ def empty_references(book: LoadedBook, params: Any = None) -> list[Finding]:
     functions that test or locate cells (:data:`EMPTY_OK_FUNCTIONS`), and other uses of a
     reference so tested in the same formula, are not reported."""
     out = []
-    for sheet, form, rows, cols in book.groups():
-        info = book.info(form)
-        uses = _ref_uses(book, sheet, info)
+    for sheet, form, rows, cols, _ in book.skeleton_groups():
+        uses = _ref_uses(book, sheet, book.structure(form))
         # a reference tested by ISBLANK & co. is guarded everywhere in the formula:
         # =IF(ISBLANK(A3),0,A3) is fine
         guarded = {use.ref for use in uses if use.function in EMPTY_OK_FUNCTIONS}
@@ -1188,7 +1349,7 @@ def error_values(book: LoadedBook, params: Any = None) -> list[Finding]:
     """
     out = []
     for sheet in book.sheets:
-        ref_forms = {f for f in np.unique(sheet.f_forms).tolist() if book.info(f).ref_error}
+        ref_forms = {f for f in np.unique(sheet.f_forms).tolist() if book.structure(f).ref_error}
         err_cells = set(sheet.errors)
         if not err_cells and not ref_forms:
             continue
@@ -1222,7 +1383,7 @@ def error_values(book: LoadedBook, params: Any = None) -> list[Finding]:
 
 
 def _inherits_error(book: LoadedBook, sheet: Sheet, form: int, row: int, col: int) -> bool:
-    for use in _ref_uses(book, sheet, book.info(form)):
+    for use in _ref_uses(book, sheet, book.structure(form)):
         target = _target_sheet(book, sheet, use.ref)
         if target is None or not target.errors:
             continue
@@ -1334,9 +1495,9 @@ def circular_references(book: LoadedBook, params: Any = None) -> list[Finding]:
     next_id = n
     edges = 0
     skipped = 0
-    for sheet, form, rows, cols in book.groups():
+    for sheet, form, rows, cols, _ in book.skeleton_groups():
         src = np.searchsorted(keys, sheet.index * per_sheet + rows * (MAX_COL + 1) + cols)
-        for use in _ref_uses(book, sheet, book.info(form)):
+        for use in _ref_uses(book, sheet, book.structure(form)):
             target = _target_sheet(book, sheet, use.ref)
             if target is None or not len(target.f_rows):
                 continue
@@ -1593,7 +1754,7 @@ def inconsistent_formulas(book: LoadedBook, params: Any = None) -> list[Finding]
                 out.append(Finding(
                     "inconsistent_formula", "warning" if interior else "info", sheet.name, a1(row, col),
                     f"the formula differs from the other formulas in its {direction} "
-                    f"({n} cells; the common one is {book.info(int(major[i])).r1c1} in R1C1 form)"
+                    f"({n} cells; the common one is {book.r1c1(int(major[i]))} in R1C1 form)"
                     + ("" if interior else f"; it is at the {'start' if pos == 0 else 'end'} of the run"),
                     expected=expected, actual=sheet.formula(row, col), formula=sheet.formula(row, col)))
     return sorted(out, key=lambda f: (book.sheetnames.index(f.sheet), split_cell(f.cell or "A1")))
@@ -1606,7 +1767,7 @@ def _formula_as(book: LoadedBook, form: int, row: int, col: int) -> str:
     try:
         return Translator(example, origin=a1(ex_row, ex_col)).translate_formula(a1(row, col))
     except Exception:  # a formula the Translator cannot move: show the R1C1 form
-        return book.info(form).r1c1
+        return book.r1c1(form)
 
 
 def _runs(rows: np.ndarray, cols: np.ndarray, forms: np.ndarray, direction: str,
@@ -1645,7 +1806,7 @@ def _runs(rows: np.ndarray, cols: np.ndarray, forms: np.ndarray, direction: str,
 
 def _covers_neighbour(book: LoadedBook, sheet: Sheet, form: int, row: int, col: int,
                       neighbours: list[tuple[int, int]]) -> bool:
-    for use in _ref_uses(book, sheet, book.info(form)):
+    for use in _ref_uses(book, sheet, book.structure(form)):
         if use.ref.single or _target_sheet(book, sheet, use.ref) is not sheet:
             continue
         r1, c1, r2, c2 = (int(x[0]) for x in use.ref.resolve(np.array([row]), np.array([col])))
