@@ -18,6 +18,7 @@ Run ``python tests/corpus/make_corpus.py OUTDIR`` to write the corpus for a look
 
 from __future__ import annotations
 
+import atexit
 import re
 import shutil
 import subprocess
@@ -292,10 +293,16 @@ def set_cached_value(path: Path, sheet: str, cell: str, value: float) -> None:
             zf.writestr(name, data)
 
 
+def _scratch(prefix: str) -> Path:
+    folder = Path(tempfile.mkdtemp(prefix=prefix))
+    atexit.register(shutil.rmtree, folder, ignore_errors=True)
+    return folder
+
+
 @lru_cache(maxsize=1)
 def typed() -> dict[str, Path]:
     """The corpus as typed (no cached values), written once per process."""
-    return write(Path(tempfile.mkdtemp(prefix="xlmodel_corpus_")))
+    return write(_scratch("xlmodel_corpus_"))
 
 
 @lru_cache(maxsize=1)
@@ -305,7 +312,7 @@ def recalculated() -> dict[str, Path] | None:
     if soffice() is None:
         return None
     typed_paths = typed()
-    out = recalculate(list(typed_paths.values()), Path(tempfile.mkdtemp(prefix="xlmodel_corpus_lo_")))
+    out = recalculate(list(typed_paths.values()), _scratch("xlmodel_corpus_lo_"))
     for name, planted in CORPUS.items():
         if planted.post is not None:
             planted.post(out[name])

@@ -488,6 +488,7 @@ class Sheet:
     f_forms: np.ndarray = field(default_factory=lambda: np.empty(0, np.int64))
     _occupied: _Grid | None = None
     _formula_grid: _Grid | None = None
+    _error_grid: _Grid | None = None
 
     def formula(self, row: int, col: int) -> str | None:
         """The A1 formula of a cell (with "="), shared formulas translated; None if none."""
@@ -514,6 +515,14 @@ class Sheet:
             cols = np.fromiter((k[1] for k in keys), np.int64, len(keys))
             self._occupied = _Grid(np.concatenate([rows, self.f_rows]), np.concatenate([cols, self.f_cols]))
         return self._occupied
+
+    @property
+    def error_grid(self) -> _Grid:
+        """Cells whose cached value is an Excel error."""
+        if self._error_grid is None:
+            self._error_grid = _Grid(np.array([e[0] for e in self.errors], np.int64),
+                                     np.array([e[1] for e in self.errors], np.int64))
+        return self._error_grid
 
     @property
     def formula_grid(self) -> _Grid:
@@ -1349,48 +1358,55 @@ def error_values(book: LoadedBook, params: Any = None) -> list[Finding]:
     """
     out = []
     for sheet in book.sheets:
-        ref_forms = {f for f in np.unique(sheet.f_forms).tolist() if book.structure(f).ref_error}
-        err_cells = set(sheet.errors)
-        if not err_cells and not ref_forms:
+        forms = np.unique(sheet.f_forms).tolist()
+        ref_forms = {f for f in forms if book.structure(f).ref_error}
+        if not sheet.errors and not ref_forms:
             continue
-        form_of = dict(zip(zip(sheet.f_rows.tolist(), sheet.f_cols.tolist(), strict=True),
-                           sheet.f_forms.tolist(), strict=True)) if err_cells or ref_forms else {}
-        cells: dict[tuple[str, bool, int], list[tuple[int, int]]] = {}
-        for row, col in sorted(err_cells | {k for k, f in form_of.items() if f in ref_forms}):
-            form = form_of.get((row, col), -1)
+        has_error = sheet.error_grid.contains(sheet.f_rows, sheet.f_cols)
+        written = np.isin(sheet.f_forms, list(ref_forms))
+        inherited = np.zeros(len(sheet.f_rows), bool)
+        for form in np.unique(sheet.f_forms[has_error & ~written]).tolist():
+            idx = np.flatnonzero((sheet.f_forms == form) & has_error)
+            inherited[idx] = _inherits_error(book, sheet, form, sheet.f_rows[idx], sheet.f_cols[idx])
+        cells: dict[tuple[str, str, int], list[tuple[int, int]]] = {}  # (kind, error, form) → cells
+        for i in np.flatnonzero(has_error | written).tolist():
+            row, col = int(sheet.f_rows[i]), int(sheet.f_cols[i])
             value = sheet.values.get((row, col))
             error = str(value) if isinstance(value, ExcelError) else ""
-            inherited = form not in ref_forms and form >= 0 and _inherits_error(book, sheet, form, row, col)
-            cells.setdefault((error, inherited, form), []).append((row, col))
-        for (error, inherited, form), where in cells.items():
+            kind = "written" if written[i] else "inherited" if inherited[i] else "source"
+            cells.setdefault((kind, error, int(sheet.f_forms[i])), []).append((row, col))
+        for row, col in sheet.errors:  # error values typed in as constants
+            if not sheet.is_formula(row, col):
+                cells.setdefault(("typed", str(sheet.values[(row, col)]), -1), []).append((row, col))
+        for (kind, error, _), where in cells.items():
             rows = np.array([w[0] for w in where])
             cols = np.array([w[1] for w in where])
             for q in regions(rows, cols):
-                if form in ref_forms:
+                sev = "info" if kind == "inherited" else "error"
+                if kind == "written":
                     msg = "the formula refers to a deleted cell or range (#REF! in the formula)"
-                    if error:
-                        msg += f"; its cached value is {error}"
-                    sev = "error"
-                elif inherited:
+                    msg += f"; its cached value is {error}" if error else ""
+                elif kind == "inherited":
                     msg = f"cached value is {error}, coming from an error in a cell it refers to"
-                    sev = "info"
                 else:
-                    msg = f"cached value is {error}" + (" (a typed error value)" if form < 0 else "")
-                    sev = "error"
+                    msg = f"cached value is {error}"
+                    msg += " (an error value typed in)" if kind == "typed" else ""
                 out.append(Finding("error_value", sev, sheet.name, block(*q), msg,
                                    actual=error or "#REF!", formula=sheet.formula(q[0], q[1])))
     return out
 
 
-def _inherits_error(book: LoadedBook, sheet: Sheet, form: int, row: int, col: int) -> bool:
+def _inherits_error(book: LoadedBook, sheet: Sheet, form: int, rows: np.ndarray, cols: np.ndarray,
+                    ) -> np.ndarray:
+    """For formula cells of one form: does any cell they refer to hold an error value?"""
+    found = np.zeros(len(rows), bool)
     for use in _ref_uses(book, sheet, book.structure(form)):
         target = _target_sheet(book, sheet, use.ref)
         if target is None or not target.errors:
             continue
-        r1, c1, r2, c2 = (int(x[0]) for x in use.ref.resolve(np.array([row]), np.array([col])))
-        if any(r1 <= r <= r2 and c1 <= c <= c2 for r, c in target.errors):
-            return True
-    return False
+        r1, c1, r2, c2 = use.ref.resolve(rows, cols)
+        found |= target.error_grid.count(r1, c1, r2, c2) > 0
+    return found
 
 
 # Numbers typed as text: English "1234.5", "1,234.5"; Danish "1.234,5", "1234,5"; space as
@@ -1573,7 +1589,7 @@ def circular_references(book: LoadedBook, params: Any = None) -> list[Finding]:
             continue
         places = [(c // per_sheet, (c % per_sheet) // (MAX_COL + 1), c % (MAX_COL + 1)) for c in cells]
         first = sheet_of[places[0][0]]
-        names = [(a1(r, c) if si == first.index else f"{sheet_of[si].name}!{a1(r, c)}")
+        names = [(a1(r, c) if si == first.index else f"{sheet_prefix(sheet_of[si].name)}{a1(r, c)}")
                  for si, r, c in places]
         shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
         msg = f"circular reference through {len(names)} cell{'s' if len(names) > 1 else ''}: {shown}"
