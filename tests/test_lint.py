@@ -374,12 +374,21 @@ def test_numbers_as_text_severity_and_exceptions(tmp_path: Path) -> None:
 
 # -------------------------------------------------------------------------- error values ----
 def test_typed_error_constant_and_ref_in_formula(tmp_path: Path) -> None:
-    path = book_with(tmp_path, {"A": {"A1": "#N/A", "B1": "=Ark9!#REF!+1", "C1": "=#REF!"}})
-    # openpyxl stores "#N/A" typed in a cell as an error value (t="e")
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "A"
+    ws["A1"] = "#N/A"         # openpyxl stores this as an error value (t="e"), as Excel does
+    ws["B1"] = "=Ark9!#REF!+1"
+    ws["C1"] = "=#REF!"
+    ws["D1"] = "#DIV/0!"
+    ws["D1"].data_type = "s"  # an error pasted as text
+    path = tmp_path / "errors.xlsx"
+    wb.save(path)
     report = validate(path, checks="error_value")
     assert sorted(found(report, "error_value")) == [("A", "A1", "error"), ("A", "B1", "error"),
-                                                    ("A", "C1", "error")]
-    assert isinstance(load_book(path).value("A", "A1"), ExcelError)
+                                                    ("A", "C1", "error"), ("A", "D1", "error")]
+    book = load_book(path)
+    assert isinstance(book.value("A", "A1"), ExcelError) and not isinstance(book.value("A", "D1"), ExcelError)
 
 
 # ----------------------------------------------------------------- the planted-error corpus ----

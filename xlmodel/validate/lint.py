@@ -1,38 +1,38 @@
 """Formula lint for any workbook, from the file alone: loading, references and the lint checks.
 
-Loading (:func:`load_book`) reads the .xlsx package once: the sheet XML is streamed with the
-standard library's expat-based ``iterparse`` (a document type declaration is refused, so
-entity expansion and external entities cannot happen), and each cell's formula and cached
-value come from the same pass.  Every formula is turned into its relative R1C1 form
-(``=B2*(1+$C$1)`` in C2 → ``RC[-1]*(1+R1C3)``); cells sharing a form are one *group*, and
-the expensive work (tokenising with openpyxl's formula ``Tokenizer``, finding references and
-function arguments) is done once per group and applied to all its cells with numpy.
+Loading (:func:`load_book`) reads the .xlsx package once; each cell's formula and cached
+value come from the same pass over the sheet XML.  Sheets in the canonical serialisation
+that Excel, LibreOffice and openpyxl write are read by one C-level regex pass, verified
+against the count of ``<c`` tags; anything else (namespace prefixes, comments, other
+encodings, unexpected children) goes through the standard library's expat ``iterparse``.  A
+document type declaration is refused, so entity expansion and external entities cannot
+happen.  Every formula gets its relative R1C1 key (``=B2*(1+$C$1)`` in C2 →
+``RC[-1]*(1+$C$1)``; :func:`form_key`); cells sharing a key are one *form*, and forms that
+differ only in numeric literals share a *skeleton*.  The expensive work (tokenising with
+openpyxl's formula ``Tokenizer``, finding references and function arguments) is done once
+per skeleton and applied to all its cells with numpy.
 
 The checks (each ``(book, params) -> list[Finding]``; ``params`` is not used by lint):
 
-================== ======== ============================================================
-check              severity what it reports
-================== ======== ============================================================
-hardcoded_number   warning  numeric literals in formulas, outside :data:`ALLOWED_NUMBERS`
-                            and outside arguments that are constants by convention
-                            (:data:`CONSTANT_ARGUMENTS`, e.g. ROUND's digits)
-inconsistent_formula warning a formula differing (in R1C1 form) from the majority of a
-                            run of ≥ 3 formulas in its row or column; ``info`` when the
-                            odd one is at the end of the run (often a start or a total)
-error_value        error    a cached Excel error (#REF!, #DIV/0!, …) or ``#REF!`` written
-                            in a formula; ``info`` when the error only follows from an
-                            error in a cell it refers to
-empty_reference    warning  a formula referring to an empty cell (a range only when all
-                            of it is empty); not inside ISBLANK, COUNTA, ROW and the like
-circular_reference error    each cycle of the dependency graph once, with its cells;
-                            ``warning`` when the workbook enables iterative calculation
-number_as_text     warning  a text cell that reads as a number (see :func:`number_from_text`)
-approximate_lookup warning  VLOOKUP/HLOOKUP without a FALSE/0 4th argument, MATCH without
-                            a 0 match type; XLOOKUP and XMATCH default to exact match
-manual_calculation warning  the workbook is set to manual calculation
-uncalculated       info     formulas without cached values (the file was never
-                            calculated), so value-based checks could not run
-================== ======== ============================================================
+- ``hardcoded_number`` (warning): numeric literals in formulas, outside
+  :data:`ALLOWED_NUMBERS` and outside arguments that are constants by convention
+  (:data:`CONSTANT_ARGUMENTS`, e.g. ROUND's digits).
+- ``inconsistent_formula`` (warning): a formula differing (in R1C1 form) from the majority
+  of a run of ≥ 3 formulas in its row or column; ``info`` when the odd one is at the end of
+  the run (often a first year or a total).
+- ``error_value`` (error): a cached Excel error (#REF!, #DIV/0!, …) or ``#REF!`` written in
+  a formula; ``info`` when the error only follows from an error in a cell it refers to.
+- ``empty_reference`` (warning): a formula referring to an empty cell (a range only when
+  all of it is empty); not inside ISBLANK, COUNTA, ROW and the like.
+- ``circular_reference`` (error): each cycle of the dependency graph once, with its cells;
+  ``warning`` when the workbook enables iterative calculation.
+- ``number_as_text`` (warning, or info for a bare whole number among text): a text cell
+  that reads as a number (see :func:`number_from_text`).
+- ``approximate_lookup`` (warning): VLOOKUP/HLOOKUP without a FALSE/0 4th argument, MATCH
+  without a 0 match type; XLOOKUP and XMATCH default to exact match.
+- ``manual_calculation`` (warning): the workbook is set to manual calculation.
+- ``uncalculated`` (info): formulas without cached values (the file was never calculated),
+  so value-based checks could not run.
 """
 
 from __future__ import annotations
@@ -101,14 +101,12 @@ EMPTY_OK_FUNCTIONS = frozenset({
     "MINIFS", "INDEX", "MATCH", "XMATCH", "VLOOKUP", "HLOOKUP", "XLOOKUP", "LOOKUP", "FILTER",
 })
 
-# A range reference covering at most this many formula cells is expanded cell by cell for
-# the circular-reference check; the total expansion is bounded by CYCLE_EDGE_BUDGET.
+# The circular-reference check stops adding range nodes to its dependency graph beyond this
+# many edges (and says so in an info finding) so that a pathological file cannot exhaust memory.
 CYCLE_EDGE_BUDGET = 5_000_000
 
 _SPREADSHEET_NS = ("http://schemas.openxmlformats.org/spreadsheetml/2006/main",
                    "http://purl.oclc.org/ooxml/spreadsheetml/main")
-_REL_NS = ("http://schemas.openxmlformats.org/officeDocument/2006/relationships",
-           "http://purl.oclc.org/ooxml/officeDocument/relationships")
 
 
 class ExcelError(str):
@@ -1360,7 +1358,8 @@ def error_values(book: LoadedBook, params: Any = None) -> list[Finding]:
     for sheet in book.sheets:
         forms = np.unique(sheet.f_forms).tolist()
         ref_forms = {f for f in forms if book.structure(f).ref_error}
-        if not sheet.errors and not ref_forms:
+        if not sheet.errors and not ref_forms and not any(t.strip().upper() in EXCEL_ERRORS
+                                                           for _, _, t in sheet.texts):
             continue
         has_error = sheet.error_grid.contains(sheet.f_rows, sheet.f_cols)
         written = np.isin(sheet.f_forms, list(ref_forms))
@@ -1378,6 +1377,9 @@ def error_values(book: LoadedBook, params: Any = None) -> list[Finding]:
         for row, col in sheet.errors:  # error values typed in as constants
             if not sheet.is_formula(row, col):
                 cells.setdefault(("typed", str(sheet.values[(row, col)]), -1), []).append((row, col))
+        for row, col, text in sheet.texts:  # an error pasted as text ("#DIV/0!" from a report)
+            if text.strip().upper() in EXCEL_ERRORS:
+                cells.setdefault(("typed", text.strip(), -2), []).append((row, col))
         for (kind, error, _), where in cells.items():
             rows = np.array([w[0] for w in where])
             cols = np.array([w[1] for w in where])
