@@ -36,7 +36,7 @@ from typing import Any
 import numpy as np
 from openpyxl.formula.tokenizer import Token
 
-from xlmodel._inputs import numbers
+from xlmodel import balance
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, Table, resolve
 from xlmodel.validate.findings import Finding
@@ -79,28 +79,17 @@ def classify_footing(printed: float, parts: Sequence[float] | np.ndarray,
     number of parts) or fejl.  [antagelse: ±1 per line, in the table's unit, as DOMAIN.md
     sets it for Tabel 1; a parameter here.]
 
-    This is the one place the rule lives in this module; when ``xlmodel.balance.footing``
-    lands it replaces the body.
+    The rule itself is :func:`xlmodel.balance.footing`; this wraps it as a record.
 
     >>> classify_footing(-350545, [-255007, -75479, -12635, -7424]).status
     'ok'
     >>> classify_footing(100, [10, 20, 30]).status
     'fejl'
     """
-    total = float(numbers(printed, "printed"))
-    values = numbers(list(parts) if not isinstance(parts, np.ndarray) else parts, "parts")
-    tol = float(numbers(tolerance_per_line, "tolerance_per_line", minimum=0))
-    parts_sum = math.fsum(values.tolist())
-    difference = total - parts_sum
-    noise = 1e-9 * max(1.0, abs(total), math.fsum(abs(v) for v in values.tolist()))
-    tolerance = tol * len(values)
-    if abs(difference) <= noise:
-        status = "ok"
-    elif abs(difference) <= tolerance + noise:
-        status = "afrunding"
-    else:
-        status = "fejl"
-    return FootingResult(status, total, parts_sum, difference, tolerance, len(values))
+    values = np.asarray(list(parts) if not isinstance(parts, np.ndarray) else parts)
+    r = balance.footing(printed, values, tolerance_per_line)  # the rule lives in xlmodel.balance
+    return FootingResult(r["status"], r["printed"], r["computed"], r["difference"], r["tolerance"],
+                         r["n_parts"])
 
 
 def _finding(result: FootingResult, sheet: str | None, cell: str | None, what: str,
