@@ -113,4 +113,5 @@ def vaegtet_sats(vaegte: ArrayLike, satser: ArrayLike) -> float:
     same_length([("vaegte", w), ("satser", r)])
     if w.sum() <= 0:
         raise XlmodelError("vaegte", w.tolist(), "weights ≥ 0 with a positive sum")
+    w = w / w.max()  # scale first: tiny weights must not underflow in the product
     return round(float(np.dot(w, r) / w.sum()), 12)
