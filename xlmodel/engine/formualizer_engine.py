@@ -37,6 +37,9 @@ from xlmodel.parameters import ParameterSet, resolve
 #: Error cells whose message is looked up by re-running their formula (the rest get the code only).
 MAX_DIAGNOSED = 500
 
+#: A formula that may leave an argument out (``(,``  ``,,``  ``,)``) or carries an ``_xludf.`` prefix.
+_MAYBE_OMITTED = re.compile(r"[(,]\s*[,)]|_xludf\.", re.IGNORECASE)
+
 #: What an error means when no catalogue function said more.
 _GENERIC = {
     "#DIV/0!": "division by zero",
@@ -213,14 +216,18 @@ def compute(pkg: Package, ps: ParameterSet) -> Computed:
             out.warnings.append(f"sheet {ref.name!r} was not loaded by the engine; "
                                 "its formulas keep their old values")
             out.formulas[ref.name] = []
-    # left-out arguments and _xludf. prefixes of catalogue calls (in memory only)
+    # left-out arguments and _xludf. prefixes of catalogue calls (in memory only); the file's
+    # formula text decides which cells need it (asking the engine for 10,000 texts costs seconds)
     for sheet, cells in out.formulas.items():
+        shared = {fc.si: fc.text for fc in cells if fc.shared_master}
         for fc in cells:
+            text = fc.text or shared.get(fc.si, "")
+            if not (_CATALOGUE_CALL.search(text) and _MAYBE_OMITTED.search(text)):
+                continue
             formula = wb.get_formula(sheet, fc.row, fc.col)
-            if formula and _CATALOGUE_CALL.search(formula):
-                fixed = _fill_omitted(formula)
-                if fixed != formula:
-                    wb.set_formula(sheet, fc.row, fc.col, fixed)
+            fixed = _fill_omitted(formula) if formula else formula
+            if fixed != formula:
+                wb.set_formula(sheet, fc.row, fc.col, fixed)
     wb.evaluate_all()
     epoch = dt.date(1904, 1, 1) if _date1904(pkg) else dt.date(1899, 12, 30)
     for sheet, cells in out.formulas.items():

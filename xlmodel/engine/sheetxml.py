@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import lru_cache
 from typing import Any
-from xml.sax.saxutils import escape
+from xml.sax.saxutils import escape, unescape
 
 from xlmodel.engine.types import CellError
 from xlmodel.errors import XlmodelError
@@ -60,8 +61,13 @@ def range_text(r1: int, c1: int, r2: int, c2: int) -> str:
     return address(r1, c1) if (r1, c1) == (r2, c2) else f"{address(r1, c1)}:{address(r2, c2)}"
 
 
+@lru_cache(maxsize=64)
+def _attr_re(name: str) -> re.Pattern[str]:
+    return re.compile(rf'(?:^|\s){name}\s*=\s*(["\'])(.*?)\1', re.S)
+
+
 def _attr(attrs: str, name: str) -> str | None:
-    m = re.search(rf'(?:^|\s){name}\s*=\s*(["\'])(.*?)\1', attrs, re.S)
+    m = _attr_re(name).search(attrs)
     return m.group(2) if m else None
 
 
@@ -83,6 +89,8 @@ class FormulaCell:
     f_type: str | None   # None (normal), "array", "shared", "dataTable"
     ref: str | None      # the array formula's range (or shared formula's range)
     shared_master: bool  # a shared formula's master cell (holds the text)
+    text: str = ""       # the formula text as stored ("" for a shared formula's followers)
+    si: str | None = None  # a shared formula's group index
 
 
 @dataclass(frozen=True)
@@ -151,7 +159,34 @@ class SheetXml:
                     continue
                 f_type = _attr(f.group(1), "t")
                 out.append(FormulaCell(r, col, f_type, _attr(f.group(1), "ref"),
-                                       f_type == "shared" and _attr(f.group(1), "ref") is not None))
+                                       f_type == "shared" and _attr(f.group(1), "ref") is not None,
+                                       unescape(f.group(2) or ""), _attr(f.group(1), "si")))
+        return out
+
+    def cached_errors(self) -> list[tuple[int, int, str, str]]:
+        """Formula cells whose cached value is an error: (row, col, code, message).
+
+        Besides ``t="e"`` values this finds the ``#VALUE! <message>`` text an xlwings UDF leaves
+        in a cell (a classic UDF cannot return a real error value; see xlmodel.excel.cells).
+        """
+        from xlmodel.excel.cells import ERROR_PREFIX
+
+        out = []
+        p = re.escape(self.p)
+        for r, _, _, _, cells in self.rows:
+            for col, text in cells:
+                m = self._cell_re.match(text)
+                if not m or not m.group(2) or not self._f_re.search(m.group(2)):
+                    continue
+                v = re.search(rf"<{p}v\b[^>]*>(.*?)</{p}v>", m.group(2), re.S)
+                if v is None:
+                    continue
+                t = _attr(m.group(1), "t")
+                value = unescape(v.group(1))
+                if t == "e":
+                    out.append((r, col, value, ""))
+                elif t == "str" and value.startswith(ERROR_PREFIX):
+                    out.append((r, col, ERROR_PREFIX.strip(), value[len(ERROR_PREFIX):]))
         return out
 
     def cell_values(self) -> dict[tuple[int, int], str]:
@@ -182,7 +217,8 @@ class SheetXml:
             body = "".join(self._new_row(r, by_row[r]) for r in sorted(by_row))
             return self._with_dimension(head + f"<{p}sheetData>{body}</{p}sheetData>" + tail, by_row)
         pos = self._sd.start(2)
-        pending = sorted(r for r in by_row if r not in {row[0] for row in self.rows})
+        present = {row[0] for row in self.rows}
+        pending = sorted(r for r in by_row if r not in present)
         for r, attrs, start, end, cells in self.rows:
             pieces.append(self.text[pos:start])
             while pending and pending[0] < r:
