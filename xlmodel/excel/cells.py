@@ -225,7 +225,7 @@ def call(name: str, *args: Any, params: str | ParameterSet | None = None) -> Any
 
     ``params`` is the active parameter set (None: :func:`active_params`).
     """
-    fn, core, takes_params = _binding(name.upper())
+    fn = catalogue.get(name)
     if len(args) > len(fn.args):
         raise CellInputError(fn.name, f"{len(args)} arguments", f"at most {len(fn.args)}: "
                              + fn.signature())
@@ -246,10 +246,11 @@ def call(name: str, *args: Any, params: str | ParameterSet | None = None) -> Any
             keywords[arg.keyword] = value
         else:
             positional.append(value)
-    if takes_params:
-        keywords["params"] = resolve(params) if params is not None else active_params()
     _same_shapes(elementwise)
     _same_shapes(vectors)
+    _, core, takes_params = _binding(fn.name)  # imported only now: input errors come first
+    if takes_params:
+        keywords["params"] = resolve(params) if params is not None else active_params()
     result = core(*positional, **keywords)
     return _result(fn, result, elementwise, vectors)
 
