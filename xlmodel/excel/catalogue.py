@@ -156,6 +156,12 @@ _RESULT_TEXT = {
 }
 
 
+def _result_text(fn: Function) -> str:
+    if fn.result == "scalar" and not any(a.kind in ("number", "year") for a in fn.args):
+        return "one value"
+    return _RESULT_TEXT[fn.result]
+
+
 def _default_text(a: Argument) -> str:
     if not a.optional:
         return ""
@@ -184,15 +190,15 @@ def markdown() -> str:
         "|---|---|---|",
     ]
     for fn in functions():
-        out.append(f"| [`{fn.name}`](#{fn.name.lower()}) | {', '.join(a.name for a in fn.args)} "
-                   f"| {_RESULT_TEXT[fn.result]} |")
+        out.append(f"| [`{fn.name}`](#{fn.name.lower()}) | {fn.signature()[len(fn.name) + 1:-1]} "
+                   f"| {_result_text(fn)} |")
     category = None
     for fn in functions():
         if fn.category != category:
             category = fn.category
             out += ["", f"## {category}"]
         out += ["", f"### {fn.name}", "", f"`={fn.signature()}`", "", fn.help + ".", "",
-                f"Result: {_RESULT_TEXT[fn.result]}. Core: `{fn.core}`.", "",
+                f"Result: {_result_text(fn)}. Core: `{fn.core}`.", "",
                 "| argument | kind | optional | default | help |", "|---|---|---|---|---|"]
         for a in fn.args:
             out.append(f"| `{a.name}` | {_KIND_TEXT[a.kind]} | {'yes' if a.optional else ''} "
