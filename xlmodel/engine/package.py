@@ -18,8 +18,10 @@ import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 from xml.sax.saxutils import escape
 
+from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from xlmodel.errors import XlmodelError
@@ -101,6 +103,14 @@ class Package:
                                detail="file not found")
         return cls(p.read_bytes(), name=str(path))
 
+    def _xml(self, data: bytes, part: str) -> Any:
+        """Parse a part with defusedxml; malformed or hostile XML is a clear error."""
+        try:
+            return SafeET.fromstring(data)
+        except (SafeET.ParseError, DefusedXmlException, ValueError) as exc:
+            raise XlmodelError("workbook", self.name, "a well-formed Office package",
+                               detail=f"{part}: {type(exc).__name__}: {exc}") from None
+
     # -- parts -----------------------------------------------------------------------------
     def source_bytes(self) -> bytes:
         """The package as it was read."""
@@ -148,11 +158,17 @@ class Package:
         rels = self._parts.get("_rels/.rels")
         if rels is None:
             raise XlmodelError("workbook", self.name, "an Office package", detail="no _rels/.rels")
-        for rel in SafeET.fromstring(rels):
+        for rel in self._xml(rels, '_rels/.rels'):
             if rel.get("Type") == REL_OFFICE_DOC:
                 part = _resolve("", rel.get("Target", ""))
                 if part in self._parts:
-                    return part
+                    tag = self._xml(self._parts[part], part).tag
+                    if tag == f"{{{NS_MAIN}}}workbook":
+                        return part
+                    if tag.endswith("}workbook"):
+                        raise XlmodelError("workbook", self.name, "an .xlsx or .xlsm file",
+                                           detail="Strict Open XML is not read; save it as an Excel "
+                                                  "Workbook (.xlsx)")
         raise XlmodelError("workbook", self.name, "a spreadsheet package",
                            detail="no workbook part (is it a Word or PowerPoint file?)")
 
@@ -161,7 +177,7 @@ class Package:
         if data is None:
             return []
         return [{"Id": r.get("Id", ""), "Type": r.get("Type", ""), "Target": r.get("Target", ""),
-                 "TargetMode": r.get("TargetMode", "")} for r in SafeET.fromstring(data)]
+                 "TargetMode": r.get("TargetMode", "")} for r in self._xml(data, _rels_part(part))]
 
     def add_relationship(self, part: str, rel_type: str, target_part: str) -> str:
         """Add a relationship from ``part`` to ``target_part``; returns its new Id."""
@@ -195,7 +211,7 @@ class Package:
     # -- sheets ------------------------------------------------------------------------------
     def sheets(self) -> list[SheetRef]:
         """The worksheets in workbook order (chart sheets and dialog sheets are left out)."""
-        root = SafeET.fromstring(self._parts[self.workbook_part])
+        root = self._xml(self._parts[self.workbook_part], self.workbook_part)
         rels = {r["Id"]: r for r in self.relationships(self.workbook_part)}
         out = []
         for el in root.iter(f"{{{NS_MAIN}}}sheet"):
@@ -257,7 +273,7 @@ class Package:
     # -- defined names -----------------------------------------------------------------------
     def defined_names(self) -> dict[str, str]:
         """Workbook-level defined names → their formula text (sheet-scoped names left out)."""
-        root = SafeET.fromstring(self._parts[self.workbook_part])
+        root = self._xml(self._parts[self.workbook_part], self.workbook_part)
         return {el.get("name", ""): el.text or "" for el in root.iter(f"{{{NS_MAIN}}}definedName")
                 if el.get("localSheetId") is None}
 
@@ -322,7 +338,10 @@ class Package:
 
 
 def _xldapr_index(data: bytes) -> int | None:
-    root = SafeET.fromstring(data)
+    try:
+        root = SafeET.fromstring(data)
+    except (SafeET.ParseError, DefusedXmlException, ValueError):
+        return None  # a metadata part we cannot read: plain array formulas, the part untouched
     types = [t.get("name") for t in root.iter(f"{{{NS_MAIN}}}metadataType")]
     if "XLDAPR" not in types:
         return None

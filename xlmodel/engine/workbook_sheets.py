@@ -19,7 +19,7 @@ from xlmodel.parameters import ParameterSet
 
 def _cell(r: int, c: int, value: Any) -> str:
     ref = address(r, c)
-    if value is None:
+    if value is None or value == "":
         return ""
     if isinstance(value, bool):
         return f'<c r="{ref}" t="b"><v>{int(value)}</v></c>'
