@@ -65,6 +65,16 @@ class Computed:
     spills: dict[tuple[str, int, int], tuple[int, int, int, int]] = field(default_factory=dict)
     errors: list[ErrorCell] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    parsed: dict[str, tuple[bytes, SheetXml]] = field(default_factory=dict)  # part → (bytes, parse)
+
+    def sheet_xml(self, pkg: Package, part: str) -> SheetXml:
+        """The parsed worksheet part, reused while the part is unchanged."""
+        data = pkg.get(part)
+        cached = self.parsed.get(part)
+        if cached is None or cached[0] != data:
+            cached = (data, SheetXml(data, part))
+            self.parsed[part] = cached
+        return cached[1]
 
     @property
     def cells_computed(self) -> int:
@@ -206,7 +216,7 @@ def compute(pkg: Package, ps: ParameterSet) -> Computed:
     out = Computed()
     sheets = pkg.sheets()
     for ref in sheets:
-        out.formulas[ref.name] = SheetXml(pkg.get(ref.part), ref.part).formula_cells()
+        out.formulas[ref.name] = out.sheet_xml(pkg, ref.part).formula_cells()
     wb = _load(_without_array_members(pkg, out.formulas), pkg.name)
     capture: list[str] = []
     _register(wb, ps, capture)
@@ -317,7 +327,7 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
         cells = computed.formulas.get(ref.name)
         if not cells:
             continue
-        xml = SheetXml(pkg.get(ref.part), ref.part)
+        xml = computed.sheet_xml(pkg, ref.part)
         updates: dict[tuple[int, int], Update] = {}
         clear: set[tuple[int, int]] = set()
         formula_pos = {(fc.row, fc.col) for fc in cells}

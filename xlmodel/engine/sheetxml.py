@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from functools import lru_cache
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape, unescape
 
 from xlmodel.engine.types import CellError
@@ -28,6 +28,7 @@ def col_letters(col: int) -> str:
     return out
 
 
+@lru_cache(maxsize=4096)
 def col_number(letters: str) -> int:
     n = 0
     for ch in letters.upper():
@@ -82,6 +83,16 @@ def _del_attr(attrs: str, name: str) -> str:
     return re.sub(rf'\s{name}\s*=\s*(["\']).*?\1', "", attrs, flags=re.S)
 
 
+class _Cell(NamedTuple):
+    col: int
+    text: str    # the whole <c> element
+    attrs: str   # its attributes
+    inner: str   # its content ("" when self-closing)
+
+
+_CELL_R = re.compile(r'(?:^|\s)r\s*=\s*["\']\$?([A-Za-z]{1,3})\$?\d+["\']')
+
+
 @dataclass(frozen=True)
 class FormulaCell:
     row: int
@@ -125,8 +136,8 @@ class SheetXml:
         self._sd = sd
         self.rows = self._rows()
 
-    def _rows(self) -> list[tuple[int, str, int, int, list[tuple[int, str]]]]:
-        """[(row number, row attrs, start, end, [(col, cell text)])], positions in self.text."""
+    def _rows(self) -> list[tuple[int, str, int, int, list[_Cell]]]:
+        """[(row number, row attrs, start, end, [cells])], positions in self.text."""
         if self._sd.group(2) is None:
             return []
         base = self._sd.start(2)
@@ -139,28 +150,33 @@ class SheetXml:
             cells = []
             prev_col = 0
             for cm in self._cell_re.finditer(rm.group(2) or ""):
-                ref = _attr(cm.group(1), "r")
-                col = parse_address(ref)[1] if ref else prev_col + 1
+                ref = _CELL_R.search(cm.group(1))
+                col = col_number(ref.group(1)) if ref else prev_col + 1
                 prev_col = col
-                cells.append((col, cm.group(0)))
+                cells.append(_Cell(col, cm.group(0), cm.group(1), cm.group(2) or ""))
             out.append((r, attrs, base + rm.start(), base + rm.end(), cells))
         return out
 
     def formula_cells(self) -> list[FormulaCell]:
         out = []
+        marker = f"<{self.p}f"
         for r, _, _, _, cells in self.rows:
-            for col, text in cells:
-                m = self._cell_re.match(text)
-                inner = m.group(2) if m else None
-                if not inner:
+            for col, _, _, inner in cells:
+                if marker not in inner:
                     continue
                 f = self._f_re.search(inner)
                 if f is None:
                     continue
-                f_type = _attr(f.group(1), "t")
-                out.append(FormulaCell(r, col, f_type, _attr(f.group(1), "ref"),
-                                       f_type == "shared" and _attr(f.group(1), "ref") is not None,
-                                       unescape(f.group(2) or ""), _attr(f.group(1), "si")))
+                text = f.group(2) or ""
+                if "&" in text:
+                    text = unescape(text)
+                f_attrs = f.group(1)
+                if not f_attrs.strip():  # the common case: a plain formula
+                    out.append(FormulaCell(r, col, None, None, False, text))
+                    continue
+                f_type, ref = _attr(f_attrs, "t"), _attr(f_attrs, "ref")
+                out.append(FormulaCell(r, col, f_type, ref, f_type == "shared" and ref is not None,
+                                       text, _attr(f_attrs, "si")))
         return out
 
     def cached_errors(self) -> list[tuple[int, int, str, str]]:
@@ -174,14 +190,13 @@ class SheetXml:
         out = []
         p = re.escape(self.p)
         for r, _, _, _, cells in self.rows:
-            for col, text in cells:
-                m = self._cell_re.match(text)
-                if not m or not m.group(2) or not self._f_re.search(m.group(2)):
+            for col, _, attrs, inner in cells:
+                if not self._f_re.search(inner):
                     continue
-                v = re.search(rf"<{p}v\b[^>]*>(.*?)</{p}v>", m.group(2), re.S)
+                v = re.search(rf"<{p}v\b[^>]*>(.*?)</{p}v>", inner, re.S)
                 if v is None:
                     continue
-                t = _attr(m.group(1), "t")
+                t = _attr(attrs, "t")
                 value = unescape(v.group(1))
                 if t == "e":
                     out.append((r, col, value, ""))
@@ -193,7 +208,7 @@ class SheetXml:
         """Raw ``<v>`` text of every cell that has one (for tests and checks)."""
         out = {}
         for r, _, _, _, cells in self.rows:
-            for col, text in cells:
+            for col, text, _, _ in cells:
                 v = re.search(rf"<{re.escape(self.p)}v\b[^>]*>(.*?)</{re.escape(self.p)}v>", text, re.S)
                 if v:
                     out[(r, col)] = v.group(1)
@@ -239,30 +254,28 @@ class SheetXml:
         cells = "".join(self._cell(None, r, c, u) for c, u in sorted(edits.items()) if u is not None)
         return f'<{self.p}row r="{r}">{cells}</{self.p}row>' if cells else ""
 
-    def _edit_row(self, r: int, attrs: str, cells: list[tuple[int, str]],
+    def _edit_row(self, r: int, attrs: str, cells: list[_Cell],
                   edits: dict[int, Update | None]) -> str:
-        existing = dict(cells)
+        existing = {cell.col: cell for cell in cells}
         order = sorted(set(existing) | {c for c, u in edits.items() if u is not None})
         body = []
         for c in order:
             if c in edits:
                 body.append(self._cell(existing.get(c), r, c, edits[c]))
             else:
-                body.append(existing[c])
+                body.append(existing[c].text)
         spans = _attr(attrs, "spans")
         if spans and order and re.fullmatch(r"\d+:\d+", spans):
             lo, hi = (int(x) for x in spans.split(":"))
             attrs = _set_attr(attrs, "spans", f"{min(lo, order[0])}:{max(hi, order[-1])}")
         return f"<{self.p}row{attrs}>{''.join(body)}</{self.p}row>"
 
-    def _cell(self, text: str | None, r: int, c: int, u: Update | None) -> str:
+    def _cell(self, cell: _Cell | None, r: int, c: int, u: Update | None) -> str:
         p = self.p
-        if text is None:
+        if cell is None:
             attrs, inner = f' r="{address(r, c)}"', ""
         else:
-            m = self._cell_re.match(text)
-            assert m is not None
-            attrs, inner = m.group(1), m.group(2) or ""
+            attrs, inner = cell.attrs, cell.inner
             if _attr(attrs, "r") is None:
                 attrs = f' r="{address(r, c)}"' + attrs
         f = self._f_re.search(inner)
@@ -271,7 +284,7 @@ class SheetXml:
         attrs = _del_attr(attrs, "t")
         if u is None:  # clear a cell a spill used to cover (never a formula cell)
             if f_text:
-                return text or ""
+                return cell.text if cell else ""
             attrs = _del_attr(attrs, "cm")
             return f"<{p}c{attrs}>{rest}</{p}c>" if rest else f"<{p}c{attrs}/>"
         if u.array_ref and f:
