@@ -9,6 +9,7 @@ the caller's index).  Text, None, NaN and booleans are refused, never read as 0.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from numbers import Real
 from typing import Any
@@ -51,6 +52,10 @@ def numbers(
     ...
     xlmodel.errors.XlmodelError: beloeb: '12' is not allowed (text, not a number); allowed: a finite number
     """
+    if (type(value) in (float, int) and math.isfinite(value)  # fast path: one cell
+            and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
+            and (not integer or value == int(value))):
+        return np.array(float(value))
     what = allowed or _describe(minimum, maximum, integer)
     if isinstance(value, pd.Series | pd.Index):
         value = value.to_numpy()

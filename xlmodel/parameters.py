@@ -202,11 +202,30 @@ def available() -> list[str]:
     return sorted({p.stem for d in search_path() if d.is_dir() for p in d.glob("*.toml")})
 
 
+_BY_NAME: dict[tuple[str, str], ParameterSet] = {}
+
+
 def load(name_or_path: str | os.PathLike[str] = DEFAULT) -> ParameterSet:
-    """Load a parameter set by name (searched) or by file path, validated and cached."""
+    """Load a parameter set by name (searched) or by file path, validated and cached.
+
+    A set named by name is read once per process (Excel calls functions thousands of times:
+    no file system work per call); :func:`reload` forgets the cache after editing a file.
+    A set given as a path is re-read when the file changes.
+    """
+    key = (name_or_path, os.environ.get("XLMODEL_PARAMS_PATH", ""))
+    if isinstance(name_or_path, str) and key in _BY_NAME:
+        return _BY_NAME[key]
     path = _locate(name_or_path)
-    return _load_cached(str(path.resolve()), os.environ.get("XLMODEL_PARAMS_PATH", ""),
-                        path.stat().st_mtime_ns)
+    ps = _load_cached(str(path.resolve()), key[1], path.stat().st_mtime_ns)
+    if isinstance(name_or_path, str) and path.stem == name_or_path:
+        _BY_NAME[key] = ps  # type: ignore[index]
+    return ps
+
+
+def reload() -> None:
+    """Forget every cached parameter set (after editing a parameter file in a running session)."""
+    _BY_NAME.clear()
+    _load_cached.cache_clear()
 
 
 def _locate(name_or_path: str | os.PathLike[str]) -> Path:

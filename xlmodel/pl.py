@@ -26,14 +26,25 @@ SERIES: dict[str, str] = {
 }
 
 
+_INDEX_CACHE: dict[tuple[int, str], tuple[ParameterSet, int, np.ndarray]] = {}
+
+
 def _index(ps: ParameterSet, serie: str) -> tuple[int, np.ndarray]:
     """(first year, cumulative price index with 1.0 at the first year) for a series."""
+    hit = _INDEX_CACHE.get((id(ps), serie))
+    if hit is not None and hit[0] is ps:  # sets are immutable: one index per set and series
+        return hit[1], hit[2]
     if not isinstance(serie, str) or serie.strip().lower() not in SERIES:
         raise XlmodelError("serie", serie, ", ".join(SERIES))
     rates = ps.rates(SERIES[serie.strip().lower()])
     first = min(rates) - 1
     steps = np.array([rates[y] for y in range(first + 1, max(rates) + 1)], dtype=float)
-    return first, np.concatenate(([1.0], np.cumprod(1.0 + steps / 100.0)))
+    index = np.concatenate(([1.0], np.cumprod(1.0 + steps / 100.0)))
+    index.flags.writeable = False
+    if len(_INDEX_CACHE) > 256:
+        _INDEX_CACHE.clear()
+    _INDEX_CACHE[(id(ps), serie)] = (ps, first, index)
+    return first, index
 
 
 def _positions(value: ArrayLike, name: str, first: int, index: np.ndarray,

@@ -1,0 +1,1 @@
+"""xlmodel benchmarks: ``python -m bench`` (``make bench``).  See docs/benchmarks.md."""
