@@ -58,7 +58,6 @@ def _col(values: Any) -> list[list[float]]:
 def examples() -> list[Example]:
     """One or more cells per catalogue function (cell addresses of :func:`hand_workbook`)."""
     ind = np.array(INDBYGGERE, float)
-    tabel = np.array(LOENTABEL, float)
     c = "Beregning"
     return [
         Example(c, "B2", "=PL_FAKTOR(2013,2014)", "xlmodel.pl",
@@ -92,7 +91,7 @@ def examples() -> list[Example]:
         Example(c, "B16", "=PENSION_MERUDGIFT(400000,350000,37)", "xlmodel.pension",
                 lambda: _core("xlmodel.pension:merudgift")(400_000, 350_000, 37)),
         Example(c, "B17", "=SKALATRIN_LOEN(45,Input!K2:L14)", "xlmodel.pension",
-                lambda: _core("xlmodel.pension:skalatrin_loen")(45, tabel)),
+                lambda: _core("xlmodel.pension:skalatrin_loen")(45, dict(LOENTABEL))),
         Example(c, "B18", "=PENSION_KAPITALVAERDI(10000,3,20)", "xlmodel.pension",
                 lambda: _core("xlmodel.pension:kapitalvaerdi")(10_000, 3, 20)),
         Example(c, "B19", "=DEPONERING_FRIGIVELSE(2500000,1)", "xlmodel.laan",

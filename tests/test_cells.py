@@ -147,7 +147,7 @@ CASES = [
         "SKALATRIN_LOEN",
         (45, [[44, 400_000], [45, 410_000], [46, 420_000]]),
         lambda: core("xlmodel.pension:skalatrin_loen")(
-            45, np.array([[44, 400_000], [45, 410_000], [46, 420_000]])
+            45, {44: 400_000, 45: 410_000, 46: 420_000}
         ),
     ),
     ("SKALATRIN_LOEN", (45,), lambda: core("xlmodel.pension:skalatrin_loen")(45)),

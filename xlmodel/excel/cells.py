@@ -284,7 +284,10 @@ def _convert(fn: catalogue.Function, name: str, kind: str, grid: np.ndarray,
         if shape[1] != 2:
             raise CellInputError(name, f"a {_shape_text(shape)} range",
                                  "a range of 2 columns (trin, løn)")
-        return _numbers(grid, name, kind)
+        import pandas as pd
+
+        values = _numbers(grid, name, kind)
+        return pd.Series(values[:, 1], index=values[:, 0])  # key → value; the core checks the keys
     raise AssertionError(kind)  # the catalogue loader only admits known kinds
 
 
