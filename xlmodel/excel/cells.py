@@ -180,6 +180,10 @@ def _refuse(name: str, kind: str, value: Any, shape: tuple[int, int], k: int) ->
 def _numbers(grid: np.ndarray, name: str, kind: str) -> np.ndarray:
     """A float array of the grid's shape, or the first offending cell named with its position."""
     flat = grid.ravel()
+    if set(map(type, flat)) <= {float, int}:  # the common case, checked in one pass (bool is not int here)
+        out = flat.astype(float)
+        if np.isfinite(out).all():
+            return out.reshape(grid.shape)
     out = np.empty(flat.size, dtype=float)
     for k, v in enumerate(flat):
         if type(v) is float or (isinstance(v, Real | np.number) and not isinstance(v, bool | np.bool_)):
@@ -319,6 +323,8 @@ def _cell_value(value: Any, fn: catalogue.Function) -> Any:
 
 
 def _rows(arr: np.ndarray, fn: catalogue.Function) -> list[list[Any]]:
+    if arr.dtype.kind in "fiu" and np.isfinite(arr).all():  # numbers: one vectorised check
+        return arr.astype(float).tolist()
     return [[_cell_value(v, fn) for v in row] for row in arr]
 
 
