@@ -161,3 +161,114 @@ def test_valider_finds_the_text_an_xlwings_udf_leaves_for_an_error(tmp_path: Pat
     errors = macros.FileBook(book).error_cells()
     assert [(e.cell, e.error, e.message) for e in errors] == \
         [("B2", "#VALUE!", "beloeb: text 'x' is not allowed; allowed: a number")]
+
+
+# ------------------------------------------------- the same macros over an open (xlwings) book ----
+class _Range:
+    def __init__(self, sheet: _Sheet, row: int, col: int, rows: int = 1, cols: int = 1) -> None:
+        self.sheet, self.row, self.column, self.rows, self.cols = sheet, row, col, rows, cols
+
+    def options(self, **_kw):
+        return self
+
+    @property
+    def value(self):
+        return [[self.sheet.values.get((self.row + i, self.column + j)) for j in range(self.cols)]
+                for i in range(self.rows)]
+
+    @value.setter
+    def value(self, rows) -> None:
+        for i, row in enumerate(rows):
+            for j, v in enumerate(row):
+                self.sheet.values[(self.row + i, self.column + j)] = v
+
+    @property
+    def formula(self):
+        return [[self.sheet.formulas.get((self.row + i, self.column + j), "") for j in range(self.cols)]
+                for i in range(self.rows)]
+
+
+class _Sheet:
+    def __init__(self, name: str) -> None:
+        self.name, self.values, self.formulas = name, {}, {}
+
+    def range(self, ref: str) -> _Range:
+        from xlmodel.engine.sheetxml import parse_address
+
+        return _Range(self, *parse_address(ref))
+
+    def clear_contents(self) -> None:
+        self.values.clear()
+
+    @property
+    def used_range(self) -> _Range:
+        cells = set(self.values) | set(self.formulas)
+        rows, cols = max(r for r, _ in cells), max(c for _, c in cells)
+        return _Range(self, 1, 1, rows, cols)
+
+
+class _Sheets(list):
+    def __getitem__(self, key):
+        return next(s for s in self if s.name == key) if isinstance(key, str) else list.__getitem__(self, key)
+
+    def add(self, name: str, after=None) -> _Sheet:
+        self.append(_Sheet(name))
+        return self[-1]
+
+
+class _Name:
+    def __init__(self, names: _Names, name: str, refers_to: str) -> None:
+        self.names, self.name, self.refers_to = names, name, refers_to
+
+    def delete(self) -> None:
+        self.names.remove(self)
+
+
+class _Names(list):
+    def add(self, name: str, refers_to: str) -> None:
+        self.append(_Name(self, name, refers_to))
+
+    def __getitem__(self, key):
+        return next(n for n in self if n.name == key) if isinstance(key, str) else list.__getitem__(self, key)
+
+
+class _App:
+    calculations = 0
+
+    def calculate(self) -> None:
+        self.calculations += 1
+
+
+class _Book:
+    """What XlwingsBook touches of an xlwings Book, recorded in memory."""
+
+    def __init__(self) -> None:
+        self.sheets = _Sheets([_Sheet("Model")])
+        self.names = _Names()
+        self.names.add("P_old_name", "='Parametre'!$C$99")
+        self.names.add("Mine", "=Model!$A$1")
+        self.app = _App()
+        model = self.sheets["Model"]
+        model.values[(1, 1)], model.formulas[(1, 1)] = 1.013, "=PL_FAKTOR(2013,2014)"
+        model.values[(2, 1)] = "#VALUE! til_aar: 2019 is not allowed; allowed: a year in 2013–2014"
+        model.formulas[(2, 1)] = "=PL_FAKTOR(2013,2019)"
+        model.values[(3, 1)] = "#VALUE! typed text, not a formula"
+
+
+def test_opdater_model_over_an_xlwings_book() -> None:
+    fake = _Book()
+    findings = macros.opdater_model(macros.XlwingsBook(fake, "aftale-2014"))
+    assert fake.app.calculations == 1
+    sheet = fake.sheets[layout.SHEET]
+    rows = list(layout.rows(load()))
+    assert sheet.values[(1, 1)] == layout.COLUMNS[0]
+    assert [sheet.values[(i, 1)] for i in range(2, len(rows) + 2)] == [r.navn for r in rows]
+    names = {n.name: n.refers_to for n in fake.names}
+    assert "P_old_name" not in names and names["Mine"] == "=Model!$A$1"
+    assert names["P_pl_service"].startswith("='Parametre'!$C$")
+    kontrol = fake.sheets[macros.KONTROL].values
+    assert tuple(kontrol[(1, c)] for c in range(1, 5)) == macros.KONTROL_COLUMNS
+    errors = findings[findings["kontrol"] == "fejlceller"]
+    assert errors[["status", "sted", "besked"]].values.tolist() == [
+        ["FEJL", "Model!A2", "#VALUE!: til_aar: 2019 is not allowed; allowed: a year in 2013–2014"]]
+    assert (findings.loc[findings["kontrol"] == "parametre", "status"] == "OK").all()
