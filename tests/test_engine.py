@@ -159,10 +159,12 @@ def test_left_out_optional_arguments_take_their_default(tmp_path: Path) -> None:
         ws["F2"] = "=PL_FAKTOR(2013,2014,)"      # trailing empty argument → serie "service"
         ws["F3"] = "=PL_FAKTOR(2013,2014,Z99)"   # a blank cell → the default too
         ws["F4"] = '=PL_FAKTOR(2013,2014,"")'    # empty text → the default
+        ws["F5"] = "=pl_faktor(2013,2014)"       # typed in lower case
+        ws["F6"] = "=_xludf.PL_FAKTOR(2013,2014)"  # as Excel stores a function it did not know
 
     book = hand_workbook(tmp_path / "omit.xlsx", extra=omitted)
     values = evaluate(book)
-    for cell in ("F2", "F3", "F4"):
+    for cell in ("F2", "F3", "F4", "F5", "F6"):
         assert values[("Beregning", cell)] == pytest.approx(pl.faktor(2013, 2014), rel=1e-15)
     # the file keeps the user's formula text (the "" is only in the engine's copy)
     out = tmp_path / "omit_out.xlsx"

@@ -42,7 +42,9 @@ def clean_book(path: Path, *, kontrol: bool = False, parametre: bool = False) ->
 def test_a_clean_refresh_exits_0_and_prints_the_summary(tmp_path: Path, capsys) -> None:
     book = clean_book(tmp_path / "ok.xlsx")
     out = tmp_path / "ok_out.xlsx"
+    before = book.read_bytes()
     assert main(["refresh", str(book), "-o", str(out)]) == 0
+    assert book.read_bytes() == before  # -o leaves the input as it was
     text = capsys.readouterr().out
     assert "5 formula cells computed (2 spilled cells) with parameter set aftale-2014" in text
     assert "no error cells" in text
