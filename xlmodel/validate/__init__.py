@@ -1,0 +1,150 @@
+"""Validate a workbook from the file alone: ``validate(path) -> Report``.
+
+The engine loads the workbook once (:func:`~xlmodel.validate.lint.load_book`, no Excel
+needed) and runs the checks listed in :data:`CHECKS`.  A check is a function
+``(book: LoadedBook, params: ParameterSet | None) -> list[Finding]``; :data:`CHECKS` maps its
+name to ``"module:function"`` and is imported only when the check runs, so a check module
+may import this package freely.  To add a check module (recompute, parameters), add one
+line here or call :func:`register`.
+
+>>> import tempfile, os
+>>> from openpyxl import Workbook
+>>> wb = Workbook(); ws = wb.active
+>>> ws["A1"], ws["A2"], ws["A3"] = 100, "=A1*1.013", "=A2+1"
+>>> path = os.path.join(tempfile.mkdtemp(), "eksempel.xlsx"); wb.save(path)
+>>> report = validate(path, checks=["hardcoded_number"])
+>>> report.findings[["check", "severity", "sheet", "cell", "actual"]].to_dict("records")
+[{'check': 'hardcoded_number', 'severity': 'warning', 'sheet': 'Sheet', 'cell': 'A2', 'actual': 1.013}]
+"""
+
+from __future__ import annotations
+
+import importlib
+import os
+import sys
+import time
+import types
+from collections.abc import Callable, Iterable
+from typing import Any
+
+from xlmodel.errors import XlmodelError
+from xlmodel.parameters import ParameterSet, resolve
+from xlmodel.validate.findings import COLUMNS, SEVERITIES, Finding, Report
+from xlmodel.validate.lint import ExcelError, LoadedBook, Sheet, load_book, split_cell
+
+CheckFunction = Callable[[LoadedBook, ParameterSet | None], list[Finding]]
+
+# name → "module:function".  Order is the order the checks run and report in.
+CHECKS: dict[str, str] = {
+    "hardcoded_number": "xlmodel.validate.lint:hardcoded_numbers",
+    "inconsistent_formula": "xlmodel.validate.lint:inconsistent_formulas",
+    "error_value": "xlmodel.validate.lint:error_values",
+    "empty_reference": "xlmodel.validate.lint:empty_references",
+    "circular_reference": "xlmodel.validate.lint:circular_references",
+    "number_as_text": "xlmodel.validate.lint:numbers_as_text",
+    "approximate_lookup": "xlmodel.validate.lint:approximate_lookups",
+    "manual_calculation": "xlmodel.validate.lint:manual_calculation",
+    "uncalculated": "xlmodel.validate.lint:uncalculated",
+    "footing": "xlmodel.validate.footing:footing",
+    "sum_range": "xlmodel.validate.footing:sum_ranges",
+    # "recompute": "xlmodel.validate.recompute:recompute",     (coming)
+    # "parameters": "xlmodel.validate.parameters:parameters",  (coming)
+}
+
+_LOADED: dict[str, CheckFunction] = {}
+
+
+def register(name: str, target: str | CheckFunction) -> None:
+    """Add or replace a check: ``target`` is ``"module:function"`` or the function itself."""
+    if not isinstance(name, str) or not name.isidentifier():
+        raise XlmodelError("name", name, "a check name such as 'recompute'")
+    if callable(target):
+        _LOADED[name] = target
+        CHECKS[name] = f"{getattr(target, '__module__', '?')}:{getattr(target, '__qualname__', name)}"
+        return
+    if not isinstance(target, str) or target.count(":") != 1:
+        raise XlmodelError("target", target, "'module:function' or a function")
+    _LOADED.pop(name, None)
+    CHECKS[name] = target
+
+
+def check_function(name: str) -> CheckFunction:
+    """The function behind a check name (imported on first use)."""
+    if name not in CHECKS:
+        raise XlmodelError("checks", name, ", ".join(CHECKS))
+    found = _LOADED.get(name)
+    if found is None:
+        module, _, function = CHECKS[name].partition(":")
+        found = _LOADED[name] = getattr(importlib.import_module(module), function)
+    return found
+
+
+def _selected(checks: Iterable[str] | str | None) -> list[str]:
+    if checks is None:
+        return list(CHECKS)
+    names = [checks] if isinstance(checks, str) else list(checks)
+    for name in names:
+        if name not in CHECKS:
+            raise XlmodelError("checks", name, ", ".join(CHECKS))
+    return list(dict.fromkeys(names))
+
+
+def validate(path: str | os.PathLike[str] | LoadedBook,
+             params: str | os.PathLike[str] | ParameterSet | None = None,
+             checks: Iterable[str] | str | None = None) -> Report:
+    """Run the checks on a workbook and return a :class:`Report` (findings as a DataFrame).
+
+    ``path``: an .xlsx/.xlsm file (or a book already loaded with :func:`load_book`).
+    ``params``: the parameter set the workbook should follow (name, file or set); None lets
+    each check use its default.  ``checks``: names from :data:`CHECKS` (default: all).
+    """
+    names = _selected(checks)
+    params_set = resolve(params) if params is not None else None
+    book = path if isinstance(path, LoadedBook) else load_book(path)
+    findings: list[Finding] = []
+    timings: dict[str, float] = {}
+    for name in names:
+        start = time.perf_counter()
+        found = check_function(name)(book, params_set)
+        timings[name] = time.perf_counter() - start
+        for item in found:
+            if not isinstance(item, Finding):
+                raise TypeError(f"check {name!r} returned {type(item).__name__}, not Finding")
+        findings.extend(found)
+    findings.sort(key=lambda f: _place(book, f, names))
+    report = Report.from_findings(findings, path=book.path, checks=tuple(names))
+    report.timings = timings
+    return report
+
+
+def _place(book: LoadedBook, finding: Finding, names: list[str]) -> tuple[int, int, int, int, int]:
+    """Sort key: severity, then sheet order, row and column of the (first) cell, then check."""
+    rank = SEVERITIES.index(finding.severity)
+    order = names.index(finding.check) if finding.check in names else len(names)
+    sheet = next((s.index for s in book.sheets if s.name == finding.sheet), -1)
+    try:
+        row, col = split_cell((finding.cell or "").split(":")[0].split(",")[0])
+    except XlmodelError:
+        row = col = 0
+    return rank, sheet, row, col, order
+
+
+def checks_available() -> list[str]:
+    return list(CHECKS)
+
+
+class _CallableModule(types.ModuleType):
+    """Lets ``xlmodel.validate(path)`` work as the issue writes it, beside
+    ``xlmodel.validate.validate(path)``: calling the package calls :func:`validate`."""
+
+    def __call__(self, path: Any, params: Any = None, checks: Any = None) -> Report:
+        return validate(path, params, checks)
+
+
+sys.modules[__name__].__class__ = _CallableModule
+
+
+__all__ = [
+    "CHECKS", "COLUMNS", "SEVERITIES", "CheckFunction", "ExcelError", "Finding", "LoadedBook", "Report",
+    "Sheet", "check_function", "checks_available", "load_book", "register", "validate",
+]
