@@ -1,0 +1,276 @@
+"""Skattegrundlag: statsgaranti, selvbudgettering, udskrivningsprocent and grundskyldsloft.
+
+All rates in percent.  Amounts in any unit (kr. or mio. kr.) as long as the inputs agree.
+"""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pandas as pd
+
+from xlmodel._inputs import ArrayLike, like, numbers, years
+from xlmodel.errors import XlmodelError
+from xlmodel.parameters import ParameterSet, resolve
+
+Params = str | ParameterSet | None
+
+
+def _rate(value: ArrayLike, name: str) -> np.ndarray:
+    return numbers(value, name, allowed="a tax rate in percent, above 0 and below 100",
+                   minimum=np.nextafter(0, 1), maximum=np.nextafter(100, 0))
+
+
+def _year(budgetaar: ArrayLike) -> int:
+    arr = years(budgetaar, "budgetaar")
+    if arr.ndim:
+        raise XlmodelError("budgetaar", arr.tolist(), "one budget year")
+    return int(arr)
+
+
+def garanti_basisaar(budgetaar: int = 2014, params: Params = None) -> int:
+    """The base year of the statsgaranti: budgetaar − 3 [lov: kommuneskatteloven § 7].
+
+    >>> garanti_basisaar(2014)
+    2011
+    """
+    ps = resolve(params)
+    year = _year(budgetaar)
+    return year - int(ps.value("skat.garanti_basisaar_forskydning", year))
+
+
+def statsgaranti_grundlag(grundlag_basisaar: ArrayLike, budgetaar: int = 2014,
+                          params: Params = None) -> ArrayLike:
+    """State-guaranteed udskrivningsgrundlag = base-year grundlag × (1 + fremskrivningsprocent/100).
+
+    Rule [aftale, boks 1; lov: kommuneskatteloven § 7]: for 2014 the corrected
+    beregningsgrundlag of 2011 is projected by 11.4 pct.
+
+    >>> round(statsgaranti_grundlag(1_000, 2014), 6)
+    1114.0
+    """
+    ps = resolve(params)
+    year = _year(budgetaar)
+    base = numbers(grundlag_basisaar, "grundlag_basisaar", minimum=0)
+    f = ps.value("skat.fremskrivningsprocent", year)
+    return like(base * (1 + f / 100), grundlag_basisaar)
+
+
+def skatteprovenu(udskrivningsgrundlag: ArrayLike, udskrivningsprocent: ArrayLike) -> ArrayLike:
+    """Tax revenue = udskrivningsgrundlag × udskrivningsprocent / 100 [lov].
+
+    >>> skatteprovenu(1_000_000, 25.0)
+    250000.0
+    """
+    base = numbers(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=0)
+    rate = _rate(udskrivningsprocent, "udskrivningsprocent")
+    return like(base * rate / 100, udskrivningsgrundlag, udskrivningsprocent)
+
+
+def maanedlig_udbetaling(udskrivningsgrundlag: ArrayLike, udskrivningsprocent: ArrayLike,
+                         params: Params = None) -> ArrayLike:
+    """The revenue is paid as 12 equal monthly amounts [lov].
+
+    >>> maanedlig_udbetaling(1_200_000, 25.0)
+    25000.0
+    """
+    n = resolve(params).value("skat.udbetalinger_pr_aar", resolve(params).budget_year)
+    return like(np.asarray(skatteprovenu(udskrivningsgrundlag, udskrivningsprocent)) / n,
+                udskrivningsgrundlag, udskrivningsprocent)
+
+
+def udskrivningsprocent(provenu: ArrayLike, udskrivningsgrundlag: ArrayLike,
+                        params: Params = None) -> ArrayLike:
+    """The rate a budget needs, carried at one decimal and rounded UP [lov: kommuneskatteloven § 6].
+
+    Float noise is removed before rounding (an exact 24.9 stays 24.9).
+
+    >>> udskrivningsprocent(249, 1000), udskrivningsprocent(249.0001, 1000)
+    (24.9, 25.0)
+    """
+    ps = resolve(params)
+    digits = int(ps.value("skat.udskrivningsprocent_decimaler", ps.budget_year))
+    rev = numbers(provenu, "provenu", minimum=0)
+    base = numbers(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=np.nextafter(0, 1),
+                   allowed="a tax base above 0")
+    scaled = np.round(rev / base * 100 * 10**digits, 9)  # 9 decimals: below any real amount
+    return like(np.ceil(scaled) / 10**digits, provenu, udskrivningsgrundlag)
+
+
+def efterregulering(selvbudgetteret_grundlag: ArrayLike, opgjort_grundlag: ArrayLike,
+                    udskrivningsprocent: ArrayLike) -> ArrayLike:
+    """Final tax on the actual base − the payments made on the self-budgeted base.
+
+    Positive: the municipality receives; negative: it pays back [lov: kommuneskatteloven § 16].
+
+    >>> efterregulering(1_000_000, 980_000, 25.0)
+    -5000.0
+    """
+    budget = numbers(selvbudgetteret_grundlag, "selvbudgetteret_grundlag", minimum=0)
+    actual = numbers(opgjort_grundlag, "opgjort_grundlag", minimum=0)
+    rate = _rate(udskrivningsprocent, "udskrivningsprocent")
+    return like((actual - budget) * rate / 100, selvbudgetteret_grundlag, opgjort_grundlag,
+                udskrivningsprocent)
+
+
+def efterregulering_tillaeg(efterregulering: ArrayLike, udbetalt: ArrayLike, diskonto_pct: ArrayLike,
+                            params: Params = None) -> ArrayLike:
+    """Surcharge on the part of the efterregulering beyond 3 pct. of the payments.
+
+    Rule [lov: kommuneskatteloven § 16]: 3 × Nationalbankens diskonto on the excess.
+    Our reading [antagelse]: the surcharge follows the efterregulering's sign (it adds to what
+    is paid or received) and is computed on |E| − 3 % × udbetalt when positive.
+
+    >>> round(efterregulering_tillaeg(-50_000, 1_000_000, 0.5), 6)   # excess 20,000 × 1.5 pct.
+    -300.0
+    """
+    ps = resolve(params)
+    year = ps.budget_year
+    free = ps.value("skat.efterregulering_fri_graense", year) / 100
+    factor = ps.value("skat.efterregulering_tillaeg_faktor", year)
+    e = numbers(efterregulering, "efterregulering")
+    paid = numbers(udbetalt, "udbetalt", minimum=0)
+    rate = numbers(diskonto_pct, "diskonto_pct", minimum=-10, maximum=100)
+    excess = np.maximum(0.0, np.abs(e) - free * paid)
+    return like(np.sign(e) * excess * factor * rate / 100, efterregulering, udbetalt, diskonto_pct)
+
+
+def efterregulering_afregning(efterregulering: float, budgetaar: int = 2014,
+                              params: Params = None) -> pd.DataFrame:
+    """Settlement of one efterregulering: thirds in January, February, March of year t + 3.
+
+    [lov: kommuneskatteloven § 16]; the last instalment takes the rounding so the sum is exact.
+
+    >>> efterregulering_afregning(-9_000, 2014)
+        aar   maaned  beloeb
+    0  2017   januar -3000.0
+    1  2017  februar -3000.0
+    2  2017    marts -3000.0
+    """
+    ps = resolve(params)
+    year = _year(budgetaar)
+    e = float(numbers(efterregulering, "efterregulering", allowed="one amount"))
+    delay = int(ps.value("skat.efterregulering_forsinkelse", year))
+    n = int(ps.value("skat.efterregulering_rater", year))
+    months = ["januar", "februar", "marts", "april", "maj", "juni"][:n]
+    parts = [e / n] * (n - 1)
+    parts.append(e - math.fsum(parts))
+    return pd.DataFrame({"aar": year + delay, "maaned": months, "beloeb": parts})
+
+
+def selvbudget_gevinst(garanti_grundlag: ArrayLike, forventet_grundlag: ArrayLike,
+                       udskrivningsprocent: ArrayLike, udligning_pct: ArrayLike | None = None,
+                       params: Params = None) -> ArrayLike:
+    """Expected gain of selvbudgettering over statsgaranti (negative: statsgaranti is better).
+
+    = (forventet − garanti) × udskrivningsprocent/100 × (1 − udligning_pct/100), where
+    udligning_pct is the share of a tax-base difference that equalisation takes back
+    [antagelse: parameter skat.selvbudget_udligning, default 0].
+
+    >>> selvbudget_gevinst(1_114, 1_150, 25.0)
+    9.0
+    >>> selvbudget_gevinst(1_114, 1_150, 25.0, udligning_pct=60)
+    3.6
+    """
+    ps = resolve(params)
+    if udligning_pct is None:
+        udligning_pct = ps.value("skat.selvbudget_udligning", ps.budget_year)
+    g = numbers(garanti_grundlag, "garanti_grundlag", minimum=0)
+    f = numbers(forventet_grundlag, "forventet_grundlag", minimum=0)
+    rate = _rate(udskrivningsprocent, "udskrivningsprocent")
+    u = numbers(udligning_pct, "udligning_pct", minimum=0, maximum=100)
+    return like(np.round((f - g) * rate / 100 * (1 - u / 100), 9), garanti_grundlag,
+                forventet_grundlag, udskrivningsprocent)
+
+
+def breakeven_vaekst(budgetaar: int = 2014, aarlig: bool = True, params: Params = None) -> float:
+    """Growth of the tax base (base year → budget year) at which both choices give the same revenue.
+
+    Total growth = the fremskrivningsprocent; per year = (1 + f)^(1/3) − 1, in pct.  Growth
+    above it favours selvbudgettering (before the time value and risk of the efterregulering).
+
+    >>> round(breakeven_vaekst(2014), 4), breakeven_vaekst(2014, aarlig=False)
+    (3.6641, 11.4)
+    """
+    ps = resolve(params)
+    year = _year(budgetaar)
+    f = ps.value("skat.fremskrivningsprocent", year)
+    if not aarlig:
+        return float(f)
+    span = year - garanti_basisaar(year, ps)
+    return float(((1 + f / 100) ** (1 / span) - 1) * 100)
+
+
+def vaelg_budgetmodel(grundlag_basisaar: ArrayLike, forventet_vaekst_pct_aarlig: ArrayLike,
+                      udskrivningsprocent: ArrayLike, budgetaar: int = 2014,
+                      udligning_pct: ArrayLike | None = None, params: Params = None) -> pd.DataFrame:
+    """Statsgaranti vs selvbudgettering per municipality, with the recommendation.
+
+    forventet_grundlag = base × (1 + g/100)^(budgetaar − basisaar); the rest as
+    :func:`selvbudget_gevinst`.  A Series input keeps its index.
+
+    >>> vaelg_budgetmodel([1000, 1000], [3.0, 4.0], 25.0)[["gevinst", "anbefaling"]]
+       gevinst        anbefaling
+    0 -5.31825      statsgaranti
+    1  2.71600  selvbudgettering
+    """
+    ps = resolve(params)
+    year = _year(budgetaar)
+    base = numbers(grundlag_basisaar, "grundlag_basisaar", minimum=0)
+    growth = numbers(forventet_vaekst_pct_aarlig, "forventet_vaekst_pct_aarlig", minimum=-100)
+    rate = _rate(udskrivningsprocent, "udskrivningsprocent")
+    base, growth, rate = np.broadcast_arrays(np.atleast_1d(base), np.atleast_1d(growth),
+                                             np.atleast_1d(rate))
+    span = year - garanti_basisaar(year, ps)
+    garanti = np.asarray(statsgaranti_grundlag(base, year, ps))
+    forventet = base * (1 + growth / 100) ** span
+    gevinst = np.asarray(selvbudget_gevinst(garanti, forventet, rate, udligning_pct, ps))
+    index = next((x.index for x in (grundlag_basisaar, forventet_vaekst_pct_aarlig, udskrivningsprocent)
+                  if isinstance(x, pd.Series)), None)
+    return pd.DataFrame({
+        "garanti_grundlag": garanti, "forventet_grundlag": forventet,
+        "provenu_garanti": garanti * rate / 100, "provenu_selvbudget": forventet * rate / 100,
+        "gevinst": gevinst,
+        "anbefaling": np.where(gevinst > 0, "selvbudgettering", "statsgaranti"),
+    }, index=index)
+
+
+def grundskyld_reguleringsprocent(skoennet_vaekst_pct: ArrayLike, params: Params = None) -> ArrayLike:
+    """Reguleringsprocent for the loft = estimated tax-base growth + 3 points, at most 7 pct.
+
+    [lov: ejendomsskatteloven § 1]
+
+    >>> grundskyld_reguleringsprocent(3.3), grundskyld_reguleringsprocent(5.0)
+    (6.3, 7.0)
+    """
+    ps = resolve(params)
+    add = ps.value("grundskyld.reguleringsprocent_tillaeg", ps.budget_year)
+    cap = ps.value("grundskyld.reguleringsprocent_max", ps.budget_year)
+    g = numbers(skoennet_vaekst_pct, "skoennet_vaekst_pct")
+    return like(np.round(np.minimum(g + add, cap), 9), skoennet_vaekst_pct)
+
+
+def grundskyld_grundlag(grundvaerdi: ArrayLike, forrige_grundlag: ArrayLike,
+                        reguleringsprocent: ArrayLike | None = None, aar: int = 2014,
+                        params: Params = None) -> ArrayLike:
+    """Afgiftsgrundlag after the loft: min(grundværdi, last year's grundlag × (1 + r/100)).
+
+    r defaults to the parameter set's reguleringsprocent for ``aar`` (6.3 pct. for 2014)
+    [aftale, boks 1; lov: ejendomsskatteloven § 1].
+
+    >>> grundskyld_grundlag(1_200_000, 1_000_000)
+    1063000.0
+    >>> grundskyld_grundlag(1_050_000, 1_000_000)
+    1050000.0
+    """
+    ps = resolve(params)
+    year = _year(aar)
+    cap = ps.value("grundskyld.reguleringsprocent_max", year)
+    if reguleringsprocent is None:
+        reguleringsprocent = ps.value("grundskyld.reguleringsprocent", year)
+    r = numbers(reguleringsprocent, "reguleringsprocent", minimum=-100, maximum=cap,
+                allowed=f"a percentage ≤ the legal maximum {cap:g} pct.")
+    value = numbers(grundvaerdi, "grundvaerdi", minimum=0)
+    previous = numbers(forrige_grundlag, "forrige_grundlag", minimum=0)
+    return like(np.round(np.minimum(value, previous * (1 + r / 100)), 6), grundvaerdi, forrige_grundlag)
