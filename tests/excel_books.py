@@ -1,0 +1,207 @@
+"""Workbooks made by hand (openpyxl, formulas typed as a user would) for the Excel-layer tests.
+
+Every catalogue function appears in :func:`hand_workbook`; :func:`expected` computes what each
+formula cell must hold by calling the core directly (never a number copied from a run).
+All input figures here are ILLUSTRATIVE test data, not real municipalities.
+"""
+
+from __future__ import annotations
+
+import importlib
+import io
+import zipfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from openpyxl import Workbook
+from openpyxl.comments import Comment
+from openpyxl.styles import Font, PatternFill
+from openpyxl.workbook.defined_name import DefinedName
+from openpyxl.worksheet.datavalidation import DataValidation
+
+# ILLUSTRATIVE inputs for five municipalities
+INDBYGGERE = [10_000, 30_000, 60_000, 20_000, 80_000]
+REGNSKAB = [110, 95, 100, 104, 99]
+KORR_BUDGET = [100, 100, 100, 100, 100]
+BUDGET = [104, 103, 95, 100, 101]
+RAMME = [100, 100, 100, 100, 100]
+PROVENUAENDRING = [30, 10, -20, 0, 5]
+PROVENUTAB = [10, 40, 0, 5, 20]
+UNDTAGET = [False, True, False, False, False]
+VAEGTE = [0.6, 0.3, 0.1]
+SATSER = [1.2, 1.5, 1.8]
+#: ILLUSTRATIVE pay table (trin, løn): not the state's pay scale.
+LOENTABEL = [(trin, 300_000 + 5_000 * (trin - 37)) for trin in range(37, 50)]
+
+
+@dataclass(frozen=True)
+class Example:
+    sheet: str
+    cell: str               # anchor cell
+    formula: str            # as a user types it
+    module: str             # the core module (tests skip while it has not landed)
+    expected: Callable[[], Any]   # the core's answer: a scalar or a 2-D list (the spill)
+
+
+def _core(ref: str) -> Callable[..., Any]:
+    module, _, attr = ref.partition(":")
+    return getattr(importlib.import_module(module), attr)
+
+
+def _col(values: Any) -> list[list[float]]:
+    return [[float(v)] for v in np.asarray(values, dtype=float).ravel()]
+
+
+def examples() -> list[Example]:
+    """One or more cells per catalogue function (cell addresses of :func:`hand_workbook`)."""
+    ind = np.array(INDBYGGERE, float)
+    c = "Beregning"
+    return [
+        Example(c, "B2", "=PL_FAKTOR(2013,2014)", "xlmodel.pl",
+                lambda: _core("xlmodel.pl:faktor")(2013, 2014)),
+        Example(c, "B3", '=PL_FAKTOR(2013,2014,"sats")', "xlmodel.pl",
+                lambda: _core("xlmodel.pl:faktor")(2013, 2014, "sats")),
+        Example(c, "B4", '=PL_REGULER(Input!B2,2013,2014,"anlaeg")', "xlmodel.pl",
+                lambda: _core("xlmodel.pl:reguler")(INDBYGGERE[0], 2013, 2014, "anlaeg")),
+        Example(c, "B5", "=PL_VAEGTET(Input!N2:N4,Input!O2:O4)", "xlmodel.pl",
+                lambda: _core("xlmodel.pl:vaegtet_sats")(VAEGTE, SATSER)),
+        Example(c, "B6", '=PARAMETER("pl.service")', "xlmodel.parameters",
+                lambda: _core("xlmodel.parameters:load")().value("pl.service", 2014)),
+        Example(c, "B7", '=PARAMETER_KILDE("bloktilskud.i_alt",2014)', "xlmodel.parameters",
+                lambda: _core("xlmodel.parameters:load")().source("bloktilskud.i_alt", 2014)),
+        Example(c, "B8", "=UDSKRIVNINGSGRUNDLAG_GARANTI(1000000)", "xlmodel.skat",
+                lambda: _core("xlmodel.skat:statsgaranti_grundlag")(1_000_000)),
+        Example(c, "B9", "=SKATTEPROVENU(1000000,25.1)", "xlmodel.skat",
+                lambda: _core("xlmodel.skat:skatteprovenu")(1_000_000, 25.1)),
+        Example(c, "B10", "=UDSKRIVNINGSPROCENT(251234,1000000)", "xlmodel.skat",
+                lambda: _core("xlmodel.skat:udskrivningsprocent")(251_234, 1_000_000)),
+        Example(c, "B11", "=EFTERREGULERING(1000000,1020000,25)", "xlmodel.skat",
+                lambda: _core("xlmodel.skat:efterregulering")(1_000_000, 1_020_000, 25)),
+        Example(c, "B12", "=EFTERREGULERING_TILLAEG(50000,1000000,0.2)", "xlmodel.skat",
+                lambda: _core("xlmodel.skat:efterregulering_tillaeg")(50_000, 1_000_000, 0.2)),
+        Example(c, "B13", "=SELVBUDGET_GEVINST(1000000,1030000,25)", "xlmodel.skat",
+                lambda: _core("xlmodel.skat:selvbudget_gevinst")(1_000_000, 1_030_000, 25)),
+        Example(c, "B14", "=GRUNDSKYLD_GRUNDLAG(1200000,1000000)", "xlmodel.skat",
+                lambda: _core("xlmodel.skat:grundskyld_grundlag")(1_200_000, 1_000_000)),
+        Example(c, "B15", "=PENSIONSPROCENT(16)", "xlmodel.pension",
+                lambda: _core("xlmodel.pension:pensionsprocent")(16)),
+        Example(c, "B16", "=PENSION_MERUDGIFT(400000,350000,37)", "xlmodel.pension",
+                lambda: _core("xlmodel.pension:merudgift")(400_000, 350_000, 37)),
+        Example(c, "B17", "=SKALATRIN_LOEN(45,Input!K2:L14)", "xlmodel.pension",
+                lambda: _core("xlmodel.pension:skalatrin_loen")(45, dict(LOENTABEL))),
+        Example(c, "B18", "=PENSION_KAPITALVAERDI(10000,3,20)", "xlmodel.pension",
+                lambda: _core("xlmodel.pension:kapitalvaerdi")(10_000, 3, 20)),
+        Example(c, "B19", "=DEPONERING_FRIGIVELSE(2500000,1)", "xlmodel.laan",
+                lambda: _core("xlmodel.laan:deponering_frigivelse")(2_500_000, 1)),
+        Example(c, "B20", "=PL_REGULER(Input!B2:B6,2013,2014)", "xlmodel.pl",
+                lambda: _col(_core("xlmodel.pl:reguler")(ind, 2013, 2014))),
+        Example(c, "B25", "=SUM(B20:B24)", "xlmodel.pl",
+                lambda: float(np.sum(_core("xlmodel.pl:reguler")(ind, 2013, 2014)))),
+        # the spilling distribution functions, each in its own column of "Fordeling"
+        Example("Fordeling", "B2", "=BLOKTILSKUD_FORDEL(Input!B2:B6,1000)", "xlmodel.bloktilskud",
+                lambda: _col(_core("xlmodel.bloktilskud:fordel_efter_indbyggere")(ind, 1000))),
+        Example("Fordeling", "B7", "=SUM(B2:B6)", "xlmodel.bloktilskud", lambda: 1000.0),
+        Example("Fordeling", "C2", "=REGNSKABSSANKTION(Input!C2:C6,Input!D2:D6,Input!B2:B6)",
+                "xlmodel.bloktilskud",
+                lambda: _col(_core("xlmodel.bloktilskud:regnskabssanktion")(REGNSKAB, KORR_BUDGET, ind))),
+        Example("Fordeling", "D2", "=BUDGETSANKTION(Input!E2:E6,Input!F2:F6,Input!B2:B6,0.5)",
+                "xlmodel.bloktilskud",
+                lambda: _col(_core("xlmodel.bloktilskud:budgetsanktion")(BUDGET, RAMME, ind, 0.5))),
+        Example("Fordeling", "E2", "=SKATTESANKTION(Input!G2:G6,Input!B2:B6,,Input!I2:I6)",
+                "xlmodel.bloktilskud",
+                lambda: np.asarray(_core("xlmodel.bloktilskud:skattestigning_regulering")(
+                    PROVENUAENDRING, ind, 0, np.array(UNDTAGET)), float).tolist()),
+        Example("Fordeling", "G2", "=SKATTENEDSAETTELSE_TILSKUD(Input!H2:H6,,30)", "xlmodel.bloktilskud",
+                lambda: _col(_core("xlmodel.bloktilskud:skattenedsaettelse_tilskud")(
+                    PROVENUTAB, 2014, 30))),
+        Example("Fordeling", "H2", "=SKATTENEDSAETTELSE_TILSKUD(Input!H2:H6,2015)", "xlmodel.bloktilskud",
+                lambda: _col(_core("xlmodel.bloktilskud:skattenedsaettelse_tilskud")(PROVENUTAB, 2015))),
+    ]
+
+
+def hand_workbook(path: Path, *, extra: Callable[[Workbook], None] | None = None) -> Path:
+    """The hand-made workbook: inputs, one formula per catalogue function, spills, decorations.
+
+    Decorations the refresh must keep: a bold, filled header; a comment; data validation; a
+    workbook-level defined name used by a formula; a number format.
+    """
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Input"
+    header = ["kommune", "indbyggere", "regnskab", "korr_budget", "budget", "ramme",
+              "provenuaendring", "provenutab", "undtaget"]
+    ws.append(header)
+    for cell in ws[1]:
+        cell.font = Font(bold=True)
+        cell.fill = PatternFill("solid", fgColor="DDEBF7")
+    for i in range(len(INDBYGGERE)):
+        ws.append([f"Kommune {i + 1} (illustrativ)", INDBYGGERE[i], REGNSKAB[i], KORR_BUDGET[i], BUDGET[i],
+                   RAMME[i], PROVENUAENDRING[i], PROVENUTAB[i], UNDTAGET[i]])
+    ws["K1"], ws["L1"] = "trin", "løn (illustrativ)"
+    for i, (trin, loen) in enumerate(LOENTABEL, start=2):
+        ws.cell(i, 11, trin)
+        ws.cell(i, 12, loen).number_format = "#,##0"
+    ws["N1"], ws["O1"] = "vaegt", "sats"
+    for i, (w, s) in enumerate(zip(VAEGTE, SATSER, strict=True), start=2):
+        ws.cell(i, 14, w)
+        ws.cell(i, 15, s)
+    ws["B2"].comment = Comment("Indbyggertal 1. januar (illustrativt)", "xlmodel test")
+    dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
+                        showErrorMessage=True, error="Indbyggertal skal være et helt tal ≥ 0")
+    ws.add_data_validation(dv)
+    dv.add("B2:B6")
+    calc = wb.create_sheet("Beregning")
+    wb.create_sheet("Fordeling")
+    calc["A1"], calc["B1"] = "funktion", "resultat"
+    for ex in examples():
+        wb[ex.sheet][ex.cell] = ex.formula
+    wb.defined_names["Indbyggere_i_alt"] = DefinedName("Indbyggere_i_alt", attr_text="Input!$B$7")
+    ws["B7"] = "=SUM(B2:B6)"
+    calc["D2"] = "=Indbyggere_i_alt/1000"
+    calc["D2"].number_format = "0.0"
+    if extra:
+        extra(wb)
+    wb.save(path)
+    return path
+
+
+def add_vba(xlsx: Path, xlsm: Path, vba: bytes) -> Path:
+    """Turn an .xlsx into an .xlsm carrying ``vba`` as xl/vbaProject.bin (as Excel stores it)."""
+    with zipfile.ZipFile(xlsx) as zin:
+        parts = {i.filename: zin.read(i.filename) for i in zin.infolist()}
+    ct = parts["[Content_Types].xml"].decode()
+    ct = ct.replace("application/vnd.openxmlformats-officedocument.spreadsheetml.sheet.main+xml",
+                    "application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+    vba_default = '<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+    ct = ct.replace("<Default ", vba_default + "<Default ", 1)
+    parts["[Content_Types].xml"] = ct.encode()
+    rels = parts["xl/_rels/workbook.xml.rels"].decode()
+    rels = rels.replace("</Relationships>", '<Relationship Id="rIdVBA" Type="http://schemas.microsoft.com/'
+                        'office/2006/relationships/vbaProject" Target="vbaProject.bin"/></Relationships>')
+    parts["xl/_rels/workbook.xml.rels"] = rels.encode()
+    parts["xl/vbaProject.bin"] = vba
+    out = io.BytesIO()
+    with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as zout:
+        for name, data in parts.items():
+            zout.writestr(name, data)
+    xlsm.write_bytes(out.getvalue())
+    return xlsm
+
+
+def vba_project() -> bytes:
+    """A real VBA project (from xlwings' quickstart.xlsm) if xlwings is installed, else stand-in bytes."""
+    try:
+        import xlwings
+
+        with zipfile.ZipFile(Path(xlwings.__file__).with_name("quickstart.xlsm")) as z:
+            return z.read("xl/vbaProject.bin")
+    except (ImportError, OSError, KeyError):
+        return b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(range(256)) * 8  # OLE header + filler
+
+
+def parts(path: Path) -> dict[str, bytes]:
+    with zipfile.ZipFile(path) as z:
+        return {n: z.read(n) for n in z.namelist()}

@@ -1,0 +1,180 @@
+"""The function catalogue: the issue's contract, its bindings to the core, the generated reference."""
+
+from __future__ import annotations
+
+import importlib
+import importlib.util
+import inspect
+import io
+from contextlib import redirect_stdout
+from pathlib import Path
+
+import pytest
+
+from xlmodel.errors import XlmodelError
+from xlmodel.excel import catalogue
+from xlmodel.parameters import load
+
+ROOT = Path(__file__).resolve().parents[1]
+
+#: Issue 3 §1, the user-facing contract: names and argument order exactly as the issue's table.
+ISSUE_TABLE = {
+    "PL_FAKTOR": "fra_aar, til_aar, [serie]",
+    "PL_REGULER": "beloeb, fra_aar, til_aar, [serie]",
+    "PL_VAEGTET": "vaegte, satser",
+    "PARAMETER": "navn, [aar]",
+    "PARAMETER_KILDE": "navn, [aar]",
+    "BLOKTILSKUD_FORDEL": "indbyggere, beloeb_i_alt",
+    "REGNSKABSSANKTION": "regnskab, korrigeret_budget, indbyggere, [kollektiv_andel]",
+    "BUDGETSANKTION": "budget, ramme, indbyggere, [kollektiv_andel]",
+    "SKATTESANKTION": "provenuaendring, indbyggere, [aar_nr], [undtaget]",
+    "SKATTENEDSAETTELSE_TILSKUD": "provenutab, [aar], [pulje], [taerskel]",
+    "UDSKRIVNINGSGRUNDLAG_GARANTI": "grundlag_basisaar, [budgetaar]",
+    "SKATTEPROVENU": "udskrivningsgrundlag, udskrivningsprocent",
+    "UDSKRIVNINGSPROCENT": "provenu, udskrivningsgrundlag",
+    "EFTERREGULERING": "selvbudgetteret_grundlag, opgjort_grundlag, udskrivningsprocent",
+    "EFTERREGULERING_TILLAEG": "efterregulering, udbetalt, diskonto_pct",
+    "SELVBUDGET_GEVINST": "garanti_grundlag, forventet_grundlag, udskrivningsprocent, [udligning_pct]",
+    "GRUNDSKYLD_GRUNDLAG": "grundvaerdi, forrige_grundlag, [reguleringsprocent]",
+    "PENSIONSPROCENT": "pensionsaar",
+    "PENSION_MERUDGIFT": "loen_faktisk, loen_loft, pensionsaar",
+    "SKALATRIN_LOEN": "trin, [tabel]",
+    "PENSION_KAPITALVAERDI": "aarligt_beloeb, rente_pct, aar, [regulering_pct]",
+    "DEPONERING_FRIGIVELSE": "deponeret, aar_nr, [aar_i_alt]",
+}
+#: Defaults the issue's table states (a parameter-set default is checked against the set).
+ISSUE_DEFAULTS = {
+    ("PL_FAKTOR", "serie"): "service",
+    ("PL_REGULER", "serie"): "service",
+    ("REGNSKABSSANKTION", "kollektiv_andel"): 0.4,
+    ("BUDGETSANKTION", "kollektiv_andel"): 0.4,
+    ("SKATTESANKTION", "aar_nr"): 0,
+    ("SKATTENEDSAETTELSE_TILSKUD", "aar"): 2014,
+    ("UDSKRIVNINGSGRUNDLAG_GARANTI", "budgetaar"): 2014,
+    ("SELVBUDGET_GEVINST", "udligning_pct"): 0,
+    ("PENSION_KAPITALVAERDI", "regulering_pct"): 0,
+    ("DEPONERING_FRIGIVELSE", "aar_i_alt"): 25,
+}
+
+
+def test_names_and_argument_order_are_the_issue_table() -> None:
+    got = {fn.name: fn.signature()[len(fn.name) + 1 : -1] for fn in catalogue.functions()}
+    assert got == ISSUE_TABLE
+    assert list(got) == list(ISSUE_TABLE)  # and in the issue's order (the reference follows it)
+
+
+@pytest.mark.parametrize(("key", "default"), ISSUE_DEFAULTS.items(), ids=lambda x: str(x))
+def test_defaults_are_the_issue_table(key, default) -> None:
+    name, arg = key
+    assert next(a for a in catalogue.get(name).args if a.name == arg).default == default
+
+
+def _bound(fn: catalogue.Function):
+    module = fn.core.partition(":")[0]
+    if importlib.util.find_spec(module) is None:
+        pytest.skip(f"{module} has not landed on this branch")
+    return fn.core_function()
+
+
+@pytest.mark.parametrize("fn", catalogue.functions(), ids=lambda fn: fn.name)
+def test_each_function_is_bound_to_a_core_function_that_takes_its_arguments(fn) -> None:
+    core = _bound(fn)
+    params = inspect.signature(core).parameters
+    names = list(params)
+    for a in fn.required:  # passed positionally, in the core's order
+        assert names.index(a.keyword) == fn.required.index(a), (fn.name, a.name)
+    for a in fn.optional:  # passed by keyword
+        assert a.keyword in params, (fn.name, a.name)
+        assert params[a.keyword].default is not inspect.Parameter.empty, (fn.name, a.name)
+
+
+@pytest.mark.parametrize("fn", catalogue.functions(), ids=lambda fn: fn.name)
+def test_documented_defaults_are_what_the_core_uses(fn) -> None:
+    core = _bound(fn)
+    ps = load()
+    for a in fn.optional:
+        core_default = inspect.signature(core).parameters[a.keyword].default
+        if a.default_from:
+            assert core_default is None, (fn.name, a.name)  # None: "the parameter set's value"
+            assert ps.value(a.default_from, ps.budget_year) == pytest.approx(a.default), (fn.name, a.name)
+        elif isinstance(a.default, int | float) or a.default == "service":
+            assert core_default == a.default, (fn.name, a.name)
+        else:  # a described default ("the set's budget year", "none exempt", …)
+            assert core_default is None, (fn.name, a.name)
+
+
+def test_texts_fit_excels_function_wizard() -> None:
+    for fn in catalogue.functions():
+        # Application.MacroOptions refuses descriptions over 255 characters (xlwings issue #735)
+        assert 0 < len(fn.help) <= 255, fn.name
+        assert fn.category.startswith("xlmodel")
+        for a in fn.args:
+            assert 0 < len(a.help) <= 255, (fn.name, a.name)
+            assert a.name.isidentifier() and a.name == a.name.lower()
+
+
+def test_lookup_is_case_insensitive_and_unknown_names_are_refused() -> None:
+    assert catalogue.get("pl_faktor").name == "PL_FAKTOR"
+    with pytest.raises(XlmodelError, match="function: 'NOPE' is not allowed; allowed: a catalogue function"):
+        catalogue.get("NOPE")
+
+
+@pytest.mark.parametrize(
+    ("body", "complaint"),
+    [
+        ('[[function]]\nname="A"\nresult="scalar"\ncore="m:f"\nargs=[{name="x",kind="bogus"}]', "kind"),
+        (
+            '[[function]]\nname="A"\nresult="scalar"\ncore="m:f"\n[[function]]\nname="A"\nresult="scalar"\ncore="m:f"',
+            "unique",
+        ),
+        (
+            '[[function]]\nname="A"\nresult="scalar"\ncore="m:f"\n'
+            'args=[{name="x",kind="number",optional=true},{name="y",kind="number"}]',
+            "optional arguments last",
+        ),
+        ('[[function]]\nname="A"\nresult="wide"\ncore="m:f"', "result"),
+    ],
+)
+def test_a_malformed_catalogue_is_refused(tmp_path: Path, body: str, complaint: str) -> None:
+    path = tmp_path / "catalogue.toml"
+    path.write_text(body)
+    with pytest.raises(XlmodelError, match=complaint):
+        catalogue._load(str(path))
+
+
+def test_the_committed_reference_is_up_to_date() -> None:
+    committed = (ROOT / "docs" / "functions.md").read_text(encoding="utf-8")
+    assert committed == catalogue.markdown(), (
+        "docs/functions.md is stale: python -m xlmodel.excel.catalogue --markdown > docs/functions.md"
+    )
+
+
+def test_the_command_prints_the_reference_and_the_list() -> None:
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert catalogue.main(["--markdown"]) == 0
+    assert out.getvalue() == catalogue.markdown()
+    out = io.StringIO()
+    with redirect_stdout(out):
+        assert catalogue.main(["--list"]) == 0
+    assert out.getvalue().splitlines()[0] == "PL_FAKTOR(fra_aar, til_aar, [serie])"
+    assert catalogue.main(["--bogus"]) == 2
+
+
+def test_the_catalogue_imports_nothing_heavy() -> None:
+    import subprocess
+    import sys
+
+    code = (
+        "import sys, xlmodel.excel.catalogue as c; c.functions(); "
+        "print(sorted(m for m in ('numpy', 'xlwings', 'formualizer', 'openpyxl') if m in sys.modules))"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code],
+        capture_output=True,
+        text=True,
+        check=True,
+        cwd=ROOT,
+        env={"PYTHONPATH": str(ROOT), "PATH": ""},
+    )
+    assert out.stdout.strip() in ("[]", "['numpy']")  # numpy only via pandas in xlmodel.parameters

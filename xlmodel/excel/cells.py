@@ -1,0 +1,419 @@
+"""Cell adapters: what Excel hands a function → a core call → what a cell can show.
+
+One generic adapter serves every catalogue function; the catalogue says how each argument is
+read (its *kind*) and what shape the result has. No domain rule lives here: the adapter only
+turns cells into numbers (or refuses them, naming the argument and the position) and calls the
+core in :mod:`xlmodel`.
+
+Cell rules (the same in Excel via xlwings and in the headless engine):
+
+* **Scalars broadcast over ranges**; ranges given to the same function must have the same shape
+  (a 5×1 and a 1×5 range are a mismatch, an error naming the argument).
+* **Blank cells**: a blank cell inside a range, or a required argument left blank, is an error
+  naming the argument and the position — never read as 0. An *optional* argument that is left
+  out, or is a blank cell, or is empty text, takes its default (the core's default, usually the
+  active parameter set's value).
+* **Excel error values** (#N/A, #DIV/0!, … in whatever form xlwings or formualizer pass them)
+  are an error naming the argument: the error is not turned into a number.
+* **Text and TRUE/FALSE** are refused where a number is expected (TRUE/FALSE is read only by
+  ``flags`` arguments).
+* **Results** are a single value for single-cell inputs, otherwise a list of rows (Excel spills
+  it). A non-finite result is refused: never a wrong number.
+
+Errors are :class:`~xlmodel.errors.XlmodelError`. The headless engine lets them propagate
+(formualizer makes the cell ``#VALUE!`` and the refresh report carries the message); the
+xlwings face :func:`xlwings_call` returns the text ``"#VALUE! <message>"`` instead, because a
+classic xlwings UDF cannot return a real Excel error value and an exception would put a Python
+traceback in the cell (see docs/engine.md).
+
+>>> round(call("PL_REGULER", 124, 2013, 2014, "regional"), 9)
+125.116
+>>> call("PL_FAKTOR", [[2013], [2014]], 2014)
+[[1.013], [1.0]]
+>>> call("PL_REGULER", [[100], [None]], 2013, 2014)
+Traceback (most recent call last):
+...
+xlmodel.excel.cells.CellInputError: beloeb: a blank cell (row 2 of the range) is not allowed; ...
+>>> print(xlwings_call("PL_FAKTOR", [[2013]], [["#N/A"]], None))
+#VALUE! til_aar: the Excel error #N/A is not allowed; allowed: a whole year, e.g. 2014 (fix ...)
+"""
+
+from __future__ import annotations
+
+import inspect
+import math
+import os
+from collections.abc import Callable, Sequence
+from functools import cache
+from numbers import Real
+from typing import Any
+
+import numpy as np
+
+from xlmodel.errors import XlmodelError, _show
+from xlmodel.excel import catalogue
+from xlmodel.parameters import DEFAULT, ParameterSet, resolve
+
+#: Excel's error literals, as xlwings gives them with ``err_to_str=True`` and as a file stores them.
+ERROR_CODES = ("#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A", "#GETTING_DATA",
+               "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#CONNECT!", "#BUSY!", "#UNKNOWN!")
+#: formualizer's error kinds → Excel's literal.
+FORMUALIZER_KINDS = {
+    "Null": "#NULL!", "Div": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?",
+    "Num": "#NUM!", "Na": "#N/A", "Spill": "#SPILL!", "Calc": "#CALC!", "GettingData": "#GETTING_DATA",
+    "Circ": "#CIRC!", "NImpl": "#N/IMPL!", "Error": "#ERROR!", "Cancelled": "#CANCELLED!",
+}
+#: What a classic xlwings UDF puts in the cell instead of raising (see module docstring).
+ERROR_PREFIX = "#VALUE! "
+#: Environment variable naming the parameter set Excel's UDFs use (default aftale-2014).
+PARAMS_ENV = "XLMODEL_PARAMS"
+
+_ALLOWED = {
+    "number": "a number",
+    "year": "a whole year, e.g. 2014",
+    "vector": "a number",
+    "table": "a number",
+    "flags": "TRUE or FALSE (or 1/0)",
+    "text": "text in a single cell",
+}
+
+
+class CellInputError(XlmodelError):
+    """A cell input the adapter refuses; the message names the argument and the position."""
+
+    def __init__(self, argument: str, what: str, allowed: str, where: str = "") -> None:
+        self.argument, self.value, self.allowed, self.detail = argument, what, allowed, where
+        place = f" ({where})" if where else ""
+        ValueError.__init__(self, f"{argument}: {what}{place} is not allowed; allowed: {allowed}")
+
+
+# ----------------------------------------------------------------------------- cell values ----
+def excel_error(value: Any) -> str | None:
+    """The Excel error literal if ``value`` is an Excel error in any form we are handed, else None.
+
+    >>> excel_error("#N/A"), excel_error({"type": "Error", "kind": "Div"}), excel_error("N/A")
+    ('#N/A', '#DIV/0!', None)
+    >>> excel_error("#VALUE! beloeb: ... is not allowed")   # an upstream xlwings UDF's error text
+    '#VALUE!'
+    """
+    if isinstance(value, str):
+        if value.startswith("#"):
+            head = value.split(" ", 1)[0]
+            if head in ERROR_CODES:
+                return head
+        return None
+    if isinstance(value, dict) and value.get("type") == "Error":
+        return FORMUALIZER_KINDS.get(str(value.get("kind")), "#VALUE!")
+    kind = getattr(value, "kind", None)  # formualizer.ExcelError, should one ever be passed
+    if kind is not None and type(value).__name__ == "ExcelError":
+        return FORMUALIZER_KINDS.get(str(kind), "#VALUE!")
+    return None
+
+
+def _is_blank(value: Any) -> bool:
+    return value is None or (isinstance(value, str) and value == "")
+
+
+def _grid(value: Any, name: str) -> np.ndarray:
+    """Any cell input as a 2-D object array: a scalar is 1×1, a flat list or 1-D array a column."""
+    if isinstance(value, np.ndarray):
+        arr = value
+    elif isinstance(value, list | tuple):
+        if value and all(isinstance(row, list | tuple) for row in value):
+            widths = {len(row) for row in value}
+            if len(widths) != 1:
+                raise CellInputError(name, "a ragged range", "a rectangular range")
+            arr = np.empty((len(value), widths.pop()), dtype=object)
+            for i, row in enumerate(value):
+                arr[i, :] = list(row)
+            return arr
+        arr = np.empty((len(value), 1), dtype=object)
+        arr[:, 0] = list(value)
+        return arr
+    else:
+        arr = np.empty((1, 1), dtype=object)
+        arr[0, 0] = value
+        return arr
+    if arr.ndim == 0:
+        return arr.reshape(1, 1)
+    if arr.ndim == 1:
+        return arr.reshape(-1, 1)
+    if arr.ndim == 2:
+        return arr
+    raise CellInputError(name, f"a {arr.ndim}-dimensional array", "a cell or a range")
+
+
+def _where(shape: tuple[int, int], k: int) -> str:
+    rows, cols = shape
+    if rows * cols == 1:
+        return ""
+    i, j = divmod(k, cols)
+    if cols == 1:
+        return f"row {i + 1} of the range"
+    if rows == 1:
+        return f"column {j + 1} of the range"
+    return f"row {i + 1}, column {j + 1} of the range"
+
+
+def _describe(value: Any) -> str:
+    code = excel_error(value)
+    if code:
+        return f"the Excel error {code}"
+    if _is_blank(value):
+        return "a blank cell"
+    if isinstance(value, bool | np.bool_):
+        return "TRUE/FALSE"
+    if isinstance(value, str):
+        return f"text {_show(value)}"
+    return f"{type(value).__name__} {_show(value)}"
+
+
+def _refuse(name: str, kind: str, value: Any, shape: tuple[int, int], k: int) -> CellInputError:
+    allowed = _ALLOWED[kind]
+    if excel_error(value):
+        allowed += " (fix the cell the error comes from)"
+    elif _is_blank(value):
+        allowed += " (blank cells are not read as 0)"
+    return CellInputError(name, _describe(value), allowed, _where(shape, k))
+
+
+def _numbers(grid: np.ndarray, name: str, kind: str) -> np.ndarray:
+    """A float array of the grid's shape, or the first offending cell named with its position."""
+    flat = grid.ravel()
+    if set(map(type, flat)) <= {float, int}:  # the common case, checked in one pass (bool is not int here)
+        out = flat.astype(float)
+        if np.isfinite(out).all():
+            return out.reshape(grid.shape)
+    out = np.empty(flat.size, dtype=float)
+    for k, v in enumerate(flat):
+        if type(v) is float or (isinstance(v, Real | np.number) and not isinstance(v, bool | np.bool_)):
+            f = float(v)
+            if math.isfinite(f):
+                out[k] = f
+                continue
+        raise _refuse(name, kind, v, grid.shape, k)
+    return out.reshape(grid.shape)
+
+
+def _flags(grid: np.ndarray, name: str) -> np.ndarray:
+    flat = grid.ravel()
+    out = np.empty(flat.size, dtype=bool)
+    for k, v in enumerate(flat):
+        if isinstance(v, bool | np.bool_) or (isinstance(v, Real | np.number) and float(v) in (0.0, 1.0)):
+            out[k] = bool(v)
+        else:
+            raise _refuse(name, "flags", v, grid.shape, k)
+    return out.reshape(grid.shape)
+
+
+def _shape_text(shape: tuple[int, ...]) -> str:
+    return f"{shape[0]}×{shape[1]}"
+
+
+# --------------------------------------------------------------------------------- the call ----
+def active_params() -> ParameterSet:
+    """The parameter set Excel's UDFs use: ``$XLMODEL_PARAMS`` or aftale-2014."""
+    return resolve(os.environ.get(PARAMS_ENV) or DEFAULT)
+
+
+@cache
+def _binding(name: str) -> tuple[catalogue.Function, Callable[..., Any], bool]:
+    fn = catalogue.get(name)
+    core = fn.core_function()
+    takes_params = "params" in inspect.signature(core).parameters
+    return fn, core, takes_params
+
+
+def call(name: str, *args: Any, params: str | ParameterSet | None = None) -> Any:
+    """Call catalogue function ``name`` with cell inputs; raises XlmodelError on bad input.
+
+    ``params`` is the active parameter set (None: :func:`active_params`).
+    """
+    fn = catalogue.get(name)
+    if len(args) > len(fn.args):
+        raise CellInputError(fn.name, f"{len(args)} arguments", f"at most {len(fn.args)}: "
+                             + fn.signature())
+    positional: list[Any] = []
+    keywords: dict[str, Any] = {}
+    elementwise: list[tuple[str, np.ndarray]] = []   # (name, grid) of number/year ranges
+    vectors: list[tuple[str, tuple[int, int]]] = []   # (name, original shape)
+    for i, arg in enumerate(fn.args):
+        raw = args[i] if i < len(args) else None
+        grid = None if raw is None else _grid(raw, arg.name)
+        blank = grid is None or (grid.size == 1 and _is_blank(grid[0, 0]))
+        if blank and arg.optional:
+            continue  # the core's default (usually the active parameter set's value)
+        if grid is None:
+            grid = _grid(None, arg.name)
+        value = _convert(fn, arg.name, arg.kind, grid, elementwise, vectors)
+        if arg.optional:
+            keywords[arg.keyword] = value
+        else:
+            positional.append(value)
+    _same_shapes(elementwise)
+    _same_shapes(vectors)
+    _, core, takes_params = _binding(fn.name)  # imported only now: input errors come first
+    if takes_params:
+        keywords["params"] = resolve(params) if params is not None else active_params()
+    result = core(*positional, **keywords)
+    return _result(fn, result, elementwise, vectors)
+
+
+def _convert(fn: catalogue.Function, name: str, kind: str, grid: np.ndarray,
+             elementwise: list[tuple[str, np.ndarray]], vectors: list[tuple[str, Any]]) -> Any:
+    shape = grid.shape
+    if kind == "text":
+        if grid.size != 1:
+            raise CellInputError(name, f"a {_shape_text(shape)} range", _ALLOWED["text"])
+        value = grid[0, 0]
+        if excel_error(value) or not isinstance(value, str) or value == "":
+            raise _refuse(name, "text", value, shape, 0)
+        return value
+    if kind in ("number", "year"):
+        values = _numbers(grid, name, kind)
+        if grid.size == 1:
+            v = float(values[0, 0])
+            return int(v) if kind == "year" and v.is_integer() else v
+        if fn.result in ("spill", "two_columns"):
+            raise CellInputError(name, f"a {_shape_text(shape)} range", "a single cell")
+        elementwise.append((name, values))
+        return values.ravel()
+    if kind in ("vector", "flags"):
+        if shape[0] != 1 and shape[1] != 1:
+            raise CellInputError(name, f"a {_shape_text(shape)} range", "a single row or column")
+        vectors.append((name, shape))
+        values = _flags(grid, name) if kind == "flags" else _numbers(grid, name, kind)
+        return values.ravel()
+    if kind == "table":
+        if shape[1] != 2:
+            raise CellInputError(name, f"a {_shape_text(shape)} range",
+                                 "a range of 2 columns (trin, løn)")
+        import pandas as pd
+
+        values = _numbers(grid, name, kind)
+        return pd.Series(values[:, 1], index=values[:, 0])  # key → value; the core checks the keys
+    raise AssertionError(kind)  # the catalogue loader only admits known kinds
+
+
+def _same_shapes(items: Sequence[tuple[str, Any]]) -> None:
+    def shape_of(x: Any) -> tuple[int, int]:
+        return x.shape if isinstance(x, np.ndarray) else x
+
+    if len(items) < 2:
+        return
+    first_name, first = items[0]
+    for name, item in items[1:]:
+        if shape_of(item) != shape_of(first):
+            raise CellInputError(
+                name, f"a {_shape_text(shape_of(item))} range",
+                f"a single cell or a range of the same shape as {first_name} "
+                f"({_shape_text(shape_of(first))})")
+
+
+def _cell_value(value: Any, fn: catalogue.Function) -> Any:
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool | np.bool_):
+        return bool(value)
+    f = float(value)
+    if not math.isfinite(f):
+        raise XlmodelError(fn.name, f, "a finite result",
+                           detail="the calculation gave no finite number; check the inputs")
+    return f
+
+
+def _rows(arr: np.ndarray, fn: catalogue.Function) -> list[list[Any]]:
+    if arr.dtype.kind in "fiu" and np.isfinite(arr).all():  # numbers: one vectorised check
+        return arr.astype(float).tolist()
+    return [[_cell_value(v, fn) for v in row] for row in arr]
+
+
+def _result(fn: catalogue.Function, result: Any, elementwise: list[tuple[str, np.ndarray]],
+            vectors: list[tuple[str, tuple[int, int]]]) -> Any:
+    if fn.result == "value" and isinstance(result, list):  # a list-valued parameter: one row
+        return [[_cell_value(v, fn) for v in result]]
+    arr = np.asarray(result, dtype=object if fn.result in ("value",) else None)
+    if fn.result in ("scalar", "value"):
+        if not elementwise:
+            if arr.size != 1:
+                raise XlmodelError(fn.name, f"{arr.size} values", "one value",
+                                   detail="internal: the core returned a range for single cells")
+            return _cell_value(arr.reshape(-1)[0], fn)
+        shape = elementwise[0][1].shape
+        if arr.size == 1:
+            arr = np.broadcast_to(arr.reshape(()), shape)
+        return _rows(arr.reshape(shape), fn)
+    n = int(np.prod(vectors[0][1])) if vectors else 1
+    shape = vectors[0][1] if vectors else (1, 1)
+    if fn.result == "spill":
+        if arr.size != n:
+            raise XlmodelError(fn.name, f"{arr.size} values", f"{n} values (one per municipality)",
+                               detail="internal: result and input lengths differ")
+        if n == 1:
+            return _cell_value(arr.reshape(-1)[0], fn)
+        return _rows(arr.reshape(shape), fn)
+    # two_columns: one row per municipality, whichever way the inputs run
+    if arr.size != 2 * n:
+        raise XlmodelError(fn.name, f"{arr.size} values", f"{n} rows of 2",
+                           detail="internal: result and input lengths differ")
+    return _rows(arr.reshape(n, 2), fn)
+
+
+# -------------------------------------------------------------- parameter look-ups (PARAMETER) ----
+def _per_year(aar: Any, one: Callable[[int | None], Any]) -> Any:
+    if aar is None or np.ndim(aar) == 0:
+        return one(None if aar is None else int(aar) if float(aar).is_integer() else float(aar))
+    out = []
+    for y in np.asarray(aar, dtype=float).ravel():
+        value = one(int(y) if y.is_integer() else float(y))
+        if isinstance(value, list):
+            raise XlmodelError("aar", "a range", "a single year for a parameter with a list value")
+        out.append(value)
+    return np.array(out, dtype=object)
+
+
+def parameter_value(navn: str, aar: Any = None, params: str | ParameterSet | None = None) -> Any:
+    """PARAMETER: a value of the parameter set (a lookup, no rule).
+
+    >>> parameter_value("pl.service", 2014)
+    1.3
+    """
+    ps = resolve(params)
+    return _per_year(aar, lambda y: ps.value(navn, y))
+
+
+def parameter_source(navn: str, aar: Any = None, params: str | ParameterSet | None = None) -> Any:
+    """PARAMETER_KILDE: the source text of a parameter value.
+
+    >>> parameter_source("pl.service")
+    'aftale: Aftale 2014, boks 1'
+    """
+    ps = resolve(params)
+    return _per_year(aar, lambda y: ps.source(navn, y))
+
+
+# ------------------------------------------------------------------------------------ faces ----
+def error_text(exc: BaseException) -> str:
+    """What an Excel cell shows for a refused call via xlwings: ``#VALUE! <message>``."""
+    if isinstance(exc, XlmodelError):
+        return ERROR_PREFIX + str(exc)
+    return f"{ERROR_PREFIX}internal error {type(exc).__name__}: {exc}"
+
+
+def xlwings_call(name: str, *args: Any) -> Any:
+    """The xlwings face: the result, or the text ``#VALUE! <message>`` (never raises)."""
+    try:
+        return call(name, *args)
+    except Exception as exc:  # a UDF must not put a traceback in a finance officer's cell
+        return error_text(exc)
+
+
+def engine_callback(name: str, params: ParameterSet) -> Callable[..., Any]:
+    """The headless engine's callback: raises, so formualizer makes the cell #VALUE!."""
+    fn_name = name.upper()
+
+    def callback(*args: Any) -> Any:
+        return call(fn_name, *args, params=params)
+
+    callback.__name__ = fn_name
+    return callback
