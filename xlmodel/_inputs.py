@@ -10,16 +10,21 @@ the caller's index).  Text, None, NaN and booleans are refused, never read as 0.
 from __future__ import annotations
 
 import math
+import sys
 from collections.abc import Iterable
 from numbers import Real
 from typing import Any
 
 import numpy as np
-import pandas as pd
 
 from xlmodel.errors import XlmodelError
 
 ArrayLike = Any  # float | int | Sequence[float] | np.ndarray | pd.Series
+
+
+def _pandas() -> Any:
+    """pandas if it is loaded (a Series can only exist then): saves its import at start-up."""
+    return sys.modules.get("pandas")
 
 
 _OK = object()
@@ -57,7 +62,8 @@ def numbers(
             and (not integer or value == int(value))):
         return np.array(float(value))
     what = allowed or _describe(minimum, maximum, integer)
-    if isinstance(value, pd.Series | pd.Index):
+    pd = _pandas()
+    if pd is not None and isinstance(value, pd.Series | pd.Index):
         value = value.to_numpy()
     if isinstance(value, str | bytes):
         raise XlmodelError(name, value, what, detail="text, not a number")
@@ -103,7 +109,8 @@ def _describe(minimum: float | None, maximum: float | None, integer: bool) -> st
 
 def years(value: ArrayLike, name: str) -> np.ndarray:
     """Whole-number years as an int ndarray (range checks belong to the parameter set)."""
-    arr = value.to_numpy() if isinstance(value, pd.Series) else value
+    pd = _pandas()
+    arr = value.to_numpy() if pd is not None and isinstance(value, pd.Series) else value
     if isinstance(arr, np.ndarray) and arr.dtype.kind in "iu":  # fast path: already whole
         return arr.astype(np.int64, copy=False)
     return numbers(value, name, integer=True, allowed="a whole year").astype(np.int64)
@@ -115,8 +122,9 @@ def like(result: np.ndarray | float, *templates: ArrayLike) -> Any:
     Scalars in → a Python float out; a pandas Series in → a Series with its index.
     """
     result = np.asarray(result, dtype=float)
+    pd = _pandas()
     for template in templates:
-        if isinstance(template, pd.Series):
+        if pd is not None and isinstance(template, pd.Series):
             return pd.Series(np.broadcast_to(result, template.shape).copy()
                              if result.shape != template.shape else result,
                              index=template.index, name=template.name)

@@ -21,9 +21,10 @@ import tomllib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import pandas as pd
+if TYPE_CHECKING:
+    import pandas as pd
 
 from xlmodel.errors import ParameterFileError, XlmodelError
 
@@ -148,6 +149,8 @@ class ParameterSet:
 
     def to_frame(self) -> pd.DataFrame:
         """Every dated value as a row: name, year, value, unit, source, reference, label, note."""
+        import pandas as pd  # lazy: Excel's UDF server and the refresh start faster without it
+
         rows = []
         for p in self.parameters.values():
             for year in sorted(p.values):

@@ -8,11 +8,12 @@ from __future__ import annotations
 
 import argparse
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import numpy as np
-import pandas as pd
+from xlmodel import parameters
 
-from xlmodel import balance, bloktilskud, kommuner, parameters, pension, pl, skat
+if TYPE_CHECKING:
+    import numpy as np
 
 ILLUSTRATIVE = "ILLUSTRATIVE municipal data (not official figures)"
 
@@ -27,6 +28,12 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    # imported here: `xlmodel --help` and the other commands need not load pandas
+    import numpy as np
+    import pandas as pd
+
+    from xlmodel import balance, bloktilskud, kommuner, pension, pl, skat
+
     ps = parameters.load(args.params)
     year = ps.budget_year or 2014
     data = kommuner.eksempeldata()
@@ -107,6 +114,8 @@ def run(args: argparse.Namespace) -> int:
 
 def _cuts_scenario(ps: parameters.ParameterSet) -> np.ndarray:
     """26 illustrative tax cuts summing to 347 mio. kr. (the 2013 outcome's count and total)."""
+    import numpy as np
+
     weights = np.linspace(1.0, 6.0, 26)
     return weights / weights.sum() * 347.0
 

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import argparse
 
-import pandas as pd
-
 from xlmodel import parameters
 
 
@@ -23,6 +21,8 @@ def run(args: argparse.Namespace) -> int:
         for name in parameters.available():
             print(name)
         return 0
+    import pandas as pd
+
     ps = parameters.load(args.params)
     frame = ps.to_frame()
     print(f"{ps.name}: {ps.title} (år {ps.horizon[0]}–{ps.horizon[1]}; {', '.join(ps.files)})")

@@ -272,6 +272,18 @@ class SheetXml:
 
     def _cell(self, cell: _Cell | None, r: int, c: int, u: Update | None) -> str:
         p = self.p
+        # Fast path, the common case of a refresh: a plain <f>…</f> formula cell with its
+        # r attribute, no type attribute, no array change and no extension list.
+        if (cell is not None and u is not None and u.array_ref is None and ' t="' not in cell.attrs
+                and ' r="' in cell.attrs and cell.inner.startswith(f"<{p}f>")
+                and "extLst" not in cell.inner):
+            end = cell.inner.find(f"</{p}f>")
+            if end >= 0:
+                f_text = cell.inner[:end + len(p) + 4]
+                t, v = _encode(u.value)
+                attrs = cell.attrs + f' t="{t}"' if t else cell.attrs
+                v_text = f"<{p}v>{v}</{p}v>" if v is not None else ""
+                return f"<{p}c{attrs}>{f_text}{v_text}</{p}c>"
         if cell is None:
             attrs, inner = f' r="{address(r, c)}"', ""
         else:
@@ -302,7 +314,11 @@ class SheetXml:
     def _with_dimension(self, text: str, by_row: dict[int, dict[int, Update | None]]) -> bytes:
         p = re.escape(self.p)
         dim = re.search(rf'<{p}dimension\b([^>]*?)/>', text)
-        cells = [(r, c) for r, edits in by_row.items() for c, u in edits.items() if u is not None]
+        cells = []  # each row's first and last written cell is enough for the bounds
+        for r, edits in by_row.items():
+            cols = [c for c, u in edits.items() if u is not None]
+            if cols:
+                cells += [(r, min(cols)), (r, max(cols))]
         if dim and cells:
             ref = _attr(dim.group(1), "ref")
             try:
