@@ -230,6 +230,13 @@ def call(name: str, *args: Any, params: str | ParameterSet | None = None) -> Any
     ``params`` is the active parameter set (None: :func:`active_params`).
     """
     fn = catalogue.get(name)
+    fast = _single_cells(fn, args)
+    if fast is not None:  # one value per argument: skip the range machinery (Excel's common call)
+        positional, keywords = fast
+        _, core, takes_params = _binding(fn.name)
+        if takes_params:
+            keywords["params"] = resolve(params) if params is not None else active_params()
+        return _result(fn, core(*positional, **keywords), [], [])
     if len(args) > len(fn.args):
         raise CellInputError(fn.name, f"{len(args)} arguments", f"at most {len(fn.args)}: "
                              + fn.signature())
@@ -257,6 +264,57 @@ def call(name: str, *args: Any, params: str | ParameterSet | None = None) -> Any
         keywords["params"] = resolve(params) if params is not None else active_params()
     result = core(*positional, **keywords)
     return _result(fn, result, elementwise, vectors)
+
+
+def _scalar(raw: Any) -> Any:
+    """The single value of a scalar or a 1×1 range, or ``_NOT_SINGLE``."""
+    if isinstance(raw, list | tuple):
+        if len(raw) != 1:
+            return _NOT_SINGLE
+        raw = raw[0]
+        if isinstance(raw, list | tuple):
+            if len(raw) != 1:
+                return _NOT_SINGLE
+            raw = raw[0]
+    return raw
+
+
+_NOT_SINGLE = object()
+
+
+def _single_cells(fn: catalogue.Function, args: tuple[Any, ...]) -> tuple[list[Any], dict[str, Any]] | None:
+    """Positional and keyword arguments when every argument is one plain cell, else None.
+
+    Only finite numbers and non-empty, non-error text qualify; anything else (a range, a
+    blank, a boolean, an error value) takes the general path and its checks and messages.
+    """
+    if fn.result != "scalar" or len(args) > len(fn.args):
+        return None
+    positional: list[Any] = []
+    keywords: dict[str, Any] = {}
+    for i, arg in enumerate(fn.args):
+        if i >= len(args):
+            if not arg.optional:
+                return None
+            continue
+        v = _scalar(args[i])
+        if arg.kind in ("number", "year"):
+            if type(v) not in (float, int) or not math.isfinite(v):
+                return None
+            if arg.kind == "year":
+                if v != int(v):
+                    return None
+                v = int(v)
+        elif arg.kind == "text":
+            if type(v) is not str or v == "" or v.startswith("#"):
+                return None
+        else:
+            return None
+        if arg.optional:
+            keywords[arg.keyword] = v
+        else:
+            positional.append(v)
+    return positional, keywords
 
 
 def _convert(fn: catalogue.Function, name: str, kind: str, grid: np.ndarray,

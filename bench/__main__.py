@@ -1,0 +1,176 @@
+"""Run the benchmarks side by side and write docs/benchmarks.md.
+
+    python -m bench              # full sizes (make bench), about 2–4 minutes
+    python -m bench --smoke      # tiny sizes, for the test suite: checks the scripts still run
+
+Every case runs in a child process (its own peak memory, real start-up) and is reported as the
+median of several runs beside a peer measured in the same run.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import shutil
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from bench import make_workbook
+from bench.harness import Result, child_case
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+def _soffice_recalc(src: Path, workdir: Path) -> tuple[float, float]:
+    """Cold LibreOffice forced recalculation (load, recalc, save) of ``src``: (seconds, RSS MiB)."""
+    from xlmodel.engine import libreoffice
+
+    start = time.perf_counter()
+    before = _children_rss()
+    libreoffice.recalculate(src, workdir / f"lo-{time.perf_counter_ns()}")
+    return time.perf_counter() - start, max(before, _children_rss())
+
+
+def _children_rss() -> float:
+    import resource
+
+    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+
+
+def _cli_refresh(src: Path, workdir: Path) -> tuple[float, float]:
+    """Cold `xlmodel refresh` as a user runs it (interpreter start, imports, refresh, write)."""
+    copy = workdir / f"r-{time.perf_counter_ns()}.xlsx"
+    shutil.copy(src, copy)
+    start = time.perf_counter()
+    before = _children_rss()
+    subprocess.run([sys.executable, "-m", "xlmodel", "refresh", str(copy)], check=True,
+                   stdout=subprocess.DEVNULL, cwd=ROOT)
+    return time.perf_counter() - start, max(before, _children_rss())
+
+
+def _median_of(fn, src: Path, workdir: Path, runs: int) -> tuple[float, list[float], float]:
+    results = [fn(src, workdir) for _ in range(runs)]
+    times = [t for t, _ in results]
+    return statistics.median(times), times, max(m for _, m in results)
+
+
+def run(smoke: bool) -> list[Result]:
+    formulas = 2_000 if smoke else 100_000
+    pl_n, scen, calls = (10_000, 10, 200) if smoke else (1_000_000, 1_000, 10_000)
+    runs = 1 if smoke else 3
+    results: list[Result] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        workdir = Path(tmp)
+        mixed, native = workdir / "model.xlsx", workdir / "model_native.xlsx"
+        n_mixed = make_workbook.build(mixed, make_workbook.scenarios_for(formulas))
+        make_workbook.build(native, make_workbook.scenarios_for(formulas), native=True)
+        print(f"benchmark workbooks: {n_mixed} formulas each (catalogue+native, and native-only)",
+              flush=True)
+
+        print("· PL conversions", flush=True)
+        d, rss = child_case("bench.core_cases", "pl_conversions", str(pl_n))
+        results.append(Result("pl_conversions", f"{pl_n:,} PL conversions (pl.reguler, arrays)",
+                              d["median_s"], d["runs"], rss, "hand-written numpy expression",
+                              d["peer_median_s"], 0.050))
+        print("· distribution + sanctions + tax-cut compensation", flush=True)
+        d, rss = child_case("bench.core_cases", "distribution_sanctions", str(scen))
+        results.append(Result("distribution_sanctions",
+                              f"98 municipalities × {scen:,} scenarios: distribution, both sanctions, "
+                              "tax-cut compensation", d["median_s"], d["runs"], rss,
+                              "the same, one scenario per call", d["peer_median_s"], 0.100))
+        print("· catalogue function per-call overhead", flush=True)
+        d, rss = child_case("bench.excel_cases", "udf_call_overhead", str(calls))
+        results.append(Result("udf_per_call", "PL_REGULER called once per cell (per call)",
+                              d["median_s"], d["runs"], rss, "one call for the whole range (per cell)",
+                              d["peer_median_s"], 20e-6))
+        print("· cold import of the UDF module", flush=True)
+        d, rss = child_case("bench.excel_cases", "import_udfs", "0")
+        results.append(Result("import_udfs", "cold `import udfs.xlmodel_udfs` (interpreter included)",
+                              d["median_s"], d["runs"], None, "bare interpreter start",
+                              d["peer_median_s"], 0.5))
+
+        print("· refresh vs LibreOffice (native-only workbook)", flush=True)
+        ours, ours_runs, ours_rss = _median_of(_cli_refresh, native, workdir, runs)
+        if shutil.which("soffice"):
+            lo, _, lo_rss = _median_of(_soffice_recalc, native, workdir, runs)
+            note = [f"LibreOffice peak RSS (children max) {lo_rss:.0f} MiB"]
+        else:
+            lo, note = None, ["LibreOffice not installed: no peer"]
+        results.append(Result("refresh_native", f"`xlmodel refresh`, cold CLI, {n_mixed:,} native formulas",
+                              ours, ours_runs, ours_rss, "LibreOffice headless forced recalc, cold",
+                              lo, None if lo is None else lo / 2, note))
+        print("· refresh of the mixed workbook (catalogue + native)", flush=True)
+        ours, ours_runs, ours_rss = _median_of(_cli_refresh, mixed, workdir, runs)
+        results.append(Result("refresh_mixed", f"`xlmodel refresh`, cold CLI, {n_mixed:,} formulas "
+                              "(about 30 % catalogue calls)", ours, ours_runs, ours_rss,
+                              "LibreOffice cannot run catalogue functions", None, None))
+
+        print("· validate", flush=True)
+        refreshed = workdir / "model_refreshed.xlsx"
+        subprocess.run([sys.executable, "-m", "xlmodel", "refresh", str(mixed), "-o", str(refreshed)],
+                       check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
+        d, rss = child_case("bench.excel_cases", "validate", str(refreshed))
+        results.append(Result("validate", f"`xlmodel.validate` on the refreshed {n_mixed:,}-formula "
+                              "workbook (all checks)", d["median_s"], d["runs"], rss,
+                              "LibreOffice recalc of the same size (above)", lo, 2.0,
+                              [f"checks with findings: {', '.join(d['checks'])}"]))
+    return results
+
+
+def _fmt_s(s: float | None) -> str:
+    if s is None:
+        return "–"
+    if s < 1e-3:
+        return f"{s * 1e6:.1f} µs"
+    if s < 1:
+        return f"{s * 1e3:.1f} ms"
+    return f"{s:.2f} s"
+
+
+def markdown(results: list[Result], smoke: bool) -> str:
+    cpu = platform.processor() or platform.machine()
+    lines = [
+        "# Benchmarks",
+        "",
+        f"Measured {time.strftime('%Y-%m-%d')} with `make bench` (`python -m bench`) on {os.cpu_count()} "
+        f"cores, {cpu}, Python {platform.python_version()}, {platform.platform()}."
+        + (" **Smoke sizes, not the published figures.**" if smoke else ""),
+        "Each figure is the median of several runs in a child process; the peer ran in the same run.",
+        "",
+        "| case | ours | peer | peer time | peer / ours | target | met | peak RSS |",
+        "|---|---|---|---|---|---|---|---|",
+    ]
+    for r in results:
+        ratio = "–" if r.ratio is None else f"{r.ratio:.1f}×"
+        met = "–" if r.met is None else ("yes" if r.met else "**no**")
+        rss = "–" if r.peak_rss_mib is None else f"{r.peak_rss_mib:.0f} MiB"
+        lines.append(f"| {r.what} | {_fmt_s(r.median_s)} | {r.peer or '–'} | {_fmt_s(r.peer_median_s)} "
+                     f"| {ratio} | {_fmt_s(r.target_s)} | {met} | {rss} |")
+    notes = [f"- {r.case}: {n}" for r in results for n in r.notes]
+    if notes:
+        lines += ["", "Notes:", *notes]
+    return "\n".join(lines) + "\n"
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(prog="python -m bench", description=__doc__)
+    parser.add_argument("--smoke", action="store_true", help="tiny sizes (seconds), for tests")
+    parser.add_argument("--out", default=None, help="markdown file for the table "
+                        "(default docs/benchmarks-latest.md; --smoke writes nothing unless given)")
+    args = parser.parse_args()
+    results = run(args.smoke)
+    text = markdown(results, args.smoke)
+    print("\n" + text)
+    out = args.out or (None if args.smoke else str(ROOT / "docs" / "benchmarks-latest.md"))
+    if out:
+        Path(out).write_text(text, encoding="utf-8")
+        print(f"wrote {out}")
+
+
+if __name__ == "__main__":
+    main()
