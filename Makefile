@@ -17,7 +17,7 @@ demo: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/ruff check xlmodel udfs tests
-	$(BIN)/python -m pytest xlmodel udfs tests
+	$(BIN)/python -m pytest xlmodel udfs tests README.md
 
 lint: $(STAMP)
 	$(BIN)/ruff check xlmodel udfs tests bench
