@@ -557,3 +557,34 @@ def test_sigkill_mid_write_leaves_the_original(tmp_path: Path, original: Path, n
     assert all(p.name.startswith(TEMP_PREFIX) for p in leftovers) and len(leftovers) == 1
     if phase == "replace":  # the backup was completed before the kill
         assert sha(original.with_name("Budget.bak.xlsx")) == before
+
+
+def _xlsm(base: bytes) -> bytes:
+    """The base workbook made macro-enabled, with a (dummy, illustrative) VBA project part."""
+    parts = mh.members(base)
+    vba_default = b'<Default Extension="bin" ContentType="application/vnd.ms-office.vbaProject"/>'
+    parts["[Content_Types].xml"] = (parts["[Content_Types].xml"]
+                                    .replace(b"application/vnd.openxmlformats-officedocument.spreadsheetml"
+                                             b".sheet.main+xml",
+                                             b"application/vnd.ms-excel.sheet.macroEnabled.main+xml")
+                                    .replace(b"<Default ", vba_default + b"<Default ", 1))
+    parts["xl/_rels/workbook.xml.rels"] = parts["xl/_rels/workbook.xml.rels"].replace(
+        b"</Relationships>", b'<Relationship Id="rIdVBA" Target="vbaProject.bin" Type="http://schemas.'
+        b'microsoft.com/office/2006/relationships/vbaProject"/></Relationships>')
+    parts["xl/vbaProject.bin"] = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + bytes(1000)
+    return mh.rezip(parts)
+
+
+def test_xlsm_keeps_its_macros_or_the_write_is_refused(tmp_path: Path, base_bytes: bytes) -> None:
+    target = tmp_path / "Makro.xlsm"
+    target.write_bytes(_xlsm(base_bytes))
+    info = check_workbook_file(target)
+    assert info.macro_enabled and info.has_vba
+    before = target.read_bytes()
+    # openpyxl without keep_vba writes a macro-free workbook: refused, the VBA project is not lost
+    _refused_and_intact(target, before, lambda: atomic_write(target, openpyxl.load_workbook(target).save),
+                        "macro-free")
+    result = atomic_write(target, openpyxl.load_workbook(target, keep_vba=True).save)
+    assert result.info is not None and result.info.has_vba and result.info.macro_enabled
+    with zipfile.ZipFile(target) as z:
+        assert z.read("xl/vbaProject.bin") == mh.members(before)["xl/vbaProject.bin"]

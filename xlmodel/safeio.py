@@ -98,6 +98,7 @@ SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
 _ALLOWED = "an Excel workbook saved as .xlsx or .xlsm (Office Open XML, no password)"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 1 << 16
+_MAX_KEPT = 100_000  # sheets / relationships / content-type overrides remembered from structural parts
 _MACRO_TYPES = ("sheet.macroEnabled.main+xml", "template.macroEnabledTemplate.main+xml")
 _WORKBOOK_TYPES = ("spreadsheetml.sheet.main+xml", "spreadsheetml.template.main+xml", *_MACRO_TYPES)
 
@@ -168,7 +169,11 @@ class _Refused(Exception):
 
 
 def _mb(n: float) -> str:
-    return f"{n / 1e6:,.1f} MB" if n < 1e9 else f"{n / 1e9:,.1f} GB"
+    """Bytes for a message: ``_mb(22094)`` → ``'22.1 kB'``."""
+    for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
+        if n >= size:
+            return f"{n / size:,.1f} {unit}"
+    return f"{n:,.0f} bytes"
 
 
 # --------------------------------------------------------------------------- checking
@@ -238,8 +243,8 @@ def _eocd(fh: Any, size: int) -> tuple[int, int] | None:
 def _inflate(fh: Any, info: zipfile.ZipInfo, budget: _Budget) -> Iterator[bytes]:
     """Stream one member's data, inflating ourselves so that nothing beyond the declared size is made.
 
-    The zip directory can lie: output is capped at the declared size (+1 byte to detect the lie),
-    the ratio is checked on bytes actually produced, and the CRC is verified.
+    The zip directory can lie: inflating stops within one 64 kB chunk of the declared size, the
+    ratio is checked on bytes actually produced, and the size and CRC are verified at the end.
     """
     fh.seek(info.header_offset)
     local = fh.read(30)
@@ -310,11 +315,11 @@ def _area(ref: str) -> int:
 class _PartScanner(ContentHandler):
     """SAX handler for one XML part: remembers what the check needs, counts sheet cells."""
 
-    def __init__(self, part: str, label: str, budget: _Budget) -> None:
+    def __init__(self, part: str, label: str, budget: _Budget, keep: frozenset[str] = frozenset()) -> None:
         super().__init__()
-        self.part, self.label, self.budget = part, label, budget
+        self.part, self.label, self.budget, self.keep = part, label, budget, keep
         self.kind = ""
-        self.attrs: list[tuple[str, dict[str, str]]] = []  # kept for small structural parts only
+        self.attrs: list[tuple[str, dict[str, str]]] = []  # attributes of the elements named in keep
         self.dimension: str | None = None
         self.rows = self.cells = self.max_row = self.max_col = 0
         self._row = self._col = 0
@@ -327,7 +332,7 @@ class _PartScanner(ContentHandler):
             self.startElementNS = self._sheet  # type: ignore[method-assign]
         elif self.kind == "sst":
             self.startElementNS = self._sst  # type: ignore[method-assign]
-        elif self.kind in ("Types", "Relationships", "workbook"):
+        elif self.keep:
             self.startElementNS = self._keep  # type: ignore[method-assign]
         else:
             self.startElementNS = self._other  # type: ignore[method-assign]
@@ -354,9 +359,10 @@ class _PartScanner(ContentHandler):
 
     def _keep(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
         self.run = self.fed = 0
-        if len(self.attrs) > MAX_MEMBERS * 10:
-            raise _Refused(f"part {self.part!r} has more than {MAX_MEMBERS * 10:,} entries")
-        self.attrs.append((name[1], {k[1]: v for k, v in attrs.items()}))
+        if name[1] in self.keep:
+            if len(self.attrs) >= _MAX_KEPT:
+                raise _Refused(f"part {self.part!r} has more than {_MAX_KEPT:,} {name[1]} entries")
+            self.attrs.append((name[1], {k[1]: v for k, v in attrs.items()}))
 
     def _sst(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
         self.run = self.fed = 0
@@ -378,7 +384,7 @@ class _PartScanner(ContentHandler):
                 col = _col_number(letters)
                 digits = ref[len(letters):]
                 if digits and (len(digits) > 7 or int(digits) > MAX_ROW):
-                    self._beyond_grid(f"a cell {ref[:20]!r}")
+                    self._beyond_grid(f"a cell {ref[:20]!r} (a billion-row sheet?)")
             else:
                 col = self._col + 1
             self._col = col
@@ -396,9 +402,9 @@ class _PartScanner(ContentHandler):
             elif r.isdigit() and len(r) <= 7:
                 row = int(r)
             else:
-                self._beyond_grid(f"a row numbered {r[:20]!r}")
+                self._beyond_grid(f"a row numbered {r[:20]!r} (a billion-row sheet?)")
             if row > MAX_ROW:
-                self._beyond_grid(f"a row numbered {row:,}")
+                self._beyond_grid(f"a row numbered {row:,} (a billion-row sheet?)")
             self._row, self._col = row, 0
             self.rows += 1
             if row > self.max_row:
@@ -413,12 +419,13 @@ class _PartScanner(ContentHandler):
                     "rows and columns (Ctrl+End shows the used range) and save")
 
     def _beyond_grid(self, what: str) -> NoReturn:
-        raise _Refused(f"{self.label} has {what}, outside Excel's grid (a billion-row sheet?)",
+        raise _Refused(f"{self.label} has {what}, outside Excel's grid",
                        f"rows 1–{MAX_ROW:,} and columns A–XFD")
 
 
-def _scan_xml(fh: Any, info: zipfile.ZipInfo, label: str, budget: _Budget) -> _PartScanner:
-    scanner = _PartScanner(info.filename, label, budget)
+def _scan_xml(fh: Any, info: zipfile.ZipInfo, label: str, budget: _Budget,
+              keep: frozenset[str] = frozenset()) -> _PartScanner:
+    scanner = _PartScanner(info.filename, label, budget, keep)
     parser = DefusedExpatParser(namespaceHandling=1, forbid_dtd=True, forbid_entities=True,
                                 forbid_external=True)
     parser.setContentHandler(scanner)
@@ -559,7 +566,8 @@ def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: in
         raise _Refused("is a binary .xlsb workbook", "a workbook saved as .xlsx or .xlsm")
 
     # Structural parts first so that sheet messages can name the sheet.
-    types = _scan_xml(fh, names["[Content_Types].xml"], "[Content_Types].xml", budget)
+    types = _scan_xml(fh, names["[Content_Types].xml"], "[Content_Types].xml", budget,
+                      frozenset({"Override"}))
     overrides = {a.get("PartName", "").lstrip("/"): a.get("ContentType", "")
                  for tag, a in types.attrs if tag == "Override"}
     workbook_part = next((p for p, ct in overrides.items() if ct.endswith(_WORKBOOK_TYPES)), "")
@@ -573,9 +581,9 @@ def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: in
     done = {"[Content_Types].xml"}
     scanned: dict[str, _PartScanner] = {}
     labels: dict[str, str] = {}
-    for part in (workbook_part, rels_part):
+    for part, keep in ((workbook_part, "sheet"), (rels_part, "Relationship")):
         if part in names:
-            scanned[part] = _scan_xml(fh, names[part], part, budget)
+            scanned[part] = _scan_xml(fh, names[part], part, budget, frozenset({keep}))
             done.add(part)
     rels = scanned[rels_part].attrs if rels_part in scanned else []
     targets = {a.get("Id"): _part_name(base, a.get("Target", "")) for tag, a in rels if tag == "Relationship"}
@@ -645,9 +653,7 @@ def lock_files(path: str | os.PathLike[str]) -> list[Path]:
     """
     p = Path(path)
     candidates = [p.with_name("~$" + p.name), p.with_name(f".~lock.{p.name}#")]
-    if len(p.name) > 2:
-        candidates.append(p.with_name("~$" + p.name[2:]))  # Office shortens long names this way
-    return [c for c in dict.fromkeys(candidates) if os.path.lexists(c)]
+    return [c for c in candidates if os.path.lexists(c)]
 
 
 def leftover_temp_files(path: str | os.PathLike[str]) -> list[Path]:
@@ -690,7 +696,8 @@ def _new_file_mode() -> int:
 
 
 def _fsync_path(p: Path) -> None:
-    fd = os.open(p, os.O_RDONLY | getattr(os, "O_BINARY", 0))
+    # POSIX flushes a file through any descriptor; Windows (FlushFileBuffers) needs write access.
+    fd = os.open(p, os.O_RDWR | os.O_BINARY if os.name == "nt" else os.O_RDONLY)
     try:
         os.fsync(fd)
     finally:
