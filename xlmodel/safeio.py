@@ -24,13 +24,14 @@ workbooks of tens of MB pass, while each hostile case is refused in seconds:
 limit                  default               why
 =====================  ====================  ==========================================
 ``max_uncompressed``   1 GiB                 total inflated size; a dense 10-million-cell
-                                             workbook is ~0.4 GB of XML
+                                             workbook is ~0.5 GB of XML
 ``max_ratio``          200                   per member above 1 MiB; real parts are
                                              2–20×, deflated zeros ~1000×
 ``max_cells``          10 000 000            cells (and shared strings); openpyxl needs
                                              ~0.4 kB RAM per cell
 ``max_members``        10 000                zip entries
 ``timeout``            120 s                 the whole check; ~10 MB of XML per second
+``MAX_RUN`` (constant) 4 MiB                 longest text run or tag in any XML part
 =====================  ====================  ==========================================
 """
 
@@ -65,6 +66,7 @@ __all__ = [
     "MAX_CELLS",
     "MAX_MEMBERS",
     "MAX_RATIO",
+    "MAX_RUN",
     "MAX_UNCOMPRESSED",
     "TEMP_PREFIX",
     "TIMEOUT",
