@@ -24,6 +24,10 @@ def register(sub: argparse._SubParsersAction) -> None:
     p.add_argument("--params", metavar="NAME",
                    help="parameter set (name or .toml file) to use and to write into the Parametre "
                         "sheet (default: aftale-2014; the Parametre sheet is then left as it is)")
+    p.add_argument("--backup", action="store_true",
+                   help="keep the previous version as NAME.bak.xlsx before replacing it")
+    p.add_argument("--force", action="store_true",
+                   help="write even if the workbook seems open in Excel (a ~$NAME lock file exists)")
     p.set_defaults(func=run)
 
 
@@ -36,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
     if src.suffix.lower() not in (".xlsx", ".xlsm"):
         raise XlmodelError("IN.xlsx", str(src), "an .xlsx or .xlsm file",
                            detail=f"{src.suffix or 'no extension'}; .xls and .xlsb are not read")
-    book = FileBook(src, args.output, args.params)
+    book = FileBook(src, args.output, args.params, backup=args.backup, force=args.force)
     findings = opdater_model(book, write_parameters=args.params is not None, write_kontrol=None)
     report = book.report
     assert report is not None  # opdater_model recalculated

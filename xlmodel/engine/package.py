@@ -9,12 +9,10 @@ a library does not understand can be lost.
 
 from __future__ import annotations
 
-import contextlib
 import io
 import os
 import posixpath
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -97,10 +95,13 @@ class Package:
 
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> Package:
+        from xlmodel.safeio import check_workbook_file
+
         p = Path(path)
         if not p.is_file():
             raise XlmodelError("workbook", str(path), "an existing .xlsx or .xlsm file",
                                detail="file not found")
+        check_workbook_file(p)  # zip bombs, entity expansion, absurd sizes: refused before reading
         return cls(p.read_bytes(), name=str(path))
 
     def _xml(self, data: bytes, part: str) -> Any:
@@ -369,27 +370,14 @@ def _xldapr_index(data: bytes) -> int | None:
     return None
 
 
-def write_atomic(path: str | os.PathLike[str], data: bytes) -> None:
-    """Write ``data`` to ``path`` via a temporary file in the same folder and ``os.replace``.
+def write_atomic(path: str | os.PathLike[str], data: bytes, *, backup: bool = False,
+                 force: bool = False) -> None:
+    """Write ``data`` to ``path`` with :func:`xlmodel.safeio.atomic_write` (the one mechanism).
 
-    The target is either the old file or the complete new one, never a half-written file.
-    The new bytes are read back as a zip (every member's CRC checked) before the replace.
+    A temporary file in the same folder is written, fsynced, read back and checked, and only
+    then moved over ``path``; a lock file (``~$name``) refuses unless ``force``.
     """
-    target = Path(path)
-    with zipfile.ZipFile(io.BytesIO(data)) as zf:
-        bad = zf.testzip()
-        if bad is not None:  # pragma: no cover - our own writer produced a broken member
-            raise XlmodelError("output", str(target), "a valid zip package", detail=f"bad member {bad}")
-    fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        if target.exists():
-            os.chmod(tmp, target.stat().st_mode & 0o777)
-        os.replace(tmp, target)
-    except BaseException:
-        with contextlib.suppress(OSError):
-            os.unlink(tmp)
-        raise
+    from xlmodel.safeio import atomic_write
+
+    atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), backup=backup, force=force,
+                 readback="zip")

@@ -158,7 +158,8 @@ class FileBook:
     """
 
     def __init__(self, src: str | Path, dst: str | Path | None = None,
-                 params: str | ParameterSet | None = None) -> None:
+                 params: str | ParameterSet | None = None, *, backup: bool = False,
+                 force: bool = False) -> None:
         import time
 
         from xlmodel.engine.package import Package
@@ -170,6 +171,7 @@ class FileBook:
         self.params = resolve(params)
         self.report: RefreshReport | None = None
         self._errors: list[ErrorCell] | None = None
+        self.backup, self.force = backup, force
 
     def has_sheet(self, name: str) -> bool:
         return self.pkg.sheet(name) is not None
@@ -223,7 +225,7 @@ class FileBook:
 
         from xlmodel.engine.package import write_atomic
 
-        write_atomic(self.dst, self.pkg.to_bytes())
+        write_atomic(self.dst, self.pkg.to_bytes(), backup=self.backup, force=self.force)
         if self.report is not None:
             self.report.elapsed = time.perf_counter() - self._start
 
