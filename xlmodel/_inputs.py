@@ -113,7 +113,8 @@ def years(value: ArrayLike, name: str) -> np.ndarray:
     arr = value.to_numpy() if pd is not None and isinstance(value, pd.Series) else value
     if isinstance(arr, np.ndarray) and arr.dtype.kind in "iu":  # fast path: already whole
         return arr.astype(np.int64, copy=False)
-    return numbers(value, name, integer=True, allowed="a whole year").astype(np.int64)
+    return numbers(value, name, integer=True, minimum=1, maximum=9999,
+                   allowed="a whole year").astype(np.int64)
 
 
 def like(result: np.ndarray | float, *templates: ArrayLike) -> Any:
