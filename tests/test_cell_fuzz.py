@@ -54,8 +54,8 @@ def _cells(value: Any) -> Any:
 
 def _finite_numbers(result: Any) -> bool:
     flat = np.asarray(result, dtype=object).ravel()
-    return all(isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v)
-               or isinstance(v, str) and not v.startswith("#") for v in flat)
+    return all((isinstance(v, int | float) and not isinstance(v, bool) and math.isfinite(v))
+               or (isinstance(v, str) and not v.startswith("#")) for v in flat)
 
 
 @pytest.mark.parametrize("name", sorted(FIRST_CASE))

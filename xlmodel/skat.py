@@ -94,7 +94,9 @@ def udskrivningsprocent(provenu: ArrayLike, udskrivningsgrundlag: ArrayLike,
     rev = numbers(provenu, "provenu", minimum=0)
     base = numbers(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=np.nextafter(0, 1),
                    allowed="a tax base above 0")
-    scaled = np.round(rev / base * 100 * 10**digits, 9)  # 9 decimals: below any real amount
+    scaled = rev / base * 100 * 10**digits
+    nearest = np.round(scaled)  # float noise (relative 1e-9) must not round a whole tenth up
+    scaled = np.where(np.abs(scaled - nearest) <= 1e-9 * np.maximum(1.0, np.abs(scaled)), nearest, scaled)
     return like(np.ceil(scaled) / 10**digits, provenu, udskrivningsgrundlag)
 
 
