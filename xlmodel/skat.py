@@ -96,7 +96,8 @@ def udskrivningsprocent(provenu: ArrayLike, udskrivningsgrundlag: ArrayLike,
                    allowed="a tax base above 0")
     scaled = rev / base * 100 * 10**digits
     nearest = np.round(scaled)  # float noise (relative 1e-9) must not round a whole tenth up
-    scaled = np.where(np.abs(scaled - nearest) <= 1e-9 * np.maximum(1.0, np.abs(scaled)), nearest, scaled)
+    noise = np.minimum(1e-9 * np.maximum(1.0, np.abs(scaled)), 1e-6)
+    scaled = np.where(np.abs(scaled - nearest) <= noise, nearest, scaled)
     return like(np.ceil(scaled) / 10**digits, provenu, udskrivningsgrundlag)
 
 
