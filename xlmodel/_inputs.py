@@ -146,3 +146,16 @@ def same_length(arrays: Iterable[tuple[str, np.ndarray]]) -> int:
                     name, f"{arr.size} values",
                     f"the same number of values as {first[0]} ({first[1].size})")
     return next(iter(lengths.values()), 0)
+
+
+def broadcast(*named: tuple[str, np.ndarray]) -> list[np.ndarray]:
+    """Broadcast the inputs against each other, or name the one that does not fit."""
+    shape: tuple[int, ...] = ()
+    first = named[0][0]
+    for name, arr in named:
+        try:
+            shape = np.broadcast_shapes(shape, arr.shape)
+        except ValueError:
+            raise XlmodelError(name, f"shape {arr.shape}",
+                               f"one value, or values of the same shape as {first} {shape}") from None
+    return [np.broadcast_to(arr, shape) for _, arr in named]

@@ -25,24 +25,13 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, like, numbers
+from xlmodel._inputs import ArrayLike, broadcast, like, numbers
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
 __all__ = ["afdrag", "amortisering", "deponering_frigivelse", "deponeringspligt", "renter", "ydelse"]
 
 
-def _broadcast(*named: tuple[str, np.ndarray]) -> list[np.ndarray]:
-    """Broadcast the inputs against each other, or name the one that does not fit."""
-    shape: tuple[int, ...] = ()
-    first = named[0][0]
-    for name, arr in named:
-        try:
-            shape = np.broadcast_shapes(shape, arr.shape)
-        except ValueError:
-            raise XlmodelError(name, f"shape {arr.shape}",
-                               f"one value, or values of the same shape as {first} {shape}") from None
-    return [np.broadcast_to(arr, shape) for _, arr in named]
 
 
 def _loan(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike) -> list[np.ndarray]:
@@ -52,12 +41,12 @@ def _loan(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike) -> li
         raise XlmodelError("rente_pct", float(rate[rate <= -100].ravel()[0]),
                            "a rate per period in pct. above -100 (3 means 3 pct.)")
     count = numbers(perioder, "perioder", minimum=1, integer=True, allowed="a whole number of periods ≥ 1")
-    return _broadcast(("hovedstol", principal), ("rente_pct", rate / 100.0), ("perioder", count))
+    return broadcast(("hovedstol", principal), ("rente_pct", rate / 100.0), ("perioder", count))
 
 
 def _period(periode: ArrayLike, count: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     per = numbers(periode, "periode", minimum=1, integer=True, allowed="a whole period from 1 to perioder")
-    per, count = _broadcast(("periode", per), ("perioder", count))
+    per, count = broadcast(("periode", per), ("perioder", count))
     if np.any(per > count):
         bad = per > count
         raise XlmodelError("periode", float(per[bad].ravel()[0]),
@@ -121,7 +110,7 @@ def renter(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike, peri
     """
     principal, rate, count = _loan(hovedstol, rente_pct, perioder)
     per, count = _period(periode, count)
-    principal, rate, _ = _broadcast(("hovedstol", principal), ("rente_pct", rate), ("periode", per))
+    principal, rate, _ = broadcast(("hovedstol", principal), ("rente_pct", rate), ("periode", per))
     return like(_split(rate, per, count, principal)[0], hovedstol, rente_pct, perioder, periode)
 
 
@@ -133,7 +122,7 @@ def afdrag(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike, peri
     """
     principal, rate, count = _loan(hovedstol, rente_pct, perioder)
     per, count = _period(periode, count)
-    principal, rate, _ = _broadcast(("hovedstol", principal), ("rente_pct", rate), ("periode", per))
+    principal, rate, _ = broadcast(("hovedstol", principal), ("rente_pct", rate), ("periode", per))
     return like(_split(rate, per, count, principal)[1], hovedstol, rente_pct, perioder, periode)
 
 
@@ -178,7 +167,7 @@ def deponering_frigivelse(deponeret: ArrayLike, aar_nr: ArrayLike, aar_i_alt: Ar
                    allowed="a whole year number ≥ 0 (1 = the year of ibrugtagning)")
     span = resolve(params).value("deponering.frigivelse_aar") if aar_i_alt is None else aar_i_alt
     span_arr = numbers(span, "aar_i_alt", minimum=1, integer=True, allowed="a whole number of years ≥ 1")
-    amount, year, span_arr = _broadcast(("deponeret", amount), ("aar_nr", year), ("aar_i_alt", span_arr))
+    amount, year, span_arr = broadcast(("deponeret", amount), ("aar_nr", year), ("aar_i_alt", span_arr))
     released = np.where((year >= 1) & (year <= span_arr), amount / span_arr, 0.0)
     templates = (deponeret, aar_nr) if aar_i_alt is None else (deponeret, aar_nr, aar_i_alt)
     return like(released, *templates)
@@ -199,5 +188,5 @@ def deponeringspligt(beloeb: ArrayLike, lejeperiode_aar: ArrayLike,
     amount = numbers(beloeb, "beloeb", minimum=0, allowed="an amount ≥ 0")
     term = numbers(lejeperiode_aar, "lejeperiode_aar", minimum=0, allowed="a lease term in years ≥ 0")
     limit = float(resolve(params).value("deponering.fritaget_op_til_aar"))
-    amount, term = _broadcast(("beloeb", amount), ("lejeperiode_aar", term))
+    amount, term = broadcast(("beloeb", amount), ("lejeperiode_aar", term))
     return like(np.where(term <= limit, 0.0, amount), beloeb, lejeperiode_aar)

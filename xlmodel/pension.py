@@ -29,7 +29,7 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, like, numbers
+from xlmodel._inputs import ArrayLike, broadcast, like, numbers
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
@@ -61,17 +61,6 @@ _OPTIONAL = ("trin_1_juli_2013",)
 
 
 # ------------------------------------------------------------------------------ helpers ----
-def _broadcast(*named: tuple[str, np.ndarray]) -> list[np.ndarray]:
-    """Broadcast the inputs against each other, or name the one that does not fit."""
-    shape: tuple[int, ...] = ()
-    first = named[0][0]
-    for name, arr in named:
-        try:
-            shape = np.broadcast_shapes(shape, arr.shape)
-        except ValueError:
-            raise XlmodelError(name, f"shape {arr.shape}",
-                               f"one value, or values of the same shape as {first} {shape}") from None
-    return [np.broadcast_to(arr, shape) for _, arr in named]
 
 
 def _list(ps: ParameterSet, name: str) -> np.ndarray:
@@ -175,7 +164,7 @@ def loft_trin(gruppe: Any, trin_1_juli_2013: ArrayLike | None = None,
         leader[mask] = ps.value(leader_name)
     if trin_1_juli_2013 is not None:
         registered = _optional_trin(trin_1_juli_2013, "trin_1_juli_2013")
-        cap, leader, registered = _broadcast(("gruppe", cap), ("leader", leader),
+        cap, leader, registered = broadcast(("gruppe", cap), ("leader", leader),
                                              ("trin_1_juli_2013", registered))
         with np.errstate(invalid="ignore"):  # NaN (blank) compares False: the group's cap
             cap = np.where(registered >= leader, registered, cap)
@@ -203,7 +192,7 @@ def merudgift(loen_faktisk: ArrayLike, loen_loft: ArrayLike, pensionsaar: ArrayL
     capped = numbers(loen_loft, "loen_loft", minimum=0, allowed="a pay in kr. ≥ 0")
     pct = np.asarray(pensionsprocent(numbers(pensionsaar, "pensionsaar", minimum=0,
                                              allowed="a number of years ≥ 0"), params))
-    actual, capped, pct = _broadcast(("loen_faktisk", actual), ("loen_loft", capped), ("pensionsaar", pct))
+    actual, capped, pct = broadcast(("loen_faktisk", actual), ("loen_loft", capped), ("pensionsaar", pct))
     return like(pct * np.maximum(0.0, actual - capped) / 100.0, loen_faktisk, loen_loft, pensionsaar)
 
 
@@ -275,7 +264,7 @@ def kapitalvaerdi(aarligt_beloeb: ArrayLike, rente_pct: ArrayLike, aar: ArrayLik
     i = _rate(rente_pct, "rente_pct") / 100.0
     n = numbers(aar, "aar", minimum=0, integer=True, allowed="a whole number of years ≥ 0")
     g = _rate(regulering_pct, "regulering_pct") / 100.0
-    pay, i, n, g = _broadcast(("aarligt_beloeb", pay), ("rente_pct", i), ("aar", n), ("regulering_pct", g))
+    pay, i, n, g = broadcast(("aarligt_beloeb", pay), ("rente_pct", i), ("aar", n), ("regulering_pct", g))
     if overlevelse is None:
         with np.errstate(divide="ignore", invalid="ignore"):  # the branches not taken may divide by 0
             level = npf.pv(i, n, -pay)
