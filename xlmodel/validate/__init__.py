@@ -47,8 +47,8 @@ CHECKS: dict[str, str] = {
     "uncalculated": "xlmodel.validate.lint:uncalculated",
     "footing": "xlmodel.validate.footing:footing",
     "sum_range": "xlmodel.validate.footing:sum_ranges",
-    # "recompute": "xlmodel.validate.recompute:recompute",     (coming)
-    # "parameters": "xlmodel.validate.parameters:parameters",  (coming)
+    "parameters": "xlmodel.validate.paramcheck:parameters",
+    "recompute": "xlmodel.validate.recompute:recompute",
 }
 
 _LOADED: dict[str, CheckFunction] = {}

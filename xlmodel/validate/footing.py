@@ -52,6 +52,8 @@ from xlmodel.validate.lint import (
     split_cell,
 )
 
+# A code-like name (``pl.samlet``, ``udgifter_i_alt``) is a key, not a row label of a table.
+IDENTIFIER = re.compile(r"[A-Za-z_]\w*[._][\w.\[\]]*")
 TOTAL_LABEL = re.compile(r"\bi\s+alt\b|\btotal\b|\bsum\b|\bsamlet\b|\bialt\b", re.I)
 MEMO_LABEL = re.compile(r"^\W*(heraf|deraf|hvoraf|of which)\b", re.I)
 
@@ -219,7 +221,8 @@ def _typed_totals(book: LoadedBook, tolerance_per_line: float) -> list[Finding]:
     """Typed totals: a number (not a formula) in a row whose label reads as a total."""
     out = []
     for sheet in book.sheets:
-        labels = [(r, c, t) for r, c, t in sheet.texts if TOTAL_LABEL.search(t) and not MEMO_LABEL.search(t)]
+        labels = [(r, c, t) for r, c, t in sheet.texts if TOTAL_LABEL.search(t) and not MEMO_LABEL.search(t)
+                  and not IDENTIFIER.fullmatch(t.strip())]
         for row, label_col, label in labels:
             for col in range(label_col + 1, label_col + 30):
                 total = sheet.values.get((row, col))

@@ -1,0 +1,94 @@
+"""Parameters check: the workbook's Parametre sheet against a named parameter set.
+
+A value that differs from the set (a stale 2013 rate left in a 2014 model, a typo) is an
+error naming the row, the set's value and its source; a dated row the set does not have, or
+a name the set does not know, is a warning; a value of the set missing from the sheet is a
+warning.  A workbook without a Parametre sheet is not an xlmodel model: nothing to check.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from xlmodel.excel.layout import COLUMNS, SHEET
+from xlmodel.parameters import ParameterSet, resolve
+from xlmodel.validate.findings import Finding
+from xlmodel.validate.lint import LoadedBook, block
+
+_NAME = re.compile(r"^(?P<name>[\w.]+)(\[(?P<index>\d+)\])?$")
+CHECK = "parameters"
+
+
+def _close(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(a, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    return str(a).strip() == str(b).strip()
+
+
+def parameters(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
+    sheet = book.find_sheet(SHEET)
+    if sheet is None:
+        return []
+    ps = resolve(params)
+    header = tuple(str(sheet.values.get((1, c), "") or "").strip().lower()
+                   for c in range(1, len(COLUMNS) + 1))
+    if header != COLUMNS:
+        # another tool's Parametre sheet (or a damaged header): say so, compare nothing
+        return [Finding(CHECK, "info", sheet.name, block(1, 1, 1, len(COLUMNS)),
+                        f"the Parametre sheet's header is not xlmodel's ({', '.join(COLUMNS)}): "
+                        "rows not compared",
+                        expected=", ".join(COLUMNS), actual=", ".join(header))]
+    found: list[Finding] = []
+    seen: set[tuple[str, int, int | None]] = set()
+    last_row = max((r for r, _ in sheet.values), default=1)
+    for r in range(2, last_row + 1):
+        navn, aar, vaerdi = (sheet.values.get((r, c)) for c in (1, 2, 3))
+        if navn is None and vaerdi is None:
+            continue
+        where = f"C{r}"
+        m = _NAME.match(str(navn or "").strip())
+        if m is None or not isinstance(aar, int | float) or isinstance(aar, bool):
+            found.append(Finding(CHECK, "warning", sheet.name, f"A{r}",
+                                 f"row {r} is not 'name, year, value' ({navn!r}, {aar!r})", actual=navn))
+            continue
+        name, index, year = m["name"], m["index"], int(aar)
+        param = ps.parameters.get(name)
+        if param is None:
+            found.append(Finding(CHECK, "warning", sheet.name, f"A{r}",
+                                 f"{name} is not a parameter of {ps.name}", actual=name))
+            continue
+        if year not in param.values:
+            have = ", ".join(str(y) for y in sorted(param.values))
+            found.append(Finding(CHECK, "error", sheet.name, f"B{r}",
+                                 f"{name} for {year} is not in {ps.name} (it has {have}): a stale "
+                                 "or foreign value; refresh the model with the right parameter set",
+                                 expected=have, actual=year))
+            continue
+        expected = param.values[year]
+        if index is not None:
+            i = int(index)
+            expected = expected[i] if isinstance(expected, list) and i < len(expected) else None
+        seen.add((name, year, None if index is None else int(index)))
+        if expected is None or not _close(vaerdi, expected):
+            value = ps.get(name, year) if ps.horizon[0] <= year <= ps.horizon[1] else None
+            source = value.source_text if value is not None else param.reference
+            diff = (float(vaerdi) - float(expected)
+                    if isinstance(vaerdi, int | float) and isinstance(expected, int | float) else None)
+            found.append(Finding(CHECK, "error", sheet.name, where,
+                                 f"{name} {year} is {vaerdi!r} in the sheet but {expected!r} in "
+                                 f"{ps.name} ({source})", expected=expected, actual=vaerdi, difference=diff))
+    for p in ps.parameters.values():
+        for year, value in p.values.items():
+            keys = [(p.name, year, i) for i in range(len(value))] if isinstance(value, list) else [
+                (p.name, year, None)]
+            if not any(k in seen for k in keys) and not _reported(found, p.name, year):
+                found.append(Finding(CHECK, "warning", sheet.name, None,
+                                     f"{p.name} {year} of {ps.name} is missing from the Parametre sheet",
+                                     expected=value if not isinstance(value, list) else str(value)))
+    return found
+
+
+def _reported(found: list[Finding], name: str, year: int) -> bool:
+    return any(name in f.message and str(year) in f.message for f in found)

@@ -1,0 +1,81 @@
+"""Recompute check: the workbook's cached numbers against an independent recalculation.
+
+For xlmodel's own workbooks (a Parametre sheet) and for any workbook whose formulas call
+catalogue functions, every formula cell is recalculated from the file alone by the headless
+engine (formualizer for native formulas, the Python core for catalogue functions; see
+docs/engine.md) and compared with the value the file shows.  A difference beyond the tolerance
+(relative 1e-9 or absolute 1e-6) is an error: the number a reader sees is not what the
+formulas and the agreement's mechanics give (a value typed over, a stale file, another
+parameter set).  Other workbooks are left to the lint checks.
+"""
+
+from __future__ import annotations
+
+import math
+import re
+from typing import Any
+
+from xlmodel.excel import catalogue
+from xlmodel.excel.layout import COLUMNS, SHEET
+from xlmodel.parameters import ParameterSet
+from xlmodel.validate.findings import Finding
+from xlmodel.validate.lint import ExcelError, LoadedBook, split_cell
+
+REL_TOL = 1e-9
+ABS_TOL = 1e-6
+CHECK = "recompute"
+MAX_FINDINGS = 500
+
+
+def _calls_catalogue(book: LoadedBook) -> bool:
+    pattern = re.compile(r"(?<![\w.])(?:_xludf\.)?(" + "|".join(catalogue.names()) + r")\s*\(",
+                         re.IGNORECASE)
+    return any(pattern.search(f or "") for s in book.sheets for f in s.formulas.values())
+
+
+def applies(book: LoadedBook) -> bool:
+    """xlmodel's own models (a Parametre sheet in xlmodel's layout) or catalogue calls."""
+    sheet = book.find_sheet(SHEET)
+    ours = sheet is not None and tuple(
+        str(sheet.values.get((1, c), "") or "").strip().lower() for c in range(1, len(COLUMNS) + 1)
+    ) == COLUMNS
+    return ours or _calls_catalogue(book)
+
+
+def _same(cached: Any, fresh: Any) -> bool:
+    if isinstance(cached, bool) or isinstance(fresh, bool):
+        return bool(cached) == bool(fresh) if type(cached) is type(fresh) else False
+    if isinstance(cached, int | float) and isinstance(fresh, int | float):
+        return math.isclose(float(cached), float(fresh), rel_tol=REL_TOL, abs_tol=ABS_TOL)
+    if isinstance(cached, ExcelError) or fresh.__class__.__name__ == "CellError":
+        return str(cached).split()[0] == str(getattr(fresh, "code", fresh)).split()[0]
+    return (cached or "") == (fresh or "")
+
+
+def recompute(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
+    if not applies(book) or not book.has_cached_values:
+        return []
+    from xlmodel.engine import evaluate
+
+    fresh = evaluate(book.path, params)
+    found: list[Finding] = []
+    for (sheet_name, cell), value in fresh.items():
+        sheet = book.find_sheet(sheet_name)
+        if sheet is None:
+            continue
+        row, col = split_cell(cell)
+        cached = sheet.values.get((row, col))
+        if _same(cached, value):
+            continue
+        diff = (float(cached) - float(value) if isinstance(cached, int | float)
+                and isinstance(value, int | float) and not isinstance(cached, bool) else None)
+        found.append(Finding(CHECK, "error", sheet_name, cell,
+                             f"the file shows {cached!r} but the formula gives {value!r} "
+                             "(recomputed from the file with xlmodel's engine and core)",
+                             expected=value if not hasattr(value, "code") else str(value.code),
+                             actual=cached, difference=diff, formula=sheet.formula(row, col)))
+        if len(found) >= MAX_FINDINGS:
+            found.append(Finding(CHECK, "info", None, None,
+                                 f"more than {MAX_FINDINGS} differing cells: the rest are not listed"))
+            break
+    return found
