@@ -1,0 +1,123 @@
+"""Cross-check with an independent spreadsheet application: LibreOffice recalculates the shipped
+models' native formulas; they must agree with the headless refresh and the Python core."""
+
+from __future__ import annotations
+
+import math
+import re
+import zipfile
+from pathlib import Path
+
+import pytest
+from openpyxl import load_workbook
+
+from xlmodel import pl, skat
+from xlmodel.engine import evaluate, libreoffice
+from xlmodel.excel import catalogue
+from xlmodel.workbooks import MODELS, build_all
+
+pytestmark = [pytest.mark.libreoffice,
+              pytest.mark.skipif(libreoffice.soffice() is None, reason="LibreOffice (soffice) not installed")]
+CATALOGUE = re.compile(r"\b(" + "|".join(catalogue.names()) + r")\s*\(", re.I)
+REF = re.compile(r"(?:('[^']+'|[A-Za-z_]\w*)!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?")
+
+
+def _col(letters: str) -> int:
+    n = 0
+    for ch in letters:
+        n = n * 26 + ord(ch) - 64
+    return n
+
+
+def _refs(sheet: str, formula: str) -> set[tuple[str, int, int]]:
+    out = set()
+    for m in REF.finditer(formula.split('"')[0] if formula.count('"') % 2 else formula):
+        target = (m.group(1) or sheet).strip("'")
+        c1, r1 = _col(m.group(2)), int(m.group(3))
+        c2, r2 = (_col(m.group(4)), int(m.group(5))) if m.group(4) else (c1, r1)
+        out |= {(target, r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+    return out
+
+
+def _tainted(formulas: dict[tuple[str, str], str], lo: dict[tuple[str, str], object]) -> set[tuple[str, str]]:
+    """Cells that are, or depend on, a catalogue call (or a cell it spills into, which LibreOffice
+    shows as an error): LibreOffice cannot compute them."""
+    from openpyxl.utils.cell import column_index_from_string, coordinate_from_string
+
+    def rc(key: tuple[str, str]) -> tuple[str, int, int]:
+        letters, row = coordinate_from_string(key[1])
+        return key[0], row, column_index_from_string(letters)
+
+    refs = {k: _refs(k[0], f) for k, f in formulas.items()}
+    bad = {rc(k) for k, f in formulas.items() if CATALOGUE.search(f)}
+    bad |= {rc(k) for k, v in lo.items() if k not in formulas and isinstance(v, str) and v.startswith("#")}
+    changed = True
+    while changed:
+        changed = False
+        for k, deps in refs.items():
+            if rc(k) not in bad and deps & bad:
+                bad.add(rc(k))
+                changed = True
+    return {k for k in formulas if rc(k) in bad}
+
+
+@pytest.fixture(scope="module")
+def recalculated(tmp_path_factory: pytest.TempPathFactory) -> dict[str, tuple[Path, Path]]:
+    models = tmp_path_factory.mktemp("models")
+    lo = tmp_path_factory.mktemp("lo")
+    return {p.name: (p, libreoffice.recalculate(p, lo)) for p in build_all(models)}
+
+
+def _close(a: object, b: object) -> bool:
+    if isinstance(a, bool | str) or isinstance(b, bool | str):
+        return a == b
+    return math.isclose(float(a), float(b), rel_tol=1e-9, abs_tol=1e-9)
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_native_formulas_agree_with_libreoffice(recalculated: dict[str, tuple[Path, Path]],
+                                                name: str) -> None:
+    ours_path, lo_path = recalculated[name]
+    ours = evaluate(ours_path)
+    theirs = libreoffice.values(lo_path)
+    formulas = {(ws.title, c.coordinate): c.value for ws in load_workbook(ours_path).worksheets
+                for row in ws.iter_rows() for c in row
+                if isinstance(c.value, str) and c.value.startswith("=")}
+    compared = 0
+    skip = _tainted(formulas, theirs)  # catalogue cells and what depends on them: checked against the core
+    for key, formula in formulas.items():
+        lo_value = theirs.get(key)
+        if key in skip:
+            continue
+        assert key in ours, key
+        assert _close(ours[key], lo_value), (key, formula, ours[key], lo_value)
+        compared += 1
+    assert compared >= 0.5 * len(formulas) - len(skip) and compared > 0, (compared, len(formulas))
+
+
+def test_catalogue_cells_agree_with_the_core(recalculated: dict[str, tuple[Path, Path]]) -> None:
+    values = evaluate(recalculated["budget_2014.xlsx"][0])
+    lines = [(5, "service", 512.0), (8, "samlet", 3_120.0), (9, "anlaeg", 140.0), (10, "sats", 1_210.4)]
+    for row, serie, amount in lines:
+        expected = pl.reguler(amount, 2013, 2014, serie)
+        assert values[("Budget", f"D{row}")] == pytest.approx(expected, rel=1e-12)
+    assert values[("Skattegrundlag", "B8")] == pytest.approx(skat.statsgaranti_grundlag(9_850.0), rel=1e-12)
+    assert values[("Skattegrundlag", "B13")] == pytest.approx(skat.breakeven_vaekst(2014), rel=1e-12)
+
+
+def test_libreoffice_really_recalculates(recalculated: dict[str, tuple[Path, Path]], tmp_path: Path) -> None:
+    """A planted stale cached value is corrected: LibreOffice did not just keep the file's numbers."""
+    src = recalculated["budget_2014.xlsx"][0]
+    stale = tmp_path / "stale.xlsx"
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    xml, n = re.subn(r'(<c r="E5"[^>]*>.*?<v>)([^<]*)(</v>)', r"\g<1>999\g<3>", xml, count=1)
+    assert n == 1
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(stale, "w", zipfile.ZIP_DEFLATED) as zf:
+        for part, data in parts.items():
+            zf.writestr(part, data)
+    assert load_workbook(stale, data_only=True)["Budget"]["E5"].value == 999
+    fixed = libreoffice.values(libreoffice.recalculate(stale, tmp_path / "out"))
+    assert fixed[("Budget", "E5")] == pytest.approx(512.0 * 1.013, rel=1e-12)

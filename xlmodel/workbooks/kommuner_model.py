@@ -1,0 +1,86 @@
+"""(b) All 98 municipalities: bloktilskud by population, accounts and budget sanctions,
+tax-increase regulation and tax-cut compensation.  Municipal data and scenarios are
+ILLUSTRATIVE (seeded); the agreement's figures come from the Parametre sheet."""
+
+from __future__ import annotations
+
+import numpy as np
+from openpyxl import Workbook
+
+from xlmodel.kommuner import eksempeldata
+from xlmodel.parameters import ParameterSet
+from xlmodel.workbooks.style import DEC, ILLUSTRATIVE, KR, header, kontrol, title
+
+N = 98
+FIRST = 5
+LAST = FIRST + N - 1
+
+
+def _col(letter: str) -> str:
+    return f"Data!${letter}${FIRST}:${letter}${LAST}"
+
+
+def build(wb: Workbook, ps: ParameterSet) -> None:
+    data = eksempeldata()
+    rng = np.random.default_rng(2014)
+    budget = (data["indbyggere"] * 0.045).round(1)  # service frame, mio. kr.
+    regnskab = (budget * (1 + rng.normal(0.002, 0.01, N))).round(1)
+    ramme = budget
+    vedtaget = (budget * (1 + rng.normal(0.0, 0.006, N))).round(1)
+    aendring = np.where(rng.random(N) < 0.12, rng.uniform(1, 30, N), 0.0).round(1)
+    aendring[rng.random(N) < 0.25] *= -1
+    undtaget = (aendring > 0) & (rng.random(N) < 0.3)
+    tab = np.where(aendring < 0, -aendring, 0.0)
+
+    ws = wb.active
+    ws.title = "Data"
+    title(ws, "Kommunernes data og et tænkt scenarie (mio. kr.)", ILLUSTRATIVE)
+    header(ws, 4, ["Kode", "Kommune", "Region", "Indbyggere", "Regnskab", "Korrigeret budget",
+                   "Vedtaget budget", "Ramme", "Provenuændring", "Undtaget", "Provenutab"],
+           [7, 18, 20, 12, 12, 16, 15, 12, 15, 10, 12])
+    for i in range(N):
+        r = FIRST + i
+        values = [int(data["kode"][i]), data["navn"][i], data["region"][i], int(data["indbyggere"][i]),
+                  float(regnskab[i]), float(budget[i]), float(vedtaget[i]), float(ramme[i]),
+                  float(aendring[i]), bool(undtaget[i]), float(tab[i])]
+        for c, v in enumerate(values, start=1):
+            ws.cell(r, c, v)
+
+    calc = wb.create_sheet("Beregning")
+    title(calc, "Bloktilskud, sanktioner og skatteregulering pr. kommune (mio. kr.)", ILLUSTRATIVE)
+    header(calc, 4, ["Kode", "Bloktilskud (BLOKTILSKUD_FORDEL)", "Bloktilskud (native)",
+                     "Regnskabssanktion (REGNSKABSSANKTION)", "Regnskabssanktion (native)",
+                     "Budgetsanktion (BUDGETSANKTION)", "Skattesanktion individuel",
+                     "Skattesanktion kollektiv",
+                     "Tilskud ved skattenedsættelse"], [7, 20, 18, 22, 20, 20, 16, 16, 18])
+    calc.cell(FIRST, 2, f"=BLOKTILSKUD_FORDEL({_col('D')},P_bloktilskud_i_alt)")
+    calc.cell(FIRST, 4, f"=REGNSKABSSANKTION({_col('E')},{_col('F')},{_col('D')})")
+    calc.cell(FIRST, 6, f"=BUDGETSANKTION({_col('G')},{_col('H')},{_col('D')})")
+    calc.cell(FIRST, 7, f"=SKATTESANKTION({_col('I')},{_col('D')},0,{_col('J')})")
+    calc.cell(FIRST, 9, f"=SKATTENEDSAETTELSE_TILSKUD({_col('K')},2014)")
+    overspend = f"SUMPRODUCT(({_col('E')}>{_col('F')})*({_col('E')}-{_col('F')}))"
+    total_r = f"MAX(0,SUM({_col('E')})-SUM({_col('F')}))"
+    for i in range(N):
+        r = FIRST + i
+        calc.cell(r, 1, f"=Data!A{r}")
+        calc.cell(r, 3, f"=Data!D{r}/SUM({_col('D')})*P_bloktilskud_i_alt")
+        calc.cell(r, 5, f"=P_sanktion_kollektiv_andel*{total_r}*Data!D{r}/SUM({_col('D')})"
+                        f"+(1-P_sanktion_kollektiv_andel)*{total_r}*MAX(0,Data!E{r}-Data!F{r})/{overspend}")
+        for c in range(2, 10):
+            calc.cell(r, c).number_format = DEC
+    total_row = LAST + 2
+    calc.cell(total_row, 1, "I alt")
+    for c in "BCDEFGHI":
+        calc[f"{c}{total_row}"] = f"=SUM({c}{FIRST}:{c}{LAST})"
+        calc[f"{c}{total_row}"].number_format = KR
+
+    pairs = [(f"Bloktilskud {data['navn'][i]}", f"Beregning!B{FIRST + i}", f"Beregning!C{FIRST + i}")
+             for i in (0, 1, 60, 97)]
+    pairs += [(f"Regnskabssanktion {data['navn'][i]}", f"Beregning!D{FIRST + i}", f"Beregning!E{FIRST + i}")
+              for i in (0, 1, 60, 97)]
+    pairs += [("Bloktilskud i alt = bloktilskud mv.", f"Beregning!B{total_row}", "P_bloktilskud_i_alt"),
+              ("Regnskabssanktion i alt = overskridelsen R", f"Beregning!D{total_row}",
+               f"MAX(0,SUM({_col('E')})-SUM({_col('F')}))"),
+              ("Skattesanktion i alt = samlet stigning", f"Beregning!G{total_row}+Beregning!H{total_row}",
+               f"MAX(0,SUM({_col('I')}))")]
+    kontrol(wb, pairs)
