@@ -26,31 +26,32 @@ from bench.harness import Result, child_case
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def _measured(argv: list[str]) -> tuple[float, float]:
+    """Run a command; (wall seconds, peak RSS MiB of that child and what it waited for)."""
+    start = time.perf_counter()
+    proc = subprocess.Popen(argv, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=ROOT)
+    _, status, usage = os.wait4(proc.pid, 0)
+    wall = time.perf_counter() - start
+    if os.waitstatus_to_exitcode(status) != 0:
+        raise RuntimeError(f"{argv[:4]} failed")
+    return wall, usage.ru_maxrss / 1024.0
+
+
 def _soffice_recalc(src: Path, workdir: Path) -> tuple[float, float]:
-    """Cold LibreOffice forced recalculation (load, recalc, save) of ``src``: (seconds, RSS MiB)."""
+    """Cold LibreOffice forced recalculation (start, load, recalc, save) of ``src``, fresh profile."""
     from xlmodel.engine import libreoffice
 
-    start = time.perf_counter()
-    before = _children_rss()
-    libreoffice.recalculate(src, workdir / f"lo-{time.perf_counter_ns()}")
-    return time.perf_counter() - start, max(before, _children_rss())
-
-
-def _children_rss() -> float:
-    import resource
-
-    return resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024.0
+    stamp = time.perf_counter_ns()
+    cmd = libreoffice.command(libreoffice.soffice() or "soffice", src, workdir / f"lo-{stamp}",
+                              workdir / f"profile-{stamp}")
+    return _measured(cmd)
 
 
 def _cli_refresh(src: Path, workdir: Path) -> tuple[float, float]:
     """Cold `xlmodel refresh` as a user runs it (interpreter start, imports, refresh, write)."""
     copy = workdir / f"r-{time.perf_counter_ns()}.xlsx"
     shutil.copy(src, copy)
-    start = time.perf_counter()
-    before = _children_rss()
-    subprocess.run([sys.executable, "-m", "xlmodel", "refresh", str(copy)], check=True,
-                   stdout=subprocess.DEVNULL, cwd=ROOT)
-    return time.perf_counter() - start, max(before, _children_rss())
+    return _measured([sys.executable, "-m", "xlmodel", "refresh", str(copy)])
 
 
 def _median_of(fn, src: Path, workdir: Path, runs: int) -> tuple[float, list[float], float]:
@@ -98,7 +99,7 @@ def run(smoke: bool) -> list[Result]:
         ours, ours_runs, ours_rss = _median_of(_cli_refresh, native, workdir, runs)
         if shutil.which("soffice"):
             lo, _, lo_rss = _median_of(_soffice_recalc, native, workdir, runs)
-            note = [f"LibreOffice peak RSS (children max) {lo_rss:.0f} MiB"]
+            note = [f"LibreOffice peak RSS {lo_rss:.0f} MiB"]
         else:
             lo, note = None, ["LibreOffice not installed: no peer"]
         results.append(Result("refresh_native", f"`xlmodel refresh`, cold CLI, {n_mixed:,} native formulas",

@@ -33,6 +33,16 @@ def soffice() -> str | None:
     return shutil.which("soffice") or shutil.which("libreoffice")
 
 
+def command(binary: str, src: Path, outdir: Path, profile: Path) -> list[str]:
+    """The soffice call that recalculates ``src`` into ``outdir`` with the forced-recalc profile
+    written into ``profile`` (a folder of its own)."""
+    user = profile / "user"
+    user.mkdir(parents=True, exist_ok=True)
+    (user / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
+    return [binary, f"-env:UserInstallation={profile.as_uri()}", "--headless", "--norestore",
+            "--convert-to", "xlsx", "--outdir", str(outdir), str(src)]
+
+
 def recalculate(src: str | Path, outdir: str | Path, timeout: float = 180) -> Path:
     """Recalculate ``src`` in LibreOffice and save it as ``outdir/<name>.xlsx``; returns that path."""
     binary = soffice()
@@ -44,11 +54,7 @@ def recalculate(src: str | Path, outdir: str | Path, timeout: float = 180) -> Pa
         raise XlmodelError("src", str(src), "an existing workbook file", detail="file not found")
     out.mkdir(parents=True, exist_ok=True)
     with tempfile.TemporaryDirectory(prefix="xlmodel-lo-") as profile:
-        user = Path(profile) / "user"
-        user.mkdir()
-        (user / "registrymodifications.xcu").write_text(_PROFILE, encoding="utf-8")
-        cmd = [binary, f"-env:UserInstallation={Path(profile).as_uri()}", "--headless", "--norestore",
-               "--convert-to", "xlsx", "--outdir", str(out), str(src)]
+        cmd = command(binary, src, out, Path(profile))
         try:
             done = subprocess.run(cmd, capture_output=True, text=True, timeout=timeout, check=False)
         except subprocess.TimeoutExpired:
