@@ -16,7 +16,7 @@ demo: $(STAMP)
 	$(BIN)/xlmodel demo
 
 test: $(STAMP)
-	$(BIN)/ruff check xlmodel udfs tests
+	$(BIN)/ruff check xlmodel udfs tests bench
 	$(BIN)/python -m pytest xlmodel udfs tests README.md
 
 lint: $(STAMP)
