@@ -205,3 +205,19 @@ def vba_project() -> bytes:
 def parts(path: Path) -> dict[str, bytes]:
     with zipfile.ZipFile(path) as z:
         return {n: z.read(n) for n in z.namelist()}
+
+
+def set_cached_value(src: Path, dst: Path, part: str, cell: str, value: str) -> None:
+    """Copy ``src`` to ``dst`` with one cell's cached value overwritten in the sheet XML, the way
+    a value pasted over a formula result, or a stale file, would look to a reader."""
+    import re
+
+    with zipfile.ZipFile(src) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    xml, n = re.subn(rf'(<c r="{cell}"[^>]*>.*?<v>)([^<]*)(</v>)', rf"\g<1>{value}\g<3>",
+                     parts[part].decode(), count=1)
+    assert n == 1, f"{part}: no cached value in {cell}"
+    parts[part] = xml.encode()
+    with zipfile.ZipFile(dst, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)

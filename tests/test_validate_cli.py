@@ -3,11 +3,10 @@
 from __future__ import annotations
 
 import json
-import re
-import zipfile
 from pathlib import Path
 
 import pytest
+from excel_books import set_cached_value
 from openpyxl import Workbook
 
 from xlmodel.cli import main
@@ -40,19 +39,6 @@ def model(tmp_path: Path, *, stale: bool = False, hostile: bool = False) -> Path
     return path
 
 
-def tamper(path: Path, sheet_part: str, cell: str, value: str) -> None:
-    """Overwrite one cached value in the file, as a hand edit of a pasted value would."""
-    with zipfile.ZipFile(path) as zf:
-        parts = {n: zf.read(n) for n in zf.namelist()}
-    xml = parts[sheet_part].decode()
-    xml, n = re.subn(rf'(<c r="{cell}"[^>]*>.*?<v>)([^<]*)(</v>)', rf"\g<1>{value}\g<3>", xml, count=1)
-    assert n == 1
-    parts[sheet_part] = xml.encode()
-    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
-        for name, data in parts.items():
-            zf.writestr(name, data)
-
-
 def test_clean_model_has_no_errors(tmp_path: Path) -> None:
     report = validate(model(tmp_path))
     assert not report.has_errors, report.errors
@@ -71,7 +57,7 @@ def test_stale_parameter_is_an_error_with_its_cell_and_source(tmp_path: Path) ->
 
 def test_tampered_catalogue_cell_is_found_by_recompute(tmp_path: Path) -> None:
     path = model(tmp_path)
-    tamper(path, "xl/worksheets/sheet1.xml", "C3", "2600")
+    set_cached_value(path, path, "xl/worksheets/sheet1.xml", "C3", "2600")
     report = validate(path, checks=["recompute"])
     errors = report.errors
     assert errors[["sheet", "cell"]].values.tolist() == [["Model", "C3"]]
