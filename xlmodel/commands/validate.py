@@ -23,12 +23,11 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     import pandas as pd
 
-    from xlmodel.safeio import atomic_write_file, check_workbook_file
+    from xlmodel.safeio import atomic_write_file
     from xlmodel.validate import validate
     from xlmodel.validate.html import render
 
-    path = Path(args.workbook)
-    check_workbook_file(path)  # hostile or broken files: one clear line, exit 2
+    path = Path(args.workbook)  # validate() checks the file first: hostile or broken → exit 2
     checks = [c.strip() for c in args.checks.split(",")] if args.checks else None
     report = validate(path, params=args.params, checks=checks)
     if args.html:

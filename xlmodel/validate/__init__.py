@@ -100,6 +100,10 @@ def validate(path: str | os.PathLike[str] | LoadedBook,
     """
     names = _selected(checks)
     params_set = resolve(params) if params is not None else None
+    if not isinstance(path, LoadedBook):
+        from xlmodel.safeio import check_workbook_file
+
+        check_workbook_file(path)  # once, before anything parses the file (recompute relies on it)
     book = path if isinstance(path, LoadedBook) else load_book(path)
     findings: list[Finding] = []
     timings: dict[str, float] = {}

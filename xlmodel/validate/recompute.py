@@ -55,9 +55,17 @@ def _same(cached: Any, fresh: Any) -> bool:
 def recompute(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
     if not applies(book) or not book.has_cached_values:
         return []
-    from xlmodel.engine import evaluate
+    from pathlib import Path
 
-    fresh = evaluate(book.path, params)
+    from xlmodel.engine.formualizer_engine import compute
+    from xlmodel.engine.package import Package
+    from xlmodel.engine.sheetxml import address
+    from xlmodel.parameters import resolve
+
+    # validate() has checked the file; the workbook's own Parametre sheet is used as it stands
+    # (the parameters check compares it with the set), the catalogue functions use the set.
+    computed = compute(Package(Path(book.path).read_bytes(), name=book.path), resolve(params))
+    fresh = {(s, address(r, c)): v for (s, r, c), v in computed.values.items()}
     found: list[Finding] = []
     for (sheet_name, cell), value in fresh.items():
         sheet = book.find_sheet(sheet_name)
