@@ -19,8 +19,9 @@ LINES = [
     ("Anlæg, skolebyggeri", "anlaeg", 140.0),
     ("Overførsler (satsreguleres)", "sats", 1_210.4),
 ]
-SERIES_NAME = {"service": "P_pl_service", "samlet": "P_pl_samlet", "anlaeg": "P_pl_anlaeg",
-               "sats": "P_pl_sats"}
+# the 2014 values by name: a later parameter set must not change what a 2014 model computes
+SERIES_NAME = {"service": "P_pl_service_2014", "samlet": "P_pl_samlet_2014", "anlaeg": "P_pl_anlaeg_2014",
+               "sats": "P_pl_sats_2014"}
 SERIES_LABEL = {"service": "serviceudgifter", "samlet": "udgifter inkl. overførsler",
                 "anlaeg": "anlægsudgifter", "sats": "satsregulering"}
 
@@ -54,7 +55,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         ("Udskrivningsprocent", 25.1, None, "input"),
         ("Forventet vækst i grundlaget pr. år, pct.", 3.2, None, "input: kommunens eget skøn"),
         ("Statsgaranteret grundlag 2014", "=UDSKRIVNINGSGRUNDLAG_GARANTI(B5,2014)",
-         "=B5*(1+P_skat_fremskrivningsprocent/100)", "grundlag 2011 × (1 + fremskrivningsprocent)"),
+         "=B5*(1+P_skat_fremskrivningsprocent_2014/100)", "grundlag 2011 × (1 + fremskrivningsprocent)"),
         ("Forventet grundlag 2014", "=B5*(1+B7/100)^3", "=B5*(1+B7/100)^3", "3 års vækst"),
         ("Skat ved statsgaranti", "=SKATTEPROVENU(B8,B6)", "=C8*B6/100", "grundlag × procent"),
         ("Skat ved selvbudgettering (forventet)", "=SKATTEPROVENU(B9,B6)", "=C9*B6/100", ""),
@@ -62,7 +63,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
          "negativ: statsgaranti er bedst"),
         ("Vækst pr. år hvor valget vipper, pct.",
          '=((1+PARAMETER("skat.fremskrivningsprocent",2014)/100)^(1/3)-1)*100',
-         "=((1+P_skat_fremskrivningsprocent/100)^(1/3)-1)*100", "break-even"),
+         "=((1+P_skat_fremskrivningsprocent_2014/100)^(1/3)-1)*100", "break-even"),
         ("Anbefaling", '=IF(B12>0,"selvbudgettering","statsgaranti")',
          '=IF(C12>0,"selvbudgettering","statsgaranti")', ""),
     ]

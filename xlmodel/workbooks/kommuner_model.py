@@ -53,17 +53,25 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                      "Budgetsanktion (BUDGETSANKTION)", "Skattesanktion individuel",
                      "Skattesanktion kollektiv",
                      "Tilskud ved skattenedsættelse"], [7, 20, 18, 22, 20, 20, 16, 16, 18])
-    calc.cell(FIRST, 2, f"=BLOKTILSKUD_FORDEL({_col('D')},P_bloktilskud_i_alt)")
-    calc.cell(FIRST, 4, f"=REGNSKABSSANKTION({_col('E')},{_col('F')},{_col('D')})")
-    calc.cell(FIRST, 6, f"=BUDGETSANKTION({_col('G')},{_col('H')},{_col('D')})")
-    calc.cell(FIRST, 7, f"=SKATTESANKTION({_col('I')},{_col('D')},0,{_col('J')})")
-    calc.cell(FIRST, 9, f"=SKATTENEDSAETTELSE_TILSKUD({_col('K')},2014)")
+    # One formula per municipality, INDEX picking its row of the distribution: a spilled array
+    # formula would be recalculated by LibreOffice on open (it ignores an array's cached values)
+    # and show #NAME? to a colleague without Python; a single-cell formula keeps its value.
+    per_row = {2: f"BLOKTILSKUD_FORDEL({_col('D')},P_bloktilskud_i_alt_2014)",
+               4: f"REGNSKABSSANKTION({_col('E')},{_col('F')},{_col('D')})",
+               6: f"BUDGETSANKTION({_col('G')},{_col('H')},{_col('D')})",
+               9: f"SKATTENEDSAETTELSE_TILSKUD({_col('K')},2014)"}
+    skat = f"SKATTESANKTION({_col('I')},{_col('D')},0,{_col('J')})"
+    for i in range(N):
+        for c, call in per_row.items():
+            calc.cell(FIRST + i, c, f"=INDEX({call},{i + 1})")
+        calc.cell(FIRST + i, 7, f"=INDEX({skat},{i + 1},1)")
+        calc.cell(FIRST + i, 8, f"=INDEX({skat},{i + 1},2)")
     overspend = f"SUMPRODUCT(({_col('E')}>{_col('F')})*({_col('E')}-{_col('F')}))"
     total_r = f"MAX(0,SUM({_col('E')})-SUM({_col('F')}))"
     for i in range(N):
         r = FIRST + i
         calc.cell(r, 1, f"=Data!A{r}")
-        calc.cell(r, 3, f"=Data!D{r}/SUM({_col('D')})*P_bloktilskud_i_alt")
+        calc.cell(r, 3, f"=Data!D{r}/SUM({_col('D')})*P_bloktilskud_i_alt_2014")
         calc.cell(r, 5, f"=P_sanktion_kollektiv_andel*{total_r}*Data!D{r}/SUM({_col('D')})"
                         f"+(1-P_sanktion_kollektiv_andel)*{total_r}*MAX(0,Data!E{r}-Data!F{r})/{overspend}")
         for c in range(2, 10):
@@ -78,7 +86,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
              for i in (0, 1, 60, 97)]
     pairs += [(f"Regnskabssanktion {data['navn'][i]}", f"Beregning!D{FIRST + i}", f"Beregning!E{FIRST + i}")
               for i in (0, 1, 60, 97)]
-    pairs += [("Bloktilskud i alt = bloktilskud mv.", f"Beregning!B{total_row}", "P_bloktilskud_i_alt"),
+    pairs += [("Bloktilskud i alt = bloktilskud mv.", f"Beregning!B{total_row}", "P_bloktilskud_i_alt_2014"),
               ("Regnskabssanktion i alt = overskridelsen R", f"Beregning!D{total_row}",
                f"MAX(0,SUM({_col('E')})-SUM({_col('F')}))"),
               ("Skattesanktion i alt = samlet stigning", f"Beregning!G{total_row}+Beregning!H{total_row}",
