@@ -28,6 +28,9 @@ def run(args: argparse.Namespace) -> int:
     from xlmodel.validate.html import render
 
     path = Path(args.workbook)  # validate() checks the file first: hostile or broken → exit 2
+    if args.html:  # never over the workbook (or any workbook), never through a symlink
+        from xlmodel.safeio import guard_output
+        guard_output(args.html, (path,), report=True, flag="--html")
     checks = [c.strip() for c in args.checks.split(",")] if args.checks else None
     report = validate(path, params=args.params, checks=checks)
     if args.html:

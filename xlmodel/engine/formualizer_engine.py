@@ -473,7 +473,7 @@ def refresh(src: str | Path, dst: str | Path | None = None,
     computed = compute(pkg, ps)
     warnings = computed.warnings + write_values(pkg, computed)
     target = Path(dst) if dst is not None else Path(src)
-    write_atomic(target, pkg.to_bytes())
+    write_atomic(target, pkg.to_bytes(), expect_identity=pkg.identity)
     return RefreshReport(cells_computed=computed.cells_computed, error_cells=list(computed.errors),
                          elapsed=time.perf_counter() - start, spilled_cells=computed.spilled_cells,
                          output=target, params=ps.name, warnings=warnings)
