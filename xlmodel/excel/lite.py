@@ -7,8 +7,9 @@ an ``@arg(doc=...)`` per argument, and the two macros as ``@script``) and ``requ
     python -m xlmodel.excel.lite excel/lite          # rewrite excel/lite/main.py, requirements.txt
     python -m xlmodel.excel.lite --check excel/lite  # exit 1 if they are not up to date
 
-The generated functions hand the cells to :func:`xlmodel.excel.cells.call`, which raises on bad
-input: xlwings Lite turns the exception into a real ``#VALUE!`` error whose message Excel shows
+The generated functions hand the cells to :func:`call` (:func:`xlmodel.excel.cells.call`), which
+raises on bad input with the Danish message: xlwings Lite turns the exception into a real
+``#VALUE!`` error whose message Excel shows
 (unlike classic xlwings UDFs, which get the ``#VALUE! <message>`` text, see docs/engine.md).
 Results that are ranges are returned as lists of rows and spill (Lite runs on Excel versions
 with dynamic arrays only).  Nothing on this path imports a compiled package other than
@@ -44,7 +45,7 @@ def main_py() -> str:
         "import xlwings as xw",
         "from xlwings import arg, func, script",
         "",
-        "from xlmodel.excel.cells import call as _call",
+        "from xlmodel.excel.lite import call as _call",
         "",
         "# Every argument is read as a 2-D range (a range keeps its orientation, so the result",
         "# spills the same way) with Excel errors as text (refused by name, never taken as blank).",
@@ -89,6 +90,30 @@ def requirements_txt(wheel_url: str | None = None) -> str:
              *REQUIREMENTS]
     lines.append(wheel_url or "# https://<your server>/xlmodel-0.1.0-py3-none-any.whl")
     return "\n".join(lines) + "\n"
+
+
+class CellError(ValueError):
+    """A refused call in xlwings Lite: Lite shows a real ``#VALUE!`` error with this message."""
+
+
+def call(name: str, *args: object) -> object:
+    """The Lite face: :func:`xlmodel.excel.cells.call`, bad input raised with the Danish message.
+
+    >>> call("PL_FAKTOR", [[2013.0]], [[2014.0]], None)
+    1.013
+    >>> call("PL_FAKTOR", [[2013.0]], [["#N/A"]], None)
+    Traceback (most recent call last):
+    ...
+    xlmodel.excel.lite.CellError: til_aar: Excel-fejlen #N/A er ikke tilladt; tilladt: et helt årstal, ...
+    """
+    from xlmodel.errors import XlmodelError
+    from xlmodel.excel.cells import call as core_call
+    from xlmodel.excel.danish import message
+
+    try:
+        return core_call(name, *args)
+    except XlmodelError as exc:
+        raise CellError(message(exc)) from None
 
 
 def files() -> dict[str, str]:
