@@ -210,9 +210,9 @@ def test_a_workbook_with_its_own_macros_is_refused_with_the_module_to_import(
     before = theirs.read_bytes()
     assert cli(["excel", "init", str(theirs)]) == 2
     err = capsys.readouterr().err
-    assert "theirs.bas" in err and "Traceback" not in err
+    assert "theirs_xlmodel.bas" in err and "Traceback" not in err
     assert theirs.read_bytes() == before
-    bas = theirs.with_suffix(".bas").read_text(encoding="cp1252")
+    bas = (tmp_path / "theirs_xlmodel.bas").read_text(encoding="cp1252")
     assert bas.startswith(f'Attribute VB_Name = "{xlsm.MODULE}"') and "Sub OpdaterModel()" in bas
 
 
@@ -223,12 +223,27 @@ def test_bad_names_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert "file not found" in err and "either NAME or --models" in err
 
 
-def test_models_are_written_for_excel(tmp_path: Path) -> None:
+def test_an_existing_xlsm_is_never_replaced_by_a_conversion(tmp_path: Path,
+                                                            capsys: pytest.CaptureFixture[str]) -> None:
+    from openpyxl import Workbook
+
+    Workbook().save(tmp_path / "b.xlsx")
+    mine = tmp_path / "b.xlsm"
+    mine.write_bytes(b"the user's own workbook")
+    assert cli(["excel", "init", str(tmp_path / "b.xlsx")]) == 2
+    assert mine.read_bytes() == b"the user's own workbook"
+    assert "b.xlsm exists" in capsys.readouterr().err
+
+
+def test_models_are_written_for_excel_and_then_only_completed(tmp_path: Path) -> None:
     assert cli(["excel", "init", "--models", "--out", str(tmp_path)]) == 0
     written = sorted(p.name for p in tmp_path.glob("*.xlsm"))
     assert written == ["budget_2014.xlsm", "kommuner_2014.xlsm", "pension_2014.xlsm", "tabel1_2014.xlsm"]
     for p in tmp_path.glob("*.xlsm"):
         assert xlsm.MODULE in _vba_modules(p)
+    before = {p.name: p.read_bytes() for p in tmp_path.glob("*.xlsm")}
+    assert cli(["excel", "init", "--models", "--out", str(tmp_path)]) == 0
+    assert {p.name: p.read_bytes() for p in tmp_path.glob("*.xlsm")} == before
 
 
 @pytest.mark.libreoffice

@@ -2,7 +2,8 @@
 
 Writes ``NAME.xlsm`` with the xlwings VBA project, an ``xlwings.conf`` sheet and the buttons
 "Opdater model" and "Valider" (:mod:`xlmodel.excel.xlsm`).  ``NAME`` may be an existing .xlsx
-(``budget.xlsx`` → ``budget.xlsm``, the .xlsx left as it is) or .xlsm (completed in place).
+(``budget.xlsx`` → ``budget.xlsm``, the .xlsx left as it is; refused if ``budget.xlsm`` exists)
+or .xlsm (completed in place).  ``--models`` completes an existing model .xlsm in place too.
 Running it again adds only what is missing.  Needs the ``excel`` extra (xlwings ships the VBA
 project it copies).  Exit 0 on success, 2 on bad input.
 """
@@ -41,7 +42,11 @@ def _target(name: str) -> tuple[Path, Path | None]:
         if not path.is_file():
             raise XlmodelError("NAME", name, "an existing .xlsx, or a name for a new .xlsm",
                                detail="file not found")
-        return path.with_suffix(".xlsm"), path
+        target = path.with_suffix(".xlsm")
+        if target.exists():  # never replace the user's .xlsm with a conversion of the .xlsx
+            raise XlmodelError("NAME", name, f"an .xlsx without an .xlsm of the same name, or {target.name}",
+                               detail=f"{target.name} exists; run xlmodel excel init {target} to complete it")
+        return target, path
     if path.suffix.lower() != ".xlsm":
         path = path.with_name(path.name + ".xlsm")
     return path, None
@@ -75,5 +80,7 @@ def run(args: argparse.Namespace) -> int:
     with tempfile.TemporaryDirectory() as tmp:
         for name in MODELS:
             built = build(name, tmp)
-            _report(init(out / (Path(built).stem + ".xlsm"), Path(built), interpreter))
+            target = out / (Path(built).stem + ".xlsm")
+            # an existing .xlsm is the user's: completed in place, never replaced by a new build
+            _report(init(target, None if target.exists() else Path(built), interpreter))
     return 0

@@ -21,7 +21,7 @@ which get only additions.  A second run finds each piece by what it wrote — th
 ``xlwings.conf`` (xlwings' own convention, by name; it is never rewritten) — and adds only what is
 missing; with nothing missing the file is not written at all.  A workbook with its own VBA
 project but no ``xlmodel`` module is refused (rewriting the user's project is not ours to do):
-the message names ``xlmodel.bas``, written next to it, to import by hand.
+the message names ``NAME_xlmodel.bas``, written next to it, to import by hand.
 """
 
 from __future__ import annotations
@@ -309,7 +309,7 @@ def add_excel_parts(pkg: Package, interpreter: str | None = None, *,
         if any(m.name == MODULE for m in modules):
             result.present.append(f"VBA-modulet {MODULE}")
         else:
-            if bas_path is not None:
+            if bas_path is not None and not bas_path.exists():  # never over a file of the user's
                 bas_path.write_text(module_source(), encoding="cp1252", newline="")
             raise XlmodelError(
                 "workbook", pkg.name, f"a workbook without its own VBA project, or with the module {MODULE}",
@@ -391,7 +391,7 @@ def init(target: Path, source: Path | None = None, interpreter: str | None = Non
     if source is None and target.exists():
         source = target
     pkg = Package.read(source) if source is not None else Package(new_workbook(), name=str(target))
-    result = add_excel_parts(pkg, interpreter, bas_path=target.with_suffix(".bas"))
+    result = add_excel_parts(pkg, interpreter, bas_path=target.with_name(target.stem + "_xlmodel.bas"))
     result.path = target
     if result.changed or source != target:
         write_atomic(target, pkg.to_bytes())
