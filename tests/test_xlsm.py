@@ -262,3 +262,7 @@ def test_libreoffice_opens_it_and_binds_the_buttons_to_the_module(book: Path, tm
     vml = "".join(_vml(saved))
     for macro, _text, _call in xlsm.MACROS:
         assert f"<x:FmlaMacro>{xlsm.MODULE}.{macro}</x:FmlaMacro>" in vml
+    # resaved by another program, every piece is still recognised: nothing added, nothing written
+    before = saved.read_bytes()
+    assert cli(["excel", "init", str(saved)]) == 0
+    assert saved.read_bytes() == before

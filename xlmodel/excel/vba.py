@@ -293,7 +293,9 @@ def write_cfb(streams: dict[str, bytes]) -> bytes:
         directory += (name.ljust(64, b"\x00") + struct.pack("<HBB", len(name) + 2, e.kind, 1)
                       + struct.pack("<III", e.left, e.right, e.child) + b"\x00" * 16 + b"\x00" * 4
                       + b"\x00" * 16 + struct.pack("<IQ", e.start, size))
-    directory = directory.ljust(n_dir * _SECTOR, b"\x00")
+    free = b"\x00" * 68 + struct.pack("<III", _NOSTREAM, _NOSTREAM, _NOSTREAM) + b"\x00" * 48
+    while len(directory) < n_dir * _SECTOR:  # unused entries: zeros, sibling/child NOSTREAM (MS-CFB 2.6.3)
+        directory += free
     for k in range(n_dir):
         sectors[k] = bytes(directory[k * _SECTOR:(k + 1) * _SECTOR])
     fat += [_FREE] * (n_fat * (_SECTOR // 4) - len(fat))
