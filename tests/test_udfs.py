@@ -48,8 +48,8 @@ def test_wrappers_give_the_core_answer_for_what_xlwings_passes(udfs) -> None:
         [[pytest.approx(v)] for v in pl.reguler([100, 200], 2013, 2014, "anlaeg")]
     # err_to_str=True turns an error cell into "#N/A": refused with the argument's name
     assert udfs.PL_FAKTOR([[2013.0]], [["#N/A"]], None) == \
-        "#VALUE! til_aar: the Excel error #N/A is not allowed; allowed: a whole year, e.g. 2014 " \
-        "(fix the cell the error comes from)"
+        "#VALUE! til_aar: Excel-fejlen #N/A er ikke tilladt; tilladt: et helt årstal, fx 2014 " \
+        "(ret den celle, fejlen kommer fra)"
 
 
 XLWINGS_PROBE = textwrap.dedent("""
