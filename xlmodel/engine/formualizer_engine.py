@@ -485,7 +485,7 @@ def refresh(src: str | Path, dst: str | Path | None = None,
     ps = resolve(params)
     report = refresh_package(pkg, ps, write_parameters=params is not None)
     target = Path(dst) if dst is not None else Path(src)
-    write_atomic(target, pkg.to_bytes())
+    write_atomic(target, pkg.to_bytes(), expect_identity=pkg.identity)
     report.output = target
     report.elapsed = time.perf_counter() - start
     return report

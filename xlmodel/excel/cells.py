@@ -22,9 +22,9 @@ Cell rules (the same in Excel via xlwings and in the headless engine):
 
 Errors are :class:`~xlmodel.errors.XlmodelError`. The headless engine lets them propagate
 (formualizer makes the cell ``#VALUE!`` and the refresh report carries the message); the
-xlwings face :func:`xlwings_call` returns the text ``"#VALUE! <message>"`` instead, because a
-classic xlwings UDF cannot return a real Excel error value and an exception would put a Python
-traceback in the cell (see docs/engine.md).
+xlwings face :func:`xlwings_call` returns the text ``"#VALUE! <message>"`` instead, the message
+in Danish (:mod:`xlmodel.excel.danish`), because a classic xlwings UDF cannot return a real Excel
+error value and an exception would put a Python traceback in the cell (see docs/engine.md).
 
 >>> round(call("PL_REGULER", 124, 2013, 2014, "regional"), 9)
 125.116
@@ -35,7 +35,7 @@ Traceback (most recent call last):
 ...
 xlmodel.excel.cells.CellInputError: beloeb: a blank cell (row 2 of the range) is not allowed; ...
 >>> print(xlwings_call("PL_FAKTOR", [[2013]], [["#N/A"]], None))
-#VALUE! til_aar: the Excel error #N/A is not allowed; allowed: a whole year, e.g. 2014 (fix ...)
+#VALUE! til_aar: Excel-fejlen #N/A er ikke tilladt; tilladt: et helt årstal, fx 2014 (ret den ...)
 """
 
 from __future__ import annotations
@@ -453,10 +453,16 @@ def parameter_source(navn: str, aar: Any = None, params: str | ParameterSet | No
 
 # ------------------------------------------------------------------------------------ faces ----
 def error_text(exc: BaseException) -> str:
-    """What an Excel cell shows for a refused call via xlwings: ``#VALUE! <message>``."""
+    """What an Excel cell shows for a refused call via xlwings: ``#VALUE! <message>``.
+
+    The message is Danish (the finance officer reads the cell), rendered from the error's
+    structured fields by :func:`xlmodel.excel.danish.message`; ``str(exc)`` stays English.
+    """
     if isinstance(exc, XlmodelError):
-        return ERROR_PREFIX + str(exc)
-    return f"{ERROR_PREFIX}internal error {type(exc).__name__}: {exc}"
+        from xlmodel.excel.danish import message
+
+        return ERROR_PREFIX + message(exc)
+    return f"{ERROR_PREFIX}intern fejl {type(exc).__name__}: {exc}"
 
 
 def xlwings_call(name: str, *args: Any) -> Any:
