@@ -280,11 +280,15 @@ def _build(path: Path, seen: tuple[str, ...]) -> ParameterSet:
     lo, hi = horizon
     parent_name = meta.get("extends")
     if parent_name is not None:
-        if parent_name in seen or parent_name == name:
+        try:  # a cycle is caught by the files' real paths: `extends` may name a set or a path
+            parent_path = _locate(parent_name).resolve()
+        except XlmodelError as exc:
+            raise ParameterFileError(file, "meta.extends", str(exc), "an available parameter set") from None
+        if str(parent_path) in (*seen, str(path.resolve())) or parent_name == name:
             raise ParameterFileError(file, "meta.extends", f"'{parent_name}' is circular",
                                      "a different, earlier parameter set")
         try:
-            parent = _build(_locate(parent_name), seen=(*seen, name))
+            parent = _build(parent_path, seen=(*seen, str(path.resolve())))
         except XlmodelError as exc:
             raise ParameterFileError(file, "meta.extends", str(exc), "an available parameter set") from None
         params, tables, files = dict(parent.parameters), dict(parent.tables), (*parent.files, *files)
