@@ -16,6 +16,11 @@ xlmodel reads and writes workbook files:
   On any failure the original is byte-identical and the temporary file is removed.
   A SIGKILL or power cut between the steps may leave a ``.xlmodel-tmp-*`` file
   beside the target (see :func:`leftover_temp_files`), never a damaged original.
+  With ``expect_identity`` (from :func:`read_identified`, noted when the input was read) it
+  refuses to replace a file that another program saved meanwhile; a folder lock makes one of
+  two concurrent refreshes win and the other be refused.
+* :func:`guard_output` / :func:`guard_input` run before any work: no output through a
+  symlink, onto the input, or (for reports) over a workbook; no lock file; no folder or FIFO.
 
 Limits (keyword arguments, defaults below) are sized so that real municipal
 workbooks of tens of MB pass, while each hostile case is refused in seconds:
@@ -993,17 +998,23 @@ def _changed_since(expected: FileIdentity, target: Path) -> str | None:
     return None
 
 
+#: How long a write waits for another xlmodel process's final check and rename in the same folder.
+LOCK_WAIT = 60.0
+
+
 @contextlib.contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
+def _folder_lock(folder: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
     """Serialise xlmodel's check-then-replace in one folder across processes (POSIX flock).
 
     Two refreshes of one file: the second to get here sees the first one's new file and is
     refused.  The lock is held for the final check and the rename only, and the OS releases it
-    when a process dies, so a SIGKILL never leaves a stale lock.  Not on Windows (no flock).
+    when a process dies, so a SIGKILL never leaves a stale lock; it is released explicitly
+    before the descriptor is closed, and never waited for longer than ``wait`` seconds.
+    Not on Windows (no flock) or on a file system without flock: the identity check alone.
     """
     try:
         import fcntl
-    except ImportError:  # Windows: the identity check alone
+    except ImportError:
         yield
         return
     try:
@@ -1011,12 +1022,29 @@ def _folder_lock(folder: Path) -> Iterator[None]:
     except OSError:
         yield
         return
+    locked = False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                locked = True
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise _da(SafeWriteError, folder, "en anden xlmodel-kørsel har skrevet i mappen i mere "
+                              f"end {wait:g} s; intet blev erstattet",
+                              "kør igen, når den anden kørsel er færdig") from None
+                time.sleep(0.02)
+            except OSError:  # no flock on this file system
+                break
         yield
     finally:
+        if locked:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
         with contextlib.suppress(OSError):  # after the rename a failed close must not undo the success
-            os.close(fd)  # closing releases the lock
+            os.close(fd)
 
 
 _WORKBOOK_MAGIC = (b"PK\x03\x04", _OLE2[:4])
