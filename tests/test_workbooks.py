@@ -40,7 +40,7 @@ def test_parametre_sheet_shows_values_units_and_sources(built: dict[str, Path], 
     service = next(r for r in rows if r[0] == "pl.service" and r[1] == 2014)
     assert service[2:6] == (1.3, "pct", "aftale", "Aftale 2014, boks 1")
     assert "P_pl_service" in wb.defined_names and "P_bloktilskud_i_alt" in wb.defined_names
-    assert all(r[4] in {"aftale", "lov", "antagelse"} for r in rows[1:])
+    assert all(r[4] in {"aftale", "lov", "udmelding", "antagelse"} for r in rows[1:])
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))

@@ -43,6 +43,7 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from numbers import Real
@@ -472,12 +473,38 @@ def xlwings_call(name: str, *args: Any) -> Any:
         return error_text(exc)
 
 
+#: Held while a catalogue function runs in the headless engine.  formualizer calls callbacks from
+#: its worker threads; the core's caches (e.g. ``pl._INDEX_CACHE``) and any import a core module
+#: makes lazily are shared, so one call at a time keeps every call seeing whole state.  The GIL
+#: already serialises the Python work, so the lock costs no parallelism (docs/engine.md).
+ENGINE_LOCK = threading.RLock()
+
+
+def prepare_engine(params: ParameterSet) -> None:
+    """Import everything a catalogue call needs, on the calling (main) thread, before evaluation.
+
+    A first import on an engine worker thread can hand another thread a half-initialised
+    module (issue 9: ``partially initialized module 'pandas' has no attribute 'Series'``);
+    after this every core function, numpy and pandas are loaded and the catalogue is parsed.
+    """
+    import pandas  # noqa: F401  (the table kind and most core modules use it)
+
+    with ENGINE_LOCK:
+        for fn in catalogue.functions():
+            _binding(fn.name)
+        resolve(params)
+
+
 def engine_callback(name: str, params: ParameterSet) -> Callable[..., Any]:
-    """The headless engine's callback: raises, so formualizer makes the cell #VALUE!."""
+    """The headless engine's callback: raises, so formualizer makes the cell #VALUE!.
+
+    Calls are serialised by :data:`ENGINE_LOCK` (they may come from several threads).
+    """
     fn_name = name.upper()
 
     def callback(*args: Any) -> Any:
-        return call(fn_name, *args, params=params)
+        with ENGINE_LOCK:
+            return call(fn_name, *args, params=params)
 
     callback.__name__ = fn_name
     return callback
