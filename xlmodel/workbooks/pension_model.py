@@ -131,7 +131,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                   f"SUM(Medarbejdere!D{top + 1}:D{band_end})"))
     bar_chart(ws, f"F{top - 1}", "Pensionsforpligtelse efter alder (kapitalværdi, kr.)",
               f"$D${top}:$D${band_end}", f"$A${top + 1}:$A${band_end}", y_title="kr.",
-              x_title="alder", width_cm=14, height_cm=7.5)
+              x_title="alder", width_cm=15, height_cm=8, values_on_bars=True)
     kontrol(wb, pairs)
     forside(
         wb, ps, heading="Tjenestemandspension ud over trin 44/37: kommunens finansiering",
