@@ -159,3 +159,65 @@ def broadcast(*named: tuple[str, np.ndarray]) -> list[np.ndarray]:
             raise XlmodelError(name, f"shape {arr.shape}",
                                f"one value, or values of the same shape as {first} {shape}") from None
     return [np.broadcast_to(arr, shape) for _, arr in named]
+
+
+def finite_result(values: ArrayLike, name: str) -> np.ndarray:
+    """``values`` as a float array if every element is finite; else an error naming ``name``.
+
+    A computation whose result cannot be represented as a float (an overflow to inf, or NaN
+    from inf − inf) is the input's fault: the argument it came from is named, and the result
+    is never shown as a wrong number or a silent 0 [issue 11, obs. 12].
+
+    >>> finite_result([1.0, 2.0], "beloeb").tolist()
+    [1.0, 2.0]
+    >>> finite_result([1e308 * 10], "beloeb")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xlmodel.errors.XlmodelError: beloeb: 'values this large' is not allowed (the calculation ...
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        arr = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise XlmodelError(name, "values this large",
+                           "smaller numbers (the result must stay below about 1.8e308)",
+                           detail="the calculation overflows a float")
+    return arr
+
+
+def align_labels(*named: tuple[str, Any]) -> list[Any]:
+    """Pair labelled inputs by label, not by position [issue 11, obs. 13].
+
+    Every pandas Series (or DataFrame, by its index) among the inputs is reordered to the index
+    of the first one; other inputs pass through unchanged.  Labels that do not match (a
+    municipality in one input and not the other, or a duplicated label) are refused, naming the
+    argument: pairing Aarhus's accounts with Odense's budget would be a wrong number.
+
+    >>> import pandas as pd
+    >>> a, b = align_labels(("regnskab", pd.Series({"Aarhus": 120, "Odense": 100})),
+    ...                     ("budget", pd.Series({"Odense": 100, "Aarhus": 90})))
+    >>> b.tolist()
+    [90, 100]
+    """
+    pd = _pandas()
+    out = [value for _, value in named]
+    if pd is None:
+        return out
+    labelled = [(i, name, value) for i, (name, value) in enumerate(named)
+                if isinstance(value, pd.Series | pd.DataFrame)]
+    if len(labelled) < 2:
+        return out
+    _, first_name, first = labelled[0]
+    index = first.index
+    if not index.is_unique:
+        raise XlmodelError(first_name, "duplicated labels", "one value per label (municipality)")
+    for i, name, value in labelled[1:]:
+        if value.index.equals(index):
+            continue
+        if not value.index.is_unique or len(value.index) != len(index) or set(value.index) != set(index):
+            extra = [str(x) for x in value.index.difference(index)[:3]]
+            missing = [str(x) for x in index.difference(value.index)[:3]]
+            what = ", ".join(filter(None, [f"labels not in {first_name}: {extra}" if extra else "",
+                                           f"missing: {missing}" if missing else ""])) or "duplicated labels"
+            raise XlmodelError(name, what, f"the same labels as {first_name} (paired by label)")
+        out[i] = value.reindex(index)
+    return out

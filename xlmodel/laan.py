@@ -151,13 +151,26 @@ def amortisering(hovedstol: float, rente_pct: float, perioder: int) -> pd.DataFr
     })
 
 
+def _start_year(ps: ParameterSet, aar: ArrayLike | None, name: str) -> int:
+    if aar is None:
+        return ps._year(None)
+    arr = numbers(aar, name, integer=True, minimum=1, maximum=9999, allowed="a whole year")
+    if arr.ndim:
+        raise XlmodelError(name, arr.tolist(), "one whole year")
+    return int(arr)
+
+
 def deponering_frigivelse(deponeret: ArrayLike, aar_nr: ArrayLike, aar_i_alt: ArrayLike | None = None,
-                          params: str | ParameterSet | None = None) -> ArrayLike:
+                          params: str | ParameterSet | None = None,
+                          ibrugtagning_aar: ArrayLike | None = None) -> ArrayLike:
     """The part of a lease deposit released in year ``aar_nr`` after the asset is taken into use.
 
     Rule: deponeret / 25 in each of the years 1..25 (year 1 = the year of ibrugtagning),
     0 before (``aar_nr`` = 0) and after [aftale: Aftale 2014, afsnit 7: "med en femogtyvendedel
     årligt" fra ibrugtagning; 25 = ``deponering.frigivelse_aar``, ``aar_i_alt`` overrides it].
+    A deposit keeps the rule of the year its asset was taken into use (``ibrugtagning_aar``,
+    default the set's budget year; the rule applies "fremadrettet", so a year before the 2014
+    rule is an error): a later agreement's release period never changes an earlier deposit's.
 
     >>> deponering_frigivelse(2_500_000, [0, 1, 25, 26]).tolist()
     [0.0, 100000.0, 100000.0, 0.0]
@@ -165,7 +178,9 @@ def deponering_frigivelse(deponeret: ArrayLike, aar_nr: ArrayLike, aar_i_alt: Ar
     amount = numbers(deponeret, "deponeret", minimum=0, allowed="a deposited amount ≥ 0")
     year = numbers(aar_nr, "aar_nr", minimum=0, integer=True,
                    allowed="a whole year number ≥ 0 (1 = the year of ibrugtagning)")
-    span = resolve(params).value("deponering.frigivelse_aar") if aar_i_alt is None else aar_i_alt
+    ps = resolve(params)
+    start = _start_year(ps, ibrugtagning_aar, "ibrugtagning_aar")
+    span = ps.value("deponering.frigivelse_aar", start) if aar_i_alt is None else aar_i_alt
     span_arr = numbers(span, "aar_i_alt", minimum=1, integer=True, allowed="a whole number of years ≥ 1")
     amount, year, span_arr = broadcast(("deponeret", amount), ("aar_nr", year), ("aar_i_alt", span_arr))
     released = np.where((year >= 1) & (year <= span_arr), amount / span_arr, 0.0)
@@ -174,7 +189,7 @@ def deponering_frigivelse(deponeret: ArrayLike, aar_nr: ArrayLike, aar_i_alt: Ar
 
 
 def deponeringspligt(beloeb: ArrayLike, lejeperiode_aar: ArrayLike,
-                     params: str | ParameterSet | None = None) -> ArrayLike:
+                     params: str | ParameterSet | None = None, aar: ArrayLike | None = None) -> ArrayLike:
     """The amount to deposit for a lease: 0 when the lease runs ≤ 3 years, else ``beloeb``.
 
     Rule: "generel adgang til deponeringsfritagelse ved kortvarige tidsbegrænsede aftaler om
@@ -187,6 +202,7 @@ def deponeringspligt(beloeb: ArrayLike, lejeperiode_aar: ArrayLike,
     """
     amount = numbers(beloeb, "beloeb", minimum=0, allowed="an amount ≥ 0")
     term = numbers(lejeperiode_aar, "lejeperiode_aar", minimum=0, allowed="a lease term in years ≥ 0")
-    limit = float(resolve(params).value("deponering.fritaget_op_til_aar"))
+    ps = resolve(params)
+    limit = float(ps.value("deponering.fritaget_op_til_aar", _start_year(ps, aar, "aar")))
     amount, term = broadcast(("beloeb", amount), ("lejeperiode_aar", term))
     return like(np.where(term <= limit, 0.0, amount), beloeb, lejeperiode_aar)
