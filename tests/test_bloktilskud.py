@@ -424,3 +424,68 @@ def test_compensation_within_pool_and_maximum(data, aar: int, pool: float, thres
         assert out.sum() == pytest.approx(pool * factor, rel=1e-9, abs=1e-9)
     else:
         assert out == pytest.approx(cap)
+
+
+# ------------------------------------------------------------- issue 11: the observations
+def test_obs2_a_2015_scheme_leaves_the_2014_scheme_alone(test_params_path) -> None:
+    """A 2014 cut of 40 gets 20 in 2015 (50/75 of 30) even when a 2015 file has its own scheme
+    {2015: 75, …} (it got 30 when the schedules merged); nothing in 2018 (after the scheme)."""
+    ps = load("aftale-2015-test")
+    assert bt.skattenedsaettelse_tilskud([40.0], 2015, ordning_aar=2014, params=ps).tolist() == [20.0]
+    assert bt.skattenedsaettelse_tilskud([40.0], 2018, ordning_aar=2014, params=ps).tolist() == [0.0]
+    assert bt.skattenedsaettelse_tilskud([40.0], 2015, params=ps).tolist() == [30.0]  # the 2015 scheme
+
+
+def test_obs3_tax_increase_from_year_4_is_collective() -> None:
+    """Lov 477/2008 § 7 stk. 2: from the fourth year the whole increase is regulated collectively."""
+    out = bt.skattestigning_regulering([40.0, 0.0], [1, 3], aar_nr=4)
+    assert out[:, 0].tolist() == [0.0, 0.0]
+    assert out[:, 1].tolist() == [10.0, 30.0]  # T = 40 by population 1:3
+    assert bt.skattestigning_regulering([40.0, 0.0], [1, 3], aar_nr=9)[:, 0].tolist() == [0.0, 0.0]
+
+
+def test_obs5_budget_sanction_is_capped_at_the_conditional_grant() -> None:
+    """An overshoot of 5,000 mio. kr. costs at most the conditional 3,000 (bloktilskud.betinget)."""
+    out = bt.budgetsanktion_detalje([105_000.0, 50_000.0], [100_000.0, 50_000.0], [1, 1])
+    assert out["i_alt"].sum() == pytest.approx(3_000)
+    assert out["kollektiv"].sum() == pytest.approx(0.4 * 3_000)
+    assert out["individuel"].tolist() == pytest.approx([1_800, 0])
+
+
+def test_obs6_the_2014_accounts_sanction_measures_against_the_agreed_level() -> None:
+    """Aftale 2014, afsnit 3: accounts of 230,300 within the agreed 230,541 give no sanction, though
+    they exceed the budgets (229,900) by 400 — the budget rule gave 400."""
+    regnskab, budget, pop = [130_300.0, 100_000.0], [129_900.0, 100_000.0], [1, 1]
+    assert bt.regnskabssanktion(regnskab, budget, pop).tolist() == [0.0, 0.0]
+    assert sum(bt.regnskabssanktion(regnskab, budget, pop, aar=2013)) == pytest.approx(400)
+    # over the agreed level: R = 230,841 − 230,541 = 300; 120 by population, 180 to the overspender
+    over = bt.regnskabssanktion([130_841.0, 100_000.0], budget, pop)
+    assert over.tolist() == pytest.approx([60 + 180, 60])
+
+
+def test_obs10_beskaeftigelsestilskud_is_regulated_by_ledighed() -> None:
+    """Udligningsloven § 23 a: the forsikrede-ledige line goes by ledighed, not population."""
+    by_ledighed = bt.beskaeftigelsestilskud_midtvejsregulering([12_635.0], [12_735.0], [2_000, 8_000])
+    assert by_ledighed.tolist() == [20.0, 80.0]
+    by_population = bt.midtvejsregulering([65_300.0], [65_400.0], [50_000, 50_000])
+    assert by_population.tolist() == [50.0, 50.0]
+
+
+def test_obs12_overflow_is_refused_naming_the_argument() -> None:
+    with pytest.raises(XlmodelError, match="indbyggere: 'values this large'"):
+        bt.fordel_efter_indbyggere([1e308, 1e308, 1e308], 100)
+    # differences first: 1e308 in both inputs no longer swallows the 5 overspent
+    out = bt.regnskabssanktion([1e308, 5.0], [1e308, 0.0], [1, 1], aar=2013)
+    assert out.tolist() == pytest.approx([1.0, 4.0])
+
+
+def test_obs13_series_are_paired_by_label() -> None:
+    regnskab = pd.Series({"Aarhus": 120.0, "Odense": 100.0})
+    budget = pd.Series({"Odense": 100.0, "Aarhus": 90.0})
+    pop = pd.Series({"Aarhus": 1.0, "Odense": 1.0})
+    d = bt.regnskabssanktion_detalje(regnskab, budget, pop, aar=2013)
+    # R = 30 (Aarhus 120 vs 90): 12 by population 6/6, 18 to Aarhus → Aarhus 24 (positional gave 18)
+    assert d.loc["Aarhus", "i_alt"] == pytest.approx(24)
+    assert d.loc["Odense", "i_alt"] == pytest.approx(6)
+    with pytest.raises(XlmodelError, match="korrigeret_budget: .*labels not in regnskab"):
+        bt.regnskabssanktion(regnskab, pd.Series({"Aarhus": 90.0, "Vejle": 100.0}), pop, aar=2013)

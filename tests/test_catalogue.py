@@ -52,7 +52,7 @@ ISSUE_DEFAULTS = {
     ("SKATTESANKTION", "aar_nr"): 0,
     ("SKATTENEDSAETTELSE_TILSKUD", "aar"): "the set's budget year",
     ("UDSKRIVNINGSGRUNDLAG_GARANTI", "budgetaar"): "the set's budget year",
-    ("SELVBUDGET_GEVINST", "udligning_pct"): 0,
+    ("SELVBUDGET_GEVINST", "udligning_pct"): 58,
     ("PENSION_KAPITALVAERDI", "regulering_pct"): 0,
     ("DEPONERING_FRIGIVELSE", "aar_i_alt"): 25,
 }

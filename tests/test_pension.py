@@ -353,3 +353,25 @@ def test_pensionsforpligtelse_bad_rows() -> None:
         pension.pensionsforpligtelse(_staff().assign(trin_1_juli_2013=[52, None, None, None]), PAY)
     with pytest.raises(XlmodelError, match=r"medarbejdere: 'list'"):
         pension.pensionsforpligtelse([{"gruppe": "laerer"}], PAY)
+
+
+def test_obs15_both_spellings_of_laerer_and_nothing_else() -> None:
+    """Typing 'lærer' must not be read as P76 (trin 37, a 4× wrong cost); other groups are refused."""
+    assert pension.loft_trin(["lærer", "laerer", " LÆRER ", "p76"]).tolist() == [44, 44, 44, 37]
+    for bad in ("pædagog", "laerer2", "", "P 76"):
+        with pytest.raises(XlmodelError, match="gruppe: .*laerer, p76"):
+            pension.loft_trin(bad)
+
+
+def test_obs15_the_shipped_pension_model_has_a_group_dropdown() -> None:
+    from pathlib import Path
+
+    import openpyxl
+
+    book = Path(__file__).resolve().parents[1] / "workbooks" / "pension_2014.xlsx"
+    ws = openpyxl.load_workbook(book)["Medarbejdere"]
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert any('"laerer,lærer,p76"' == dv.formula1 and dv.showErrorMessage and "B5" in str(dv.sqref)
+               for dv in lists)
+    formula = ws["G5"].value
+    assert 'B5="lærer"' in formula and 'B5="p76"' in formula and "NA()" in formula  # no silent P76

@@ -34,7 +34,10 @@ def _first_bad(raw: np.ndarray) -> Any:
     for item in raw.ravel():
         if isinstance(item, bool | np.bool_) or not isinstance(item, Real | np.number):
             return item
-        if not np.isfinite(float(item)):
+        try:
+            if not np.isfinite(float(item)):
+                return item
+        except OverflowError:  # an int beyond a float's range (10**400)
             return item
     return _OK
 
@@ -57,7 +60,8 @@ def numbers(
     ...
     xlmodel.errors.XlmodelError: beloeb: '12' is not allowed (text, not a number); allowed: a finite number
     """
-    if (type(value) in (float, int) and math.isfinite(value)  # fast path: one cell
+    if ((type(value) is float or (type(value) is int and -2**63 < value < 2**63))  # fast path: one cell
+            and math.isfinite(value)
             and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
             and (not integer or value == int(value))):
         return np.array(float(value))
@@ -69,7 +73,13 @@ def numbers(
         raise XlmodelError(name, value, what, detail="text, not a number")
     if value is None:
         raise XlmodelError(name, value, what, detail="empty")
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):  # a ragged list ([[1, 2], [3]]) or an unconvertible object
+        raise XlmodelError(name, value, what or "a rectangular list of numbers",
+                           detail="not a rectangular list of numbers") from None
+    if arr.dtype.kind not in "fiubUSO" or isinstance(value, dict | set):
+        raise XlmodelError(name, value, what, detail="not a number")
     if not isinstance(value, np.ndarray) and arr.dtype.kind in "iu" and arr.ndim > 0 and any(
             isinstance(v, bool) for v in np.array(value, dtype=object).ravel()):
         arr = np.array(value, dtype=object)  # [1, True] must not turn True into 1
@@ -83,8 +93,10 @@ def numbers(
         bad = _first_bad(raw)
         if bad is not _OK:
             kind = "text, not a number" if isinstance(bad, str) else (
-                "empty" if bad is None else "not a number")
-            raise XlmodelError(name, bad, what, detail=kind)
+                "empty" if bad is None else "too large for a float" if isinstance(bad, int)
+                and not isinstance(bad, bool) else "not a number")
+            shown = f"an integer of {len(str(abs(bad)))} digits" if kind == "too large for a float" else bad
+            raise XlmodelError(name, shown, what, detail=kind)
         out = arr.astype(float)
     if integer and np.any(out != np.round(out)):
         bad = out[out != np.round(out)].ravel()[0]

@@ -23,6 +23,7 @@ from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
 __all__ = [
+    "beskaeftigelsestilskud_midtvejsregulering",
     "budgetsanktion",
     "budgetsanktion_detalje",
     "dut_regulering",
@@ -191,7 +192,10 @@ def midtvejsregulering(skoen_foer: ArrayLike, skoen_efter: ArrayLike, indbyggere
     M = Σ(skoen_efter − skoen_foer) over the estimate lines, distributed by population
     [antagelse].  Sign: a higher transfer estimate raises the grant (M > 0 is paid out), a
     lower one reduces it.  The whole difference is regulated; whether a change is "material"
-    is a decision outside this function.
+    is a decision outside this function.  The lines are the bloktilskud's transfer lines only:
+    the forsikrede-ledige line is financed by the beskæftigelsestilskud and regulated by
+    ledighed (:func:`beskaeftigelsestilskud_midtvejsregulering`, udligningsloven § 23 a) —
+    keep the two apart.
 
     Worked example (illustrative, mio. kr.): two transfer lines re-estimated from 65,300 and
     12,600 to 65,500 and 12,500: M = +100, shared by 1:3 population.
@@ -206,6 +210,35 @@ def midtvejsregulering(skoen_foer: ArrayLike, skoen_efter: ArrayLike, indbyggere
                            "one estimate per transfer line (1-D)")
     same_length([("skoen_foer", before), ("skoen_efter", after)])
     return fordel_efter_indbyggere(indbyggere, float(np.sum(after - before)), params)
+
+
+def beskaeftigelsestilskud_midtvejsregulering(skoen_foer: ArrayLike, skoen_efter: ArrayLike,
+                                              ledighed: ArrayLike,
+                                              params: str | ParameterSet | None = None) -> ArrayLike:
+    """The midtvejsregulering of the beskæftigelsestilskud, distributed by ledighed (not population).
+
+    Rule [lov: udligningsloven § 23 a]: the expenses for forsikrede ledige are financed by the
+    beskæftigelsestilskud (12,635 mio. kr. in 2014, ``bloktilskud.beskaeftigelsestilskud``), and
+    its regulation is distributed by the municipalities' ledighed, kept apart from the
+    bloktilskud's midtvejsregulering (:func:`midtvejsregulering`, by population).  ``ledighed``
+    is the user's key per municipality (e.g. the number of forsikrede ledige, or the share of the
+    national ledighed); it is data the user supplies.  M = Σ(skoen_efter − skoen_foer).
+
+    Worked example (illustrative, mio. kr.): the forsikrede-ledige estimate rises from 12,635 to
+    12,735: M = +100, shared 1:4 by ledighed 2,000 and 8,000.
+
+    >>> beskaeftigelsestilskud_midtvejsregulering([12_635], [12_735], [2_000, 8_000]).tolist()
+    [20.0, 80.0]
+    """
+    before = np.atleast_1d(numbers(skoen_foer, "skoen_foer"))
+    after = np.atleast_1d(numbers(skoen_efter, "skoen_efter"))
+    if before.ndim != 1 or after.ndim != 1:
+        raise XlmodelError("skoen_foer" if before.ndim != 1 else "skoen_efter", "a 2-D table",
+                           "one estimate per line (1-D)")
+    same_length([("skoen_foer", before), ("skoen_efter", after)])
+    key = _population(ledighed, "ledighed", ndim_max=1)
+    total = float(finite_result(np.sum(after - before), "skoen_efter"))
+    return _give_back(finite_result(total * _shares(key), "skoen_efter"), (ledighed,))
 
 
 # --------------------------------------------------------------------------------- sanctions ----

@@ -25,7 +25,7 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, broadcast, like, numbers
+from xlmodel._inputs import ArrayLike, broadcast, finite_result, like, numbers
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
@@ -99,7 +99,7 @@ def ydelse(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike) -> A
     250.0
     """
     principal, rate, count = _loan(hovedstol, rente_pct, perioder)
-    return like(_pmt(rate, count, principal), hovedstol, rente_pct, perioder)
+    return like(finite_result(_pmt(rate, count, principal), "rente_pct"), hovedstol, rente_pct, perioder)
 
 
 def renter(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike, periode: ArrayLike) -> ArrayLike:
@@ -111,7 +111,8 @@ def renter(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike, peri
     principal, rate, count = _loan(hovedstol, rente_pct, perioder)
     per, count = _period(periode, count)
     principal, rate, _ = broadcast(("hovedstol", principal), ("rente_pct", rate), ("periode", per))
-    return like(_split(rate, per, count, principal)[0], hovedstol, rente_pct, perioder, periode)
+    return like(finite_result(_split(rate, per, count, principal)[0], "rente_pct"), hovedstol, rente_pct,
+                perioder, periode)
 
 
 def afdrag(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike, periode: ArrayLike) -> ArrayLike:
@@ -123,7 +124,11 @@ def afdrag(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike, peri
     principal, rate, count = _loan(hovedstol, rente_pct, perioder)
     per, count = _period(periode, count)
     principal, rate, _ = broadcast(("hovedstol", principal), ("rente_pct", rate), ("periode", per))
-    return like(_split(rate, per, count, principal)[1], hovedstol, rente_pct, perioder, periode)
+    return like(finite_result(_split(rate, per, count, principal)[1], "rente_pct"), hovedstol, rente_pct,
+                perioder, periode)
+
+
+_MAX_SCHEDULE = 100_000  # a schedule is a table: 100,000 periods is far beyond any municipal loan
 
 
 def amortisering(hovedstol: float, rente_pct: float, perioder: int) -> pd.DataFrame:
@@ -142,9 +147,12 @@ def amortisering(hovedstol: float, rente_pct: float, perioder: int) -> pd.DataFr
     if principal.ndim or rate.ndim or count.ndim:
         raise XlmodelError("hovedstol", f"shape {principal.shape}",
                            "one loan (single numbers for hovedstol, rente_pct and perioder)")
+    if float(count) > _MAX_SCHEDULE:
+        raise XlmodelError("perioder", float(count), f"at most {_MAX_SCHEDULE} periods for a schedule")
     per = np.arange(1, int(count) + 1)
-    payment = _pmt(rate, count, principal)
-    interest, repaid = _split(rate, per.astype(float), count, principal)
+    payment = finite_result(_pmt(rate, count, principal), "rente_pct")
+    interest, repaid = (finite_result(x, "rente_pct")
+                        for x in _split(rate, per.astype(float), count, principal))
     return pd.DataFrame({
         "periode": per, "ydelse": np.full(per.shape, payment), "renter": interest, "afdrag": repaid,
         "restgaeld": payment * _annuity_factor(rate, count - per) + 0.0,  # pay × a(periods left)

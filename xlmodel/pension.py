@@ -220,7 +220,9 @@ def merudgift(loen_faktisk: ArrayLike, loen_loft: ArrayLike, pensionsaar: ArrayL
     pct = np.asarray(pensionsprocent(numbers(pensionsaar, "pensionsaar", minimum=0,
                                              allowed="a number of years ≥ 0"), params, aar=aar))
     actual, capped, pct = broadcast(("loen_faktisk", actual), ("loen_loft", capped), ("pensionsaar", pct))
-    return like(pct * np.maximum(0.0, actual - capped) / 100.0, loen_faktisk, loen_loft, pensionsaar)
+    with np.errstate(over="ignore", invalid="ignore"):
+        share = pct * np.maximum(0.0, actual - capped) / 100.0
+    return like(finite_result(share, "loen_faktisk"), loen_faktisk, loen_loft, pensionsaar)
 
 
 def midlertidigt_tillaeg(pensionsaar: ArrayLike, params: str | ParameterSet | None = None,

@@ -73,7 +73,9 @@ def skatteprovenu(udskrivningsgrundlag: ArrayLike, udskrivningsprocent: ArrayLik
     """
     base = numbers(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=0)
     rate = _rate(udskrivningsprocent, "udskrivningsprocent")
-    return like(base * rate / 100, udskrivningsgrundlag, udskrivningsprocent)
+    base, rate = broadcast(("udskrivningsgrundlag", base), ("udskrivningsprocent", rate))
+    return like(finite_result(base * rate / 100, "udskrivningsgrundlag"), udskrivningsgrundlag,
+                udskrivningsprocent)
 
 
 def maanedlig_udbetaling(udskrivningsgrundlag: ArrayLike, udskrivningsprocent: ArrayLike,
@@ -103,7 +105,8 @@ def udskrivningsprocent(provenu: ArrayLike, udskrivningsgrundlag: ArrayLike,
     rev = numbers(provenu, "provenu", minimum=0)
     base = numbers(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=np.nextafter(0, 1),
                    allowed="a tax base above 0")
-    scaled = rev / base * 100 * 10**digits
+    rev, base = broadcast(("provenu", rev), ("udskrivningsgrundlag", base))
+    scaled = finite_result(rev / base * 100 * 10**digits, "provenu")
     nearest = np.round(scaled)  # float noise (relative 1e-9) must not round a whole tenth up
     noise = np.minimum(1e-9 * np.maximum(1.0, np.abs(scaled)), 1e-6)
     scaled = np.where(np.abs(scaled - nearest) <= noise, nearest, scaled)
@@ -122,8 +125,10 @@ def efterregulering(selvbudgetteret_grundlag: ArrayLike, opgjort_grundlag: Array
     budget = numbers(selvbudgetteret_grundlag, "selvbudgetteret_grundlag", minimum=0)
     actual = numbers(opgjort_grundlag, "opgjort_grundlag", minimum=0)
     rate = _rate(udskrivningsprocent, "udskrivningsprocent")
-    return like((actual - budget) * rate / 100, selvbudgetteret_grundlag, opgjort_grundlag,
-                udskrivningsprocent)
+    budget, actual, rate = broadcast(("selvbudgetteret_grundlag", budget), ("opgjort_grundlag", actual),
+                                     ("udskrivningsprocent", rate))
+    return like(finite_result((actual - budget) * rate / 100, "opgjort_grundlag"), selvbudgetteret_grundlag,
+                opgjort_grundlag, udskrivningsprocent)
 
 
 def efterregulering_tillaeg(efterregulering: ArrayLike, udbetalt: ArrayLike, diskonto_pct: ArrayLike,
@@ -180,7 +185,10 @@ def efterregulering_afregning(efterregulering: float, budgetaar: int | None = No
     """
     ps = resolve(params)
     year = _year(budgetaar, ps)
-    e = float(numbers(efterregulering, "efterregulering", allowed="one amount"))
+    amount = numbers(efterregulering, "efterregulering", allowed="one amount")
+    if amount.ndim:
+        raise XlmodelError("efterregulering", f"{amount.size} values", "one amount")
+    e = float(amount)
     delay = int(ps.value("skat.efterregulering_forsinkelse", year))
     n = int(ps.value("skat.efterregulering_rater", year))
     months = ["januar", "februar", "marts", "april", "maj", "juni"][:n]
@@ -195,10 +203,13 @@ def selvbudget_gevinst(garanti_grundlag: ArrayLike, forventet_grundlag: ArrayLik
     """Expected gain of selvbudgettering over statsgaranti (negative: statsgaranti is better).
 
     = (forventet − garanti) × udskrivningsprocent/100 × (1 − udligning_pct/100), where
-    udligning_pct is the share of a tax-base difference that equalisation takes back
-    [antagelse: parameter skat.selvbudget_udligning, default 0].
+    udligning_pct is the share of a tax-base difference that equalisation takes back: udligning
+    follows the self-budgeted base [lov: udligningsloven § 24], so part of any gain is taken back
+    [antagelse: parameter skat.selvbudget_udligning, default 58 = the landsudligning level].
 
-    >>> selvbudget_gevinst(1_114, 1_150, 25.0)
+    >>> selvbudget_gevinst(1_114, 1_150, 25.0)         # 36 × 25 pct. × (1 − 0.58)
+    3.78
+    >>> selvbudget_gevinst(1_114, 1_150, 25.0, udligning_pct=0)
     9.0
     >>> selvbudget_gevinst(1_114, 1_150, 25.0, udligning_pct=60)
     3.6
@@ -210,7 +221,10 @@ def selvbudget_gevinst(garanti_grundlag: ArrayLike, forventet_grundlag: ArrayLik
     f = numbers(forventet_grundlag, "forventet_grundlag", minimum=0)
     rate = _rate(udskrivningsprocent, "udskrivningsprocent")
     u = numbers(udligning_pct, "udligning_pct", minimum=0, maximum=100)
-    return like(np.round((f - g) * rate / 100 * (1 - u / 100), 9), garanti_grundlag,
+    g, f, rate, u = broadcast(("garanti_grundlag", g), ("forventet_grundlag", f),
+                              ("udskrivningsprocent", rate), ("udligning_pct", u))
+    gain = finite_result((f - g) * rate / 100 * (1 - u / 100), "forventet_grundlag")
+    return like(np.round(gain, 9), garanti_grundlag,
                 forventet_grundlag, udskrivningsprocent)
 
 
@@ -241,9 +255,9 @@ def vaelg_budgetmodel(grundlag_basisaar: ArrayLike, forventet_vaekst_pct_aarlig:
     :func:`selvbudget_gevinst`.  A Series input keeps its index.
 
     >>> vaelg_budgetmodel([1000, 1000], [3.0, 4.0], 25.0)[["gevinst", "anbefaling"]]
-       gevinst        anbefaling
-    0 -5.31825      statsgaranti
-    1  2.71600  selvbudgettering
+        gevinst        anbefaling
+    0 -2.233665      statsgaranti
+    1  1.140720  selvbudgettering
     """
     ps = resolve(params)
     year = _year(budgetaar, ps)
@@ -279,7 +293,8 @@ def grundskyld_reguleringsprocent(skoennet_vaekst_pct: ArrayLike, params: Params
     year = _year(aar, ps, "aar")
     add = ps.value("grundskyld.reguleringsprocent_tillaeg", year)
     cap = ps.value("grundskyld.reguleringsprocent_max", year)
-    g = numbers(skoennet_vaekst_pct, "skoennet_vaekst_pct")
+    g = numbers(skoennet_vaekst_pct, "skoennet_vaekst_pct", minimum=-100,
+                allowed="an estimated growth in pct. ≥ -100")
     return like(np.round(np.minimum(g + add, cap), 9), skoennet_vaekst_pct)
 
 
@@ -305,4 +320,6 @@ def grundskyld_grundlag(grundvaerdi: ArrayLike, forrige_grundlag: ArrayLike,
                 allowed=f"a percentage ≤ the legal maximum {cap:g} pct.")
     value = numbers(grundvaerdi, "grundvaerdi", minimum=0)
     previous = numbers(forrige_grundlag, "forrige_grundlag", minimum=0)
+    value, previous, r = broadcast(("grundvaerdi", value), ("forrige_grundlag", previous),
+                                   ("reguleringsprocent", r))
     return like(np.round(np.minimum(value, previous * (1 + r / 100)), 6), grundvaerdi, forrige_grundlag)
