@@ -311,3 +311,46 @@ def test_validator_changed_assumption_is_info_changed_agreement_is_an_error(tmp_
     (tmp_path / "pension.xlsx").unlink()
     found = findings("pension.loft_trin_laerer", 45)
     assert [f["severity"] for f in found] == ["error"] and "afviger fra aftalen" in found[0]["message"]
+
+
+# ------------------------------------------- README "A new agreement", followed literally (deliver 5)
+NEW_2015 = """[meta]
+name = "aftale-2015"
+title = "Testaftale 2015 (ILLUSTRATIVE tal)"
+extends = "aftale-2014"
+budget_year = 2015
+horizon = [2013, 2018]
+illustrative = true
+"""
+
+
+def _new_value(key: str, unit: str, value: float) -> str:
+    return (f'\n[{key}]\nlabel = "{key} 2015"\nunit = "{unit}"\nperiod = "year"\nsource = "antagelse"\n'
+            f'reference = "test: illustrativt"\nnote = "Illustrativt testtal."\nvalues = {{ 2015 = {value} }}\n')
+
+
+def test_readme_a_new_agreement_is_a_new_file(tmp_path: Path) -> None:
+    """README, "A new agreement": a file with extends = "aftale-2014" and only the new values, each
+    with unit, year, source and reference, used with --params aftale-2015: no code change."""
+    import os
+    import subprocess
+    import sys
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert 'extends = "aftale-2014"' in readme and "--params aftale-2015" in readme
+    text = NEW_2015 + "".join(_new_value(f"pl.{s}", "pct", v) for s, v in
+                              (("samlet", 1.5), ("service", 1.4), ("anlaeg", 1.7), ("sats", 1.6),
+                               ("regional", 1.0)))
+    text += _new_value("skat.fremskrivningsprocent", "pct", 10.0)
+    text += _new_value("grundskyld.reguleringsprocent", "pct", 6.0)
+    text += _new_value("bloktilskud.i_alt", "mio. kr.", 76_000)
+    text += _new_value("regioner.udviklingsbidrag", "kr. pr. indbygger", 126)
+    (tmp_path / "aftale-2015.toml").write_text(text, encoding="utf-8")
+    env = {**os.environ, "XLMODEL_PARAMS_PATH": str(tmp_path)}
+    for args in (["params", "--params", "aftale-2015"], ["demo", "--params", "aftale-2015"]):
+        run = subprocess.run([sys.executable, "-m", "xlmodel", *args], capture_output=True, text=True,
+                             env=env, timeout=300, check=False)
+        assert run.returncode == 0, (args, run.stderr[-2000:])
+    assert "2015" in run.stdout and "76,000" in run.stdout.replace(".", ",")
+    ps = load(tmp_path / "aftale-2015.toml")
+    assert ps.value("skat.fremskrivningsprocent") == 10.0 and ps.value("pl.service", 2014) == 1.3

@@ -96,12 +96,16 @@ def run(args: argparse.Namespace) -> int:
           f"(andel {ps.value('sanktion.kollektiv_andel', year):g} kollektivt "
           f"[{ps.source('sanktion.kollektiv_andel', year)}])")
 
-    _title(f"6. Tilskud ved skattenedsættelse {year} (pulje: aftalen; tærskel: ministeriets udmelding)")
+    start = ps.scheme("skat.nedsaettelse_tilskud_max", None, year).vintage or year
+    _title(f"6. Tilskud i {year} ved skattenedsættelse, ordningen fra {start} "
+           "(pulje: aftalen; tærskel: ministeriets udmelding)")
     tab = _cuts_scenario(ps)
-    tilskud = bloktilskud.skattenedsaettelse_tilskud(tab, year, params=ps)
+    tilskud = bloktilskud.skattenedsaettelse_tilskud(tab, year, ordning_aar=start, params=ps)
+    pulje = ps.scheme_value("skat.nedsaettelse_pulje", start, start)
+    pct = ps.scheme_value("skat.nedsaettelse_tilskud_max", year, start)
     print(f"  {len(tab)} kommuner nedsætter med i alt {tab.sum():,.0f} mio. kr. (ILLUSTRATIVE fordeling); "
-          f"tilskud i alt {np.sum(tilskud):,.1f} mio. kr. = puljen "
-          f"{ps.value('skat.nedsaettelse_pulje', year):g} [{ps.source('skat.nedsaettelse_pulje', year)}]")
+          f"tilskud i {year} i alt {np.sum(tilskud):,.1f} mio. kr. (puljen {pulje:g} i {start} "
+          f"[{ps.source(ps.scheme('skat.nedsaettelse_pulje', start).name, start)}]; i {year} højst {pct:g} pct.)")
 
     _title("7. Tjenestemandspension ud over trin 44/37 — et eksempel (illustrativ lønskala)")
     tabel = pension.skalatrin_tabel()
