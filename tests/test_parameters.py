@@ -326,7 +326,8 @@ illustrative = true
 
 def _new_value(key: str, unit: str, value: float) -> str:
     return (f'\n[{key}]\nlabel = "{key} 2015"\nunit = "{unit}"\nperiod = "year"\nsource = "antagelse"\n'
-            f'reference = "test: illustrativt"\nnote = "Illustrativt testtal."\nvalues = {{ 2015 = {value} }}\n')
+            f'reference = "test: illustrativt"\nnote = "Illustrativt testtal."\n'
+            f"values = {{ 2015 = {value} }}\n")
 
 
 def test_readme_a_new_agreement_is_a_new_file(tmp_path: Path) -> None:

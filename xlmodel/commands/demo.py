@@ -103,9 +103,10 @@ def run(args: argparse.Namespace) -> int:
     tilskud = bloktilskud.skattenedsaettelse_tilskud(tab, year, ordning_aar=start, params=ps)
     pulje = ps.scheme_value("skat.nedsaettelse_pulje", start, start)
     pct = ps.scheme_value("skat.nedsaettelse_tilskud_max", year, start)
+    kilde = ps.source(ps.scheme("skat.nedsaettelse_pulje", start).name, start)
     print(f"  {len(tab)} kommuner nedsætter med i alt {tab.sum():,.0f} mio. kr. (ILLUSTRATIVE fordeling); "
           f"tilskud i {year} i alt {np.sum(tilskud):,.1f} mio. kr. (puljen {pulje:g} i {start} "
-          f"[{ps.source(ps.scheme('skat.nedsaettelse_pulje', start).name, start)}]; i {year} højst {pct:g} pct.)")
+          f"[{kilde}]; i {year} højst {pct:g} pct.)")
 
     _title("7. Tjenestemandspension ud over trin 44/37 — et eksempel (illustrativ lønskala)")
     tabel = pension.skalatrin_tabel()
