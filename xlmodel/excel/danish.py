@@ -109,6 +109,14 @@ PHRASES = {
     "mio. kr.": "mio. kr.",
     "3 means 3 pct.": "3 betyder 3 pct.",
     "1 = the year of ibrugtagning": "1 = ibrugtagningsåret",
+    # issue 11 (domain): years, schemes, overflow, labels
+    "one whole year": "ét helt årstal",
+    "the calculation overflows a float": "beregningen overskrider et kommatals største værdi",
+    "smaller numbers (the result must stay below about 1.8e308)":
+        "mindre tal (resultatet skal holde sig under ca. 1,8e308)",
+    "values this large": "så store værdier",
+    "duplicated labels": "gentagne etiketter",
+    "one value per label (municipality)": "én værdi pr. etiket (kommune)",
     "xlmodel params lists all": "xlmodel params viser dem alle",
 }
 
@@ -186,6 +194,17 @@ RULES: list[Rule] = [
     _rule(r"one band end per accrual rate \((\d+)\)", lambda m: f"én båndgrænse pr. optjeningssats ({m[1]})"),
     _rule(r"S\((\d+)\) is larger than S\((\d+)\)", lambda m: f"S({m[1]}) er større end S({m[2]})"),
     _rule(r"missing column '([^']+)'", lambda m: f"kolonnen '{m[1]}' mangler"),
+    _rule(r"(\d+) = the year of the increase; from (\d+) all collective",
+          lambda m: f"{m[1]} = stigningsåret; fra {m[2]} er alt kollektivt"),
+    _rule(r"the start year of a scheme of (\S+): ([\d, ]+)",
+          lambda m: f"startåret for en ordning under {m[1]}: {m[2]}"),
+    _rule(r"a year in which a scheme of (\S+) runs \(started: ([\d, ]+)\)",
+          lambda m: f"et år, hvor en ordning under {m[1]} løber (startet: {m[2]})"),
+    _rule(r"(\d{4}) or later \(the scheme of (\S+) started in (\d{4})\)",
+          lambda m: f"{m[1]} eller senere (ordningen under {m[2]} startede i {m[3]})"),
+    _rule(r"a finite number in ([\[(].*[\])])", lambda m: f"et endeligt tal i {m[1]}"),
+    _rule(r"the same labels as (\w+) \(paired by label\)",
+          lambda m: f"de samme etiketter som {m[1]} (parres efter etiket)"),
     # a list of options ("service, samlet, anlaeg", "0, 1, 2, 3") needs no translation
     _rule(r"[\w.\-]+(?:, [\w.\-]+)+", lambda m: m[0]),
 ]
