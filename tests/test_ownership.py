@@ -138,7 +138,8 @@ def test_refresh_params_rewrites_only_the_owned_table(tmp_path: Path, capsys, te
     wb.defined_names["P_mit_eget"] = openpyxl.workbook.defined_name.DefinedName(
         "P_mit_eget", attr_text="Budget!$C$5")
     wb.save(book)
-    assert main(["refresh", str(book), "--params", "aftale-2015-test"]) == 0, capsys.readouterr().out
+    # 0, or 1 where a year-less name has no 2015 value (kept as #N/A): never a refusal
+    assert main(["refresh", str(book), "--params", "aftale-2015-test"]) in (0, 1), capsys.readouterr()
     wb = openpyxl.load_workbook(book)
     ws, _ = layout.find_table(wb)
     assert ws["K1"].value == "min note" and ws["K3"].value == "=C3*2"
@@ -213,7 +214,8 @@ def test_build_params_works_and_a_set_lacking_values_refuses_without_writing(
                           "aftale-2015-test"], capture_output=True, text=True, cwd=ROOT, timeout=600,
                          env={**__import__("os").environ, "XLMODEL_PARAMS_PATH": str(test_params_path)})
     assert run.returncode == 2 and "Traceback" not in run.stderr
-    assert "kommuner_2014.xlsx" in run.stderr and len(run.stderr.strip().splitlines()) == 1
+    assert "a model without error cells under parameter set aftale-2015-test" in run.stderr
+    assert len(run.stderr.strip().splitlines()) == 1
     assert not list(empty.glob("*.xlsx"))  # nothing half-built
 
 

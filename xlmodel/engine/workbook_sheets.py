@@ -185,3 +185,25 @@ def write_status_sheet(pkg: Package, base_name: str, header: Sequence[str],
                              {layout.OWNED_STATUS: f"{quoted}!$A$1:${last}${max(len(table), 1)}"},
                              hidden=[layout.OWNED_STATUS])
     return name
+
+
+def sheet_parameter_set(pkg: Package, ps: ParameterSet) -> ParameterSet:
+    """The workbook's active parameter set: ``ps`` plus the user's changes in xlmodel's Parametre table.
+
+    The table is recognised by its marker (``layout.OWNED_TABLE``), never by a sheet's name; a
+    user's own sheet called Parametre is not read.  A changed value is the user's (source
+    "bruger"); an out-of-range value is refused by :meth:`ParameterSet.with_sheet`, naming the
+    row's parameter.  No owned table, or one whose header is not xlmodel's: ``ps`` unchanged.
+    """
+    import io
+
+    from openpyxl import load_workbook
+
+    if owned(pkg, layout.OWNED_TABLE) is None:
+        return ps
+    wb = load_workbook(io.BytesIO(pkg.to_bytes()), data_only=True)
+    try:
+        table = layout.read_table(wb)
+    except XlmodelError:  # the owned range no longer starts with xlmodel's header: not read
+        return ps
+    return ps if table is None else ps.with_sheet(table[2])

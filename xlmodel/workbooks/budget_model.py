@@ -12,6 +12,7 @@ from xlmodel.workbooks.style import (
     MIO,
     PCT,
     PCT2,
+    align,
     bar_chart,
     formats,
     forside,
@@ -32,9 +33,8 @@ LINES = [
     ("Anlæg, skolebyggeri", "anlaeg", 140.0),
     ("Overførsler (satsreguleres)", "sats", 1_210.4),
 ]
-# the 2014 values by name: a later parameter set must not change what a 2014 model computes
-SERIES_NAME = {"service": "P_pl_service_2014", "samlet": "P_pl_samlet_2014", "anlaeg": "P_pl_anlaeg_2014",
-               "sats": "P_pl_sats_2014", "regional": "P_pl_regional_2014"}
+SERIES_NAME = {"service": "P_pl_service", "samlet": "P_pl_samlet", "anlaeg": "P_pl_anlaeg",
+               "sats": "P_pl_sats", "regional": "P_pl_regional"}
 SERIES_LABEL = {"service": "serviceudgifter", "samlet": "udgifter inkl. overførsler",
                 "anlaeg": "anlægsudgifter", "sats": "satsregulering", "regional": "regional PL"}
 
@@ -46,7 +46,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
           "Beløb: et illustrativt eksempel (mio. kr.); satser fra Parametre-arket (Aftale 2014, boks 1)")
     header(ws, 4, ["Linje", "PL-serie", "2013-pl (mio. kr.)", "2014-pl, PL_REGULER (mio. kr.)",
                    "2014-pl, native (mio. kr.)", "Kilde"],
-           [34, 24, 12, 14, 12, 30])
+           [34, 24, 12, 14, 12, 2 + max(len(ps.source(f"pl.{serie}", 2014)) for _, serie, _ in LINES)])
     pairs = []
     for r, (label, serie, amount) in enumerate(LINES, start=5):
         ws.cell(r, 1, label)
@@ -58,6 +58,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         pairs.append((f"PL {label}", f"Budget!D{r}", f"Budget!E{r}"))
     last = 4 + len(LINES)
     formats(ws, 5, last, {"C": MIO, "D": MIO, "E": MIO})
+    align(ws, f"F5:F{last}", "left", indent=1)
     mark_input(ws, f"C5:C{last}")
     ws["D5"].comment = Comment('PL_REGULER(beløb; fra_år; til_år; serie): serie er "service", "samlet", '
                                '"anlaeg", "sats" eller "regional"', "xlmodel")
@@ -72,7 +73,8 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         ws.cell(r, 3, f"={SERIES_NAME[serie]}").number_format = PCT
     end = top + len(SERIES_NAME)
     bar_chart(ws, f"A{end + 2}", "PL 2013 → 2014 pr. serie (pct.)", f"$C${top}:$C${end}",
-              f"$A${top + 1}:$A${end}", y_title="pct.", number_format="0.0", width_cm=16, height_cm=7)
+              f"$A${top + 1}:$A${end}", y_title="pct.", number_format=PCT, width_cm=18, height_cm=9,
+              values_on_bars=True)
 
     sk = wb.create_sheet("Skattegrundlag")
     title(sk, "Statsgaranti eller selvbudgettering 2014",
@@ -85,17 +87,18 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         ("Udskrivningsprocent, pct.", 25.1, None, "input", PCT),
         ("Forventet vækst i grundlaget pr. år, pct.", 3.2, None, "input: kommunens eget skøn", PCT),
         ("Statsgaranteret grundlag 2014, mio. kr.", "=UDSKRIVNINGSGRUNDLAG_GARANTI(B5,2014)",
-         "=B5*(1+P_skat_fremskrivningsprocent_2014/100)", "grundlag 2011 × (1 + fremskrivningsprocent)", MIO),
+         "=B5*(1+P_skat_fremskrivningsprocent/100)", "grundlag 2011 × (1 + fremskrivningsprocent)", MIO),
         ("Forventet grundlag 2014, mio. kr.", "=B5*(1+B7/100)^3", "=B5*(1+B7/100)^3", "3 års vækst", MIO),
         ("Skat ved statsgaranti, mio. kr.", "=SKATTEPROVENU(B8,B6)", "=C8*B6/100", "grundlag × procent",
          MIO),
         ("Skat ved selvbudgettering (forventet), mio. kr.", "=SKATTEPROVENU(B9,B6)", "=C9*B6/100", "",
          MIO),
-        ("Gevinst ved selvbudgettering, mio. kr.", "=SELVBUDGET_GEVINST(B8,B9,B6)", "=(C9-C8)*B6/100",
-         "negativ: statsgaranti er bedst", MIO),
+        ("Gevinst ved selvbudgettering, mio. kr.", "=SELVBUDGET_GEVINST(B8,B9,B6)",
+         "=(C9-C8)*B6/100*(1-P_skat_selvbudget_udligning/100)",
+         "efter udligningens tilbagetagning (antagelse); negativ: statsgaranti er bedst", MIO),
         ("Vækst pr. år hvor valget vipper, pct.",
          '=((1+PARAMETER("skat.fremskrivningsprocent",2014)/100)^(1/3)-1)*100',
-         "=((1+P_skat_fremskrivningsprocent_2014/100)^(1/3)-1)*100", "break-even", PCT2),
+         "=((1+P_skat_fremskrivningsprocent/100)^(1/3)-1)*100", "break-even", PCT2),
         ("Anbefaling", '=IF(B12>0,"selvbudgettering","statsgaranti")',
          '=IF(C12>0,"selvbudgettering","statsgaranti")', "", None),
     ]

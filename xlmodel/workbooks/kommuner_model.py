@@ -36,7 +36,7 @@ def _col(letter: str) -> str:
 def build(wb: Workbook, ps: ParameterSet) -> None:
     data = eksempeldata()
     rng = np.random.default_rng(2014)
-    budget = (data["indbyggere"] * 0.045).round(1)  # service frame, mio. kr.
+    budget = (data["indbyggere"] * 0.0412).round(1)  # service frame, mio. kr. (near the agreed level)
     regnskab = (budget * (1 + rng.normal(0.002, 0.01, N))).round(1)
     ramme = budget
     vedtaget = (budget * (1 + rng.normal(0.0, 0.006, N))).round(1)
@@ -73,10 +73,10 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     # One formula per municipality, INDEX picking its row of the distribution: a spilled array
     # formula would be recalculated by LibreOffice on open (it ignores an array's cached values)
     # and show #NAME? to a colleague without Python; a single-cell formula keeps its value.
-    per_row = {2: f"BLOKTILSKUD_FORDEL({_col('D')},P_bloktilskud_i_alt_2014)",
+    per_row = {2: f"BLOKTILSKUD_FORDEL({_col('D')},P_bloktilskud_i_alt)",
                4: f"REGNSKABSSANKTION({_col('E')},{_col('F')},{_col('D')})",
                6: f"BUDGETSANKTION({_col('G')},{_col('H')},{_col('D')})",
-               9: f"SKATTENEDSAETTELSE_TILSKUD({_col('K')},2014)"}
+               9: f"SKATTENEDSAETTELSE_TILSKUD({_col('K')},{ps.budget_year})"}
     skat = f"SKATTESANKTION({_col('I')},{_col('D')},0,{_col('J')})"
     for i in range(N):
         for c, call in per_row.items():
@@ -84,13 +84,18 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         calc.cell(FIRST + i, 7, f"=INDEX({skat},{i + 1},1)")
         calc.cell(FIRST + i, 8, f"=INDEX({skat},{i + 1},2)")
     overspend = f"SUMPRODUCT(({_col('E')}>{_col('F')})*({_col('E')}-{_col('F')}))"
-    total_r = f"MAX(0,SUM({_col('E')})-SUM({_col('F')}))"
+    # The accounts sanction measures against the agreed level where the year has one (2014:
+    # Aftale 2014, afsnit 3), else against the budgets (issue 11, obs. 6).
+    agreed = ps.parameters.get("sanktion.regnskab_aftalt_niveau")
+    level = ("P_sanktion_regnskab_aftalt_niveau" if agreed is not None and ps.budget_year in agreed.values
+             else f"SUM({_col('F')})")
+    total_r = f"MAX(0,SUM({_col('E')})-{level})"
     for i in range(N):
         r = FIRST + i
         calc.cell(r, 1, f"=Data!B{r}")
         calc.cell(r, 10, f"=B{r}-D{r}-F{r}-G{r}-H{r}+I{r}").number_format = MIO
         calc.cell(r, 11, f"=J{r}*1000000/Data!D{r}").number_format = KR  # mio. kr. → kr.
-        calc.cell(r, 3, f"=Data!D{r}/SUM({_col('D')})*P_bloktilskud_i_alt_2014")
+        calc.cell(r, 3, f"=Data!D{r}/SUM({_col('D')})*P_bloktilskud_i_alt")
         calc.cell(r, 5, f"=P_sanktion_kollektiv_andel*{total_r}*Data!D{r}/SUM({_col('D')})"
                         f"+(1-P_sanktion_kollektiv_andel)*{total_r}*MAX(0,Data!E{r}-Data!F{r})/{overspend}")
         for c in range(2, 10):
@@ -113,9 +118,8 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
              for i in (0, 1, 60, 97)]
     pairs += [(f"Regnskabssanktion {data['navn'][i]}", f"Beregning!D{FIRST + i}", f"Beregning!E{FIRST + i}")
               for i in (0, 1, 60, 97)]
-    pairs += [("Bloktilskud i alt = bloktilskud mv.", f"Beregning!B{total_row}", "P_bloktilskud_i_alt_2014"),
-              ("Regnskabssanktion i alt = overskridelsen R", f"Beregning!D{total_row}",
-               f"MAX(0,SUM({_col('E')})-SUM({_col('F')}))"),
+    pairs += [("Bloktilskud i alt = bloktilskud mv.", f"Beregning!B{total_row}", "P_bloktilskud_i_alt"),
+              ("Regnskabssanktion i alt = overskridelsen R", f"Beregning!D{total_row}", total_r),
               ("Skattesanktion i alt = samlet stigning", f"Beregning!G{total_row}+Beregning!H{total_row}",
                f"MAX(0,SUM({_col('I')}))")]
     kontrol(wb, pairs)
