@@ -41,6 +41,16 @@ ISSUE_TABLE = {
     "SKALATRIN_LOEN": "trin, [tabel]",
     "PENSION_KAPITALVAERDI": "aarligt_beloeb, rente_pct, aar, [regulering_pct]",
     "DEPONERING_FRIGIVELSE": "deponeret, aar_nr, [aar_i_alt]",
+    # issue 12 (udligning), appended
+    "STRUKTURELT_UNDERSKUD": "udgiftsbehov, beskatningsgrundlag, [skatteprocent]",
+    "LANDSUDLIGNING": "udgiftsbehov, beskatningsgrundlag, [skatteprocent], [udligningsniveau_pct]",
+    "HOVEDSTADSUDLIGNING": "udgiftsbehov, beskatningsgrundlag, indbyggere, hovedstad, [skatteprocent], "
+                           "[udligningsniveau_pct]",
+    "HOEJT_UNDERSKUD_TILSKUD": "udgiftsbehov, beskatningsgrundlag, indbyggere, [skatteprocent], [graense_pct], "
+                               "[tilskud_pct]",
+    "SELSKABSSKAT_UDLIGNING": "selskabsskat, indbyggere, [udligning_pct]",
+    "TILSKUD_OG_UDLIGNING": "indbyggere, udgiftsbehov, beskatningsgrundlag, hovedstad, selskabsskat, "
+                            "[bloktilskud_i_alt]",
 }
 #: Defaults the issue's table states (a parameter-set default is checked against the set).
 ISSUE_DEFAULTS = {

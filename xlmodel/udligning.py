@@ -45,6 +45,7 @@ __all__ = [
     "socioekonomisk_udgiftsbehov",
     "strukturelt_underskud",
     "tilskud_og_udligning",
+    "tilskud_og_udligning_tabel",
 ]
 
 #: The table's scheme columns, in the order the ministry's overview lists them, then the total.
@@ -522,7 +523,12 @@ def beregn(indbyggere: ArrayLike, udgiftsbehov: ArrayLike, beskatningsgrundlag: 
     with np.errstate(over="ignore", invalid="ignore"):  # every column is checked for finiteness below
         out = _table(arrays, grant, rate, ps, aar)
     for key, value in out.items():
-        _finite(value, key)
+        if not np.all(np.isfinite(value)):
+            amounts = ("udgiftsbehov", "beskatningsgrundlag", "selskabsskat", "indbyggere")
+            culprit = max(amounts, key=lambda k: float(np.max(np.abs(arrays[k]))))
+            raise XlmodelError(culprit, "values too large to compute with",
+                               "amounts whose products and sums stay finite (below about 1e300)",
+                               detail=f"the column {key} overflowed")
     return out
 
 
@@ -605,6 +611,25 @@ def tilskud_og_udligning(indbyggere: ArrayLike, udgiftsbehov: ArrayLike, beskatn
                      "overudligning": "beregnet" if "overudligning" in out
                      else "ikke beregnet (udskrivningsprocent ikke angivet)"})
     return df
+
+
+def tilskud_og_udligning_tabel(indbyggere: ArrayLike, udgiftsbehov: ArrayLike, beskatningsgrundlag: ArrayLike,
+                               hovedstad: ArrayLike, selskabsskat: ArrayLike,
+                               bloktilskud_i_alt: ArrayLike | None = None,
+                               params: str | ParameterSet | None = None) -> pd.DataFrame:
+    """The table as the Excel function TILSKUD_OG_UDLIGNING shows it: Danish column headings.
+
+    The schemes of :func:`tilskud_og_udligning` (without overudligning and øvrige, which need
+    inputs the cell function does not take) and the total; the structural deficit is left out
+    (STRUKTURELT_UNDERSKUD gives it).
+
+    >>> tilskud_og_udligning_tabel([100, 100], [30, 20], [100, 100], [False, False], [3, 1], 10).columns[-1]
+    'Tilskud og udligning i alt'
+    """
+    df = tilskud_og_udligning(indbyggere, udgiftsbehov, beskatningsgrundlag, hovedstad, selskabsskat,
+                              bloktilskud_i_alt, params=params)
+    df = df.drop(columns="strukturelt_underskud")
+    return df.rename(columns=OVERSKRIFTER)
 
 
 # ------------------------------------------------------------------------- reconciliation ----
