@@ -37,6 +37,7 @@ __all__ = [
     "aldersbestemt_udgiftsbehov",
     "beregn",
     "beskatningsgrundlag",
+    "eksempeldata",
     "hoejt_underskud_tilskud",
     "hovedstadsudligning",
     "landsudligning",
@@ -630,6 +631,59 @@ def tilskud_og_udligning_tabel(indbyggere: ArrayLike, udgiftsbehov: ArrayLike, b
                               bloktilskud_i_alt, params=params)
     df = df.drop(columns="strukturelt_underskud")
     return df.rename(columns=OVERSKRIFTER)
+
+
+# ------------------------------------------------------------------- illustrative sample ----
+#: Municipalities outside Region Hovedstaden that belong to the capital area in the pre-2021
+#: hovedstadsudligning (Greve, Køge, Roskilde, Solrød, Lejre: the former Roskilde Amt) — used only
+#: to flag the ILLUSTRATIVE sample; a user's Data sheet carries its own flag.
+_HOVEDSTAD_UDEN_FOR_REGIONEN = (253, 259, 265, 269, 350)
+
+
+def eksempeldata(params: str | ParameterSet | None = None) -> pd.DataFrame:
+    """ILLUSTRATIVE per-municipality inputs for the table — not official figures.
+
+    Built on :func:`xlmodel.kommuner.eksempeldata` (population, 2011 tax base, rates): the
+    2014 udskrivningsgrundlag is the statsgaranti of the 2011 base; land values, udgiftsbehov
+    (national and capital-area) and selskabsskat are seeded, plausible sizes (mio. kr.).  The
+    total udgiftsbehov is set so the country's structural deficit is about the § 14 grant (the
+    order of magnitude of the real system).  ``.attrs["illustrativ"]`` is True.
+
+    >>> d = eksempeldata()
+    >>> len(d), int(d["hovedstad"].sum()), d.attrs["illustrativ"]
+    (98, 34, True)
+    """
+    from xlmodel import kommuner, skat
+
+    ps = resolve(params)
+    year = ps.budget_year
+    base = kommuner.eksempeldata()
+    rng = np.random.default_rng(2014)
+    n = len(base)
+    pop = base["indbyggere"].to_numpy(dtype=float)
+    garanti = skat.statsgaranti_grundlag(base["udskrivningsgrundlag_2011"].to_numpy(), year)
+    uskr = np.round(np.asarray(garanti, dtype=float), 1)
+    rich = uskr / pop / (uskr.sum() / pop.sum())  # tax base per inhabitant relative to the country
+    grund = np.round(pop * 0.17 * rich * rng.uniform(0.8, 1.25, n), 1)
+    need_factor = np.clip(1 + 0.08 * rng.standard_normal(n) - 0.35 * (rich - 1), 0.75, 1.35)
+    t = float(ps.value("udligning.skatteprocent", year))
+    bgr = uskr + float(ps.value("udligning.grundvaerdi_andel", year)) * grund
+    target = bgr.sum() * t / 100 + float(ps.value("udligning.bloktilskud_14", year))
+    need = np.round(target * pop * need_factor / (pop * need_factor).sum(), 1)
+    need_h = np.round(need * rng.uniform(0.97, 1.03, n), 1)
+    flag = ((base["region"] == "Region Hovedstaden")
+            | base["kode"].isin(_HOVEDSTAD_UDEN_FOR_REGIONEN)).to_numpy()
+    company = np.round(pop * 0.0016 * rng.lognormal(0.0, 0.7, n), 1)
+    df = pd.DataFrame({
+        "kode": base["kode"], "navn": base["navn"], "region": base["region"],
+        "indbyggere": base["indbyggere"], "udskrivningsgrundlag": uskr, "grundvaerdier": grund,
+        "udgiftsbehov": need, "udgiftsbehov_hovedstad": need_h, "selskabsskat": company,
+        "hovedstad": flag, "udskrivningsprocent": base["udskrivningsprocent"],
+        "oevrige": np.zeros(n), "datakilde": "illustrativ",
+    })
+    df.attrs.update({"illustrativ": True,
+                     "kilde": "ILLUSTRATIVE: xlmodel.udligning.eksempeldata (seeded), not official figures"})
+    return df
 
 
 # ------------------------------------------------------------------------- reconciliation ----
