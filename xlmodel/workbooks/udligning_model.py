@@ -34,6 +34,8 @@ DATA_COLUMNS = (
     ("J", "Hovedstadsområdet (SAND/FALSK)", "hovedstad"),
     ("K", "Udskrivningsprocent", "udskrivningsprocent"),
     ("L", "Øvrige tilskud, brugerens beløb (mio. kr.)", "oevrige"),
+    ("M", "Heraf aldersbestemt udgiftsbehov (mio. kr.; valgfri)", "aldersbestemt_udgiftsbehov"),
+    ("N", "Heraf socioøkonomisk udgiftsbehov (mio. kr.; valgfri)", "socioekonomisk_udgiftsbehov"),
 )
 #: The Data sheet's marker cell (A3): the importer recognises the sheet by this text, not its name.
 MARKER = "xlmodel:udligning-data v1"
@@ -55,10 +57,12 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     ws["A3"] = MARKER
     ws["B3"] = ("Erstat med jeres officielle tal: xlmodel import FIL --into denne_fil.xlsx "
                 "(Statistikbanken FOLK1A eller en CSV/XLSX med én række pr. kommune)")
-    header(ws, 4, [h for _, h, _ in DATA_COLUMNS], [7, 18, 20, 12, 16, 16, 14, 16, 14, 14, 12, 16])
+    header(ws, 4, [h for _, h, _ in DATA_COLUMNS], [7, 18, 20, 12, 16, 16, 14, 16, 14, 14, 12, 16, 18, 18])
     for i in range(N):
         r = FIRST + i
         for c, (_, _, key) in enumerate(DATA_COLUMNS, start=1):
+            if key not in data:
+                continue  # optional breakdown: left blank in the sample (nothing refers to it)
             v = data[key].iloc[i]
             ws.cell(r, c, bool(v) if key == "hovedstad" else v.item() if hasattr(v, "item") else v)
     flags = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=False)
