@@ -46,8 +46,8 @@ ISSUE_TABLE = {
     "LANDSUDLIGNING": "udgiftsbehov, beskatningsgrundlag, [skatteprocent], [udligningsniveau_pct]",
     "HOVEDSTADSUDLIGNING": "udgiftsbehov, beskatningsgrundlag, indbyggere, hovedstad, [skatteprocent], "
                            "[udligningsniveau_pct]",
-    "HOEJT_UNDERSKUD_TILSKUD": "udgiftsbehov, beskatningsgrundlag, indbyggere, [skatteprocent], [graense_pct], "
-                               "[tilskud_pct]",
+    "HOEJT_UNDERSKUD_TILSKUD": "udgiftsbehov, beskatningsgrundlag, indbyggere, [skatteprocent], "
+                               "[graense_pct], [tilskud_pct]",
     "SELSKABSSKAT_UDLIGNING": "selskabsskat, indbyggere, [udligning_pct]",
     "TILSKUD_OG_UDLIGNING": "indbyggere, udgiftsbehov, beskatningsgrundlag, hovedstad, selskabsskat, "
                             "[bloktilskud_i_alt]",
