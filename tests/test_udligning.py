@@ -238,3 +238,10 @@ def test_afstem_units_and_bad_tables() -> None:
         u.afstem(model, pd.DataFrame({"foo": [1]}, index=[101]))
     with pytest.raises(XlmodelError, match="enhed"):
         u.afstem(model, ministry, enhed="euro")
+
+
+def test_benchmark_case_runs_and_agrees_with_the_loop() -> None:
+    from bench.udligning_cases import table_scenarios
+
+    out = table_scenarios(3)  # smoke size: the script still runs; no timing is asserted here
+    assert out["agree"] is True and out["municipalities"] == 98
