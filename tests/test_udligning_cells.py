@@ -2,16 +2,10 @@
 
 from __future__ import annotations
 
-import math
-from typing import Any
-
 import numpy as np
 import pytest
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
 
 from xlmodel import udligning as u
-from xlmodel.excel import catalogue
 from xlmodel.excel.cells import call, xlwings_call
 from xlmodel.parameters import load
 
@@ -83,44 +77,4 @@ def test_bad_cells_give_value_messages_naming_the_argument(name, position, bad, 
     out = xlwings_call(name, *args)
     assert isinstance(out, str) and out.startswith(f"#VALUE! {argument}"), out
 
-
-NOT_A_NUMBER = st.one_of(st.text(min_size=1, max_size=6).filter(lambda s: not _numeric(s)), st.just(""),
-                         st.none(), st.booleans(), st.sampled_from(["#N/A", "#DIV/0!", "#REF!"]),
-                         st.sampled_from([math.nan, math.inf]))
-NUMBERS = st.one_of(st.floats(-1e12, 1e12, allow_nan=False), st.sampled_from([-1.0, 0.0, 1e300, -1e300]))
-
-
-def _numeric(s: str) -> bool:
-    try:
-        float(s)
-    except ValueError:
-        return False
-    return True
-
-
-def _finite(result: Any) -> bool:
-    flat = np.asarray(result, dtype=object).ravel()
-    return all((isinstance(v, float | int) and not isinstance(v, bool) and math.isfinite(v))
-               or (isinstance(v, str) and not v.startswith("#")) for v in flat)
-
-
-@pytest.mark.parametrize("name", sorted(CASES))
-@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(data=st.data())
-def test_fuzzed_cells_are_refused_by_name_or_give_finite_numbers(name: str, data: st.DataObject) -> None:
-    fn = catalogue.get(name)
-    args = list(CASES[name])
-    position = data.draw(st.integers(0, len(args) - 1), label="argument")
-    arg = fn.args[position]
-    value = data.draw(st.one_of(NOT_A_NUMBER, NUMBERS), label="value")
-    args[position] = value if isinstance(value, list) else [[value]]
-    result = xlwings_call(name, *args)
-    names = [a.name for a in fn.args] + [fn.name]
-    if isinstance(result, str) and result.startswith("#VALUE! "):
-        assert any(result[len("#VALUE! "):].startswith(n) for n in names), result
-        return
-    assert _finite(result), f"{name}({arg.name}={value!r}) gave {result!r}"
-    junk = not (isinstance(value, float | int) and not isinstance(value, bool) and math.isfinite(value))
-    blank = value is None or value == ""
-    if junk and not (blank and arg.optional) and not (arg.kind == "flags" and isinstance(value, bool)):
-        pytest.fail(f"{name}: {arg.name}={value!r} was not refused: {result!r}")
+# Fuzzed junk for these functions: tests/test_cell_fuzz.py (their cases are in tests/test_cells.py).
