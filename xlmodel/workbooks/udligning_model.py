@@ -15,7 +15,20 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from xlmodel import udligning
 from xlmodel.parameters import ParameterSet
-from xlmodel.workbooks.style import DEC, ILLUSTRATIVE, KR, header, kontrol, title
+from xlmodel.workbooks.style import (
+    BOOL,
+    KR,
+    MIO,
+    PCT,
+    YEAR,
+    bar_chart,
+    formats,
+    forside,
+    header,
+    kontrol,
+    mark_input,
+    title,
+)
 
 N = 98
 FIRST = 5
@@ -39,6 +52,7 @@ DATA_COLUMNS = (
 )
 #: The Data sheet's marker cell (A3): the importer recognises the sheet by this text, not its name.
 MARKER = "xlmodel:udligning-data v1"
+ILLUSTRATIVE = "ILLUSTRATIVE DATA — ikke officielle tal (xlmodel.udligning.eksempeldata)"
 
 
 def _d(letter: str) -> str:
@@ -57,7 +71,8 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     ws["A3"] = MARKER
     ws["B3"] = ("Erstat med jeres officielle tal: xlmodel import FIL --into denne_fil.xlsx "
                 "(Statistikbanken FOLK1A eller en CSV/XLSX med én række pr. kommune)")
-    header(ws, 4, [h for _, h, _ in DATA_COLUMNS], [7, 18, 20, 12, 16, 16, 14, 16, 14, 14, 12, 16, 18, 18])
+    header(ws, 4, [h for _, h, _ in DATA_COLUMNS], [6, 18, 20, 11, 14, 14, 13, 14, 12, 12, 12, 13, 14, 14],
+           freeze_cols=2)
     for i in range(N):
         r = FIRST + i
         for c, (_, _, key) in enumerate(DATA_COLUMNS, start=1):
@@ -65,6 +80,8 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                 continue  # optional breakdown: left blank in the sample (nothing refers to it)
             v = data[key].iloc[i]
             ws.cell(r, c, bool(v) if key == "hovedstad" else v.item() if hasattr(v, "item") else v)
+    formats(ws, FIRST, LAST, {"A": YEAR, "D": KR, **dict.fromkeys("EFGHILMN", MIO), "J": BOOL, "K": PCT})
+    mark_input(ws, f"D{FIRST}:N{LAST}")
     flags = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=False)
     flags.add(f"J{FIRST}:J{LAST}")
     ws.add_data_validation(flags)
@@ -81,7 +98,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                      "Korrektion for overudligning (native)", "Øvrige tilskud",
                      "Bloktilskud (BLOKTILSKUD_FORDEL)", "Bloktilskud (native)",
                      "I alt (katalogfunktioner)", "I alt (native)", "I alt, kr. pr. indbygger"],
-           [7, 16, 20, 18, 18, 18, 20, 18, 22, 20, 20, 16, 20, 14, 20, 16, 18, 16, 16])
+           [8, 14, 14, 14, 13, 13, 13, 13, 13, 13, 13, 13, 13, 12, 13, 13, 13, 13, 13], freeze_cols=1)
     t, lvl, hlvl = "P_udligning_skatteprocent", "P_udligning_landsudligning_pct", "P_udligning_hovedstad_pct"
     base = _b("B")
     calc.cell(FIRST, 3, f"=STRUKTURELT_UNDERSKUD({_d('G')},{base})")
@@ -113,13 +130,16 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         calc.cell(r, 18, f"=F{r}+H{r}+J{r}+L{r}+M{r}+N{r}+P{r}")
         calc.cell(r, 19, f"=R{r}*1000000/Data!D{r}")
         for c in range(2, 19):
-            calc.cell(r, c).number_format = DEC
+            calc.cell(r, c).number_format = MIO
         calc.cell(r, 19).number_format = KR
+        calc.cell(r, 1).number_format = YEAR
     total = LAST + 2
     calc.cell(total, 1, "I alt")
     for c in "BCDEFGHIJKLMNOPQR":
         calc[f"{c}{total}"] = f"=SUM({c}{FIRST}:{c}{LAST})"
-        calc[f"{c}{total}"].number_format = DEC
+        calc[f"{c}{total}"].number_format = MIO
+    calc[f"S{total}"] = f"=R{total}*1000000/SUM({_d('D')})"
+    calc[f"S{total}"].number_format = KR
 
     tab = wb.create_sheet("Tabel")
     title(tab, "TILSKUD_OG_UDLIGNING: hele tabellen i én formel (mio. kr.)", ILLUSTRATIVE)
@@ -129,7 +149,17 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     tab["B4"] = (f"=TILSKUD_OG_UDLIGNING({_d('D')},{_d('G')},{base},{_d('J')},{_d('I')},"
                  "P_udligning_bloktilskud_14)")
     for i in range(N):
-        tab.cell(FIRST + i, 1, f"=Data!A{FIRST + i}")
+        tab.cell(FIRST + i, 1, f"=Data!A{FIRST + i}").number_format = YEAR
+    formats(tab, FIRST, LAST, dict.fromkeys("BCDEFG", MIO))
+    for letter in "BCDEFG":
+        tab.column_dimensions[letter].width = 16
+    tab.freeze_panes = f"A{FIRST}"
+
+    chart = wb.create_sheet("Diagram")
+    title(chart, "Tilskud og udligning i alt pr. indbygger (kr.)", ILLUSTRATIVE)
+    bar_chart(chart, "A4", "Tilskud og udligning pr. indbygger, kr. (ILLUSTRATIVE data)",
+              f"$S$4:$S${LAST}", f"$A${FIRST}:$A${LAST}", y_title="kr. pr. indbygger",
+              width_cm=27, height_cm=15, data_ws=calc)
     # Tabel's columns B..G: lands, hovedstad (national need), højt, selskabsskat, bloktilskud, i alt
     tab_total = f"SUM(Tabel!$G${FIRST}:$G${LAST})"
 
@@ -156,3 +186,37 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         ("Tabel: i alt = § 14-tilskuddet", tab_total, "P_udligning_bloktilskud_14"),
     ]
     kontrol(wb, pairs)
+    forside(
+        wb, ps, heading="Tilskud og udligning 2014: alle 98 kommuner",
+        purpose=[
+            "Landsudligning, hovedstadsudligning, tilskud ved højt strukturelt underskud, korrektion for "
+            "overudligning, udligning af selskabsskat og bloktilskuddet efter indbyggertal for hver kommune, "
+            "som i ministeriets udmelding 'Kommunal udligning og generelle tilskud' (28. juni).",
+            "Hver ordning står med xlmodels katalogfunktion og en native Excel-formel; arket Kontrol viser, "
+            "at de er ens, at hovedstads- og selskabsskatteudligningen summer til 0, at i alt er summen af "
+            "ordningerne, og at hele § 14-tilskuddet er fordelt.",
+        ],
+        sheets=[("Data", "kommunernes data (inputceller; xlmodel import fylder dem fra jeres filer)"),
+                ("Beregning", "hver ordning pr. kommune, katalogfunktion og native formel"),
+                ("Tabel", "hele tabellen med én formel: TILSKUD_OG_UDLIGNING"),
+                ("Diagram", "tilskud og udligning i alt pr. indbygger"),
+                ("Kontrol", "kontroller af formler og summer"),
+                ("Parametre", "satserne med enhed, år og kilde (flere er antagelser: se noterne)")],
+        sources=[
+            "Lov om kommunal udligning og generelle tilskud til kommuner (udligningsloven), som gældende for "
+            "tilskudsåret 2014: kap. 2 landsudligning, kap. 3 hovedstadsudligning, kap. 4 højt strukturelt "
+            "underskud, kap. 5 overudligning, § 14 bloktilskud.",
+            "Økonomi- og Indenrigsministeriet: Kommunal udligning og generelle tilskud 2014 (udmeldt "
+            "28.6.2013): bloktilskuddet 71.453,7 mio. kr.",
+            "Aftale om kommunernes økonomi for 2014: tilskuddet til kommuner med mindre øer +15 mio. kr.",
+            "Udligningsniveauer, tærskel, skatteprocent og grundværdiandel er antagelser (Parametre, "
+            "kilde 'antagelse' med note); se docs/udligning.md.",
+        ],
+        illustrative=[
+            "Alle kommunale tal (indbyggere, grundlag, grundværdier, udgiftsbehov, selskabsskat) er "
+            "ILLUSTRATIVE: genereret med en fast seed af xlmodel.udligning.eksempeldata — "
+            "ikke officielle tal.",
+            "Officielle tal: xlmodel import FOLK1A.csv --into denne_fil.xlsx (Statistikbanken) eller en "
+            "CSV/XLSX med én række pr. kommune; afstem med ministeriets tabel via xlmodel.udligning.afstem.",
+        ],
+    )
