@@ -33,13 +33,18 @@ _KEY_ALIASES = {"kommune": "navn", "kommunekode": "kode", "befolkning": "indbygg
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("import", help="fill a model's Data sheet from Statistikbanken or a CSV/XLSX")
-    p.add_argument("file", help="FOLK1A CSV export, or a CSV/XLSX with one row per municipality")
-    p.add_argument("--into", required=True, help="the model workbook (e.g. udligning_2014.xlsx)")
-    p.add_argument("--tid", default=None, help="period of a FOLK1A export (default: the only or latest)")
-    p.add_argument("--enhedsbeloeb", default=None,
-                   help="CSV aldersgruppe;beloeb (kr. pr. indbygger): gives the aldersbestemt udgiftsbehov")
-    p.add_argument("--params", default=None, help="parameter set for the refresh (default: the workbook's)")
+    p = sub.add_parser("import", help="fyld en models Data-ark fra Statistikbanken eller en CSV/XLSX",
+                       description="Skriv jeres egne tal ind i modellens Data-ark (kun dets værdiceller) "
+                                   "og genberegn modellen.")
+    p.add_argument("file", metavar="FIL",
+                   help="FOLK1A-eksport (CSV) eller en CSV/XLSX med én række pr. kommune")
+    p.add_argument("--into", required=True, metavar="MODEL.xlsx", help="modellen, fx udligning_2014.xlsx")
+    p.add_argument("--tid", default=None,
+                   help="periode i en FOLK1A-eksport, fx 2014K1 (standard: den seneste)")
+    p.add_argument("--enhedsbeloeb", default=None, metavar="FIL",
+                   help="CSV aldersgruppe;beløb (kr. pr. indbygger): giver det aldersbestemte udgiftsbehov")
+    p.add_argument("--params", default=None,
+                   help="parametersæt til genberegningen (standard: modellens eget)")
     p.set_defaults(func=run)
 
 
