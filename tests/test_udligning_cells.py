@@ -59,7 +59,7 @@ def test_whole_table_has_a_header_row_and_distributes_the_grant() -> None:
 def test_table_default_grant_is_the_ministrys_announcement() -> None:
     ps = load()
     rows = call("TILSKUD_OG_UDLIGNING", POP, NEED, BASE, FLAG, TAX)
-    assert sum(r[-1] for r in rows[1:]) == pytest.approx(ps.value("udligning.bloktilskud_14", 2014))
+    assert sum(r[-1] for r in rows[1:]) == pytest.approx(ps.value("bloktilskud.paragraf14", 2014))
 
 
 @pytest.mark.parametrize(("name", "position", "bad", "argument"), [

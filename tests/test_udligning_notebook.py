@@ -23,7 +23,7 @@ def test_04_tilskud_og_udligning_matches_the_core() -> None:
     ps = load()
     data = udligning.eksempeldata(ps)
     assert result["n"] == 98
-    grant = ps.value("udligning.bloktilskud_14", 2014)
+    grant = ps.value("bloktilskud.paragraf14", 2014)
     assert result["i_alt"] == pytest.approx(grant + data["oevrige"].sum())
     i = int(np.flatnonzero(data["navn"] == result["kommune"])[0])
     assert result["foer"] == pytest.approx(_i_alt(data, i))

@@ -474,7 +474,7 @@ def beregn(indbyggere: ArrayLike, udgiftsbehov: ArrayLike, beskatningsgrundlag: 
       underskud, udligning af selskabsskat: the functions above;
     * overudligning: only when ``udskrivningsprocent`` is given (the rule needs the own rate);
       otherwise the column is left out, never filled with 0;
-    * bloktilskud: the § 14 grant (``bloktilskud_i_alt``, default ``udligning.bloktilskud_14`` of
+    * bloktilskud: the § 14 grant (``bloktilskud_i_alt``, default ``bloktilskud.paragraf14`` of
       the year, mio. kr.) less what finances the state-financed schemes (the net landsudligning,
       the tilskud ved højt strukturelt underskud and the overudligning correction), distributed
       by population [lov: udligningsloven § 14 and kap. 2 (statsfinansieret landsudligning);
@@ -482,7 +482,7 @@ def beregn(indbyggere: ArrayLike, udgiftsbehov: ArrayLike, beskatningsgrundlag: 
       selskabsskatteudligning sum to 0 and need no financing.  The conditional part of the grant
       (``bloktilskud.betinget``) is inside the § 14 amount and distributed with it;
     * oevrige: the user's amounts for the small schemes (e.g. tilskud til kommuner med mindre øer,
-      +15 mio. kr. from 2014, ``udligning.oe_tilskud_loeft``), added as given (not financed
+      +15 mio. kr. from 2014, ``bloktilskud.oetilskud_loeft``), added as given (not financed
       from the § 14 grant) [antagelse].
 
     ``satser`` overrides rates: skatteprocent, landsudligning_pct, hovedstad_pct, graense_pct,
@@ -570,7 +570,7 @@ _SATSER = {
 
 def _grant(value: ArrayLike | None, ps: ParameterSet, aar: int | None, lead: tuple[int, ...]) -> Any:
     if value is None:
-        return float(ps.value("udligning.bloktilskud_14", aar))
+        return float(ps.value("bloktilskud.paragraf14", aar))
     arr = numbers(value, "bloktilskud_i_alt")
     if arr.ndim == 0:
         return float(arr)
@@ -668,7 +668,7 @@ def eksempeldata(params: str | ParameterSet | None = None) -> pd.DataFrame:
     need_factor = np.clip(1 + 0.08 * rng.standard_normal(n) - 0.35 * (rich - 1), 0.75, 1.35)
     t = float(ps.value("udligning.skatteprocent", year))
     bgr = uskr + float(ps.value("udligning.grundvaerdi_andel", year)) * grund
-    target = bgr.sum() * t / 100 + float(ps.value("udligning.bloktilskud_14", year))
+    target = bgr.sum() * t / 100 + float(ps.value("bloktilskud.paragraf14", year))
     need = np.round(target * pop * need_factor / (pop * need_factor).sum(), 1)
     need_h = np.round(need * rng.uniform(0.97, 1.03, n), 1)
     flag = ((base["region"] == "Region Hovedstaden")

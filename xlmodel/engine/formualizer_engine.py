@@ -315,6 +315,9 @@ def _quoted(sheet: str) -> str:
 
 def compute(pkg: Package, ps: ParameterSet) -> Computed:
     """Recalculate every formula of ``pkg`` with the catalogue functions bound to ``ps``."""
+    from xlmodel.engine.workbook_sheets import sheet_parameter_set
+
+    ps = sheet_parameter_set(pkg, ps)  # the workbook's own Parametre sheet is its active set
     out = Computed()
     sheets = pkg.sheets()
     for ref in sheets:

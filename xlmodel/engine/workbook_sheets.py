@@ -89,3 +89,29 @@ def write_table_sheet(pkg: Package, name: str, header: Sequence[str],
                       rows: Iterable[Sequence[Any]], widths: dict[str, float] | None = None) -> None:
     """(Re)write sheet ``name`` as a table: a header row, then ``rows``."""
     pkg.put_sheet(name, sheet_xml([list(header), *[list(r) for r in rows]], widths, "A2"))
+
+
+def sheet_parameter_set(pkg: Package, ps: ParameterSet) -> ParameterSet:
+    """The workbook's active parameter set: ``ps`` plus the user's changes on its Parametre sheet.
+
+    The sheet is recognised by its name and xlmodel's header (:data:`layout.COLUMNS`); the
+    engine's ownership marker had not landed when this was written (issue 11, deliver 3).  A
+    changed value is the user's (source "bruger"); an out-of-range value is refused by
+    :meth:`ParameterSet.with_sheet`, naming the row's parameter.  No sheet, or another tool's
+    sheet with another header: ``ps`` unchanged.
+    """
+    import io
+
+    from openpyxl import load_workbook
+
+    if not any(ref.name == layout.SHEET for ref in pkg.sheets()):
+        return ps
+    wb = load_workbook(io.BytesIO(pkg.to_bytes()), read_only=True, data_only=True)
+    try:
+        try:
+            rows = layout.read_parameters(wb[layout.SHEET])
+        except Exception:  # another tool's sheet of that name (header differs): not ours to read
+            return ps
+    finally:
+        wb.close()
+    return ps.with_sheet(rows)

@@ -107,7 +107,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     calc.cell(FIRST, 9, f"=HOEJT_UNDERSKUD_TILSKUD({_d('G')},{base},{_d('D')})")
     calc.cell(FIRST, 11, f"=SELSKABSSKAT_UDLIGNING({_d('I')},{_d('D')})")
     financed = f"SUM({_b('F')})+SUM({_b('J')})+SUM({_b('M')})"
-    calc.cell(FIRST, 15, f"=BLOKTILSKUD_FORDEL({_d('D')},P_udligning_bloktilskud_14-({financed}))")
+    calc.cell(FIRST, 15, f"=BLOKTILSKUD_FORDEL({_d('D')},P_bloktilskud_paragraf14-({financed}))")
     su_h = f"({_d('H')}-{base}*{t}/100)"
     group = f"SUMPRODUCT(--{_d('J')},{su_h})/SUMPRODUCT(--{_d('J')},{_d('D')})"
     for i in range(N):
@@ -125,7 +125,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         calc.cell(r, 13, f"=MAX(0,-(F{r}+H{r}))*MAX(0,{marginal}-P_udligning_overudligning_graense_pct/100"
                          f"*Data!K{r})/{marginal}")
         calc.cell(r, 14, f"=Data!L{r}")
-        calc.cell(r, 16, f"=(P_udligning_bloktilskud_14-({financed}))*Data!D{r}/SUM({_d('D')})")
+        calc.cell(r, 16, f"=(P_bloktilskud_paragraf14-({financed}))*Data!D{r}/SUM({_d('D')})")
         calc.cell(r, 17, f"=E{r}+G{r}+I{r}+K{r}+M{r}+N{r}+O{r}")
         calc.cell(r, 18, f"=F{r}+H{r}+J{r}+L{r}+M{r}+N{r}+P{r}")
         calc.cell(r, 19, f"=R{r}*1000000/Data!D{r}")
@@ -147,7 +147,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     tab["A3"] = ("Funktionen bruger det landsdækkende udgiftsbehov også i hovedstadsudligningen og udelader "
                  "overudligning og øvrige tilskud; Beregning er den fulde opgørelse.")
     tab["B4"] = (f"=TILSKUD_OG_UDLIGNING({_d('D')},{_d('G')},{base},{_d('J')},{_d('I')},"
-                 "P_udligning_bloktilskud_14)")
+                 "P_bloktilskud_paragraf14)")
     for i in range(N):
         tab.cell(FIRST + i, 1, f"=Data!A{FIRST + i}").number_format = YEAR
     formats(tab, FIRST, LAST, dict.fromkeys("BCDEFG", MIO))
@@ -182,8 +182,8 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
          f"SUM(Beregning!E{total},Beregning!G{total},Beregning!I{total},Beregning!K{total},"
          f"Beregning!M{total},Beregning!N{total},Beregning!O{total})"),
         ("Fordelt § 14-tilskud = § 14-tilskuddet", f"Beregning!F{total}+Beregning!J{total}"
-         f"+Beregning!M{total}+Beregning!O{total}", "P_udligning_bloktilskud_14"),
-        ("Tabel: i alt = § 14-tilskuddet", tab_total, "P_udligning_bloktilskud_14"),
+         f"+Beregning!M{total}+Beregning!O{total}", "P_bloktilskud_paragraf14"),
+        ("Tabel: i alt = § 14-tilskuddet", tab_total, "P_bloktilskud_paragraf14"),
     ]
     kontrol(wb, pairs)
     forside(
