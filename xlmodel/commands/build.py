@@ -6,18 +6,19 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("build", help="generate the workbook models (default into workbooks/)")
-    p.add_argument("--out", default="workbooks", help="output folder (default workbooks)")
-    p.add_argument("--params", default=None, help="parameter set (default aftale-2014)")
+    p = sub.add_parser("build", help="byg regnearksmodellerne (standard i workbooks/)")
+    p.add_argument("--out", default="workbooks", help="mappe der skrives i (standard workbooks)")
+    p.add_argument("--params", default=None, help="parametersæt (standard aftale-2014)")
+    p.add_argument("--quiet", action="store_true", help="ingen fremdriftslinje")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
+    from xlmodel.progress import Progress
     from xlmodel.workbooks import MODELS, build_all
 
-    paths = build_all(args.out, args.params,
-                      progress=lambda name: print(f"building {name} ({list(MODELS).index(name) + 1}"
-                                                  f"/{len(MODELS)})", flush=True))
+    with Progress(len(MODELS), "Bygger", quiet=args.quiet).tick() as bar:
+        paths = build_all(args.out, args.params, progress=lambda name: bar.step(name))
     for path in paths:
-        print(f"wrote {path}")
+        print(f"Skrev {path}")
     return 0
