@@ -14,9 +14,14 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
     from xlmodel.progress import Progress
+    from xlmodel.safeio import guard_output
     from xlmodel.workbooks import MODELS, build_all
 
+    for name in MODELS:  # lock files (open in Excel), symlinks, read-only: refused before any model is built
+        guard_output(Path(args.out) / name, flag="--out")
     with Progress(len(MODELS), "Bygger", quiet=args.quiet).tick() as bar:
         paths = build_all(args.out, args.params, progress=lambda name: bar.step(name))
     for path in paths:

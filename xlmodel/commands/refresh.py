@@ -11,7 +11,6 @@ an error or a check failed; 2: bad input (missing file, not a workbook, unknown 
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 from typing import Any
 
 from xlmodel.errors import XlmodelError
@@ -41,13 +40,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from xlmodel.excel.macros import FEJL, FileBook, opdater_model
+    from xlmodel.safeio import guard_input, guard_output
 
-    src = Path(args.workbook)
-    if not src.is_file():
-        raise XlmodelError("IN.xlsx", str(src), "an existing .xlsx or .xlsm file", detail="file not found")
+    src = guard_input(args.workbook)  # a folder or a pipe is named as such, before any work
     if src.suffix.lower() not in (".xlsx", ".xlsm"):
         raise XlmodelError("IN.xlsx", str(src), "an .xlsx or .xlsm file",
                            detail=f"{src.suffix or 'no extension'}; .xls and .xlsb are not read")
+    # Lock files, symlinks, -o onto the input: refused before anything is computed.
+    if args.output is None:
+        guard_output(src, in_place=True, force=args.force)
+    else:
+        guard_output(args.output, (src,), force=args.force)
     from xlmodel.progress import Progress
 
     with Progress(None, "Opdaterer", quiet=getattr(args, "quiet", False)).tick() as bar:

@@ -225,7 +225,8 @@ class FileBook:
 
         from xlmodel.engine.package import write_atomic
 
-        write_atomic(self.dst, self.pkg.to_bytes(), backup=self.backup, force=self.force)
+        write_atomic(self.dst, self.pkg.to_bytes(), backup=self.backup, force=self.force,
+                     expect_identity=self.pkg.identity)  # a file saved meanwhile is not replaced
         if self.report is not None:
             self.report.elapsed = time.perf_counter() - self._start
 
