@@ -131,7 +131,7 @@ def test_a_parametre_sheet_that_differs_from_the_set_fails_the_check(tmp_path: P
     assert f"kontrol parametre: {layout.SHEET}!C{row[2].row}: pl.service (2014) is 9.9; parameter set " \
            "aftale-2014 has 1.3" in text
     kontrol = [tuple(c.value for c in r) for r in openpyxl.load_workbook(book)[macros.KONTROL].iter_rows()]
-    assert any(r[:2] == ("parametre", "FEJL") and "9.9" in r[3] for r in kontrol)
+    assert any(r[:2] == ("parametre", "fejl") and "9.9" in r[3] for r in kontrol)
 
 
 def test_valider_reads_the_cached_values_without_recalculating(tmp_path: Path) -> None:
@@ -272,5 +272,5 @@ def test_opdater_model_over_an_xlwings_book() -> None:
     assert tuple(kontrol[(1, c)] for c in range(1, 5)) == macros.KONTROL_COLUMNS
     errors = findings[findings["kontrol"] == "fejlceller"]
     assert errors[["status", "sted", "besked"]].values.tolist() == [
-        ["FEJL", "Model!A2", "#VALUE!: til_aar: 2019 is not allowed; allowed: a year in 2013–2014"]]
+        ["fejl", "Model!A2", "#VALUE!: til_aar: 2019 is not allowed; allowed: a year in 2013–2014"]]
     assert (findings.loc[findings["kontrol"] == "parametre", "status"] == "OK").all()
