@@ -109,7 +109,7 @@ def footing_table(params: str | ParameterSet | None = None, *, tabel: str = "tab
     >>> footing_table()[["key", "difference", "status"]]
                     key  difference     status
     0    udgifter_i_alt         1.0  afrunding
-    1  indtaegter_i_alt         0.0         ok
+    1  indtaegter_i_alt         0.0         OK
     """
     table = _table(params, tabel)
     amounts = {r["key"]: float(r["amount"]) for r in table.rows}
