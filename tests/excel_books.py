@@ -126,7 +126,8 @@ def examples() -> list[Example]:
                 lambda: _col(_core("xlmodel.bloktilskud:skattenedsaettelse_tilskud")(PROVENUTAB, 2015))),
         # tilskud og udligning (issue 12), on the inputs in Input!Q:T
         Example("Fordeling", "J2", "=STRUKTURELT_UNDERSKUD(Input!Q2:Q6,Input!R2:R6)", "xlmodel.udligning",
-                lambda: _col(_core("xlmodel.udligning:strukturelt_underskud")(UDGIFTSBEHOV, BESKATNINGSGRUNDLAG))),
+                lambda: _col(_core("xlmodel.udligning:strukturelt_underskud")(
+                    UDGIFTSBEHOV, BESKATNINGSGRUNDLAG))),
         Example("Fordeling", "K2", "=LANDSUDLIGNING(Input!Q2:Q6,Input!R2:R6)", "xlmodel.udligning",
                 lambda: _col(_core("xlmodel.udligning:landsudligning")(UDGIFTSBEHOV, BESKATNINGSGRUNDLAG))),
         Example("Fordeling", "L2", "=HOVEDSTADSUDLIGNING(Input!Q2:Q6,Input!R2:R6,Input!B2:B6,Input!S2:S6)",
@@ -178,7 +179,8 @@ def hand_workbook(path: Path, *, extra: Callable[[Workbook], None] | None = None
     for i, (w, s) in enumerate(zip(VAEGTE, SATSER, strict=True), start=2):
         ws.cell(i, 14, w)
         ws.cell(i, 15, s)
-    for col, name, values in ((17, "udgiftsbehov", UDGIFTSBEHOV), (18, "beskatningsgrundlag", BESKATNINGSGRUNDLAG),
+    for col, name, values in ((17, "udgiftsbehov", UDGIFTSBEHOV),
+                              (18, "beskatningsgrundlag", BESKATNINGSGRUNDLAG),
                               (19, "hovedstad", HOVEDSTAD), (20, "selskabsskat", SELSKABSSKAT)):
         ws.cell(1, col, name)
         for i, v in enumerate(values, start=2):
