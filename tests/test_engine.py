@@ -147,7 +147,7 @@ def test_error_cells_are_reported_with_address_and_message(tmp_path: Path) -> No
     errors = {(e.sheet, e.cell): e for e in report.error_cells}
     assert errors[("Beregning", "F2")].error == "#VALUE!"
     assert "til_aar: 2019 is not allowed" in errors[("Beregning", "F2")].message
-    assert errors[("Beregning", "F3")].message == "from Beregning!F2 (#VALUE!)"
+    assert errors[("Beregning", "F3")].message == "fra Beregning!F2 (#VALUE!)"
     assert "beloeb: text 'abc' is not allowed" in errors[("Beregning", "F4")].message
     assert errors[("Beregning", "F6")].error == "#DIV/0!"
     assert "indbyggere: a blank cell (row 1 of the range)" in errors[("Beregning", "G2")].message
@@ -286,7 +286,7 @@ def test_engine_only_error_codes_are_written_as_value_errors(tmp_path: Path) -> 
 def test_not_a_workbook_is_a_clear_error(tmp_path: Path) -> None:
     junk = tmp_path / "junk.xlsx"
     junk.write_text("not a zip")
-    with pytest.raises(XlmodelError, match="not (an Excel )?a? ?workbook"):
+    with pytest.raises(XlmodelError, match="er ikke en Excel-projektmappe"):
         refresh(junk)
     assert junk.read_text() == "not a zip"
     with pytest.raises(XlmodelError, match="file not found"):

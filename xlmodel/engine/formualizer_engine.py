@@ -52,13 +52,13 @@ _MAYBE_OMITTED = re.compile(r"[(,]\s*[,)]|_xludf\.", re.IGNORECASE)
 
 #: What an error means when no catalogue function said more.
 _GENERIC = {
-    "#DIV/0!": "division by zero",
-    "#SPILL!": "the cells the result spills into are not empty",
-    "#NAME?": "unknown function or name (the headless engine may not implement this Excel function)",
-    "#N/IMPL!": "an Excel function the headless engine does not implement",
-    "#REF!": "a reference to a cell that does not exist",
-    "#CIRC!": "a circular reference",
-    "#NUM!": "a number out of range",
+    "#DIV/0!": "division med nul",
+    "#SPILL!": "cellerne, som resultatet skal spildes ud i, er ikke tomme",
+    "#NAME?": "ukendt funktion eller navn (beregningen uden Excel kender måske ikke denne Excel-funktion)",
+    "#N/IMPL!": "en Excel-funktion, som beregningen uden Excel ikke kender",
+    "#REF!": "en reference til en celle, der ikke findes",
+    "#CIRC!": "en cirkulær reference",
+    "#NUM!": "et tal uden for det tilladte område",
 }
 
 _CATALOGUE_CALL = re.compile(
@@ -370,7 +370,7 @@ def _diagnose(wb: Any, out: Computed, failures: Failures) -> None:
             for cc in range(c1, c2 + 1):
                 v = out.values.get((sheet, rr, cc))
                 if (rr, cc) != (r, c) and isinstance(v, CellError):
-                    msg = f"spilled from {address(r, c)}" + (
+                    msg = f"spildt ud fra {address(r, c)}" + (
                         f": {anchor.message}" if isinstance(anchor, CellError) and anchor.message else "")
                     out.errors.append(ErrorCell(sheet, address(rr, cc), v.code, msg))
 
@@ -393,7 +393,7 @@ def _from_precedent(wb: Any, sheet: str, r: int, c: int, out: Computed) -> str:
             continue
         v = out.values.get((s, rr, cc))
         if isinstance(v, CellError):
-            return f"from {target} ({v.code})"
+            return f"fra {target} ({v.code})"
     return ""
 
 
