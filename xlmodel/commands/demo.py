@@ -17,7 +17,7 @@ from xlmodel.tekst import format_vaerdi as _v
 if TYPE_CHECKING:
     import numpy as np
 
-ILLUSTRATIVE = "ILLUSTRATIVE municipal data (not official figures)"
+ILLUSTRATIVE = "ILLUSTRATIVE kommunale data (ikke officielle tal)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
