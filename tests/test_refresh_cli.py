@@ -69,8 +69,8 @@ def test_error_cells_exit_1_with_their_addresses(tmp_path: Path, capsys) -> None
     (lambda d: d / "missing.xlsx", "{p}: findes ikke; tilladt: IN.xlsx"),
     (lambda d: (d / "notes.txt").write_text("x") and d / "notes.txt", "allowed: an .xlsx or .xlsm file"),
     (lambda d: (d / "junk.xlsx").write_bytes(b"PK\x03\x04 not really") and d / "junk.xlsx",
-     "truncated or damaged"),
-    (lambda d: (d / "word.xlsx").write_bytes(_docx()) and d / "word.xlsx", "xl/workbook.xml is missing"),
+     "afkortet eller beskadiget"),
+    (lambda d: (d / "word.xlsx").write_bytes(_docx()) and d / "word.xlsx", "xl/workbook.xml mangler"),
 ])
 def test_bad_input_exits_2_with_one_line_and_no_traceback(tmp_path: Path, setup, message) -> None:
     path = setup(tmp_path)

@@ -122,7 +122,7 @@ def test_hostile_file_is_refused(corpus: dict[str, Any], name: str) -> None:
     assert isinstance(caught.value, XlmodelError)
     assert case.path.name in message, message
     assert case.expect in message, message
-    assert "allowed:" in message and "\n" not in message
+    assert "tilladt:" in message and "\n" not in message
 
 
 @pytest.mark.parametrize("name", HOSTILE)
@@ -133,9 +133,9 @@ def test_open_workbook_refuses_hostile_file(corpus: dict[str, Any], name: str) -
 
 
 def test_sniffing_names_the_kind_of_ole2_file(corpus: dict[str, Any]) -> None:
-    with pytest.raises(UnsafeFileError, match=r"password-protected \(encrypted\)"):
+    with pytest.raises(UnsafeFileError, match=r"beskyttet med adgangskode \(krypteret\)"):
         check_workbook_file(corpus["ole2_encrypted"].path)
-    with pytest.raises(UnsafeFileError, match="legacy Excel 97"):
+    with pytest.raises(UnsafeFileError, match="gammel Excel 97–2003"):
         check_workbook_file(corpus["ole2_legacy"].path)
 
 
@@ -143,7 +143,7 @@ def test_sniffing_names_the_kind_of_ole2_file(corpus: dict[str, Any]) -> None:
 def test_unreadable_file_is_refused(tmp_path: Path) -> None:
     p = mh.good_workbook(tmp_path / "secret.xlsx")
     p.chmod(0)
-    with pytest.raises(UnsafeFileError, match="permission denied"):
+    with pytest.raises(UnsafeFileError, match="ingen adgang"):
         check_workbook_file(p)
 
 
@@ -155,7 +155,7 @@ def test_streamed_limit_stops_inflating(base_bytes: bytes, tmp_path: Path) -> No
                             deadline=time.monotonic() + 60, timeout=60)
     with open(p, "rb") as fh, zipfile.ZipFile(fh) as z:
         info = z.getinfo("xl/theme/theme1.xml")  # 10 kB when inflated
-        with pytest.raises(safeio._Refused, match="inflates to more than"):
+        with pytest.raises(safeio._Refused, match="fylder mere end"):
             for _ in safeio._inflate(fh, info, budget):
                 pass
     assert budget.inflated <= 1000 + safeio._CHUNK
@@ -191,7 +191,7 @@ def test_open_workbook_maps_openpyxl_failures(base_bytes: bytes, tmp_path: Path)
     p = tmp_path / "bad_style.xlsx"
     p.write_bytes(mh.rezip(parts))
     check_workbook_file(p)  # well-formed, within limits: only openpyxl can tell
-    with pytest.raises(UnsafeFileError, match=r"bad_style\.xlsx: could not be read by openpyxl \(TypeError"):
+    with pytest.raises(UnsafeFileError, match=r"bad_style\.xlsx: kunne ikke læses af openpyxl \(TypeError"):
         open_workbook(p)
 
 
@@ -290,7 +290,7 @@ def test_symlink_is_kept(original: Path, new_bytes: bytes) -> None:
 
 
 def _refused_and_intact(original: Path, before: bytes, call: Callable[[], object],
-                        match: str = "original is unchanged") -> None:
+                        match: str = "originalen er uændret") -> None:
     with pytest.raises(SafeWriteError, match=match) as caught:
         call()
     assert original.name in str(caught.value)
@@ -300,8 +300,8 @@ def _refused_and_intact(original: Path, before: bytes, call: Callable[[], object
 
 def test_bad_new_versions_are_refused(original: Path, base_bytes: bytes, new_bytes: bytes,
                                       corpus: dict[str, Any]) -> None:
-    _refused_and_intact(original, base_bytes, lambda: atomic_write(original, writer(b"")), "empty")
-    _refused_and_intact(original, base_bytes, lambda: atomic_write(original, lambda tmp: None), "empty")
+    _refused_and_intact(original, base_bytes, lambda: atomic_write(original, writer(b"")), "tom")
+    _refused_and_intact(original, base_bytes, lambda: atomic_write(original, lambda tmp: None), "tom")
     _refused_and_intact(original, base_bytes, lambda: atomic_write(original, writer(new_bytes[:-40])))
     bomb = corpus["billion_laughs_sheet"].path.read_bytes()
     _refused_and_intact(original, base_bytes, lambda: atomic_write(original, writer(bomb)), "DTD")
@@ -320,7 +320,7 @@ def test_verify_fn_exception_is_reported(original: Path, base_bytes: bytes, new_
 def test_xlsx_content_named_xlsm_is_refused(tmp_path: Path, base_bytes: bytes, new_bytes: bytes) -> None:
     target = tmp_path / "makro.xlsm"
     target.write_bytes(base_bytes)
-    _refused_and_intact(target, base_bytes, lambda: atomic_write(target, writer(new_bytes)), "macro-free")
+    _refused_and_intact(target, base_bytes, lambda: atomic_write(target, writer(new_bytes)), "projektmappe uden makroer")
 
 
 def test_original_changed_meanwhile_is_not_overwritten(original: Path, new_bytes: bytes) -> None:
@@ -344,7 +344,7 @@ def test_keyboard_interrupt_cleans_up(original: Path, base_bytes: bytes) -> None
 
 
 def test_atomic_write_refuses_non_workbook_names(tmp_path: Path) -> None:
-    with pytest.raises(SafeWriteError, match="not a workbook file name"):
+    with pytest.raises(SafeWriteError, match="ikke et filnavn til en projektmappe"):
         atomic_write(tmp_path / "x.csv", writer(b"a,b"))
     with pytest.raises(SafeWriteError, match="er en mappe"):
         (tmp_path / "d.xlsx").mkdir()
@@ -583,7 +583,7 @@ def test_xlsm_keeps_its_macros_or_the_write_is_refused(tmp_path: Path, base_byte
     before = target.read_bytes()
     # openpyxl without keep_vba writes a macro-free workbook: refused, the VBA project is not lost
     _refused_and_intact(target, before, lambda: atomic_write(target, openpyxl.load_workbook(target).save),
-                        "macro-free")
+                        "projektmappe uden makroer")
     result = atomic_write(target, openpyxl.load_workbook(target, keep_vba=True).save)
     assert result.info is not None and result.info.has_vba and result.info.macro_enabled
     with zipfile.ZipFile(target) as z:

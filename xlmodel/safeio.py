@@ -67,6 +67,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
 
 from xlmodel.errors import XlmodelError
+from xlmodel.tekst import format_tal
 
 __all__ = [
     "MAX_CELLS",
@@ -123,7 +124,7 @@ STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 #: Prefix of atomic_write's temporary files (a SIGKILL may leave one behind; never the original damaged).
 TEMP_PREFIX = ".xlmodel-tmp-"
 SUFFIXES = (".xlsx", ".xlsm", ".xltx", ".xltm")
-_ALLOWED = "an Excel workbook saved as .xlsx or .xlsm (Office Open XML, no password)"
+_ALLOWED = "en Excel-projektmappe gemt som .xlsx eller .xlsm (Office Open XML, uden adgangskode)"
 _OLE2 = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1"
 _CHUNK = 1 << 16
 _MAX_KEPT = 100_000  # sheets / relationships / content-type overrides remembered from structural parts
@@ -134,14 +135,14 @@ _WORKBOOK_TYPES = ("spreadsheetml.sheet.main+xml", "spreadsheetml.template.main+
 class UnsafeFileError(XlmodelError):
     """A workbook file was refused before (or while) reading it: hostile, broken or not a workbook.
 
-    >>> print(UnsafeFileError("budget.xlsx", "is empty (0 bytes)", "a workbook saved by Excel"))
-    budget.xlsx: is empty (0 bytes); allowed: a workbook saved by Excel
+    >>> print(UnsafeFileError("budget.xlsx", "er tom (0 byte)", "en projektmappe gemt af Excel"))
+    budget.xlsx: er tom (0 byte); tilladt: en projektmappe gemt af Excel
 
-    Messages a finance officer reads on the command line are Danish (``label="tilladt"``).
+    The messages are Danish: a finance officer reads them on the command line.
     """
 
     def __init__(self, file: str | os.PathLike[str], problem: str, allowed: str = _ALLOWED, *,
-                 label: str = "allowed") -> None:
+                 label: str = "tilladt") -> None:
         self.file = str(file)
         self.problem = problem
         ValueError.__init__(self, f"{self.file}: {problem}; {label}: {allowed}")
@@ -208,17 +209,22 @@ class WriteResult:
 class _Refused(Exception):
     """Internal: a limit or rule was broken while streaming; becomes UnsafeFileError."""
 
-    def __init__(self, problem: str, allowed: str = _ALLOWED, *, label: str = "allowed") -> None:
+    def __init__(self, problem: str, allowed: str = _ALLOWED, *, label: str = "tilladt") -> None:
         super().__init__(problem)
         self.problem, self.allowed, self.label = problem, allowed, label
 
 
+def _g(x: float) -> str:
+    """A limit in Danish notation, as few digits as needed: ``_g(0.5)`` → ``'0,5'``."""
+    return f"{x:g}".replace(".", ",")
+
+
 def _mb(n: float) -> str:
-    """Bytes for a message: ``_mb(22094)`` → ``'22.1 kB'``."""
+    """Bytes for a message, Danish notation: ``_mb(22094)`` → ``'22,1 kB'``."""
     for unit, size in (("GB", 1e9), ("MB", 1e6), ("kB", 1e3)):
         if n >= size:
-            return f"{n / size:,.1f} {unit}"
-    return f"{n:,.0f} bytes"
+            return f"{format_tal(n / size, 1)} {unit}"
+    return f"{format_tal(n, 0)} byte"
 
 
 # --------------------------------------------------------------------------- checking
@@ -240,11 +246,11 @@ class _Budget:
     def add(self, n: int) -> None:
         self.inflated += n
         if self.inflated > self.max_uncompressed:
-            raise _Refused(f"inflates to more than {_mb(self.max_uncompressed)} (a zip bomb?)",
-                           f"at most {_mb(self.max_uncompressed)} uncompressed (max_uncompressed)")
+            raise _Refused(f"fylder mere end {_mb(self.max_uncompressed)} udpakket (en zip-bombe?)",
+                           f"højst {_mb(self.max_uncompressed)} udpakket (max_uncompressed)")
         if time.monotonic() > self.deadline:
-            raise _Refused(f"took longer than {self.timeout:g} s to check",
-                           f"a workbook that can be checked within {self.timeout:g} s (timeout)")
+            raise _Refused(f"tog mere end {_g(self.timeout)} s at kontrollere",
+                           f"en projektmappe, der kan kontrolleres inden for {_g(self.timeout)} s (timeout)")
 
 
 def _sniff_ole2(fh: Any, size: int) -> str:
@@ -260,10 +266,10 @@ def _sniff_ole2(fh: Any, size: int) -> str:
     fh.seek(0)
     names += fh.read(min(size, 1 << 20))  # fallback: directory entries near the start
     if "EncryptedPackage".encode("utf-16-le") in names or "EncryptionInfo".encode("utf-16-le") in names:
-        return "is a password-protected (encrypted) workbook"
+        return "er en projektmappe beskyttet med adgangskode (krypteret)"
     if "Workbook".encode("utf-16-le") in names or "Book".encode("utf-16-le") in names:
-        return "is a legacy Excel 97–2003 .xls file"
-    return "is a password-protected or legacy .xls file (OLE2 compound file)"
+        return "er en gammel Excel 97–2003 .xls-fil"
+    return "er beskyttet med adgangskode eller en gammel .xls-fil (OLE2-fil)"
 
 
 def _eocd(fh: Any, size: int) -> tuple[int, int] | None:
@@ -295,7 +301,7 @@ def _inflate(fh: Any, info: zipfile.ZipInfo, budget: _Budget) -> Iterator[bytes]
     fh.seek(info.header_offset)
     local = fh.read(30)
     if len(local) < 30 or local[:4] != b"PK\x03\x04":
-        raise _Refused(f"is damaged: zip entry {info.filename!r} has no local header")
+        raise _Refused(f"er beskadiget: zip-delen {info.filename!r} mangler sit lokale hoved")
     name_len, extra_len = struct.unpack_from("<HH", local, 26)
     fh.seek(info.header_offset + 30 + name_len + extra_len)
     left, produced, crc = info.compress_size, 0, 0
@@ -307,7 +313,7 @@ def _inflate(fh: Any, info: zipfile.ZipInfo, budget: _Budget) -> Iterator[bytes]
                 break
             buf = fh.read(min(_CHUNK, left))
             if not buf:
-                raise _Refused(f"is truncated: zip entry {info.filename!r} ends early")
+                raise _Refused(f"er afkortet: zip-delen {info.filename!r} slutter for tidligt")
             left -= len(buf)
         if inflater is None:
             out, buf = buf, b""
@@ -315,15 +321,18 @@ def _inflate(fh: Any, info: zipfile.ZipInfo, budget: _Budget) -> Iterator[bytes]
             try:
                 out = inflater.decompress(buf, _CHUNK)
             except zlib.error as exc:
-                raise _Refused(f"is damaged: zip entry {info.filename!r} does not inflate ({exc})") from None
+                raise _Refused(f"er beskadiget: zip-delen {info.filename!r} kan ikke pakkes ud "
+                               f"({exc})") from None
             buf = inflater.unconsumed_tail
         produced += len(out)
         if produced > info.file_size:
-            raise _Refused(f"is damaged or forged: zip entry {info.filename!r} inflates beyond the "
-                           f"{info.file_size:,} bytes its directory declares (a zip bomb?)")
+            raise _Refused(f"er beskadiget eller forfalsket: zip-delen {info.filename!r} fylder "
+                           "udpakket mere end de "
+                           f"{format_tal(info.file_size, 0)} byte, som fortegnelsen angiver (en zip-bombe?)")
         if produced > RATIO_GRACE and produced > budget.max_ratio * max(info.compress_size, 1):
-            raise _Refused(f"zip entry {info.filename!r} inflates more than {budget.max_ratio:g}× "
-                           "(a zip bomb?)", f"a compression ratio up to {budget.max_ratio:g} (max_ratio)")
+            raise _Refused(f"zip-delen {info.filename!r} vokser mere end {_g(budget.max_ratio)}× "
+                           "ved udpakning (en zip-bombe?)",
+                           f"et pakkeforhold på højst {_g(budget.max_ratio)} (max_ratio)")
         budget.add(len(out))
         crc = zlib.crc32(out, crc)
         if out:
@@ -331,9 +340,10 @@ def _inflate(fh: Any, info: zipfile.ZipInfo, budget: _Budget) -> Iterator[bytes]
         if inflater is not None and inflater.eof:
             break
     if inflater is not None and not inflater.eof:
-        raise _Refused(f"is truncated: zip entry {info.filename!r} ends in the middle of its data")
+        raise _Refused(f"er afkortet: zip-delen {info.filename!r} slutter midt i sine data")
     if produced != info.file_size or crc != info.CRC:
-        raise _Refused(f"is damaged: zip entry {info.filename!r} does not match its checksum or size")
+        raise _Refused(f"er beskadiget: zip-delen {info.filename!r} passer ikke med sin "
+                       "kontrolsum eller størrelse")
 
 
 def _col_number(letters: str) -> int:
@@ -395,21 +405,22 @@ class _PartScanner(ContentHandler):
         self.run += len(content)
         self.fed = 0
         if self.run > MAX_RUN:
-            raise _Refused(f"part {self.part!r} has a text run of more than {MAX_RUN:,} characters",
-                           "text up to Excel's limits (32,767 characters in a cell)")
+            raise _Refused(f"delen {self.part!r} har en tekst på mere end {format_tal(MAX_RUN, 0)} tegn",
+                           "tekst inden for Excels grænser (32.767 tegn i en celle)")
 
     def fed_bytes(self, n: int) -> None:
         """Called before each chunk: a tag that never ends would grow expat's buffer without bound."""
         self.fed += n
         if self.fed > MAX_RUN:
-            raise _Refused(f"part {self.part!r} has an XML tag longer than {MAX_RUN:,} bytes",
-                           "tags and attributes of ordinary length, as Excel writes them")
+            raise _Refused(f"delen {self.part!r} har et XML-tag på mere end {format_tal(MAX_RUN, 0)} byte",
+                           "tags og attributter af almindelig længde, som Excel skriver dem")
 
     def _keep(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
         self.run = self.fed = 0
         if name[1] in self.keep:
             if len(self.attrs) >= _MAX_KEPT:
-                raise _Refused(f"part {self.part!r} has more than {_MAX_KEPT:,} {name[1]} entries")
+                raise _Refused(f"delen {self.part!r} har mere end {format_tal(_MAX_KEPT, 0)} "
+                               f"{name[1]}-elementer")
             self.attrs.append((name[1], {k[1]: v for k, v in attrs.items()}))
 
     def _sst(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
@@ -417,8 +428,9 @@ class _PartScanner(ContentHandler):
         if name[1] == "si":
             self.cells += 1
             if self.cells > self.budget.max_cells:
-                raise _Refused(f"has more than {self.budget.max_cells:,} shared strings",
-                               f"at most {self.budget.max_cells:,} cells (max_cells)")
+                raise _Refused(f"har mere end {format_tal(self.budget.max_cells, 0)} delte tekster "
+                               "(shared strings)",
+                               f"højst {format_tal(self.budget.max_cells, 0)} celler (max_cells)")
 
     def _sheet(self, name: tuple[str | None, str], qname: Any, attrs: Any) -> None:
         self.run = self.fed = 0
@@ -432,17 +444,17 @@ class _PartScanner(ContentHandler):
                 col = _col_number(letters)
                 digits = ref[len(letters):]
                 if digits and (len(digits) > 7 or int(digits) > MAX_ROW):
-                    self._beyond_grid(f"a cell {ref[:20]!r} (a billion-row sheet?)")
+                    self._beyond_grid(f"en celle {ref[:20]!r} (et ark med en milliard rækker?)")
             else:
                 col = self._col + 1
             self._col = col
             if col > MAX_COL:
-                self._beyond_grid(f"a cell in column {col:,}")
+                self._beyond_grid(f"en celle i kolonne {format_tal(col, 0)}")
             if col > self.max_col:
                 self.max_col = col
             if self.budget.cells > self.budget.max_cells:
-                raise _Refused(f"has more than {self.budget.max_cells:,} cells ({self.label})",
-                               f"at most {self.budget.max_cells:,} cells in all sheets (max_cells)")
+                raise _Refused(f"har mere end {format_tal(self.budget.max_cells, 0)} celler ({self.label})",
+                               f"højst {format_tal(self.budget.max_cells, 0)} celler i alle ark (max_cells)")
         elif local == "f":
             self.budget.formulas += 1
         elif local == "row":
@@ -452,9 +464,10 @@ class _PartScanner(ContentHandler):
             elif r.isdigit() and len(r) <= 7:
                 row = int(r)
             else:
-                self._beyond_grid(f"a row numbered {r[:20]!r} (a billion-row sheet?)")
+                self._beyond_grid(f"en række med nummer {r[:20]!r} (et ark med en milliard rækker?)")
             if row > MAX_ROW:
-                self._beyond_grid(f"a row numbered {row:,} (a billion-row sheet?)")
+                self._beyond_grid(f"en række med nummer {format_tal(row, 0)} "
+                                  "(et ark med en milliard rækker?)")
             self._row, self._col = row, 0
             self.rows += 1
             if row > self.max_row:
@@ -464,13 +477,13 @@ class _PartScanner(ContentHandler):
             claimed = _area(self.dimension)
             if claimed > self.budget.max_cells:
                 raise _Refused(
-                    f"{self.label} claims the range {self.dimension[:40]} ({claimed:,} cells)",
-                    f"a used range of at most {self.budget.max_cells:,} cells (max_cells) — delete unused "
-                    "rows and columns (Ctrl+End shows the used range) and save")
+                    f"{self.label} angiver området {self.dimension[:40]} ({format_tal(claimed, 0)} celler)",
+                    f"et brugt område på højst {format_tal(self.budget.max_cells, 0)} celler (max_cells) "
+                    "— slet ubrugte rækker og kolonner (Ctrl+End viser det brugte område) og gem")
 
     def _beyond_grid(self, what: str) -> NoReturn:
-        raise _Refused(f"{self.label} has {what}, outside Excel's grid",
-                       f"rows 1–{MAX_ROW:,} and columns A–XFD")
+        raise _Refused(f"{self.label} har {what}, uden for Excels gitter",
+                       f"rækkerne 1–{format_tal(MAX_ROW, 0)} og kolonnerne A–XFD")
 
 
 def _scan_xml(fh: Any, info: zipfile.ZipInfo, label: str, budget: _Budget,
@@ -487,13 +500,14 @@ def _scan_xml(fh: Any, info: zipfile.ZipInfo, label: str, budget: _Budget,
             parser.feed(chunk)
         parser.close()
     except DefusedXmlException as exc:
-        raise _Refused(f"XML part {info.filename!r} declares a DTD or entities ({type(exc).__name__}): "
-                       "an entity-expansion (billion laughs) or external-entity attack",
-                       "XML parts without <!DOCTYPE> or <!ENTITY>, as Excel writes them") from None
+        raise _Refused(f"XML-delen {info.filename!r} erklærer en DTD eller entiteter ("
+                       f"{type(exc).__name__}): et angreb med entitetsudvidelse (billion laughs) eller "
+                       "eksterne entiteter",
+                       "XML-dele uden <!DOCTYPE> eller <!ENTITY>, som Excel skriver dem") from None
     except SAXParseException as exc:
         if not lenient:
-            raise _Refused(f"XML part {info.filename!r} is not well-formed XML "
-                           f"(line {exc.getLineNumber()}: {exc.getMessage()})") from None
+            raise _Refused(f"XML-delen {info.filename!r} er ikke velformet XML "
+                           f"(linje {exc.getLineNumber()}: {exc.getMessage()})") from None
         for _ in chunks:  # still count, bound and CRC-check the rest of a sloppy VML part
             pass
     return scanner
@@ -525,7 +539,7 @@ def check_workbook_file(
     >>> check_workbook_file("no-such-budget.xlsx")
     Traceback (most recent call last):
     ...
-    xlmodel.safeio.UnsafeFileError: no-such-budget.xlsx: does not exist; allowed: ...
+    xlmodel.safeio.UnsafeFileError: no-such-budget.xlsx: findes ikke; tilladt: ...
 
     ``max_part``: the largest inflated part (the engine's limit).  ``max_memory``: bytes the
     estimated cost of a refresh (:attr:`WorkbookInfo.memory_estimate`) may reach; None → the
@@ -536,17 +550,17 @@ def check_workbook_file(
     try:
         st = os.stat(path)
     except FileNotFoundError:
-        raise UnsafeFileError(shown, "does not exist") from None
+        raise UnsafeFileError(shown, "findes ikke") from None
     except PermissionError:
-        raise UnsafeFileError(shown, "cannot be read (permission denied)") from None
+        raise UnsafeFileError(shown, "kan ikke læses (ingen adgang)") from None
     except (OSError, ValueError) as exc:
-        raise UnsafeFileError(shown, f"cannot be read ({exc})") from None
+        raise UnsafeFileError(shown, f"kan ikke læses ({exc})") from None
     if stat.S_ISDIR(st.st_mode):
-        raise UnsafeFileError(shown, "is a folder, not a workbook file")
+        raise UnsafeFileError(shown, "er en mappe, ikke en projektmappe-fil")
     if not stat.S_ISREG(st.st_mode):
-        raise UnsafeFileError(shown, "is not a regular file (a device, pipe or socket)")
+        raise UnsafeFileError(shown, "er ikke en almindelig fil (en enhed, et rør eller en socket)")
     if st.st_size == 0:
-        raise UnsafeFileError(shown, "is empty (0 bytes)")
+        raise UnsafeFileError(shown, "er tom (0 byte)")
     budget = _Budget(max_uncompressed, max_ratio, max_cells, start + timeout, timeout)
     try:
         with open(path, "rb") as fh:
@@ -563,11 +577,11 @@ def check_workbook_file(
     except _Refused as exc:
         raise UnsafeFileError(shown, exc.problem, exc.allowed, label=exc.label) from None
     except PermissionError:
-        raise UnsafeFileError(shown, "cannot be read (permission denied)") from None
+        raise UnsafeFileError(shown, "kan ikke læses (ingen adgang)") from None
     except OSError as exc:
-        raise UnsafeFileError(shown, f"cannot be read ({exc.strerror or exc})") from None
+        raise UnsafeFileError(shown, f"kan ikke læses ({exc.strerror or exc})") from None
     except Exception as exc:  # zipfile/struct/unicode errors on a malformed archive: damaged, not a crash
-        raise UnsafeFileError(shown, f"is damaged ({type(exc).__name__}: {str(exc)[:160]})") from None
+        raise UnsafeFileError(shown, f"er beskadiget ({type(exc).__name__}: {str(exc)[:160]})") from None
 
 
 def memory_limit() -> tuple[int, str]:
@@ -616,65 +630,68 @@ def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: in
     head = fh.read(8)
     fh.seek(0)
     if head == _OLE2:
-        raise _Refused(_sniff_ole2(fh, size), "an .xlsx/.xlsm workbook without a password — password-"
-                       "protected or legacy .xls: open it in Excel and save as .xlsx without a password")
+        raise _Refused(_sniff_ole2(fh, size), "en .xlsx/.xlsm-projektmappe uden adgangskode — er den "
+                       "beskyttet med adgangskode eller en gammel .xls: åbn den i Excel og gem som .xlsx "
+                       "uden adgangskode")
     if head[:4] == b"PK\x05\x06":
-        raise _Refused("is an empty zip archive (no workbook parts)")
+        raise _Refused("er et tomt zip-arkiv (ingen dele af en projektmappe)")
     if head[:4] != b"PK\x03\x04":
-        looks = "HTML/XML text" if head.lstrip()[:1] == b"<" else "not a zip archive"
-        raise _Refused(f"is not an Excel workbook ({looks}; maybe it was renamed)")
+        looks = "HTML/XML-tekst" if head.lstrip()[:1] == b"<" else "ikke et zip-arkiv"
+        raise _Refused(f"er ikke en Excel-projektmappe ({looks}; måske er den omdøbt)")
     if path.suffix.lower() not in SUFFIXES:
-        raise _Refused(f"has the extension {path.suffix or '(none)'!r}",
-                       f"a file named {', '.join(SUFFIXES)}")
+        raise _Refused(f"har filtypen {path.suffix or '(ingen)'!r}",
+                       f"en fil, der ender på {', '.join(SUFFIXES)}")
     if size > budget.max_uncompressed:
-        raise _Refused(f"is {_mb(size)} on disk",
-                       f"at most {_mb(budget.max_uncompressed)} (max_uncompressed)")
+        raise _Refused(f"fylder {_mb(size)} på disken",
+                       f"højst {_mb(budget.max_uncompressed)} (max_uncompressed)")
     end = _eocd(fh, size)
     if end is None:
-        raise _Refused("is truncated or damaged: the zip directory at the end of the file is missing")
+        raise _Refused("er afkortet eller beskadiget: zip-fortegnelsen i slutningen af filen mangler")
     if end[0] > max_members or end[1] > 64 * max_members * 1024:
-        raise _Refused(f"has {end[0]:,} zip entries", f"at most {max_members:,} entries (max_members)")
+        raise _Refused(f"har {format_tal(end[0], 0)} zip-dele",
+                       f"højst {format_tal(max_members, 0)} dele (max_members)")
     try:
         archive = zipfile.ZipFile(fh)
     except (zipfile.BadZipFile, zipfile.LargeZipFile, ValueError, NotImplementedError, EOFError) as exc:
-        raise _Refused(f"is truncated or damaged ({exc})") from None
+        raise _Refused(f"er afkortet eller beskadiget ({exc})") from None
     infos = archive.infolist()
     if len(infos) > max_members:
-        raise _Refused(f"has {len(infos):,} zip entries", f"at most {max_members:,} entries (max_members)")
+        raise _Refused(f"har {format_tal(len(infos), 0)} zip-dele",
+                       f"højst {format_tal(max_members, 0)} dele (max_members)")
     declared = 0
     for info in infos:
         if info.flag_bits & 0x1:
-            raise _Refused(f"zip entry {info.filename!r} is encrypted (zip password)")
+            raise _Refused(f"zip-delen {info.filename!r} er krypteret (zip-adgangskode)")
         if info.compress_type not in (zipfile.ZIP_STORED, zipfile.ZIP_DEFLATED):
-            raise _Refused(f"zip entry {info.filename!r} uses compression method {info.compress_type}",
-                           "stored or deflated entries, as Excel writes them")
+            raise _Refused(f"zip-delen {info.filename!r} bruger komprimeringsmetode {info.compress_type}",
+                           "dele, der er gemt ukomprimeret eller med deflate, som Excel skriver dem")
         declared += info.file_size
         if info.file_size > RATIO_GRACE and info.file_size > budget.max_ratio * max(info.compress_size, 1):
-            raise _Refused(f"zip entry {info.filename!r} claims {_mb(info.file_size)} from "
-                           f"{_mb(info.compress_size)} (a zip bomb?)",
-                           f"a compression ratio up to {budget.max_ratio:g} (max_ratio)")
+            raise _Refused(f"zip-delen {info.filename!r} angiver {_mb(info.file_size)} ud fra "
+                           f"{_mb(info.compress_size)} (en zip-bombe?)",
+                           f"et pakkeforhold på højst {_g(budget.max_ratio)} (max_ratio)")
         if info.file_size > max_part:  # after the ratio: a zip bomb is named as one
             raise _Refused(f"delen {info.filename!r} fylder {_mb(info.file_size)} udpakket, mere end "
                            "regnemotoren læser",
-                           f"højst {max_part:,} byte ({_mb(max_part)}) pr. del (max_part) — "
+                           f"højst {format_tal(max_part, 0)} byte ({_mb(max_part)}) pr. del (max_part) — "
                            "fjern ubrugte data (fx tekst i mange celler) og gem igen", label="tilladt")
     if declared > budget.max_uncompressed:
-        raise _Refused(f"claims {_mb(declared)} uncompressed (a zip bomb?)",
-                       f"at most {_mb(budget.max_uncompressed)} uncompressed (max_uncompressed)")
+        raise _Refused(f"angiver {_mb(declared)} udpakket (en zip-bombe?)",
+                       f"højst {_mb(budget.max_uncompressed)} udpakket (max_uncompressed)")
     ordered = sorted(infos, key=lambda i: i.header_offset)
     for a, b in itertools.pairwise(ordered):
         if a.header_offset + 30 + a.compress_size > b.header_offset:
-            raise _Refused(f"has overlapping zip entries {a.filename!r} and {b.filename!r} "
-                           "(an overlapping-entry zip bomb?)")
+            raise _Refused(f"har overlappende zip-dele {a.filename!r} og {b.filename!r} "
+                           "(en zip-bombe med overlappende dele?)")
     names = {i.filename: i for i in infos}
     if "mimetype" in names and "content.xml" in names:
-        raise _Refused("is an OpenDocument spreadsheet (.ods), not an Excel workbook")
+        raise _Refused("er et OpenDocument-regneark (.ods), ikke en Excel-projektmappe")
     if "[Content_Types].xml" not in names:
         if "xl/workbook.bin" in names:
-            raise _Refused("is a binary .xlsb workbook")
-        raise _Refused("is not an Excel workbook: the part [Content_Types].xml is missing")
+            raise _Refused("er en binær .xlsb-projektmappe")
+        raise _Refused("er ikke en Excel-projektmappe: delen [Content_Types].xml mangler")
     if "xl/workbook.bin" in names:
-        raise _Refused("is a binary .xlsb workbook", "a workbook saved as .xlsx or .xlsm")
+        raise _Refused("er en binær .xlsb-projektmappe", "en projektmappe gemt som .xlsx eller .xlsm")
 
     # Structural parts first so that sheet messages can name the sheet.
     types = _scan_xml(fh, names["[Content_Types].xml"], "[Content_Types].xml", budget,
@@ -685,7 +702,7 @@ def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: in
     if workbook_part not in names:
         workbook_part = "xl/workbook.xml" if "xl/workbook.xml" in names else ""
     if not workbook_part:
-        raise _Refused("is not an Excel workbook: the part xl/workbook.xml is missing")
+        raise _Refused("er ikke en Excel-projektmappe: delen xl/workbook.xml mangler")
     macro_enabled = overrides.get(workbook_part, "").endswith(_MACRO_TYPES)
     base = posixpath.dirname(workbook_part)
     rels_part = posixpath.join(base, "_rels", posixpath.basename(workbook_part) + ".rels")
@@ -715,7 +732,7 @@ def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: in
             else:
                 sheet_names[target] = a.get("name", "?")
     for part, sheet in sheet_names.items():
-        labels[part] = f"sheet {sheet[:40]!r} ({part})"
+        labels[part] = f"arket {sheet[:40]!r} ({part})"
 
     sheets: list[SheetInfo] = []
     shared = 0
@@ -724,7 +741,7 @@ def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: in
             continue
         lower = info.filename.lower()
         if lower.endswith((".xml", ".rels", ".vml")):
-            label = labels.get(info.filename, f"part {info.filename!r}")
+            label = labels.get(info.filename, f"delen {info.filename!r}")
             sc = _scan_xml(fh, info, label, budget)
             if sc.kind in ("worksheet", "dialogsheet", "macrosheet"):
                 sheets.append(SheetInfo(sheet_names.get(info.filename, ""), info.filename, sc.dimension,
@@ -760,12 +777,12 @@ def open_workbook(path: str | os.PathLike[str], *, limits: dict[str, Any] | None
     try:
         return openpyxl.load_workbook(path, **openpyxl_kwargs)
     except MemoryError:
-        raise UnsafeFileError(shown, "does not fit in memory when opened") from None
+        raise UnsafeFileError(shown, "kan ikke være i hukommelsen, når den åbnes") from None
     except DefusedXmlException as exc:
-        raise UnsafeFileError(shown, f"declares a DTD or entities ({type(exc).__name__})") from None
+        raise UnsafeFileError(shown, f"erklærer en DTD eller entiteter ({type(exc).__name__})") from None
     except Exception as exc:  # openpyxl raises KeyError, TypeError, ValueError ... on malformed parts
         text = str(exc).splitlines()[0][:200] if str(exc) else ""
-        raise UnsafeFileError(shown, f"could not be read by openpyxl ({type(exc).__name__}: {text})",
+        raise UnsafeFileError(shown, f"kunne ikke læses af openpyxl ({type(exc).__name__}: {text})",
                               _ALLOWED) from None
 
 
@@ -855,25 +872,25 @@ def _verify(tmp: Path, target: Path, verify_fn: Callable[[Path], object] | None,
     try:
         info = check_workbook_file(tmp, **limits)
     except UnsafeFileError as exc:
-        raise SafeWriteError(target, f"the new version failed its check ({exc.problem}); "
-                             "the original is unchanged", "a new version that passes the check") from None
+        raise SafeWriteError(target, f"den nye version bestod ikke kontrollen ({exc.problem}); "
+                             "originalen er uændret", "en ny version, der består kontrollen") from None
     suffix = target.suffix.lower()
     if info.macro_enabled != (suffix in (".xlsm", ".xltm")):
-        kind = "macro-enabled" if info.macro_enabled else "macro-free"
-        raise SafeWriteError(target, f"the new version is a {kind} workbook but the file is named {suffix} "
-                             "(Excel would refuse to open it); the original is unchanged",
-                             ".xlsm for workbooks with macros, .xlsx without (keep_vba=True for .xlsm)")
+        kind = "med makroer" if info.macro_enabled else "uden makroer"
+        raise SafeWriteError(target, f"den nye version er en projektmappe {kind}, men filen hedder {suffix} "
+                             "(Excel ville nægte at åbne den); originalen er uændret",
+                             ".xlsm til projektmapper med makroer, .xlsx uden (keep_vba=True til .xlsm)")
     try:
         wb = openpyxl.load_workbook(tmp, read_only=True)
         wb.close()
     except Exception as exc:
-        raise SafeWriteError(target, f"the new version could not be read back ({type(exc).__name__}: "
-                             f"{str(exc)[:160]}); the original is unchanged", "a readable workbook") from None
+        raise SafeWriteError(target, f"den nye version kunne ikke læses igen ({type(exc).__name__}: "
+                             f"{str(exc)[:160]}); originalen er uændret", "en læsbar projektmappe") from None
     if verify_fn is not None:
         ok = verify_fn(tmp)
         if ok is False:
-            raise SafeWriteError(target, "the new version failed verify_fn; the original is unchanged",
-                                 "a new version that verify_fn accepts")
+            raise SafeWriteError(target, "den nye version blev afvist af verify_fn; originalen er uændret",
+                                 "en ny version, som verify_fn godkender")
     return info
 
 
@@ -886,18 +903,18 @@ def _verify_zip(tmp: Path, target: Path, verify_fn: Callable[[Path], object] | N
             names = set(zf.namelist())
             types = zf.read("[Content_Types].xml") if "[Content_Types].xml" in names else b""
     except (zipfile.BadZipFile, OSError) as exc:
-        raise SafeWriteError(target, f"the new version could not be read back ({exc}); "
-                             "the original is unchanged", "a readable workbook") from None
+        raise SafeWriteError(target, f"den nye version kunne ikke læses igen ({exc}); "
+                             "originalen er uændret", "en læsbar projektmappe") from None
     missing = {"[Content_Types].xml"} - names
     if bad is not None or missing or not any(n.startswith("xl/workbook") for n in names):
-        raise SafeWriteError(target, f"the new version is damaged ({bad or sorted(missing)}); "
-                             "the original is unchanged", "a complete workbook package")
+        raise SafeWriteError(target, f"den nye version er beskadiget ({bad or sorted(missing)}); "
+                             "originalen er uændret", "en komplet projektmappe-pakke")
     if (b"macroEnabled" in types) != (target.suffix.lower() in (".xlsm", ".xltm")):
-        raise SafeWriteError(target, "the new version's macros do not match the file name; "
-                             "the original is unchanged", ".xlsm with macros, .xlsx without")
+        raise SafeWriteError(target, "den nye versions makroer passer ikke med filnavnet; "
+                             "originalen er uændret", ".xlsm med makroer, .xlsx uden")
     if verify_fn is not None and verify_fn(tmp) is False:
-        raise SafeWriteError(target, "the new version failed verify_fn; the original is unchanged",
-                             "a new version that verify_fn accepts")
+        raise SafeWriteError(target, "den nye version blev afvist af verify_fn; originalen er uændret",
+                             "en ny version, som verify_fn godkender")
 
 
 def _backup(target: Path) -> Path:
@@ -1169,7 +1186,8 @@ def atomic_write(
     """
     target = Path(path)
     if target.suffix.lower() not in SUFFIXES:
-        raise SafeWriteError(target, "is not a workbook file name", f"a file named {', '.join(SUFFIXES)}")
+        raise SafeWriteError(target, "er ikke et filnavn til en projektmappe",
+                             f"en fil, der ender på {', '.join(SUFFIXES)}")
     if readback not in ("full", "zip"):
         raise XlmodelError("readback", readback, "'full' or 'zip'")
     check = _verify if readback == "full" else _verify_zip
@@ -1191,8 +1209,8 @@ def atomic_write_file(
 
     def verify(tmp: Path) -> None:
         if verify_fn is not None and verify_fn(tmp) is False:
-            raise SafeWriteError(target, "the new version failed verify_fn; the original is unchanged",
-                                 "a new version that verify_fn accepts")
+            raise SafeWriteError(target, "den nye version blev afvist af verify_fn; originalen er uændret",
+                                 "en ny version, som verify_fn godkender")
 
     return _atomic(target, write_fn, verify, backup, force, expect_identity)
 
@@ -1219,8 +1237,8 @@ def _atomic(target: Path, write_fn: Callable[[Path], object], verify: Callable[[
         try:
             fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
         except OSError as exc:
-            raise SafeWriteError(target, f"no temporary file can be made in its folder "
-                                 f"({exc.strerror or exc})", "a writable folder") from None
+            raise SafeWriteError(target, f"der kan ikke laves en midlertidig fil i dens mappe "
+                                 f"({exc.strerror or exc})", "en mappe, der kan skrives i") from None
         tmp = Path(name)
         os.close(fd)
         write_fn(tmp)
@@ -1244,8 +1262,8 @@ def _atomic(target: Path, write_fn: Callable[[Path], object], verify: Callable[[
         raise
     except Exception as exc:
         _discard(tmp)
-        raise SafeWriteError(target, f"writing failed ({type(exc).__name__}: {str(exc)[:160]}); "
-                             "the original is unchanged", "a successful write") from exc
+        raise SafeWriteError(target, f"skrivningen mislykkedes ({type(exc).__name__}: {str(exc)[:160]}); "
+                             "originalen er uændret", "en skrivning, der lykkes") from exc
     except BaseException:  # KeyboardInterrupt, SystemExit: clean up and let it through
         _discard(tmp)
         raise

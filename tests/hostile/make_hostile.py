@@ -253,93 +253,95 @@ def build(folder: str | os.PathLike[str]) -> dict[str, Case]:
     body_of = lambda xml: xml[xml.index("?>") + 2:] if xml.startswith("<?xml") else xml  # noqa: E731
 
     # --- zip bombs
-    add("zip_bomb_2gib", _with_sheet(base, whitespace_sheet(2048)), "claims",
+    add("zip_bomb_2gib", _with_sheet(base, whitespace_sheet(2048)), "angiver",
         "sheet1.xml is 2 GiB of whitespace inside <sheetData> (~2 MB on disk, ratio ~1000)")
-    add("ratio_bomb_100mib", _with_sheet(base, whitespace_sheet(100)), "(a zip bomb?)",
+    add("ratio_bomb_100mib", _with_sheet(base, whitespace_sheet(100)), "(en zip-bombe?)",
         "sheet1.xml is 100 MiB of whitespace, under the size limit but ~1000:1")
-    add("forged_directory", _with_sheet(base, whitespace_sheet(100, declared=MIB)), "damaged or forged",
+    add("forged_directory", _with_sheet(base, whitespace_sheet(100, declared=MIB)),
+        "beskadiget eller forfalsket",
         "zip directory says sheet1.xml is 1 MiB (CRC of that 1 MiB) but it inflates to 100 MiB")
-    add("overlapping_entries", overlapping(base), "overlapping zip entries",
+    add("overlapping_entries", overlapping(base), "overlappende zip-dele",
         "1000 directory entries share one 512 KiB stored member (500 MB from 0.5 MB)")
     add("too_many_members", rezip({**parts, **{f"customXml/item{i}.txt": b"" for i in range(10_001)}}),
-        "zip entries", "10 001 empty members beside a valid workbook")
+        "zip-dele", "10 001 empty members beside a valid workbook")
     # --- XML attacks
     laugh_wb = _laughs("workbook", body_of(wb_xml).replace("<sheets>", "<sheets>&lol9;", 1))
-    add("billion_laughs_workbook", _replace(base, workbook=laugh_wb), "DTD or entities",
+    add("billion_laughs_workbook", _replace(base, workbook=laugh_wb), "DTD eller entiteter",
         "xl/workbook.xml with the classic 10^9 'lol' entity expansion")
     laugh_sheet = _laughs("worksheet", body_of(sheet_xml).replace("<sheetData>", "<sheetData>&lol9;", 1))
-    add("billion_laughs_sheet", _replace(base, sheet=laugh_sheet), "DTD or entities",
+    add("billion_laughs_sheet", _replace(base, sheet=laugh_sheet), "DTD eller entiteter",
         "sheet1.xml with the 10^9 'lol' entity expansion")
     big = "x" * 50_000
     quad = (f'<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY a "{big}">]>'
             + body_of(sst_xml).replace("<t>", "<t>" + "&a;" * 20_000, 1)).encode()
-    add("quadratic_blowup", _replace(base, sst=quad), "DTD or entities",
+    add("quadratic_blowup", _replace(base, sst=quad), "DTD eller entiteter",
         "sharedStrings.xml: one 50 kB entity referenced 20 000 times (1 GB)")
     xxe = ('<?xml version="1.0"?><!DOCTYPE sst [<!ENTITY x SYSTEM "file:///etc/passwd">]>'
            + body_of(sst_xml).replace("<t>", "<t>&x;", 1)).encode()
-    add("xxe_file", _replace(base, sst=xxe), "DTD or entities",
+    add("xxe_file", _replace(base, sst=xxe), "DTD eller entiteter",
         "sharedStrings.xml with an external entity reading /etc/passwd")
     ext_dtd = ('<?xml version="1.0"?><!DOCTYPE worksheet SYSTEM "http://example.invalid/x.dtd">'
                + body_of(sheet_xml)).encode()
-    add("external_dtd", _replace(base, sheet=ext_dtd), "DTD or entities",
+    add("external_dtd", _replace(base, sheet=ext_dtd), "DTD eller entiteter",
         "sheet1.xml referencing an external DTD over the network")
     add("malformed_xml", _replace(base, workbook=wb_xml.replace("</sheets>", "</sheet>").encode()),
-        "not well-formed", "xl/workbook.xml that is not well-formed XML")
+        "ikke velformet", "xl/workbook.xml that is not well-formed XML")
     noise = os.urandom(5 * MIB).translate(bytes(b" \t\r\n"[i % 4] for i in range(256))).decode()
     add("giant_text_run", _replace(base, sheet=sheet_xml.replace("<sheetData>", "<sheetData>" + noise, 1)
-                                   .encode()), "text run",
+                                   .encode()), "en tekst på mere end",
         "5 MiB of random whitespace between two tags (compresses only ~4:1, so no ratio alarm)")
     add("giant_tag", _replace(base, sheet=sheet_xml.replace("<sheetData>", f'<sheetData x="{noise}">', 1)
-                              .encode()), "XML tag longer",
+                              .encode()), "XML-tag på mere end",
         "a 5 MiB attribute value: expat must buffer the whole tag")
     # --- sheets beyond the grid
     add("dimension_whole_grid",
-        _replace(base, sheet=re_dimension(sheet_xml, "A1:XFD1048576").encode()), "claims the range",
+        _replace(base, sheet=re_dimension(sheet_xml, "A1:XFD1048576").encode()), "angiver området",
         "sheet1.xml claims <dimension ref=\"A1:XFD1048576\"/> (17 billion cells) for 93 cells")
     far = sheet_xml.replace("</sheetData>",
                             '<row r="1000000000"><c r="A1000000000"><v>1</v></c></row></sheetData>')
-    add("billion_rows", _replace(base, sheet=far.encode()), "outside Excel's grid",
+    add("billion_rows", _replace(base, sheet=far.encode()), "uden for Excels gitter",
         "sheet1.xml with a row numbered 1 000 000 000")
     wide = sheet_xml.replace("</sheetData>", '<row r="40"><c r="XFE40"><v>1</v></c></row></sheetData>')
-    add("column_beyond_xfd", _replace(base, sheet=wide.encode()), "outside Excel's grid",
+    add("column_beyond_xfd", _replace(base, sheet=wide.encode()), "uden for Excels gitter",
         "sheet1.xml with a cell in column XFE (16 385)")
-    add("dimension_over_limit", base, "claims the range", "the real workbook (A1:C31) with max_cells=50",
+    add("dimension_over_limit", base, "angiver området", "the real workbook (A1:C31) with max_cells=50",
         max_cells=50)
-    add("too_many_cells", _replace(base, sheet=re_dimension(sheet_xml, "A1").encode()), "cells in all sheets",
+    add("too_many_cells", _replace(base, sheet=re_dimension(sheet_xml, "A1").encode()), "celler i alle ark",
         "the real workbook, dimension A1 (a lie), 94 cells counted against max_cells=50", max_cells=50)
     many = "".join(f"<si><t>s{i}</t></si>" for i in range(200))
     add("too_many_strings", _replace(base, sst=sst_xml.replace("</sst>", many + "</sst>").encode()),
-        "shared strings", "233 shared strings (more than cells) against max_cells=100", max_cells=100)
-    add("timeout", base, "took longer", "the real workbook with timeout=0 (limit path)", timeout=0.0)
-    add("uncompressed_limit", base, "uncompressed",
+        "delte tekster", "233 shared strings (more than cells) against max_cells=100", max_cells=100)
+    add("timeout", base, "tog mere end", "the real workbook with timeout=0 (limit path)", timeout=0.0)
+    add("uncompressed_limit", base, "udpakket",
         "the real workbook (22 kB inflated) with max_uncompressed=10 kB", max_uncompressed=10_000)
-    add("disk_size_limit", base, "on disk", "the real workbook (6 kB) with max_uncompressed=5 kB",
+    add("disk_size_limit", base, "på disken", "the real workbook (6 kB) with max_uncompressed=5 kB",
         max_uncompressed=5_000)
     # --- broken files
-    add("truncated_half", base[: len(base) // 2], "truncated", "the first half of a real workbook")
-    add("truncated_tail", base[:-10], "truncated", "a real workbook missing its last 10 bytes")
+    add("truncated_half", base[: len(base) // 2], "afkortet", "the first half of a real workbook")
+    add("truncated_tail", base[:-10], "afkortet", "a real workbook missing its last 10 bytes")
     damaged = bytearray(base)
     info = zipfile.ZipFile(io.BytesIO(base)).getinfo(SHEET)
     middle = info.header_offset + 30 + len(SHEET) + info.compress_size // 2
     damaged[middle:middle + 8] = b"\xff" * 8
-    add("corrupted_member", bytes(damaged), "damaged", "8 bytes overwritten in the middle of sheet1.xml")
-    add("not_zip_text", b"kommune;beloeb\nAarhus;100\n", "not a zip", "a CSV text file renamed .xlsx")
+    add("corrupted_member", bytes(damaged), "beskadiget", "8 bytes overwritten in the middle of sheet1.xml")
+    add("not_zip_text", b"kommune;beloeb\nAarhus;100\n", "ikke et zip-arkiv", "a CSV text file renamed .xlsx")
     add("html_named_xlsx", b"<html><body><table><tr><td>1</td></tr></table></body></html>", "HTML/XML",
         "an HTML table renamed .xlsx (what some web exports do)")
-    add("ole2_encrypted", ole2(["\x06DataSpaces", "EncryptionInfo", "EncryptedPackage"]), "password",
+    add("ole2_encrypted", ole2(["\x06DataSpaces", "EncryptionInfo", "EncryptedPackage"]), "adgangskode",
         "synthetic OLE2 file with EncryptionInfo/EncryptedPackage streams (a password-protected .xlsx)")
-    add("ole2_legacy", ole2(["Workbook", "\x05SummaryInformation"]), "legacy",
+    add("ole2_legacy", ole2(["Workbook", "\x05SummaryInformation"]), "gammel",
         "synthetic OLE2 file with a Workbook stream (Excel 97-2003 .xls)", suffix=".xls")
-    add("empty", b"", "empty", "a 0-byte file")
-    add("empty_zip", b"PK\x05\x06" + bytes(18), "empty zip", "a zip with no entries")
-    add("directory", lambda p: p.mkdir(exist_ok=True), "folder", "a folder named directory.xlsx")
+    add("empty", b"", "tom", "a 0-byte file")
+    add("empty_zip", b"PK\x05\x06" + bytes(18), "tomt zip-arkiv", "a zip with no entries")
+    add("directory", lambda p: p.mkdir(exist_ok=True), "mappe", "a folder named directory.xlsx")
     if hasattr(os, "mkfifo"):
-        add("fifo", lambda p: p.exists() or os.mkfifo(p), "not a regular file",
+        add("fifo", lambda p: p.exists() or os.mkfifo(p), "ikke en almindelig fil",
             "a named pipe called fifo.xlsx (opening it would block forever)")
         if os.path.exists("/dev/zero"):
-            add("devzero_link", lambda p: p.is_symlink() or p.symlink_to("/dev/zero"), "not a regular file",
+            add("devzero_link", lambda p: p.is_symlink() or p.symlink_to("/dev/zero"),
+            "ikke en almindelig fil",
                 "a symlink named .xlsx pointing at /dev/zero (endless zeros)")
-    add("nonexistent", lambda p: None, "does not exist", "a path that does not exist")
+    add("nonexistent", lambda p: None, "findes ikke", "a path that does not exist")
     add("missing_content_types", rezip({k: v for k, v in parts.items() if k != "[Content_Types].xml"}),
         "[Content_Types].xml", "a real workbook without [Content_Types].xml")
     add("missing_workbook", rezip({k: v for k, v in parts.items() if k != "xl/workbook.xml"}),
@@ -357,14 +359,14 @@ def build(folder: str | os.PathLike[str]) -> dict[str, Case]:
     while cd >= 0:
         struct.pack_into("<H", enc, cd + 8, struct.unpack_from("<H", enc, cd + 8)[0] | 1)
         cd = bytes(enc).find(b"PK\x01\x02", cd + 4)
-    add("zip_encrypted_entries", bytes(enc), "encrypted",
+    add("zip_encrypted_entries", bytes(enc), "krypteret",
         "a real workbook with every zip entry flagged encrypted")
     lz = io.BytesIO()
     with zipfile.ZipFile(lz, "w", zipfile.ZIP_LZMA) as z:
         for name, data in parts.items():
             z.writestr(name, data)
-    add("lzma_members", lz.getvalue(), "compression method", "a real workbook re-zipped with LZMA")
-    add("wrong_extension", base, "extension", "a real workbook named .csv", suffix=".csv")
+    add("lzma_members", lz.getvalue(), "komprimeringsmetode", "a real workbook re-zipped with LZMA")
+    add("wrong_extension", base, "filtypen", "a real workbook named .csv", suffix=".csv")
     return cases
 
 
