@@ -115,7 +115,7 @@ def test_params_writes_parametre_and_kontrol(tmp_path: Path, capsys, test_params
     assert rows[("pl.service", 2015)] == load("aftale-2015-test").value("pl.service", 2015)
     kontrol = [tuple(c.value for c in row) for row in wb[macros.STATUS_SHEET].iter_rows()]
     assert kontrol[0] == macros.KONTROL_COLUMNS
-    assert ("fejlceller", "OK", None, "no formula cell ends in an error") in kontrol
+    assert ("fejlceller", "OK", None, "ingen formelcelle ender i en fejl") in kontrol
     assert any(r[0] == "parametre" and r[1] == "OK" and "aftale-2015-test" in r[3] for r in kontrol)
 
 
@@ -128,11 +128,11 @@ def test_a_parametre_sheet_that_differs_from_the_set_fails_the_check(tmp_path: P
     wb.save(book)
     assert main(["refresh", str(book)]) == 1
     text = capsys.readouterr().out
-    assert f"kontrol parametre: {layout.SHEET}!C{row[2].row}: pl.service (2014) is 9.9; parameter set " \
-           "aftale-2014 has 1.3" in text
+    assert f"kontrol parametre: {layout.SHEET}!C{row[2].row}: pl.service (2014) er 9,9; parametersættet " \
+           "aftale-2014 har 1,3" in text
     status = openpyxl.load_workbook(book)[macros.STATUS_SHEET]
     kontrol = [tuple(c.value for c in r) for r in status.iter_rows()]
-    assert any(r[:2] == ("parametre", "fejl") and "9.9" in r[3] for r in kontrol)
+    assert any(r[:2] == ("parametre", "fejl") and "9,9" in r[3] for r in kontrol)
 
 
 def test_valider_reads_the_cached_values_without_recalculating(tmp_path: Path) -> None:

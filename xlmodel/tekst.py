@@ -162,3 +162,31 @@ def format_vaerdi(value: Any, aar: bool = True) -> str:
     if "," in text:
         text = text.rstrip("0").rstrip(",")
     return text
+
+
+def format_eksakt(value: Any) -> str:
+    """A value for a finding that compares two values: Danish notation with every digit (a
+    difference may be in the 10th decimal, which :func:`format_vaerdi` would round away); text
+    in quotes, so a number typed as text shows as text; a blank cell as ``(tom)``.
+
+    >>> format_eksakt(0.8), format_eksakt(346744), format_eksakt(-1234.0125000001)
+    ('0,8', '346.744', '-1.234,0125000001')
+    >>> format_eksakt("9,9"), format_eksakt(None), format_eksakt(True), format_eksakt(1e-20)
+    ("'9,9'", '(tom)', 'SAND', '1e-20')
+    """
+    if value is None:
+        return "(tom)"
+    if isinstance(value, str):
+        return repr(value)
+    if isinstance(value, bool) or not isinstance(value, Real):
+        return format_vaerdi(value) if isinstance(value, bool) else str(value)
+    x = float(value)
+    if math.isnan(x) or math.isinf(x):
+        return format_tal(x)
+    if isinstance(value, int) or x.is_integer():
+        return format_tal(x, 0)
+    text = repr(x)
+    if "e" in text:  # 1e-20: as Python writes it, decimal comma
+        return text.replace(".", ",")
+    whole, _, frac = text.partition(".")
+    return f"{'-' if whole.startswith('-') else ''}{format_tal(abs(int(whole)), 0)},{frac}"

@@ -32,7 +32,14 @@ from typing import TYPE_CHECKING, Any, Protocol
 from xlmodel.engine.types import ErrorCell, RefreshReport
 from xlmodel.excel import layout
 from xlmodel.parameters import ParameterSet, resolve
-from xlmodel.tekst import FEJL, INFO, OK  # the one status vocabulary: fejl / OK / info
+from xlmodel.tekst import (  # the one status vocabulary: fejl / OK / info
+    FEJL,
+    INFO,
+    OK,
+    format_aar,
+    format_eksakt,
+    format_tal,
+)
 
 if TYPE_CHECKING:
     import pandas as pd
@@ -73,7 +80,7 @@ class Book(Protocol):
 # ------------------------------------------------------------------------------------ checks ----
 def _error_findings(errors: list[ErrorCell]) -> list[tuple[str, str, str, str]]:
     if not errors:
-        return [("fejlceller", OK, "", "no formula cell ends in an error")]
+        return [("fejlceller", OK, "", "ingen formelcelle ender i en fejl")]
     return [("fejlceller", FEJL, f"{e.sheet}!{e.cell}", f"{e.error}: {e.message}" if e.message else e.error)
             for e in errors]
 
@@ -90,7 +97,7 @@ def _parameter_findings(table: tuple[str, int, list[layout.Row]] | None,
                         ps: ParameterSet) -> list[tuple[str, str, str, str]]:
     check = "parametre"
     if table is None:
-        return [(check, INFO, "", f"no Parametre table of xlmodel's; nothing to compare with {ps.name}")]
+        return [(check, INFO, "", f"ingen Parametre-tabel fra xlmodel; intet at sammenligne med {ps.name}")]
     sheet, header_row, rows = table
     expected = {(r.navn, r.aar): r for r in layout.rows(ps)}
     found = {}
@@ -102,17 +109,18 @@ def _parameter_findings(table: tuple[str, int, list[layout.Row]] | None,
         where = f"{sheet}!C{i}"
         if want is None:
             out.append((check, FEJL, f"{sheet}!A{i}",
-                        f"{r.navn} ({r.aar}) is not a value of parameter set {ps.name}"))
+                        f"{r.navn} ({format_aar(r.aar)}) er ikke en værdi i parametersættet {ps.name}"))
         elif not _same(r.vaerdi, want.vaerdi):
-            out.append((check, FEJL, where, f"{r.navn} ({r.aar}) is {r.vaerdi!r}; parameter set "
-                        f"{ps.name} has {want.vaerdi!r} ({want.kilde}: {want.reference})"))
+            out.append((check, FEJL, where, f"{r.navn} ({format_aar(r.aar)}) er {format_eksakt(r.vaerdi)}; "
+                        "parametersættet "
+                        f"{ps.name} har {format_eksakt(want.vaerdi)} ({want.kilde}: {want.reference})"))
     for key, want in expected.items():
         if key not in found:
-            out.append((check, FEJL, sheet, f"{want.navn} ({want.aar}) of parameter set "
-                        f"{ps.name} is missing from the sheet"))
+            out.append((check, FEJL, sheet, f"{want.navn} ({format_aar(want.aar)}) fra parametersættet "
+                        f"{ps.name} mangler i arket"))
     if not out:
-        out.append((check, OK, sheet, f"the sheet holds parameter set {ps.name} "
-                    f"({len(expected)} values) unchanged"))
+        out.append((check, OK, sheet, f"arket indeholder parametersættet {ps.name} "
+                    f"({format_tal(len(expected), 0)} værdier) uændret"))
     return out
 
 
