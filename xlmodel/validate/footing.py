@@ -39,6 +39,7 @@ from openpyxl.formula.tokenizer import Token
 from xlmodel import balance
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, Table, resolve
+from xlmodel.tekst import format_tal, format_vaerdi
 from xlmodel.validate.findings import Finding
 from xlmodel.validate.lint import (
     MAX_COL,
@@ -98,17 +99,20 @@ def _finding(result: FootingResult, sheet: str | None, cell: str | None, what: s
              formula: str | None = None) -> Finding | None:
     if result.status == "OK":
         return None
-    shown = f"{result.difference:+,.6g}"
+    def tal(x: float) -> str:
+        return format_vaerdi(x, aar=False)
+
+    shown = ("+" if result.difference > 0 else "") + tal(result.difference)
     if result.status == "afrunding":
-        message = (f"afrunding: {what} {result.total:,.6g} differs from the sum of its {result.lines} "
-                   f"parts, {result.parts_sum:,.6g}, by {shown}, within the rounding tolerance "
-                   f"±{result.tolerance:,.6g} (±{result.tolerance / result.lines:g} per line): "
-                   "the parts are rounded one by one")
+        message = (f"afrunding: {what} {tal(result.total)} afviger fra summen af sine "
+                   f"{format_tal(result.lines, 0)} dele, {tal(result.parts_sum)}, med {shown}, inden for "
+                   f"afrundingstolerancen ±{tal(result.tolerance)} (±{tal(result.tolerance / result.lines)} "
+                   "pr. linje): delene er afrundet hver for sig")
         severity = "info"
     else:
-        message = (f"footing error: {what} {result.total:,.6g} differs from the sum of its "
-                   f"{result.lines} parts, {result.parts_sum:,.6g}, by {shown}, more than rounding "
-                   f"(±{result.tolerance:,.6g})")
+        message = (f"totalen passer ikke: {what} {tal(result.total)} afviger fra summen af sine "
+                   f"{format_tal(result.lines, 0)} dele, {tal(result.parts_sum)}, med {shown}, mere end "
+                   f"afrunding (±{tal(result.tolerance)})")
         severity = "error"
     return Finding("footing", severity, sheet, cell, message, expected=result.parts_sum,
                    actual=result.total, difference=result.difference, formula=formula)
@@ -198,7 +202,7 @@ def footing(book: LoadedBook, params: ParameterSet | None = None, *,
             if not ok or not parts:
                 continue
             found = _finding(classify_footing(total, parts, tolerance_per_line), sheet.name, a1(row, col),
-                             "the cached total", sheet.formula(row, col))
+                             "den gemte total", sheet.formula(row, col))
             if found is not None:
                 out.append(found)
     out.extend(_typed_totals(book, tolerance_per_line))
@@ -244,7 +248,7 @@ def _typed_totals(book: LoadedBook, tolerance_per_line: float) -> list[Finding]:
                 if len(parts) < 2:
                     continue
                 found = _finding(classify_footing(total, parts, tolerance_per_line), sheet.name,
-                                 a1(row, col), f"the typed total '{label.strip()}'")
+                                 a1(row, col), f"den indtastede total '{label.strip()}'")
                 if found is not None:
                     out.append(Finding(found.check, found.severity, found.sheet, found.cell,
                                        found.message + f" ({block(min(cells), col, max(cells), col)})",
@@ -302,7 +306,8 @@ def _check_line(sheet: Sheet, row: int, col: int, first: int, last: int, *, vert
     top = bottom
     while numeric(top - 1):
         top -= 1
-    where = "column" if vertical else "row"
+    where = "kolonnen" if vertical else "rækken"
+    step = "række" if vertical else "kolonne"
 
     def cell(k: int) -> str:
         return a1(*at(k))
@@ -313,20 +318,20 @@ def _check_line(sheet: Sheet, row: int, col: int, first: int, last: int, *, vert
     formula = sheet.formula(row, col)
     if last == bottom - 1 and top <= first <= last:
         return Finding("sum_range", "error", sheet.name, a1(row, col),
-                       f"the SUM stops one {'row' if vertical else 'column'} short: {cell(bottom)}, the last "
-                       f"number in the {where} block {cell(top)}:{cell(bottom)}, is left out",
+                       f"SUM stopper én {step} for tidligt: {cell(bottom)}, det sidste tal i "
+                       f"{where} {cell(top)}:{cell(bottom)}, er udeladt",
                        expected=fixed(first, bottom), actual=formula, formula=formula)
     skipped = sheet.values.get(at(top))
     is_year = _is_number(skipped) and float(skipped).is_integer() and 1900 <= float(skipped) <= 2100
     if first == top + 1 and last >= first and text(top - 1) and not is_year:
         return Finding("sum_range", "error", sheet.name, a1(row, col),
-                       f"the SUM starts one {'row' if vertical else 'column'} late: {cell(top)}, the first "
-                       f"number in the {where} block {cell(top)}:{cell(bottom)}, is left out",
+                       f"SUM begynder én {step} for sent: {cell(top)}, det første tal i "
+                       f"{where} {cell(top)}:{cell(bottom)}, er udeladt",
                        expected=fixed(top, last), actual=formula, formula=formula)
     if first == top - 1 and text(first) and last >= top:
         return Finding("sum_range", "warning", sheet.name, a1(row, col),
-                       f"the SUM takes in the header {cell(first)} ({sheet.values.get(at(first))!r}): "
-                       "harmless while it is text, wrong if it becomes a number (a year)",
+                       f"SUM tager overskriften {cell(first)} ({sheet.values.get(at(first))!r}) med: "
+                       "harmløst, så længe den er tekst, forkert hvis den bliver et tal (et årstal)",
                        expected=fixed(top, last), actual=formula, formula=formula)
     return None
 
@@ -350,7 +355,7 @@ def footing_table(table: str | Table = "tabel1", params: str | ParameterSet | No
             continue
         result = classify_footing(amounts[row["key"]], [amounts[p] for p in row["parts"]], tolerance_per_line)
         found = _finding(result, f"{tab.reference} ({ps.name})", row["label"],
-                         f"the printed total '{row['label']}' ({tab.unit})")
+                         f"den trykte total '{row['label']}' ({tab.unit})")
         if found is not None:
             out.append(found)
     return out
@@ -381,7 +386,7 @@ def footing_cells(book: LoadedBook, sheet: str, total: str, parts: str | Sequenc
         raise XlmodelError("total", f"{sheet_prefix(ws.name)}{total} = {printed!r}",
                            "a cell holding a number")
     found = _finding(classify_footing(printed, values, tolerance_per_line), ws.name, a1(tr, tc),
-                     "the total", ws.formula(tr, tc))
+                     "totalen", ws.formula(tr, tc))
     return [] if found is None else [found]
 
 
