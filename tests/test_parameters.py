@@ -307,7 +307,7 @@ def test_validator_changed_assumption_is_info_changed_agreement_is_an_error(tmp_
         return [f for f in rows if name in str(f["message"])]
 
     found = findings("pension.diskonteringsrente", 1.0)
-    assert [f["severity"] for f in found] == ["info"] and "changed by the user" in found[0]["message"]
+    assert [f["severity"] for f in found] == ["info"] and "ændret af brugeren" in found[0]["message"]
     (tmp_path / "pension.xlsx").unlink()
     found = findings("pension.loft_trin_laerer", 45)
     assert [f["severity"] for f in found] == ["error"] and "afviger fra aftalen" in found[0]["message"]

@@ -16,6 +16,7 @@ from typing import Any
 
 from xlmodel.excel.layout import COLUMNS, SHEET
 from xlmodel.parameters import OFFICIAL, ParameterSet, resolve
+from xlmodel.tekst import format_aar, format_eksakt
 from xlmodel.validate.findings import Finding
 from xlmodel.validate.lint import LoadedBook, block
 
@@ -39,8 +40,8 @@ def parameters(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
     if header != COLUMNS:
         # another tool's Parametre sheet (or a damaged header): say so, compare nothing
         return [Finding(CHECK, "info", sheet.name, block(1, 1, 1, len(COLUMNS)),
-                        f"the Parametre sheet's header is not xlmodel's ({', '.join(COLUMNS)}): "
-                        "rows not compared",
+                        f"Parametre-arkets overskrift er ikke xlmodels ({', '.join(COLUMNS)}): "
+                        "rækkerne er ikke sammenlignet",
                         expected=", ".join(COLUMNS), actual=", ".join(header))]
     found: list[Finding] = []
     seen: set[tuple[str, int, int | None]] = set()
@@ -53,19 +54,20 @@ def parameters(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
         m = _NAME.match(str(navn or "").strip())
         if m is None or not isinstance(aar, int | float) or isinstance(aar, bool):
             found.append(Finding(CHECK, "warning", sheet.name, f"A{r}",
-                                 f"row {r} is not 'name, year, value' ({navn!r}, {aar!r})", actual=navn))
+                                 f"række {r} er ikke 'navn, år, værdi' "
+                                 f"({format_eksakt(navn)}, {format_eksakt(aar)})", actual=navn))
             continue
         name, index, year = m["name"], m["index"], int(aar)
         param = ps.parameters.get(name)
         if param is None:
             found.append(Finding(CHECK, "warning", sheet.name, f"A{r}",
-                                 f"{name} is not a parameter of {ps.name}", actual=name))
+                                 f"{name} er ikke en parameter i {ps.name}", actual=name))
             continue
         if year not in param.values:
-            have = ", ".join(str(y) for y in sorted(param.values))
+            have = ", ".join(format_aar(y) for y in sorted(param.values))
             found.append(Finding(CHECK, "error", sheet.name, f"B{r}",
-                                 f"{name} for {year} is not in {ps.name} (it has {have}): a stale "
-                                 "or foreign value; refresh the model with the right parameter set",
+                                 f"{name} for {year} findes ikke i {ps.name} (det har {have}): en forældet "
+                                 "eller fremmed værdi; opdater modellen med det rigtige parametersæt",
                                  expected=have, actual=year))
             continue
         expected = param.values[year]
@@ -82,22 +84,23 @@ def parameters(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
                 # An assumption is meant to be changed: the workbook uses the user's value (source
                 # "bruger"); say so, it is not an error (issue 11, deliver 3).
                 found.append(Finding(CHECK, "info", sheet.name, where,
-                                     f"{name} {year} is changed by the user to {vaerdi!r} (an assumption; "
-                                     f"{ps.name} has {expected!r}, {source}): the workbook uses the user's "
-                                     "value", expected=expected, actual=vaerdi, difference=diff))
+                                     f"{name} {year} er ændret af brugeren til {format_eksakt(vaerdi)} "
+                                     f"(en antagelse; {ps.name} har {format_eksakt(expected)}, {source}): "
+                                     "projektmappen bruger brugerens værdi", expected=expected, actual=vaerdi,
+                                     difference=diff))
                 continue
-            departs = "afviger fra aftalen" if kind in OFFICIAL else "differs from the set"
+            departs = "afviger fra aftalen" if kind in OFFICIAL else "afviger fra parametersættet"
             found.append(Finding(CHECK, "error", sheet.name, where,
-                                 f"{name} {year} is {vaerdi!r} in the sheet but {expected!r} in "
-                                 f"{ps.name} ({source}): {departs}", expected=expected, actual=vaerdi,
-                                 difference=diff))
+                                 f"{name} {year} er {format_eksakt(vaerdi)} i arket, men "
+                                 f"{format_eksakt(expected)} i {ps.name} ({source}): {departs}",
+                                 expected=expected, actual=vaerdi, difference=diff))
     for p in ps.parameters.values():
         for year, value in p.values.items():
             keys = [(p.name, year, i) for i in range(len(value))] if isinstance(value, list) else [
                 (p.name, year, None)]
             if not any(k in seen for k in keys) and not _reported(found, p.name, year):
                 found.append(Finding(CHECK, "warning", sheet.name, None,
-                                     f"{p.name} {year} of {ps.name} is missing from the Parametre sheet",
+                                     f"{p.name} {year} fra {ps.name} mangler i Parametre-arket",
                                      expected=value if not isinstance(value, list) else str(value)))
     return found
 
