@@ -92,11 +92,11 @@ def check_function(name: str) -> CheckFunction:
 def allowed_checks() -> str:
     """What ``checks`` may name, for help texts and error messages: groups, then checks.
 
-    >>> allowed_checks().startswith("a group (alle, lint: hardcoded_number")
+    >>> allowed_checks().startswith("en gruppe (alle, lint: hardcoded_number")
     True
     """
     groups = ", ".join(["alle", *(f"{g}: {' '.join(n)}" for g, n in GROUPS.items())])
-    return f"a group ({groups}) or check names: {', '.join(CHECKS)}"
+    return f"en gruppe ({groups}) eller kontrollernes navne: {', '.join(CHECKS)}"
 
 
 def expand_checks(checks: Iterable[str] | str | None) -> list[str]:

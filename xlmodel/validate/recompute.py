@@ -18,6 +18,7 @@ from typing import Any
 from xlmodel.excel import catalogue
 from xlmodel.excel.layout import COLUMNS, SHEET
 from xlmodel.parameters import ParameterSet
+from xlmodel.tekst import format_eksakt, format_tal
 from xlmodel.validate.findings import Finding
 from xlmodel.validate.lint import ExcelError, LoadedBook, split_cell
 
@@ -90,12 +91,13 @@ def recompute(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
         diff = (float(cached) - float(value) if isinstance(cached, int | float)
                 and isinstance(value, int | float) and not isinstance(cached, bool) else None)
         found.append(Finding(CHECK, "error", sheet_name, cell,
-                             f"the file shows {cached!r} but the formula gives {value!r} "
-                             "(recomputed from the file with xlmodel's engine and core)",
+                             f"filen viser {format_eksakt(cached)}, men formlen giver {format_eksakt(value)} "
+                             "(genberegnet fra filen med xlmodels beregner og kerne)",
                              expected=value if not hasattr(value, "code") else str(value.code),
                              actual=cached, difference=diff, formula=sheet.formula(row, col)))
         if len(found) >= MAX_FINDINGS:
             found.append(Finding(CHECK, "info", None, None,
-                                 f"more than {MAX_FINDINGS} differing cells: the rest are not listed"))
+                                 f"mere end {format_tal(MAX_FINDINGS, 0)} celler afviger: resten er ikke "
+                                 "vist"))
             break
     return found
