@@ -56,6 +56,7 @@ from openpyxl.formula.translate import Translator
 from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from xlmodel.errors import XlmodelError
+from xlmodel.tekst import format_tal
 from xlmodel.validate.findings import Finding
 
 MAX_ROW = 1_048_576
@@ -1131,7 +1132,10 @@ def _in_block(rows: np.ndarray, cols: np.ndarray, q: tuple[int, int, int, int]) 
 
 
 def _fmt(value: float) -> str:
-    return f"{value:,.10g}" if isinstance(value, float) else str(value)
+    """A number for a message, Danish notation, up to 10 significant digits: ``1.234,5``."""
+    if not isinstance(value, float):
+        return str(value)
+    return f"{value:,.10g}".replace(",", "\x00").replace(".", ",").replace("\x00", ".")
 
 
 def _ref_text(ref: Ref, row: int, col: int) -> str:
@@ -1191,13 +1195,13 @@ def hardcoded_numbers(book: LoadedBook, params: Any = None, *,
                                           float(texts[k]) / (100 if pct else 1))
                 shown = ", ".join(list(values)[:6])
                 if len(values) > 6:
-                    shown += f" … ({len(values)} different)"
+                    shown += f" … ({format_tal(len(values), 0)} forskellige)"
                 single = len(values) == 1
                 out.append(Finding(
                     "hardcoded_number", "warning", sheet.name, block(*q),
-                    f"hard-coded number{'' if single else 's'} {shown} in the formula: put "
-                    f"{'it' if single else 'them'} in a labelled input cell (e.g. the Parametre sheet) "
-                    "and refer to it",
+                    f"{'et fast tal' if single else 'faste tal'} {shown} i formlen: læg "
+                    f"{'det' if single else 'dem'} i en navngivet inputcelle (fx i Parametre-arket), "
+                    "og henvis til den",
                     actual=next(iter(values.values())) if single else shown,
                     formula=sheet.formula(q[0], q[1])))
     return sorted(out, key=lambda f: (book.sheetnames.index(f.sheet or ""),
@@ -1226,8 +1230,8 @@ def approximate_lookups(book: LoadedBook, params: Any = None) -> list[Finding]:
             if position is None:
                 continue
             if len(call.arguments) < position:
-                bad.append(f"{call.function} without its {'4th' if position == 4 else '3rd'} argument "
-                           "(defaults to approximate match)")
+                bad.append(f"{call.function} uden sit {'4.' if position == 4 else '3.'} argument "
+                           "(så bruges omtrentligt match)")
                 continue
             arg = [t for t in call.arguments[position - 1] if t.type != Token.WSPACE]
             if not arg:
@@ -1235,14 +1239,14 @@ def approximate_lookups(book: LoadedBook, params: Any = None) -> list[Finding]:
             literal = _literal(arg)
             if literal is not None and literal != 0:
                 shown = "".join(t.value for t in arg)
-                bad.append(f"{call.function} with match argument {shown} (approximate match)")
+                bad.append(f"{call.function} med match-argumentet {shown} (omtrentligt match)")
         if not bad:
             continue
         for q in regions(rows, cols):
             out.append(Finding(
                 "approximate_lookup", "warning", sheet.name, block(*q),
-                "; ".join(dict.fromkeys(bad)) + ": use exact match (FALSE or 0) unless the "
-                "lookup column is sorted and a nearest-lower match is intended",
+                "; ".join(dict.fromkeys(bad)) + ": brug eksakt match (FALSE eller 0), medmindre "
+                "opslagskolonnen er sorteret, og det nærmeste lavere match er meningen",
                 formula=sheet.formula(q[0], q[1])))
     return out
 
@@ -1275,8 +1279,8 @@ def manual_calculation(book: LoadedBook, params: Any = None) -> list[Finding]:
     if book.calc_mode != "manual":
         return []
     return [Finding("manual_calculation", "warning", None, None,
-                    "the workbook is set to manual calculation (calcMode=\"manual\"): shown values may "
-                    "be stale; set Formulas → Calculation Options → Automatic",
+                    "projektmappen er sat til manuel beregning (calcMode=\"manual\"): de viste værdier kan "
+                    "være forældede; vælg Formler → Beregningsindstillinger → Automatisk",
                     expected="auto", actual="manual")]
 
 
@@ -1287,8 +1291,9 @@ def uncalculated(book: LoadedBook, params: Any = None) -> list[Finding]:
     if book.formula_count == 0 or book.has_cached_values:
         return []
     return [Finding("uncalculated", "info", None, None,
-                    f"none of the {book.formula_count:,} formulas has a cached value (the file was written "
-                    "by a program that does not calculate): value-based checks were skipped")]
+                    f"ingen af de {format_tal(book.formula_count, 0)} formler har en gemt værdi "
+                    "(filen er skrevet af et program, der ikke beregner): kontrollerne af værdier er "
+                    "sprunget over")]
 
 
 def _target_sheet(book: LoadedBook, sheet: Sheet, ref: Ref) -> Sheet | None:
@@ -1336,14 +1341,15 @@ def empty_references(book: LoadedBook, params: Any = None) -> list[Finding]:
             for q in regions(er, ec):
                 what = _ref_text(use.ref, q[0], q[1])
                 n = int(_in_block(er, ec, q).sum())
-                noun = "cell" if use.ref.single else "range"
-                msg = (f"refers to the empty {noun} {what}" if n == 1 else
-                       f"these {n} formulas refer to empty {noun}s ({what} from {a1(q[0], q[1])}, "
-                       "and so on)")
+                noun, nouns = ("celle", "celler") if use.ref.single else ("område", "områder")
+                msg = (f"henviser til {'den tomme' if use.ref.single else 'det tomme'} {noun} {what}"
+                       if n == 1 else
+                       f"disse {format_tal(n, 0)} formler henviser til tomme {nouns} ({what} fra "
+                       f"{a1(q[0], q[1])} og videre)")
                 if use.name:
-                    msg += f" through the name {use.name}"
+                    msg += f" gennem navnet {use.name}"
                 out.append(Finding("empty_reference", "warning", sheet.name, block(*q),
-                                   msg + ": an empty cell counts as 0", actual=what,
+                                   msg + ": en tom celle tæller som 0", actual=what,
                                    formula=sheet.formula(q[0], q[1])))
     return out
 
@@ -1386,13 +1392,13 @@ def error_values(book: LoadedBook, params: Any = None) -> list[Finding]:
             for q in regions(rows, cols):
                 sev = "info" if kind == "inherited" else "error"
                 if kind == "written":
-                    msg = "the formula refers to a deleted cell or range (#REF! in the formula)"
-                    msg += f"; its cached value is {error}" if error else ""
+                    msg = "formlen henviser til en slettet celle eller et slettet område (#REF! i formlen)"
+                    msg += f"; dens gemte værdi er {error}" if error else ""
                 elif kind == "inherited":
-                    msg = f"cached value is {error}, coming from an error in a cell it refers to"
+                    msg = f"den gemte værdi er {error}, som kommer fra en fejl i en celle, den henviser til"
                 else:
-                    msg = f"cached value is {error}"
-                    msg += " (an error value typed in)" if kind == "typed" else ""
+                    msg = f"den gemte værdi er {error}"
+                    msg += " (en fejlværdi, der er skrevet ind)" if kind == "typed" else ""
                 out.append(Finding("error_value", sev, sheet.name, block(*q), msg,
                                    actual=error or "#REF!", formula=sheet.formula(q[0], q[1])))
     return out
@@ -1480,8 +1486,8 @@ def numbers_as_text(book: LoadedBook, params: Any = None) -> list[Finding]:
             severity = "warning" if among_numbers or not bare else "info"
             out.append(Finding(
                 "number_as_text", severity, sheet.name, a1(row, col),
-                f"the text {text!r} reads as the number {_fmt(number)}: SUM and other functions skip "
-                "text, so it does not count; enter it as a number",
+                f"teksten {text!r} læses som tallet {_fmt(number)}: SUM og andre funktioner springer "
+                "tekst over, så den tæller ikke med; skriv den ind som et tal",
                 expected=number, actual=text))
     return out
 
@@ -1593,16 +1599,19 @@ def circular_references(book: LoadedBook, params: Any = None) -> list[Finding]:
         first = sheet_of[places[0][0]]
         names = [(a1(r, c) if si == first.index else f"{sheet_prefix(sheet_of[si].name)}{a1(r, c)}")
                  for si, r, c in places]
-        shown = ", ".join(names[:20]) + (f" and {len(names) - 20} more" if len(names) > 20 else "")
-        msg = f"circular reference through {len(names)} cell{'s' if len(names) > 1 else ''}: {shown}"
+        more = f" og {format_tal(len(names) - 20, 0)} til" if len(names) > 20 else ""
+        shown = ", ".join(names[:20]) + more
+        msg = (f"cirkulær reference gennem {format_tal(len(names), 0)} "
+               f"{'celler' if len(names) > 1 else 'celle'}: {shown}")
         if book.iterate:
-            msg += " (iterative calculation is on, so Excel will not warn: make sure this is intended)"
+            msg += " (iterativ beregning er slået til, så Excel advarer ikke: tjek, at det er meningen)"
         out.append(Finding("circular_reference", severity, first.name, a1(*places[0][1:]), msg,
                            actual=", ".join(names), formula=first.formula(*places[0][1:])))
     if skipped:
         out.append(Finding("circular_reference", "info", None, None,
-                           f"{skipped} range reference(s) were not followed (the dependency graph passed "
-                           f"{CYCLE_EDGE_BUDGET:,} edges): cycles through them may be missed"))
+                           f"{format_tal(skipped, 0)} områdereference(r) er ikke fulgt "
+                           f"(afhængighedsgrafen nåede {format_tal(CYCLE_EDGE_BUDGET, 0)} kanter): "
+                           "kredsløb gennem dem kan være overset"))
     return out
 
 
@@ -1771,9 +1780,10 @@ def inconsistent_formulas(book: LoadedBook, params: Any = None) -> list[Finding]
                 expected = _formula_as(book, int(major[i]), row, col)
                 out.append(Finding(
                     "inconsistent_formula", "warning" if interior else "info", sheet.name, a1(row, col),
-                    f"the formula differs from the other formulas in its {direction} "
-                    f"({n} cells; the common one is {book.r1c1(int(major[i]))} in R1C1 form)"
-                    + ("" if interior else f"; it is at the {'start' if pos == 0 else 'end'} of the run"),
+                    "formlen afviger fra de andre formler i "
+                    f"{'rækken' if direction == 'row' else 'kolonnen'} "
+                    f"({format_tal(n, 0)} celler; den fælles er {book.r1c1(int(major[i]))} i R1C1-form)"
+                    + ("" if interior else f"; den står {'først' if pos == 0 else 'sidst'} i serien"),
                     expected=expected, actual=sheet.formula(row, col), formula=sheet.formula(row, col)))
     return sorted(out, key=lambda f: (book.sheetnames.index(f.sheet), split_cell(f.cell or "A1")))
 
