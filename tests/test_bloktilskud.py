@@ -29,7 +29,7 @@ def test_parameter_figures_are_the_agreed_ones() -> None:
     assert SHARES == [75, 50, 50, 25]
     assert MAX_PCT == {2014: 75, 2015: 50, 2016: 50, 2017: 25}
     assert PS.value("skat.forhoejelse_ramme") == 250
-    assert PS.value("skat.nedsaettelse_pulje", 2014) == 187
+    assert PS.value("skat.nedsaettelse_pulje", 2014) == 187.5  # 75 pct. of the 250 mio. frame
     assert PS.value("skat.nedsaettelse_taerskel", 2014) == 15
 
 
@@ -197,20 +197,20 @@ CUTS_2014 = [2, 3, 3.5, 4, 4.5, 5, 5.5, 6, 6.5, 7, 7.5, 8, 8.5, 9, 9.5, 10, 10.5
              70, 50, 35, 22]
 
 
-def test_the_2014_outcome_26_municipalities_347_mio_pool_187() -> None:
+def test_the_2014_outcome_26_municipalities_347_mio_pool_187_5() -> None:
     assert len(CUTS_2014) == 26 and sum(CUTS_2014) == pytest.approx(347)
     loss = np.array(CUTS_2014, dtype=float)
     out = bt.skattenedsaettelse_tilskud(loss)  # pool and threshold from the parameter file
     pool, t, m = PS.value("skat.nedsaettelse_pulje", 2014), PS.value("skat.nedsaettelse_taerskel", 2014), 0.75
-    assert out.sum() == pytest.approx(pool, abs=1e-9)  # 187
+    assert out.sum() == pytest.approx(pool, abs=1e-9)  # 187.5 = 75 pct. of 250
     small = loss <= t
     assert out[small] == pytest.approx(m * loss[small])  # 75 pct. up to the threshold
     # One rate x on every part above 15: (subsidy − 0.75·15) / (loss − 15).
     x = (out[~small] - m * t) / (loss[~small] - t)
     assert np.ptp(x) < 1e-12
     assert 0 < x[0] < m
-    # By hand: below parts 170 + 4·15 = 230 → 172.5; x = (187 − 172.5) / 117 = 0.12393…
-    assert x[0] == pytest.approx(14.5 / 117)
+    # By hand: below parts 170 + 4·15 = 230 → 172.5; x = (187.5 − 172.5) / 117 = 0.12820…
+    assert x[0] == pytest.approx(15 / 117)
 
 
 def test_tax_cut_later_years_keep_the_proportion() -> None:

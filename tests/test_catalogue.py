@@ -50,7 +50,7 @@ ISSUE_DEFAULTS = {
     ("BUDGETSANKTION", "kollektiv_andel"): 0.4,
     ("SKATTESANKTION", "aar_nr"): 0,
     ("SKATTENEDSAETTELSE_TILSKUD", "aar"): 2014,
-    ("UDSKRIVNINGSGRUNDLAG_GARANTI", "budgetaar"): 2014,
+    ("UDSKRIVNINGSGRUNDLAG_GARANTI", "budgetaar"): "the set's budget year",
     ("SELVBUDGET_GEVINST", "udligning_pct"): 0,
     ("PENSION_KAPITALVAERDI", "regulering_pct"): 0,
     ("DEPONERING_FRIGIVELSE", "aar_i_alt"): 25,

@@ -343,8 +343,8 @@ def test_a_non_finite_result_is_refused(monkeypatch) -> None:
 
 def test_xlwings_face_never_raises_and_names_the_argument() -> None:
     text = xlwings_call("PL_REGULER", [["abc"]], [[2013]], [[2014]])
-    assert text == "#VALUE! beloeb: text 'abc' is not allowed; allowed: a number"
-    assert xlwings_call("NOT_A_FUNCTION", 1).startswith("#VALUE! function: 'NOT_A_FUNCTION'")
+    assert text == "#VALUE! beloeb: teksten 'abc' er ikke tilladt; tilladt: et tal"  # Danish in the cell
+    assert xlwings_call("NOT_A_FUNCTION", 1).startswith("#VALUE! function: teksten 'NOT_A_FUNCTION'")
 
 
 def test_active_parameter_set_comes_from_the_environment(monkeypatch, test_params_path) -> None:

@@ -86,8 +86,8 @@ def test_sample_magnitudes() -> None:
     assert 1_700 <= df.loc[825, "indbyggere"] <= 2_100
     assert df["indbyggere"].idxmax() == 101 and df["indbyggere"].idxmin() == 825
     per_capita = df["udskrivningsgrundlag_2011"] * 1e6 / df["indbyggere"]
-    assert per_capita.between(110_000, 200_000).all()
-    assert 140_000 < per_capita.mean() < 160_000
+    assert per_capita.between(*km.GRUNDLAG_PR_INDBYGGER).all()
+    assert 140_000 < per_capita.mean() < 175_000
     assert df["udskrivningsprocent"].between(22.5, 27.8).all()
     assert (df["udskrivningsprocent"].round(1) == df["udskrivningsprocent"]).all()
     assert df["grundskyldspromille"].between(16, 34).all()

@@ -49,7 +49,7 @@ def test_agreement_figures_and_sources() -> None:
 
 def test_every_parameter_has_unit_source_reference() -> None:
     frame = load().to_frame()
-    assert set(frame["source"]) <= {"aftale", "lov", "antagelse"}
+    assert set(frame["source"]) <= {"aftale", "lov", "udmelding", "antagelse"}
     assert frame["unit"].isin(parameters.UNITS).all()
     assert frame["reference"].str.len().gt(0).all()
     assumptions = frame[frame["source"] == "antagelse"]
@@ -136,3 +136,123 @@ def test_with_value_marks_the_user_assumption() -> None:
     changed = load().with_value("pl.service", 2014, 1.5)
     assert changed.get("pl.service").source == "antagelse"
     assert "1.3 (aftale: Aftale 2014, boks 1)" in changed.get("pl.service").note
+
+
+# ------------------------------------------------------------------ ranges (issue 11, obs. 11)
+@pytest.mark.parametrize(("value", "problem"), [
+    ("-150", "-150.0 is outside the range"),
+    ("-100", "-100.0 is outside the range"),
+    ("nan", "nan is not a finite number"),
+    ("inf", "inf is not a finite number"),
+    ("-inf", "-inf is not a finite number"),
+    ("1e309", "inf is not a finite number"),
+])
+def test_out_of_range_and_non_finite_values_are_refused(tmp_path: Path, value: str, problem: str) -> None:
+    """pl.service = -150 used to give PL_FAKTOR -0.5; nan/inf/1e309 used to load."""
+    text = GOOD_PARAM.format(name="bad").replace("{{ 2014 = 1.3 }}", f"{{{{ 2014 = {value} }}}}")
+    text = text.replace("{ 2014 = 1.3 }", f"{{ 2014 = {value} }}")
+    with pytest.raises(ParameterFileError) as info:
+        load(write(tmp_path, "bad", text))
+    message = str(info.value)
+    assert message.startswith("bad.toml: key 'pl.service.values.2014'")
+    assert problem in message
+    assert "(-100, inf)" in message or "finite" in message
+
+
+def test_an_explicit_range_narrows_the_unit_default(tmp_path: Path) -> None:
+    text = GOOD_PARAM.format(name="narrow").replace('period = "year"', 'period = "year"\nrange = "[0, 1]"')
+    with pytest.raises(ParameterFileError,
+                       match=r"1.3 is outside the range; allowed: a finite number in \[0, 1\]"):
+        load(write(tmp_path, "narrow", text))
+    bad = GOOD_PARAM.format(name="badrange").replace('period = "year"', 'period = "year"\nrange = "0..1"')
+    with pytest.raises(ParameterFileError, match="badrange.toml: key 'pl.service.range'"):
+        load(write(tmp_path, "badrange", bad))
+
+
+def test_nan_cap_for_the_tax_frame_is_refused(tmp_path: Path) -> None:
+    """skat.forhoejelse_ramme = nan used to disable the 250 mio. exemption cap silently."""
+    text = '''[meta]
+name = "nanramme"
+extends = "aftale-2014"
+budget_year = 2014
+horizon = [2013, 2017]
+
+[skat.forhoejelse_ramme]
+label = "Ramme"
+unit = "mio. kr."
+period = "year"
+source = "aftale"
+reference = "test"
+values = { 2014 = nan }
+'''
+    with pytest.raises(ParameterFileError, match="nanramme.toml: key 'skat.forhoejelse_ramme.values.2014'"):
+        load(write(tmp_path, "nanramme", text))
+
+
+def test_every_shipped_value_is_in_its_range() -> None:
+    ps = load()
+    for p in ps.parameters.values():
+        if p.unit == "tekst":
+            continue
+        assert p.allowed is not None, p.name
+        for value in p.values.values():
+            for item in value if isinstance(value, list) else [value]:
+                assert p.allowed.contains(item), (p.name, item, str(p.allowed))
+
+
+def test_a_users_change_meets_the_range() -> None:
+    with pytest.raises(XlmodelError, match=r"pl.service.values.2014: -150 .*\(-100, inf\)"):
+        load().with_value("pl.service", 2014, -150)
+    with pytest.raises(XlmodelError, match=r"sanktion.kollektiv_andel.*\[0, 1\]"):
+        load().with_value("sanktion.kollektiv_andel", 2011, 1.5)
+
+
+# ----------------------------------------------------------------- vintages (issue 11, obs. 2)
+VINTAGE_2015 = '''[meta]
+name = "{name}"
+extends = "aftale-2014"
+budget_year = 2015
+horizon = [2013, 2018]
+
+[skat.nedsaettelse_tilskud_max]
+label = "Tilskud ved skattenedsættelse 2015"
+unit = "pct"
+period = "year"
+source = "antagelse"
+reference = "test"
+note = "En 2015-ordning til test."
+values = {{ 2015 = 75, 2016 = 50, 2017 = 50, 2018 = 25 }}
+'''
+
+
+def test_a_later_scheme_does_not_merge_into_the_earlier(tmp_path: Path) -> None:
+    """A 2015 file's own schedule {2015: 75, …} must leave the 2014 scheme's 75/50/50/25 alone."""
+    ps = load(write(tmp_path, "ny2015", VINTAGE_2015.format(name="ny2015")))
+    assert sorted(ps.schemes("skat.nedsaettelse_tilskud_max")) == [2014, 2015]
+    assert [ps.scheme_value("skat.nedsaettelse_tilskud_max", y, 2014) for y in range(2014, 2019)] == [
+        75, 50, 50, 25, 0]
+    assert [ps.scheme_value("skat.nedsaettelse_tilskud_max", y, 2015) for y in range(2015, 2020)] == [
+        75, 50, 50, 25, 0]
+    assert ps.value("skat.nedsaettelse_tilskud_max.ordning_2014", 2015) == 50
+    # the newest scheme that started by the year is the default
+    assert ps.scheme("skat.nedsaettelse_tilskud_max", year=2016).vintage == 2015
+    with pytest.raises(XlmodelError, match="ordning_aar: 2013 .*2014, 2015"):
+        ps.scheme("skat.nedsaettelse_tilskud_max", 2013)
+    with pytest.raises(XlmodelError, match="aar: 2014 .*2015 or later"):
+        ps.scheme_value("skat.nedsaettelse_tilskud_max", 2014, 2015)
+
+
+def test_revising_the_same_scheme_merges(tmp_path: Path) -> None:
+    text = VINTAGE_2015.format(name="rev").replace(
+        "values = { 2015 = 75, 2016 = 50, 2017 = 50, 2018 = 25 }", "values = { 2016 = 40 }").replace(
+        'period = "year"', 'period = "year"\nvintage = 2014')
+    ps = load(write(tmp_path, "rev", text))
+    assert list(ps.schemes("skat.nedsaettelse_tilskud_max")) == [2014]
+    assert [ps.scheme_value("skat.nedsaettelse_tilskud_max", y, 2014) for y in range(2014, 2018)] == [
+        75, 50, 40, 25]
+
+
+def test_a_value_before_the_vintage_is_refused(tmp_path: Path) -> None:
+    text = VINTAGE_2015.format(name="early").replace('period = "year"', 'period = "year"\nvintage = 2016')
+    with pytest.raises(ParameterFileError, match="before the scheme's start year 2016"):
+        load(write(tmp_path, "early", text))

@@ -66,7 +66,7 @@ def test_error_cells_exit_1_with_their_addresses(tmp_path: Path, capsys) -> None
 
 
 @pytest.mark.parametrize(("setup", "message"), [
-    (lambda d: d / "missing.xlsx", "IN.xlsx: '{p}' is not allowed (file not found)"),
+    (lambda d: d / "missing.xlsx", "{p}: findes ikke; tilladt: IN.xlsx"),
     (lambda d: (d / "notes.txt").write_text("x") and d / "notes.txt", "allowed: an .xlsx or .xlsm file"),
     (lambda d: (d / "junk.xlsx").write_bytes(b"PK\x03\x04 not really") and d / "junk.xlsx",
      "truncated or damaged"),

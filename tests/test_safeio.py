@@ -264,7 +264,7 @@ def test_backup_keeps_the_original(original: Path, base_bytes: bytes, new_bytes:
 def test_lock_file_refuses_unless_forced(original: Path, base_bytes: bytes, new_bytes: bytes,
                                          lock: str) -> None:
     (original.parent / lock).write_bytes(b"Kasper")
-    with pytest.raises(SafeWriteError, match=r"Budget\.xlsx: looks open in Excel.*force"):
+    with pytest.raises(SafeWriteError, match=r"Budget\.xlsx: ser ud til at være åben i Excel.*force"):
         atomic_write(original, writer(new_bytes))
     assert original.read_bytes() == base_bytes and leftover_temp_files(original) == []
     atomic_write(original, writer(new_bytes), force=True)
@@ -274,7 +274,7 @@ def test_lock_file_refuses_unless_forced(original: Path, base_bytes: bytes, new_
 def test_read_only_original_refuses_unless_forced(original: Path, base_bytes: bytes,
                                                   new_bytes: bytes) -> None:
     original.chmod(0o444)
-    with pytest.raises(SafeWriteError, match="read-only"):
+    with pytest.raises(SafeWriteError, match="skrivebeskyttet"):
         atomic_write(original, writer(new_bytes))
     assert original.read_bytes() == base_bytes
     atomic_write(original, writer(new_bytes), force=True)
@@ -328,7 +328,7 @@ def test_original_changed_meanwhile_is_not_overwritten(original: Path, new_bytes
         Path(tmp).write_bytes(new_bytes)
         original.write_bytes(b"the user saved meanwhile")  # another program saves during our write
 
-    with pytest.raises(SafeWriteError, match="changed by another program"):
+    with pytest.raises(SafeWriteError, match="ændret af et andet program"):
         atomic_write(original, write)
     assert original.read_bytes() == b"the user saved meanwhile" and leftover_temp_files(original) == []
 
@@ -346,7 +346,7 @@ def test_keyboard_interrupt_cleans_up(original: Path, base_bytes: bytes) -> None
 def test_atomic_write_refuses_non_workbook_names(tmp_path: Path) -> None:
     with pytest.raises(SafeWriteError, match="not a workbook file name"):
         atomic_write(tmp_path / "x.csv", writer(b"a,b"))
-    with pytest.raises(SafeWriteError, match="is a folder"):
+    with pytest.raises(SafeWriteError, match="er en mappe"):
         (tmp_path / "d.xlsx").mkdir()
         atomic_write(tmp_path / "d.xlsx", writer(b""))
 

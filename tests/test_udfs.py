@@ -16,14 +16,21 @@ from xlmodel import pl
 from xlmodel.excel import catalogue
 
 ROOT = Path(__file__).resolve().parents[1]
-ENV = {**os.environ, "PYTHONPATH": str(ROOT)}
+ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), str(ROOT / "udfs")])}
 
 
 @pytest.fixture(scope="module")
 def udfs():
-    import udfs.xlmodel_udfs as module
+    import xlmodel.udfs as module
 
     return module
+
+
+def test_the_old_module_name_is_a_shim_over_the_packaged_one(udfs) -> None:
+    import udfs.xlmodel_udfs as shim
+
+    assert shim.__all__ == udfs.__all__ == catalogue.names()
+    assert all(getattr(shim, n) is getattr(udfs, n) for n in catalogue.names())
 
 
 def test_one_wrapper_per_catalogue_function(udfs) -> None:
@@ -48,8 +55,8 @@ def test_wrappers_give_the_core_answer_for_what_xlwings_passes(udfs) -> None:
         [[pytest.approx(v)] for v in pl.reguler([100, 200], 2013, 2014, "anlaeg")]
     # err_to_str=True turns an error cell into "#N/A": refused with the argument's name
     assert udfs.PL_FAKTOR([[2013.0]], [["#N/A"]], None) == \
-        "#VALUE! til_aar: the Excel error #N/A is not allowed; allowed: a whole year, e.g. 2014 " \
-        "(fix the cell the error comes from)"
+        "#VALUE! til_aar: Excel-fejlen #N/A er ikke tilladt; tilladt: et helt årstal, fx 2014 " \
+        "(ret den celle, fejlen kommer fra)"
 
 
 XLWINGS_PROBE = textwrap.dedent("""
@@ -63,7 +70,8 @@ XLWINGS_PROBE = textwrap.dedent("""
     import xlwings as xw
     import xlwings.udfs as xu
     xw.func, xw.arg, xw.ret = xu.xlfunc, xu.xlarg, xu.xlret   # what Windows binds them to
-    import udfs.xlmodel_udfs as m
+    import importlib
+    m = importlib.import_module(sys.argv[1])
     meta = {n: getattr(m, n).__xlfunc__ for n in m.__all__}
     for v in meta.values():
         v.pop("argmap")
@@ -71,18 +79,26 @@ XLWINGS_PROBE = textwrap.dedent("""
     class FakeBook:
         Name = "model.xlsm"
     vba = io.StringIO()
-    xu.generate_vba_wrapper("xlmodel_udfs", m, vba, FakeBook())
+    xu.generate_vba_wrapper(sys.argv[1], m, vba, FakeBook())
     print(json.dumps({"meta": meta, "vba": vba.getvalue()}))
 """)
 
 
-@pytest.fixture(scope="module")
-def xlwings_view() -> dict:
-    pytest.importorskip("xlwings")
-    out = subprocess.run([sys.executable, "-c", XLWINGS_PROBE], capture_output=True, text=True, env=ENV,
-                         cwd=ROOT, timeout=120)
+def xlwings_probe(module: str, env: dict | None = None, cwd: Path = ROOT,
+                  python: str = sys.executable) -> dict:
+    """What xlwings' own UDF machinery makes of ``module``: decorator metadata and the VBA."""
+    out = subprocess.run([python, "-c", XLWINGS_PROBE, module], capture_output=True, text=True,
+                         env=env or ENV, cwd=cwd, timeout=120)
     assert out.returncode == 0, out.stderr
     return json.loads(out.stdout)
+
+
+@pytest.fixture(scope="module", params=["xlmodel.udfs", "xlmodel_udfs"])
+def xlwings_view(request) -> dict:
+    pytest.importorskip("xlwings")
+    view = xlwings_probe(request.param)
+    view["module"] = request.param
+    return view
 
 
 def test_xlwings_own_decorators_record_the_catalogue(xlwings_view) -> None:
@@ -103,15 +119,15 @@ def test_xlwings_own_decorators_record_the_catalogue(xlwings_view) -> None:
 
 
 def test_xlwings_generates_the_vba_excel_calls(xlwings_view) -> None:
-    vba = xlwings_view["vba"]
+    vba, module = xlwings_view["vba"], xlwings_view["module"]
     for fn in catalogue.functions():
         params = ", ".join(("Optional " if a.optional else "") + a.name for a in fn.args)
         assert f"Function {fn.name}({params})" in vba
-        assert f'XLPy.CallUDF("xlmodel_udfs", "{fn.name}", Array({", ".join(a.name for a in fn.args)})' in vba
+        assert f'XLPy.CallUDF("{module}", "{fn.name}", Array({", ".join(a.name for a in fn.args)})' in vba
 
 
 def test_import_is_cheap_and_does_not_load_the_core() -> None:
-    code = ("import sys, time; t = time.perf_counter(); import udfs.xlmodel_udfs; "
+    code = ("import sys, time; t = time.perf_counter(); import xlmodel.udfs; "
             "dt = time.perf_counter() - t; "
             "print(dt, sorted(m for m in ('xlwings', 'xlmodel.pl', 'xlmodel.excel.cells', 'formualizer', "
             "'openpyxl') if m in sys.modules))")

@@ -1,84 +1,10 @@
-"""xlmodel's Excel functions for xlwings: name ``xlmodel_udfs`` in xlwings' "UDF Modules" setting.
+"""Shim: the old UDF module name ``xlmodel_udfs`` (a checkout's ``udfs/`` on PYTHONPATH).
 
-Every function here is generated at import from the catalogue (xlmodel/excel/catalogue.toml):
-a thin wrapper, decorated with ``@xw.func`` / ``@xw.arg(doc=...)`` so Excel's Function Wizard
-shows the catalogue's help, that hands the cells to :func:`xlmodel.excel.cells.xlwings_call`.
-Nothing else lives here; see udfs/README.md for the Excel set-up.
-
-Registration details that matter to xlwings (it finds UDFs by ``dir(module)`` and the
-``__xlfunc__`` attribute, names the VBA wrapper after ``__name__`` and calls the module attribute
-of that name, and reads the arguments with ``inspect.signature``):
-
-* each wrapper's ``__name__`` is the Excel name and it is bound to that name in this module;
-* its ``__signature__`` lists the catalogue's arguments, optional ones defaulting to None (the
-  generated VBA declares them ``Optional``; xlwings passes None when they are left out);
-* every argument is read with ``ndim=2`` (a range keeps its orientation, so the result spills the
-  same way) and ``err_to_str=True`` (an Excel error arrives as "#N/A", not as None, so it is
-  refused instead of being taken for a blank cell).
-
-Import is cheap: the core (numpy, pandas) loads on the first call, and xlwings is imported only
-where its decorators do something (Windows, or xlwings Server); elsewhere they are no-ops, and
-importing xlwings would cost ~0.5 s (it loads pandas and matplotlib).
+The functions live in :mod:`xlmodel.udfs`, which ships in the wheel; name ``xlmodel.udfs`` in
+xlwings' "UDF Modules" setting.  Workbooks set up with ``xlmodel_udfs`` keep working: xlwings
+finds the wrappers by ``dir(module)`` and calls ``getattr(module, name)``, both of which see the
+names bound here.
 """
 
-from __future__ import annotations
-
-import inspect
-import os
-import sys
-from collections.abc import Callable
-from typing import Any
-
-from xlmodel.excel import catalogue
-
-_EMPTY = inspect.Parameter.empty
-
-
-def _identity_decorator(*_args: Any, **_kwargs: Any) -> Callable[[Any], Any]:
-    return lambda f: f
-
-
-def _decorators() -> tuple[Callable[..., Any], Callable[..., Any]]:
-    """(xw.func, xw.arg) where they register UDFs; no-op stand-ins elsewhere."""
-    if sys.platform.startswith("win") or os.environ.get("XLWINGS_ON_SERVER") == "true" \
-            or "xlwings" in sys.modules:
-        import xlwings as xw
-
-        return xw.func, xw.arg
-    return _identity_decorator, _identity_decorator
-
-
-def _wrapper(fn: catalogue.Function) -> Callable[..., Any]:
-    name = fn.name
-
-    def udf(*args: Any) -> Any:
-        from xlmodel.excel.cells import xlwings_call  # numpy and the core load on the first call
-
-        return xlwings_call(name, *args)
-
-    udf.__name__ = udf.__qualname__ = name
-    udf.__module__ = __name__
-    udf.__doc__ = fn.help  # the Function Wizard's description (Excel allows 255 characters)
-    udf.__annotations__ = {}  # no type hints: xlwings would take them as converters
-    udf.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
-        inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                          default=None if a.optional else _EMPTY)
-        for a in fn.args])
-    udf.__xlmodel__ = fn  # type: ignore[attr-defined]  # what the decorators below were fed
-    return udf
-
-
-def _register() -> list[str]:
-    func, arg = _decorators()
-    names = []
-    for fn in catalogue.functions():
-        f = _wrapper(fn)
-        for a in reversed(fn.args):
-            f = arg(a.name, doc=a.help, ndim=2, err_to_str=True)(f)
-        f = func(category=fn.category)(f)
-        globals()[fn.name] = f
-        names.append(fn.name)
-    return names
-
-
-__all__ = _register()
+from xlmodel.udfs import *  # noqa: F403  (the catalogue's functions, one per Excel name)
+from xlmodel.udfs import __all__  # noqa: F401

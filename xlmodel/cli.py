@@ -15,7 +15,7 @@ from xlmodel.errors import XlmodelError
 
 #: Sub-command modules, in the order ``xlmodel --help`` lists them.  Each has
 #: ``register(subparsers)`` which adds its parser and sets ``func`` (args -> exit code).
-COMMANDS = ("params", "demo", "build", "refresh", "validate")
+COMMANDS = ("params", "demo", "build", "refresh", "validate", "forklar", "excel")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -36,6 +36,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(args.func(args) or 0)
     except XlmodelError as exc:
         print(f"xlmodel {args.command}: {exc}", file=sys.stderr)
+        return 2
+    except ModuleNotFoundError as exc:  # an extra that is not installed: one line, no traceback
+        from xlmodel.extras import missing_message
+
+        print(f"xlmodel {args.command}: {missing_message(exc)}", file=sys.stderr)
         return 2
     except (OSError, KeyboardInterrupt) as exc:
         print(f"xlmodel {args.command}: {type(exc).__name__}: {exc}", file=sys.stderr)

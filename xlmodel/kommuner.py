@@ -75,19 +75,62 @@ def _box_muller(rng: random.Random) -> float:
     return math.sqrt(-2.0 * math.log(1.0 - u1)) * math.cos(2.0 * math.pi * u2)
 
 
-# Illustrative anchors so the sample has the familiar shape (a large capital, four big cities,
+# Illustrative anchors so the sample has the familiar shape (a large capital, three big cities,
 # small islands); rounded, labelled illustrative like every other figure in the sample.
 _ANKRE = {101: 560_000, 751: 320_000, 851: 205_000, 461: 195_000, 825: 1_900, 563: 3_300,
           741: 3_800, 492: 6_500}
-_TOTAL = 5_600_000
+
+#: Size classes: the population range (inclusive) a municipality of that class is drawn from.
+#: [antagelse] The ranges are round brackets around the order of magnitude of Danish
+#: municipalities' populations (Danmarks Statistik, FOLK1A, early 2010s); they make the sample
+#: plausible, they are not figures.  H = the small islands.
+STOERRELSESKLASSER: dict[str, tuple[int, int]] = {
+    "A": (500_000, 620_000), "B": (180_000, 350_000), "C": (80_000, 125_000),
+    "D": (50_000, 80_000), "E": (35_000, 52_000), "F": (20_000, 35_000),
+    "G": (10_000, 20_000), "H": (1_500, 7_000),
+}
+#: Each municipality's size class [antagelse: its order of magnitude, as above].
+_KLASSE = {
+    101: "A", 147: "C", 151: "E", 153: "F", 155: "G", 157: "D", 159: "D", 161: "F", 163: "F",
+    165: "F", 167: "D", 169: "E", 173: "D", 175: "E", 183: "F", 185: "E", 187: "G", 190: "E",
+    201: "F", 210: "E", 217: "D", 219: "E", 223: "F", 230: "D", 240: "E", 250: "E", 253: "E",
+    259: "D", 260: "F", 265: "C", 269: "F", 270: "E", 306: "F", 316: "D", 320: "E", 326: "E",
+    329: "F", 330: "D", 336: "F", 340: "F", 350: "F", 360: "E", 370: "C", 376: "D", 390: "E",
+    400: "E", 410: "E", 420: "E", 430: "D", 440: "F", 450: "F", 461: "B", 479: "D", 480: "F",
+    482: "G", 492: "H", 510: "D", 530: "F", 540: "D", 550: "E", 561: "C", 563: "H", 573: "E",
+    575: "E", 580: "D", 607: "E", 615: "C", 621: "C", 630: "C", 657: "C", 661: "D", 665: "F",
+    671: "F", 706: "E", 707: "E", 710: "E", 727: "F", 730: "C", 740: "C", 741: "H", 746: "D",
+    751: "B", 756: "E", 760: "D", 766: "E", 773: "F", 779: "E", 787: "E", 791: "C", 810: "E",
+    813: "D", 820: "E", 825: "H", 840: "F", 846: "E", 849: "E", 851: "B", 860: "D",
+}
+#: Tax base per inhabitant, kr. (udskrivningsgrundlag / indbyggere) [antagelse: the national
+#: range, from the ministry's key figures (kommunale nøgletal) of the early 2010s, rounded
+#: outwards]: no municipality of the sample falls outside it.
+GRUNDLAG_PR_INDBYGGER = (120_000, 300_000)
+#: The wealthier municipalities north of Copenhagen [antagelse], whose tax base per inhabitant
+#: is drawn around 1.6 times the typical level instead of 1.0.
+_VELHAVENDE = {147, 155, 157, 173, 190, 201, 223, 230, 240}
+_TYPISK_GRUNDLAG = 150_000  # kr. per inhabitant, the centre of the draw [antagelse]
+_TOTAL = 5_600_000  # inhabitants in all [antagelse: Danmarks Statistik's order of magnitude, 2013]
 
 
 def _make_sample(seed: int = 2014) -> pd.DataFrame:
     """Generate the ILLUSTRATIVE example data set (deterministic for a given seed).
 
-    Population: anchors above, the other municipalities log-normal and scaled so the total is
-    about 5.6 million. Tax base 2011 (mio. kr.) ≈ population × 150,000 kr. × a factor around 1;
-    udskrivningsprocent 22.5–27.8 (one decimal); grundskyldspromille 16–34 (two decimals).
+    The rule (documented so the sample can be regenerated and checked):
+
+    - population: the anchors in ``_ANKRE``; every other municipality drawn log-uniformly in
+      its size class's range (:data:`STOERRELSESKLASSER`), the draws scaled by one common
+      factor so the country totals about 5.6 million, then kept inside the class's range and
+      rounded to 10 — so Ballerup stays a municipality of tens of thousands and Læsø of a
+      couple of thousand;
+    - tax base 2011 (mio. kr.) = population × per-inhabitant base, where the per-inhabitant
+      base is 150,000 kr. × a factor ``1 + 0.1·z`` (``z`` standard normal; × 1.6 for the
+      wealthy municipalities in ``_VELHAVENDE``), clipped to :data:`GRUNDLAG_PR_INDBYGGER`;
+    - udskrivningsprocent uniform in 22.5–27.8 (one decimal); grundskyldspromille uniform in
+      16–34 (two decimals).
+
+    Only ``random.Random(seed).random()`` is used, whose stream is stable across Python versions.
 
     >>> s = _make_sample()
     >>> len(s), set(s["datakilde"])
@@ -97,18 +140,34 @@ def _make_sample(seed: int = 2014) -> pd.DataFrame:
     """
     rng = random.Random(seed)
     koder = kommuner()["kode"].tolist()
-    raw = {k: math.exp(10.6 + 0.55 * _box_muller(rng)) for k in koder if k not in _ANKRE}
-    scale = (_TOTAL - sum(_ANKRE.values())) / sum(raw.values())
+    lo_pr, hi_pr = GRUNDLAG_PR_INDBYGGER
+    drawn = {}
+    for k in koder:
+        lo, hi = STOERRELSESKLASSER[_KLASSE[k]]
+        drawn[k] = math.exp(math.log(lo) + (math.log(hi) - math.log(lo)) * rng.random())
+    scale = (_TOTAL - sum(_ANKRE.values())) / sum(v for k, v in drawn.items() if k not in _ANKRE)
     rows = []
     for k in koder:
-        pop = _ANKRE[k] if k in _ANKRE else round(raw[k] * scale)
-        factor = min(1.3, max(0.8, 1.0 + 0.1 * _box_muller(rng)))
-        grundlag = round(pop * 0.15 * factor, 1)  # mio. kr.: 150,000 kr. per inhabitant × factor
+        lo, hi = STOERRELSESKLASSER[_KLASSE[k]]
+        pop = _ANKRE[k] if k in _ANKRE else min(hi, max(lo, round(drawn[k] * scale, -1)))
+        level = 1.6 if k in _VELHAVENDE else 1.0
+        pr_indbygger = min(hi_pr, max(lo_pr, _TYPISK_GRUNDLAG * level * (1.0 + 0.1 * _box_muller(rng))))
+        grundlag = round(pop * pr_indbygger / 1e6, 1)  # mio. kr.
         pct = round(22.5 + (27.8 - 22.5) * rng.random(), 1)
         promille = round(16.0 + (34.0 - 16.0) * rng.random(), 2)
         rows.append((k, int(pop), grundlag, pct, promille, "illustrativ"))
     return pd.DataFrame(rows, columns=["kode", "indbyggere", "udskrivningsgrundlag_2011",
                                        "udskrivningsprocent", "grundskyldspromille", "datakilde"])
+
+
+def skriv_eksempeldata(path: str | os.PathLike[str] | None = None, seed: int = 2014) -> str:
+    """Regenerate the shipped ILLUSTRATIVE sample CSV from :func:`_make_sample` (developer tool).
+
+    ``python -c "from xlmodel.kommuner import skriv_eksempeldata; skriv_eksempeldata()"``.
+    """
+    target = str(path) if path is not None else _data_path(_EKSEMPEL_FIL)
+    _make_sample(seed).to_csv(target, index=False, encoding="utf-8", lineterminator="\n")
+    return target
 
 
 def eksempeldata() -> pd.DataFrame:

@@ -7,6 +7,16 @@ Each agreement is one file in ``xlmodel/parametre/`` (or any folder on
 A file may say ``extends = "aftale-2014"`` to add a new year's values on top of
 an earlier set: the next agreement is a new file, never a code change.
 
+Every value is checked against the parameter's allowed range (``range = "(-100, inf)"`` in
+the file, or the unit's default, :data:`UNIT_RANGES`); NaN, infinities and numbers too large
+for a float (``1e309``) are refused, naming the file, the key, the value and the range.
+
+A scheme that runs over several years (the tax-cut subsidy 2014–2017, …) carries the year it
+started in: ``vintage = 2014``.  A later file that defines the same parameter with another
+start year (its own ``vintage``, or the first year of its values) adds a *new* scheme; the
+earlier one stays, addressable as ``NAME.ordning_2014``, and is never merged with the new
+schedule.  After its last year a scheme pays 0 (:meth:`ParameterSet.scheme_value`).
+
 >>> ps = load("aftale-2014")
 >>> ps.value("pl.service", 2014)
 1.3
@@ -16,7 +26,9 @@ an earlier set: the next agreement is a new file, never a code change.
 
 from __future__ import annotations
 
+import math
 import os
+import re
 import tomllib
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
@@ -34,10 +46,32 @@ UNITS = frozenset({
     "pct", "pct-point", "andel", "faktor", "mio. kr.", "kr.", "kr. pr. indbygger",
     "år", "trin", "antal", "tekst",
 })
-SOURCES = frozenset({"aftale", "lov", "antagelse"})
+#: aftale: the agreement text; lov: Danish law; udmelding: a ministry announcement or publication
+#: (official, but neither law nor the agreement); antagelse: xlmodel's assumption (needs a note).
+SOURCES = frozenset({"aftale", "lov", "udmelding", "antagelse"})
+#: Sources the user may not change without the validator calling it a departure from the agreement.
+OFFICIAL = frozenset({"aftale", "lov", "udmelding"})
 PERIODS = frozenset({"year", "from"})
-PARAM_KEYS = frozenset({"label", "unit", "period", "source", "reference", "note", "values"})
-TABLE_KEYS = frozenset({"label", "unit", "period", "source", "reference", "note", "year", "rows"})
+PARAM_KEYS = frozenset({"label", "unit", "period", "source", "reference", "note", "values", "range",
+                        "vintage", "price_level"})
+#: Default allowed range per unit, as interval text: "(" / ")" exclusive, "[" / "]" inclusive.
+#: A parameter's own ``range`` key narrows it (shares of a whole in pct.: "[0, 100]").
+UNIT_RANGES = {
+    "pct": "(-100, inf)",          # a rate: −100 pct. or less would make an amount 0 or negative
+    "pct-point": "(-inf, inf)",
+    "andel": "[0, 1]",
+    "faktor": "[0, inf)",
+    "mio. kr.": "(-inf, inf)",     # amounts carry their sign (Tabel 1: revenue negative)
+    "kr.": "(-inf, inf)",
+    "kr. pr. indbygger": "(-inf, inf)",
+    "år": "[0, inf)",
+    "trin": "[1, inf)",
+    "antal": "[0, inf)",
+}
+#: The name under which an earlier scheme of a vintaged parameter stays in a set.
+VINTAGE_SUFFIX = ".ordning_"
+TABLE_KEYS = frozenset({"label", "unit", "period", "source", "reference", "note", "year", "rows",
+                        "price_level"})
 META_KEYS = frozenset({"name", "title", "parties", "signed", "budget_year", "horizon", "extends",
                        "illustrative"})
 
@@ -62,6 +96,48 @@ class Value:
 
 
 @dataclass(frozen=True)
+class Range:
+    """An allowed interval of a parameter's values, e.g. ``(-100, inf)``.
+
+    >>> r = Range.parse("(-100, inf)")
+    >>> r.contains(-99.9), r.contains(-100.0), str(r)
+    (True, False, '(-100, inf)')
+    """
+
+    lo: float
+    hi: float
+    lo_open: bool
+    hi_open: bool
+
+    _PATTERN = re.compile(r"^\s*([\[(])\s*([-+]?(?:inf|[0-9.e+-]+))\s*,"
+                          r"\s*([-+]?(?:inf|[0-9.e+-]+))\s*([\])])\s*$")
+
+    @classmethod
+    def parse(cls, text: Any) -> Range:
+        m = cls._PATTERN.match(text) if isinstance(text, str) else None
+        if m is None:
+            raise ValueError(f"{text!r} is not an interval like \"[0, 1]\" or \"(-100, inf)\"")
+        lo, hi = float(m[2]), float(m[3])
+        if math.isnan(lo) or math.isnan(hi) or lo > hi:
+            raise ValueError(f"{text!r}: the lower bound must not exceed the upper bound")
+        return cls(lo, hi, m[1] == "(", m[4] == ")")
+
+    def contains(self, value: float) -> bool:
+        if not math.isfinite(value):
+            return False
+        above = value > self.lo if self.lo_open else value >= self.lo
+        below = value < self.hi if self.hi_open else value <= self.hi
+        return above and below
+
+    def __str__(self) -> str:
+        return f"{'(' if self.lo_open else '['}{self.lo:g}, {self.hi:g}{')' if self.hi_open else ']'}"
+
+    def text(self) -> str:
+        """The allowed text of an error message: 'a finite number in (-100, inf)'."""
+        return f"a finite number in {self}"
+
+
+@dataclass(frozen=True)
 class Parameter:
     """A named series of dated values.  ``source``/``reference``/``note`` describe the file
     that defined the series last; ``provenance`` keeps each dated value's own source, so a
@@ -76,6 +152,9 @@ class Parameter:
     values: dict[int, Any]
     note: str = ""
     provenance: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+    allowed: Range | None = None
+    vintage: int | None = None
+    price_level: str = ""
 
 
 @dataclass(frozen=True)
@@ -89,6 +168,7 @@ class Table:
     reference: str
     year: int
     rows: tuple[dict[str, Any], ...]
+    price_level: str = ""
 
 
 @dataclass(frozen=True)
@@ -134,6 +214,78 @@ class ParameterSet:
         """All dated values of a year-by-year series (e.g. ``pl.service``)."""
         return dict(sorted(self._param(name).values.items()))
 
+    # -- schemes that run over several years (vintages) -----------------------------------
+    def schemes(self, name: str) -> dict[int, Parameter]:
+        """Every scheme of a vintaged parameter by its start year (one entry if not vintaged).
+
+        The newest scheme is ``name`` itself; earlier ones are ``name.ordning_START``.
+        """
+        latest = self._param(name)
+        start = latest.vintage if latest.vintage is not None else min(latest.values)
+        found = {start: latest}
+        prefix = name + VINTAGE_SUFFIX
+        for key, p in self.parameters.items():
+            if key.startswith(prefix) and p.vintage is not None:
+                found[p.vintage] = p
+        return dict(sorted(found.items()))
+
+    def scheme(self, name: str, start: int | None = None, year: int | None = None) -> Parameter:
+        """The scheme of ``name`` that started in ``start``.
+
+        ``start`` None: the newest scheme that started in or before ``year`` (default the set's
+        budget year).  A start year with no scheme is an error listing the schemes.
+        """
+        schemes = self.schemes(name)
+        have = ", ".join(str(y) for y in schemes)
+        if start is None:
+            when = self._year(year)
+            earlier = [y for y in schemes if y <= when]
+            if not earlier:
+                raise XlmodelError("aar", when, f"a year in which a scheme of {name} runs (started: {have})",
+                                   detail=f"parameter set {self.name}")
+            return schemes[max(earlier)]
+        if isinstance(start, bool) or not isinstance(start, int | float) or start != int(start):
+            raise XlmodelError("ordning_aar", start, f"the start year of a scheme of {name}: {have}")
+        if int(start) not in schemes:
+            raise XlmodelError("ordning_aar", int(start), f"the start year of a scheme of {name}: {have}",
+                               detail=f"parameter set {self.name}")
+        return schemes[int(start)]
+
+    def scheme_value(self, name: str, year: int | None = None, start: int | None = None,
+                     after: Any = 0.0) -> Any:
+        """The value of scheme ``start`` of ``name`` in ``year``; ``after`` once the scheme has ended.
+
+        A scheme pays nothing after its last year (the 2014 tax-cut subsidy gives 0 in 2018):
+        that is not an error.  A year before the scheme started is an error.
+
+        >>> ps = load("aftale-2014")
+        >>> ps.scheme_value("skat.nedsaettelse_tilskud_max", 2015, 2014)
+        50.0
+        >>> ps.scheme_value("skat.nedsaettelse_tilskud_max", 2018, 2014)
+        0.0
+        """
+        if year is None:
+            when = self._year(None)
+        elif isinstance(year, bool) or not isinstance(year, int | float) or year != int(year):
+            raise XlmodelError("aar", year, "a whole year")
+        else:
+            when = int(year)  # no horizon check: after its last year a scheme simply pays `after`
+        p = self.scheme(name, start, min(when, self.horizon[1]))
+        first, last = min(p.values), max(p.values)
+        begin = p.vintage if p.vintage is not None else first
+        if when < begin:
+            raise XlmodelError("aar", when, f"{begin} or later (the scheme of {name} started in {begin})",
+                               detail=f"parameter set {self.name}")
+        if when > last:
+            return after
+        if p.period == "year":
+            if when not in p.values:
+                have = ", ".join(str(y) for y in sorted(p.values))
+                raise XlmodelError("aar", when, f"a year for which {name} has a value: {have}",
+                                   detail=f"parameter set {self.name}")
+            return p.values[when]
+        return p.values[max(y for y in p.values if y <= when)]
+
     def table(self, name: str) -> Table:
         if name not in self.tables:
             raise XlmodelError("tabel", name, ", ".join(sorted(self.tables)) or "(none)",
@@ -164,7 +316,8 @@ class ParameterSet:
     def with_value(self, name: str, year: int, value: Any, *, reference: str = "") -> ParameterSet:
         """A copy with one dated value replaced, marked as the user's own assumption."""
         param = self._param(name)
-        old = self.get(name, year)
+        old = self._dated(param, int(year)) if year in param.values else self.get(name, year)
+        _check_range(self.name, f"{name}.values.{int(year)}", value, param)
         mark = ("antagelse", reference or f"brugerens ændring af {old.reference}",
                 "Ændret af brugeren; den oprindelige værdi var "
                 f"{old.value} ({old.source_text}).")
@@ -300,8 +453,18 @@ def _build(path: Path, seen: tuple[str, ...]) -> ParameterSet:
             if old.unit != param.unit:
                 raise ParameterFileError(file, f"{key}.unit", f"'{param.unit}' differs from "
                                          f"'{old.unit}' in the set it extends", f"'{old.unit}'")
+            if old.vintage is not None or param.vintage is not None:
+                old_start = old.vintage if old.vintage is not None else min(old.values)
+                new_start = param.vintage if param.vintage is not None else min(param.values)
+                if new_start != old_start:  # a new scheme: the earlier one is kept apart, whole
+                    params[f"{key}{VINTAGE_SUFFIX}{old_start}"] = replace(
+                        old, name=f"{key}{VINTAGE_SUFFIX}{old_start}", vintage=old_start)
+                    params[key] = replace(param, vintage=new_start)
+                    continue
+                param = replace(param, vintage=old_start)
             param = replace(param, values={**old.values, **param.values},
-                            provenance={**old.provenance, **param.provenance})
+                            provenance={**old.provenance, **param.provenance},
+                            allowed=param.allowed)
         params[key] = param
     title = meta.get("title", name)
     return ParameterSet(name=name, title=str(title), horizon=(lo, hi), parameters=params,
@@ -332,6 +495,18 @@ def _parameter(file: str, key: str, node: dict[str, Any], horizon: list[int]) ->
     if period not in PERIODS:
         raise ParameterFileError(file, f"{key}.period", repr(period), "'year' or 'from'")
     source, reference, note = _provenance(file, key, node)
+    default_range = UNIT_RANGES.get(unit)
+    allowed: Range | None = None
+    if "range" in node or default_range is not None:
+        try:
+            allowed = Range.parse(node.get("range", default_range))
+        except ValueError as exc:
+            raise ParameterFileError(file, f"{key}.range", str(exc),
+                                     'an interval such as "[0, 1]", "(-100, inf)" or "[0, 100]"') from None
+    vintage = node.get("vintage")
+    if vintage is not None and (isinstance(vintage, bool) or not isinstance(vintage, int)):
+        raise ParameterFileError(file, f"{key}.vintage", repr(vintage),
+                                 "the whole year the scheme started in, e.g. 2014")
     raw = node["values"]
     if not isinstance(raw, dict) or not raw:
         raise ParameterFileError(file, f"{key}.values", repr(raw), "a table {YEAR = value, …}")
@@ -345,11 +520,24 @@ def _parameter(file: str, key: str, node: dict[str, Any], horizon: list[int]) ->
         if period == "year" and not horizon[0] <= year <= horizon[1]:
             raise ParameterFileError(file, f"{key}.values.{year}", "outside meta.horizon",
                                      f"a year in {horizon[0]}–{horizon[1]}")
+        if vintage is not None and year < vintage:
+            raise ParameterFileError(file, f"{key}.values.{year}",
+                                     f"before the scheme's start year {vintage}",
+                                     f"years from {vintage} (key vintage)")
         values[year] = _typed(file, f"{key}.values.{year}", value, unit)
+        if allowed is not None:
+            for item in values[year] if isinstance(values[year], list) else [values[year]]:
+                if not allowed.contains(item):
+                    raise ParameterFileError(file, f"{key}.values.{year}", f"{item!r} is outside the range",
+                                             f"{allowed.text()} (key range, or the default of unit '{unit}')")
     if period == "year" and key.startswith("pl."):
         _no_gaps(file, key, values)
     provenance = dict.fromkeys(values, (source, reference, note))
-    return Parameter(key, label, unit, period, source, reference, values, note, provenance)
+    price_level = node.get("price_level", "")
+    if not isinstance(price_level, str):
+        raise ParameterFileError(file, f"{key}.price_level", repr(price_level), 'text such as "2014-pl"')
+    return Parameter(key, label, unit, period, source, reference, values, note, provenance,
+                     allowed, vintage, price_level)
 
 
 def _table(file: str, key: str, node: dict[str, Any]) -> Table:
@@ -366,19 +554,21 @@ def _table(file: str, key: str, node: dict[str, Any]) -> Table:
         if row["kind"] not in {"line", "total", "memo"}:
             raise ParameterFileError(file, f"{where}.kind", repr(row["kind"]), "line, total or memo")
         _typed(file, f"{where}.amount", row["amount"], "mio. kr.")
+        if not all(isinstance(v, str) for v in row.get("parts", [])):
+            raise ParameterFileError(file, f"{where}.parts", repr(row["parts"]), "a list of row keys")
         for part in row.get("parts", []):
             if part not in keys:
                 raise ParameterFileError(file, f"{where}.parts", f"'{part}' is not an earlier row",
                                          ", ".join(sorted(keys)))
         keys.add(row["key"])
     return Table(key, str(node.get("label", key)), str(node.get("unit", "")), source, reference,
-                 int(node.get("year", 0)), tuple(rows))
+                 int(node.get("year", 0)), tuple(rows), str(node.get("price_level", "")))
 
 
 def _provenance(file: str, key: str, node: dict[str, Any]) -> tuple[str, str, str]:
     source = node.get("source")
     if source not in SOURCES:
-        raise ParameterFileError(file, f"{key}.source", repr(source), "aftale, lov or antagelse")
+        raise ParameterFileError(file, f"{key}.source", repr(source), "aftale, lov, udmelding or antagelse")
     reference = _need(file, f"{key}.reference", node.get("reference"), str,
                       "a human reference such as 'Aftale 2014, boks 1'")
     note = node.get("note", "")
@@ -393,12 +583,42 @@ def _typed(file: str, where: str, value: Any, unit: str) -> Any:
         return _need(file, where, value, str, "text (unit 'tekst')")
     if isinstance(value, list):
         if value and all(isinstance(v, int | float) and not isinstance(v, bool) for v in value):
-            return [float(v) for v in value]
+            return [_finite(file, where, v) for v in value]
         raise ParameterFileError(file, where, f"{value!r}", "a number or a list of numbers")
     if isinstance(value, bool) or not isinstance(value, int | float):
         raise ParameterFileError(file, where, f"wrong type {type(value).__name__} ({value!r})",
                                  "a number")
-    return float(value)
+    return _finite(file, where, value)
+
+
+def _finite(file: str, where: str, value: int | float) -> float:
+    """A finite float, or the error: TOML reads ``nan``, ``inf`` and ``1e309`` (= inf) as floats."""
+    try:
+        out = float(value)
+    except OverflowError:
+        out = math.inf
+    if not math.isfinite(out):
+        shown = f"{value!r}" if isinstance(value, float) else f"an integer of {len(str(abs(value)))} digits"
+        raise ParameterFileError(file, where, f"{shown} is not a finite number",
+                                 "a finite number (no nan, inf or values beyond ±1.8e308)")
+    return out
+
+
+def _check_range(set_name: str, where: str, value: Any, param: Parameter) -> None:
+    """A user's changed value meets the same checks as a value in the file."""
+    if param.unit == "tekst":
+        if not isinstance(value, str) or not value.strip():
+            raise XlmodelError(where, value, "text (unit 'tekst')", detail=f"parameter set {set_name}")
+        return
+    items = value if isinstance(value, list) else [value]
+    for item in items:
+        if isinstance(item, bool) or not isinstance(item, int | float):
+            raise XlmodelError(where, item, "a number", detail=f"parameter set {set_name}")
+        f = float(item) if not isinstance(item, int) or abs(item) < 10**308 else math.inf
+        if param.allowed is not None and not param.allowed.contains(f):
+            raise XlmodelError(where, item, param.allowed.text(), detail=f"parameter set {set_name}")
+        if not math.isfinite(f):
+            raise XlmodelError(where, item, "a finite number", detail=f"parameter set {set_name}")
 
 
 def _no_gaps(file: str, key: str, values: dict[int, Any]) -> None:

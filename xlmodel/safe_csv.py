@@ -1,13 +1,18 @@
-"""CSV export that cannot smuggle a formula into the reader's spreadsheet.
+"""CSV export that cannot smuggle a formula into the reader's spreadsheet, in Danish Excel too.
 
-Cell text starting with ``=``, ``+``, ``-``, ``@``, tab or carriage return is prefixed with an
-apostrophe, as OWASP recommends against CSV/formula injection, in the data, the header and
-the index.  Numbers are written as numbers: a negative amount stays a number (only *text*
-such as ``"-5"`` gets the apostrophe).
+Danish Excel splits a CSV on ``;`` (the Danish list separator) and reads ``,`` as the decimal
+sign, so the toolkit writes ``;``-separated text with decimal commas and a UTF-8 byte-order
+mark (Excel then shows æ, ø, å).  A field is read as a formula by Excel or LibreOffice when it
+starts with ``=``, ``+``, ``-`` or ``@`` — also after leading blanks, tabs or line breaks, and
+also in their full-width forms (``＝＋－＠``) — and a reader may split the file on another
+separator (``,``, ``;``, tab, ``|``) or on a line break inside a field.  So every text field
+that has such a sign at the start of *any* piece a reader could cut it into gets an apostrophe
+before the sign (OWASP's advice against CSV/formula injection): at the start of the field and
+after every separator or line break inside it.  This covers the data, the header and the
+index.  Numbers stay numbers: a numeric ``-1234.5`` is written ``-1234,5``; only *text* such
+as ``"-5"`` becomes ``'-5``.
 
-Every text field is quoted (``csv.QUOTE_NONNUMERIC``): a Danish Excel splits a CSV on ``;``,
-so an unquoted ``Aarhus;=HYPERLINK(...)`` would become a second cell that starts with ``=``.
-The file is written as UTF-8 with a byte-order mark so Excel shows æ, ø, å, and atomically
+Every text field is quoted (``csv.QUOTE_NONNUMERIC``), and the file is written atomically
 (temporary file, read back, ``os.replace``), so a failed export never leaves half a file.
 """
 
@@ -16,6 +21,7 @@ from __future__ import annotations
 import csv
 import io
 import os
+import re
 from pathlib import Path
 from typing import Any
 
@@ -23,20 +29,34 @@ import pandas as pd
 
 from xlmodel.safeio import SafeWriteError, atomic_write_file
 
+#: Signs that start a formula in Excel or LibreOffice, ASCII and full-width/small forms, and the
+#: minus sign U+2212 (LibreOffice accepts it in formulas).
+SIGNS = "=+-@\uff1d\uff0b\uff0d\uff20\ufe66\ufe62\ufe63\u2212"
+#: Field starts that the previous, ASCII-only rule caught (kept for readers of this module).
 TRIGGERS = ("=", "+", "-", "@", "\t", "\r")
+#: Where a reader may start a new cell inside a field: any common separator or a line break.
+CUTS = ",;\t|\r\n"
+# A sign at the start of a piece: after the field start or a cut, past blanks (any Unicode space that
+# is not itself a cut: a line break in the blanks starts another piece).
+_PIECE = re.compile(r"(^|[" + re.escape(CUTS) + r"])([^\S\t\r\n]*)(?=[" + re.escape(SIGNS) + "])")
 
 
 def neutralise(value: object) -> object:
-    """``'=1+1'`` → ``"'=1+1"``; numbers and safe text unchanged.
+    r"""``'=1+1'`` → ``"'=1+1"``; a sign after a separator or line break is neutralised too.
 
-    >>> neutralise("=HYPERLINK(\\"x\\")"), neutralise(-3.5), neutralise("Aarhus")
-    ('\\'=HYPERLINK("x")', -3.5, 'Aarhus')
-    >>> neutralise("-5"), neutralise("@SUM(A1)"), neutralise("\\t=1")
-    ("'-5", "'@SUM(A1)", "'\\t=1")
+    >>> neutralise('=HYPERLINK("x")'), neutralise(-3.5), neutralise("Aarhus")
+    ('\'=HYPERLINK("x")', -3.5, 'Aarhus')
+    >>> neutralise("-5"), neutralise("@SUM(A1)"), neutralise("  =1"), neutralise("\t=1")
+    ("'-5", "'@SUM(A1)", "'  =1", "'\t'=1")
+    >>> neutralise("Aarhus;=HYPERLINK(1)"), neutralise("Odense\n=1+1"), neutralise("＝1＋1")
+    ("Aarhus;'=HYPERLINK(1)", "Odense\n'=1+1", "'＝1＋1")
     """
-    if isinstance(value, str) and value.startswith(TRIGGERS):
-        return "'" + value
-    return value
+    if not isinstance(value, str):
+        return value
+    text = value
+    if text[:1] in ("\t", "\r", "\n") or _PIECE.match(text):
+        text = "'" + text  # the field's own start: before any blanks, as OWASP writes it
+    return _PIECE.sub(lambda m: m.group(0) if m.start() == 0 else m.group(1) + "'" + m.group(2), text)
 
 
 def _is_text(kind: Any) -> bool:
@@ -76,6 +96,8 @@ def to_csv_text(frame: pd.DataFrame, **kwargs: Any) -> str:
     """The neutralised CSV text (``index=False`` and ``QUOTE_NONNUMERIC`` unless given)."""
     kwargs.setdefault("index", False)
     kwargs.setdefault("quoting", csv.QUOTE_NONNUMERIC)
+    kwargs.setdefault("sep", ";")  # Danish Excel's list separator
+    kwargs.setdefault("decimal", "," if kwargs["sep"] == ";" else ".")  # and its decimal sign
     kwargs.pop("encoding", None)
     return neutralise_frame(frame).to_csv(None, **kwargs)
 
@@ -87,7 +109,7 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str] | io.TextIOBase,
     ``path`` may be an open text stream (written directly).  A file is written atomically:
     temporary file in the same folder, read back and compared, then ``os.replace``; a lock
     file ``~$name.csv`` (Excel has it open) is refused unless ``force=True``.  Other keyword
-    arguments go to ``DataFrame.to_csv`` (e.g. ``sep=";"``).
+    arguments go to ``DataFrame.to_csv`` (default ``sep=";"``, ``decimal=","``: Danish Excel).
     """
     text = to_csv_text(frame, **kwargs)
     if hasattr(path, "write"):

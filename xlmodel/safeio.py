@@ -38,6 +38,7 @@ limit                  default               why
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import itertools
 import os
 import posixpath
@@ -70,6 +71,7 @@ __all__ = [
     "MAX_UNCOMPRESSED",
     "TEMP_PREFIX",
     "TIMEOUT",
+    "FileIdentity",
     "SafeWriteError",
     "SheetInfo",
     "UnsafeFileError",
@@ -78,9 +80,13 @@ __all__ = [
     "atomic_write",
     "atomic_write_file",
     "check_workbook_file",
+    "file_identity",
+    "guard_input",
+    "guard_output",
     "leftover_temp_files",
     "lock_files",
     "open_workbook",
+    "read_identified",
 ]
 
 MAX_UNCOMPRESSED = 1 << 30
@@ -110,17 +116,26 @@ class UnsafeFileError(XlmodelError):
 
     >>> print(UnsafeFileError("budget.xlsx", "is empty (0 bytes)", "a workbook saved by Excel"))
     budget.xlsx: is empty (0 bytes); allowed: a workbook saved by Excel
+
+    Messages a finance officer reads on the command line are Danish (``label="tilladt"``).
     """
 
-    def __init__(self, file: str | os.PathLike[str], problem: str, allowed: str = _ALLOWED) -> None:
+    def __init__(self, file: str | os.PathLike[str], problem: str, allowed: str = _ALLOWED, *,
+                 label: str = "allowed") -> None:
         self.file = str(file)
         self.problem = problem
-        ValueError.__init__(self, f"{self.file}: {problem}; allowed: {allowed}")
+        ValueError.__init__(self, f"{self.file}: {problem}; {label}: {allowed}")
         self.argument, self.value, self.allowed, self.detail = "file", self.file, allowed, problem
 
 
 class SafeWriteError(UnsafeFileError):
     """A write was refused or failed; the message says the original is unchanged."""
+
+
+def _da(cls: type[UnsafeFileError], file: str | os.PathLike[str], problem: str,
+        allowed: str) -> UnsafeFileError:
+    """A refusal worded in Danish (what the finance officer reads): ``…; tilladt: …``."""
+    return cls(file, problem, allowed, label="tilladt")
 
 
 @dataclass(frozen=True)
@@ -678,17 +693,17 @@ def _stat(p: Path) -> os.stat_result | None:
 
 def _refuse_if_busy(target: Path, st: os.stat_result | None, force: bool) -> None:
     if st is not None and stat.S_ISDIR(st.st_mode):
-        raise SafeWriteError(target, "is a folder", "a workbook file path")
+        raise _da(SafeWriteError, target, "er en mappe", "et filnavn til en projektmappe")
     if force:
         return
     locks = lock_files(target)
     if locks:
-        raise SafeWriteError(target, f"looks open in Excel or LibreOffice (lock file {locks[0].name} "
-                             "beside it)",
-                             "close it first; if no program has it open, delete the stale lock file "
-                             "or use --force (force=True)")
+        raise _da(SafeWriteError, target, f"ser ud til at være åben i Excel eller LibreOffice (låsefilen "
+                             f"{locks[0].name} ligger ved siden af); intet blev rørt",
+                             "luk den først; er den ikke åben i noget program, så slet den gamle "
+                             "låsefil eller brug --force (force=True)")
     if st is not None and not st.st_mode & stat.S_IWUSR:
-        raise SafeWriteError(target, "is read-only", "a writable file, or --force (force=True)")
+        raise _da(SafeWriteError, target, "er skrivebeskyttet", "en skrivbar fil, eller --force (force=True)")
 
 
 def _new_file_mode() -> int:
@@ -791,6 +806,196 @@ def _backup(target: Path) -> Path:
     return bak
 
 
+# --------------------------------------------------------------------------- identity and guards
+
+
+@dataclass(frozen=True)
+class FileIdentity:
+    """What a file was when xlmodel read it: enough to notice any later save over it.
+
+    Excel and LibreOffice save by writing a new file and renaming it over the old one (a new
+    inode); other programs write in place (same inode, new mtime, maybe the same size).  The
+    hash catches an in-place save within the file system's timestamp granularity.
+    """
+
+    path: Path  # resolved (symlinks followed)
+    device: int
+    inode: int
+    size: int
+    mtime_ns: int
+    sha256: str
+
+    def same_file(self, other: str | os.PathLike[str]) -> bool:
+        """True when ``other`` names the file this identity was taken of (path or inode)."""
+        try:
+            st = os.stat(other)
+        except OSError:
+            return Path(os.path.realpath(other)) == self.path
+        same_inode = (st.st_dev, st.st_ino) == (self.device, self.inode)
+        return same_inode or Path(os.path.realpath(other)) == self.path
+
+
+def _hash_file(path: Path) -> str:
+    digest = hashlib.sha256()
+    with open(path, "rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _identity(path: Path, st: os.stat_result, sha256: str) -> FileIdentity:
+    return FileIdentity(Path(os.path.realpath(path)), st.st_dev, st.st_ino, st.st_size, st.st_mtime_ns,
+                        sha256)
+
+
+def file_identity(path: str | os.PathLike[str]) -> FileIdentity:
+    """Size, mtime, inode and SHA-256 of ``path`` now (refused if it changes while hashed)."""
+    p = Path(path)
+    before = os.stat(p)
+    digest = _hash_file(p)
+    after = os.stat(p)
+    if _fingerprint(before) != _fingerprint(after):
+        raise _da(UnsafeFileError, p, "blev ændret af et andet program, mens xlmodel læste den",
+                              "kør igen, når det andet program har gemt")
+    return _identity(p, after, digest)
+
+
+def read_identified(path: str | os.PathLike[str]) -> tuple[bytes, FileIdentity]:
+    """The bytes of ``path`` and the identity of exactly those bytes (for ``expect_identity``)."""
+    p = Path(path)
+    before = os.stat(p)
+    data = p.read_bytes()
+    after = os.stat(p)
+    if _fingerprint(before) != _fingerprint(after) or len(data) != after.st_size:
+        raise _da(UnsafeFileError, p, "blev ændret af et andet program, mens xlmodel læste den",
+                              "kør igen, når det andet program har gemt")
+    return data, _identity(p, after, hashlib.sha256(data).hexdigest())
+
+
+def _changed_since(expected: FileIdentity, target: Path) -> str | None:
+    """Why ``target`` is no longer what ``expected`` recorded (None: unchanged)."""
+    try:
+        st = os.stat(target)
+    except FileNotFoundError:
+        return "blev flyttet eller slettet, mens xlmodel regnede"
+    if (st.st_dev, st.st_ino) != (expected.device, expected.inode):
+        return "blev gemt af et andet program (erstattet af en ny fil), mens xlmodel regnede"
+    if (st.st_size, st.st_mtime_ns) != (expected.size, expected.mtime_ns):
+        return "blev ændret af et andet program, mens xlmodel regnede"
+    if _hash_file(target) != expected.sha256:
+        return ("blev ændret af et andet program (samme størrelse og tid, andet indhold), "
+                "mens xlmodel regnede")
+    return None
+
+
+@contextlib.contextmanager
+def _folder_lock(folder: Path) -> Iterator[None]:
+    """Serialise xlmodel's check-then-replace in one folder across processes (POSIX flock).
+
+    Two refreshes of one file: the second to get here sees the first one's new file and is
+    refused.  The lock is held for the final check and the rename only, and the OS releases it
+    when a process dies, so a SIGKILL never leaves a stale lock.  Not on Windows (no flock).
+    """
+    try:
+        import fcntl
+    except ImportError:  # Windows: the identity check alone
+        yield
+        return
+    try:
+        fd = os.open(folder, os.O_RDONLY)
+    except OSError:
+        yield
+        return
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        with contextlib.suppress(OSError):  # after the rename a failed close must not undo the success
+            os.close(fd)  # closing releases the lock
+
+
+_WORKBOOK_MAGIC = (b"PK\x03\x04", _OLE2[:4])
+
+
+def guard_input(path: str | os.PathLike[str], what: str = "IN.xlsx") -> Path:
+    """Refuse a workbook argument that is a folder, pipe, device or missing, before any work.
+
+    >>> guard_input("/")
+    Traceback (most recent call last):
+    ...
+    xlmodel.safeio.UnsafeFileError: /: er en mappe, ikke en projektmappe-fil; tilladt: ...
+    """
+    p = Path(path)
+    try:
+        st = os.stat(p)
+    except FileNotFoundError:
+        raise _da(UnsafeFileError, p, "findes ikke",
+                  f"{what}: en eksisterende .xlsx- eller .xlsm-fil") from None
+    except OSError as exc:
+        raise _da(UnsafeFileError, p, f"kan ikke læses ({exc.strerror or exc})",
+                              f"{what}: en læsbar .xlsx- eller .xlsm-fil") from None
+    if stat.S_ISDIR(st.st_mode):
+        raise _da(UnsafeFileError, p, "er en mappe, ikke en projektmappe-fil",
+                              f"{what}: en .xlsx- eller .xlsm-fil")
+    if not stat.S_ISREG(st.st_mode):
+        raise _da(UnsafeFileError, p, "er ikke en almindelig fil (en enhed, et rør eller en socket)",
+                              f"{what}: en .xlsx- eller .xlsm-fil")
+    return p
+
+
+def guard_output(path: str | os.PathLike[str], inputs: tuple[str | os.PathLike[str], ...] | list[Any] = (),
+                 *, in_place: bool = False, report: bool = False, force: bool = False,
+                 flag: str = "-o") -> Path:
+    """Refuse an output path before any work is done, so nothing is computed only to be refused.
+
+    * ``flag`` names the option in messages (``-o``, ``--html``, ``--csv``, ``--out``).
+    * Not a symlink (even a dangling one): writing through it would replace another file.
+      ``in_place=True`` (the output *is* the input, e.g. ``refresh model.xlsx``) allows a
+      link: the link is kept and the file it points to is refreshed.
+    * Not a folder, pipe or device; its folder exists.
+    * Not one of ``inputs`` (same path, same file through another name or a hard link).
+    * ``report=True`` (HTML, JSON, CSV): an existing file that is a workbook is not replaced.
+    * No lock file (``~$name``, ``.~lock.name#``) and not read-only, unless ``force``.
+    """
+    p = Path(path)
+    if not in_place and os.path.islink(p):
+        raise _da(SafeWriteError, p, f"er et symbolsk link (til {os.readlink(p)}); {flag} skriver ikke "
+                  "gennem "
+                             "et link over en anden fil", f"{flag}: en almindelig fil eller et nyt filnavn")
+    try:
+        st: os.stat_result | None = os.stat(p)
+    except FileNotFoundError:
+        st = None
+    except OSError as exc:
+        raise _da(SafeWriteError, p, f"kan ikke undersøges ({exc.strerror or exc})",
+                             f"{flag}: en skrivbar fil") from None
+    if st is not None and stat.S_ISDIR(st.st_mode):
+        raise _da(SafeWriteError, p, "er en mappe", f"{flag}: et filnavn")
+    if st is not None and not stat.S_ISREG(st.st_mode):
+        raise _da(SafeWriteError, p, "er ikke en almindelig fil (en enhed, et rør eller en socket)",
+                             f"{flag}: et almindeligt filnavn")
+    if not p.absolute().parent.is_dir():
+        raise _da(SafeWriteError, p, f"mappen {p.absolute().parent} findes ikke",
+                             f"{flag}: en fil i en eksisterende mappe")
+    if not in_place:
+        for source in inputs:
+            same = (st is not None and os.path.exists(source) and os.path.samefile(p, source)) or (
+                os.path.realpath(p) == os.path.realpath(source))
+            if same:
+                raise _da(SafeWriteError, p, f"er inputfilen {source}; {flag} må ikke overskrive den "
+                                     "projektmappe, der læses",
+                                     f"{flag}: en anden fil (eller udelad {flag} for at opdatere filen selv)"
+                                     if not report else f"{flag}: en anden fil end projektmappen")
+    if report and st is not None:
+        with contextlib.suppress(OSError), open(p, "rb") as fh:
+            if fh.read(4) in _WORKBOOK_MAGIC:
+                raise _da(SafeWriteError, p, f"er en projektmappe; {flag} skriver ikke en rapport over en "
+                                     "projektmappe",
+                                     f"{flag}: et filnavn til rapporten, fx rapport.html")
+    _refuse_if_busy(Path(os.path.realpath(p)) if in_place else p, st, force)
+    return p
+
+
 def atomic_write(
     path: str | os.PathLike[str],
     write_fn: Callable[[Path], object],
@@ -800,6 +1005,7 @@ def atomic_write(
     force: bool = False,
     limits: dict[str, Any] | None = None,
     readback: str = "full",
+    expect_identity: FileIdentity | None = None,
 ) -> WriteResult:
     """Write a workbook so that the original survives any failure byte-identical.
 
@@ -818,6 +1024,12 @@ def atomic_write(
     * A lock file ``~$name.xlsx`` (Excel has it open), a read-only original, or an original
       that changes while writing → :class:`SafeWriteError`; ``force=True`` skips the lock
       and read-only checks (not the change check).
+    * ``expect_identity`` (from :func:`read_identified` / :func:`file_identity` when the input
+      was read): if ``path`` is that same file and it no longer is what was read (saved by
+      Excel or LibreOffice by rename, written in place, moved, or replaced by another xlmodel
+      run), nothing is replaced: :class:`SafeWriteError`.  The final check and the rename run
+      under a folder lock, so of two concurrent refreshes of one file exactly one wins.  An
+      identity of another file (``-o OUT``) is ignored.  ``force`` does not skip this check.
     * Any exception, a failed check or KeyboardInterrupt: the temporary file is removed and
       the original is untouched.  A SIGKILL may leave a ``.xlmodel-tmp-*`` file (see
       :func:`leftover_temp_files`), never a damaged original.
@@ -828,7 +1040,8 @@ def atomic_write(
     if readback not in ("full", "zip"):
         raise XlmodelError("readback", readback, "'full' or 'zip'")
     check = _verify if readback == "full" else _verify_zip
-    return _atomic(target, write_fn, lambda tmp: check(tmp, target, verify_fn, limits or {}), backup, force)
+    return _atomic(target, write_fn, lambda tmp: check(tmp, target, verify_fn, limits or {}), backup, force,
+                   expect_identity)
 
 
 def atomic_write_file(
@@ -838,6 +1051,7 @@ def atomic_write_file(
     verify_fn: Callable[[Path], object] | None = None,
     backup: bool = False,
     force: bool = False,
+    expect_identity: FileIdentity | None = None,
 ) -> WriteResult:
     """:func:`atomic_write` for any file (CSV, TOML): same steps, ``verify_fn`` is the only check."""
     target = Path(path)
@@ -847,17 +1061,27 @@ def atomic_write_file(
             raise SafeWriteError(target, "the new version failed verify_fn; the original is unchanged",
                                  "a new version that verify_fn accepts")
 
-    return _atomic(target, write_fn, verify, backup, force)
+    return _atomic(target, write_fn, verify, backup, force, expect_identity)
+
+
+def _refuse_if_changed(target: Path, expected: FileIdentity | None) -> None:
+    if expected is None or not expected.same_file(target):  # -o OUT: another file than the input
+        return
+    why = _changed_since(expected, target)
+    if why is not None:
+        raise _da(SafeWriteError, target, f"{why}; intet blev erstattet, og den andens ændringer er bevaret",
+                             "kør xlmodel igen på den gemte fil (og luk den i Excel/LibreOffice først)")
 
 
 def _atomic(target: Path, write_fn: Callable[[Path], object], verify: Callable[[Path], WorkbookInfo | None],
-            backup: bool, force: bool) -> WriteResult:
+            backup: bool, force: bool, expected: FileIdentity | None = None) -> WriteResult:
     tmp: Path | None = None
     try:
         if target.is_symlink():  # replace the file the link points to, keep the link
             target = Path(os.path.realpath(target))
         st = _stat(target)
         _refuse_if_busy(target, st, force)
+        _refuse_if_changed(target, expected)  # early: no temporary file for a write that must fail
         mode = stat.S_IMODE(st.st_mode) if st is not None else _new_file_mode()
         try:
             fd, name = tempfile.mkstemp(prefix=TEMP_PREFIX, suffix=target.suffix, dir=target.parent)
@@ -874,12 +1098,14 @@ def _atomic(target: Path, write_fn: Callable[[Path], object], verify: Callable[[
             with contextlib.suppress(OSError):  # best effort: only root may give a file away
                 os.chown(tmp, st.st_uid, st.st_gid)
         backup_path = _backup(target) if backup and st is not None else None
-        now = _stat(target)
-        if _fingerprint(now) != _fingerprint(st):
-            raise SafeWriteError(target, "was changed by another program while xlmodel was writing; "
-                                 "nothing was replaced", "run again once the other program has saved")
-        _refuse_if_busy(target, now, force)
-        os.replace(tmp, target)
+        with _folder_lock(target.parent):
+            now = _stat(target)
+            if _fingerprint(now) != _fingerprint(st):
+                raise _da(SafeWriteError, target, "blev ændret af et andet program, mens xlmodel skrev; "
+                                     "intet blev erstattet", "kør igen, når det andet program har gemt")
+            _refuse_if_changed(target, expected)
+            _refuse_if_busy(target, now, force)
+            os.replace(tmp, target)
     except XlmodelError:
         _discard(tmp)
         raise

@@ -22,36 +22,44 @@ def _rate(value: ArrayLike, name: str) -> np.ndarray:
                    minimum=np.nextafter(0, 1), maximum=np.nextafter(100, 0))
 
 
-def _year(budgetaar: ArrayLike) -> int:
-    arr = years(budgetaar, "budgetaar")
+def _year(budgetaar: ArrayLike, ps: ParameterSet | None = None, name: str = "budgetaar") -> int:
+    """One whole year; None → the active parameter set's budget year (no year literal in code)."""
+    if budgetaar is None:
+        if ps is None or ps.budget_year is None:
+            raise XlmodelError(name, None, "a whole year", detail="the parameter set has no budget year")
+        return ps.budget_year
+    arr = years(budgetaar, name)
     if arr.ndim:
-        raise XlmodelError("budgetaar", arr.tolist(), "one budget year")
+        raise XlmodelError(name, arr.tolist(), "one budget year")
     return int(arr)
 
 
-def garanti_basisaar(budgetaar: int = 2014, params: Params = None) -> int:
+def garanti_basisaar(budgetaar: int | None = None, params: Params = None) -> int:
     """The base year of the statsgaranti: budgetaar − 3 [lov: kommuneskatteloven § 7].
+
+    ``budgetaar`` defaults to the parameter set's budget year.
 
     >>> garanti_basisaar(2014)
     2011
     """
     ps = resolve(params)
-    year = _year(budgetaar)
+    year = _year(budgetaar, ps)
     return year - int(ps.value("skat.garanti_basisaar_forskydning", year))
 
 
-def statsgaranti_grundlag(grundlag_basisaar: ArrayLike, budgetaar: int = 2014,
+def statsgaranti_grundlag(grundlag_basisaar: ArrayLike, budgetaar: int | None = None,
                           params: Params = None) -> ArrayLike:
     """State-guaranteed udskrivningsgrundlag = base-year grundlag × (1 + fremskrivningsprocent/100).
 
     Rule [aftale, boks 1; lov: kommuneskatteloven § 7]: for 2014 the corrected
-    beregningsgrundlag of 2011 is projected by 11.4 pct.
+    beregningsgrundlag of 2011 is projected by 11.4 pct.  ``budgetaar`` defaults to the
+    parameter set's budget year.
 
     >>> round(statsgaranti_grundlag(1_000, 2014), 6)
     1114.0
     """
     ps = resolve(params)
-    year = _year(budgetaar)
+    year = _year(budgetaar, ps)
     base = numbers(grundlag_basisaar, "grundlag_basisaar", minimum=0)
     f = ps.value("skat.fremskrivningsprocent", year)
     return like(base * (1 + f / 100), grundlag_basisaar)

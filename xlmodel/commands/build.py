@@ -13,8 +13,13 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
+    from pathlib import Path
+
+    from xlmodel.safeio import guard_output
     from xlmodel.workbooks import MODELS, build_all
 
+    for name in MODELS:  # lock files (open in Excel), symlinks, read-only: refused before any model is built
+        guard_output(Path(args.out) / name, flag="--out")
     paths = build_all(args.out, args.params,
                       progress=lambda name: print(f"building {name} ({list(MODELS).index(name) + 1}"
                                                   f"/{len(MODELS)})", flush=True))

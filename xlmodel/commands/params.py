@@ -23,6 +23,10 @@ def run(args: argparse.Namespace) -> int:
         return 0
     import pandas as pd
 
+    if args.csv:  # before any work: never over a workbook or the parameter file, never through a link
+        from xlmodel.safeio import guard_output
+        guard_output(args.csv, (args.params,) if str(args.params).endswith(".toml") else (),
+                     report=True, flag="--csv")
     ps = parameters.load(args.params)
     frame = ps.to_frame()
     print(f"{ps.name}: {ps.title} (år {ps.horizon[0]}–{ps.horizon[1]}; {', '.join(ps.files)})")
@@ -36,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
               f"{len(table.rows)} rows — see `xlmodel demo` or xlmodel.balance")
     if args.csv:
         from xlmodel.safe_csv import write_csv
-        write_csv(frame, args.csv)
+        write_csv(frame, args.csv, sep=";")  # Danish Excel opens ;-separated CSV in columns
         print(f"wrote {args.csv}")
     return 0
 

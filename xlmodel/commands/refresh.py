@@ -13,7 +13,6 @@ Excel cached; the report lists each with the reason, see xlmodel/engine/keep.py)
 from __future__ import annotations
 
 import argparse
-from pathlib import Path
 
 from xlmodel.errors import XlmodelError
 
@@ -35,13 +34,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 def run(args: argparse.Namespace) -> int:
     from xlmodel.excel.macros import FEJL, FileBook, opdater_model
+    from xlmodel.safeio import guard_input, guard_output
 
-    src = Path(args.workbook)
-    if not src.is_file():
-        raise XlmodelError("IN.xlsx", str(src), "an existing .xlsx or .xlsm file", detail="file not found")
+    src = guard_input(args.workbook)  # a folder or a pipe is named as such, before any work
     if src.suffix.lower() not in (".xlsx", ".xlsm"):
         raise XlmodelError("IN.xlsx", str(src), "an .xlsx or .xlsm file",
                            detail=f"{src.suffix or 'no extension'}; .xls and .xlsb are not read")
+    # Lock files, symlinks, -o onto the input: refused before anything is computed.
+    if args.output is None:
+        guard_output(src, in_place=True, force=args.force)
+    else:
+        guard_output(args.output, (src,), force=args.force)
     book = FileBook(src, args.output, args.params, backup=args.backup, force=args.force)
     findings = opdater_model(book, write_parameters=args.params is not None, write_kontrol=None)
     report = book.report

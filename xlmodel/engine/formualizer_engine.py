@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import threading
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
@@ -29,15 +30,24 @@ from xlmodel.engine.sheetxml import (
     parse_address,
     parse_range,
     range_text,
+    rewrite_formulas,
 )
 from xlmodel.engine.types import CellError, ErrorCell, RefreshReport
 from xlmodel.errors import XlmodelError
 from xlmodel.excel import catalogue
-from xlmodel.excel.cells import FORMUALIZER_KINDS, engine_callback
+from xlmodel.excel.cells import FORMUALIZER_KINDS, engine_callback, prepare_engine
 from xlmodel.parameters import ParameterSet, resolve
 
-#: Error cells whose message is looked up by re-running their formula (the rest get the code only).
-MAX_DIAGNOSED = 500
+#: The first argument the engine's copy of a formula gives each catalogue call, followed by
+#: ``ROW(),COLUMN()``: the callback then knows which cell it computes, so a refusal's message is
+#: recorded for that cell from the failing call itself (formualizer does not expose the text of
+#: a callback's exception).  The sheet is the number after the prefix (its index in the package).
+CELL_TAG = "_xlmodel_cell_"
+
+#: formualizer's parallel evaluation for workbooks with catalogue calls.  Measured (docs/engine.md,
+#: "Parallel evaluation"): with calls serialised by the adapter's lock, parallel evaluation gives
+#: the same values as sequential in every process; see there for the timings that decided it.
+PARALLEL_WITH_CATALOGUE = False
 
 #: A formula that may leave an argument out (``(,``  ``,,``  ``,)``) or carries an ``_xludf.`` prefix.
 _MAYBE_OMITTED = re.compile(r"[(,]\s*[,)]|_xludf\.", re.IGNORECASE)
@@ -89,28 +99,117 @@ class Computed:
 
 
 # ------------------------------------------------------------------------------ formualizer ----
-def _load(data: bytes, name: str) -> Any:
+def _parallel(formulas: dict[str, list[FormulaCell]]) -> bool:
+    """Parallel evaluation, unless the workbook calls catalogue functions (PARALLEL_WITH_CATALOGUE)."""
+    if PARALLEL_WITH_CATALOGUE:
+        return True
+    return not any(_CATALOGUE_CALL.search(fc.text) for cells in formulas.values() for fc in cells
+                   if fc.text)
+
+
+def _load(data: bytes, name: str, parallel: bool = True) -> Any:
     import formualizer as fz
 
+    config = fz.EvaluationConfig()
+    config.enable_parallel = parallel
     try:
-        return fz.load_workbook_bytes(data)
+        return fz.Workbook.from_bytes(data, config=fz.WorkbookConfig(eval_config=config))
     except Exception as exc:  # formualizer raises its own types for every malformed package
         raise XlmodelError("workbook", name, "a readable .xlsx or .xlsm workbook",
                            detail=f"{type(exc).__name__}: {exc}") from None
 
 
-def _register(wb: Any, ps: ParameterSet, capture: list[str]) -> None:
+class Failures:
+    """What each failing catalogue call said, by cell: recorded by the call itself, thread-safe."""
+
+    def __init__(self, sheets: list[str]) -> None:
+        self._sheets = sheets
+        self._lock = threading.Lock()
+        self.by_cell: dict[tuple[str, int, int], str] = {}
+        self.untagged: list[str] = []   # calls the file's cell formulas do not hold (defined names)
+
+    def record(self, where: tuple[str, int, int] | None, message: str) -> None:
+        with self._lock:
+            if where is None:
+                self.untagged.append(message)
+            else:
+                self.by_cell.setdefault(where, message)  # a cell's first failing call
+
+    def cell(self, tag: Any, row: Any, col: Any) -> tuple[str, int, int] | None:
+        """(sheet, row, col) from a call's tag arguments, or None if they are not a tag."""
+        if not (isinstance(tag, str) and tag.startswith(CELL_TAG)):
+            return None
+        try:
+            sheet = self._sheets[int(tag[len(CELL_TAG):])]
+            return sheet, _first_int(row), _first_int(col)
+        except (ValueError, IndexError, TypeError):
+            return None
+
+
+def _first_int(value: Any) -> int:
+    while isinstance(value, list | tuple):  # ROW() in an array context: the anchor's row first
+        value = value[0]
+    return int(value)
+
+
+def _register(wb: Any, ps: ParameterSet, failures: Failures) -> None:
+    prepare_engine(ps)  # every import a call needs happens here, on this thread (issue 9)
     for fn in catalogue.functions():
         inner = engine_callback(fn.name, ps)
 
         def callback(*args: Any, _inner: Callable[..., Any] = inner) -> Any:
+            where = failures.cell(*args[:3]) if len(args) >= 3 else None
+            if where is not None:
+                args = args[3:]
             try:
                 return _inner(*args)
             except Exception as exc:
-                capture.append(str(exc))
+                failures.record(where, str(exc))
                 raise
 
-        wb.register_function(fn.name, callback, min_args=len(fn.required), max_args=len(fn.args))
+        wb.register_function(fn.name, callback, min_args=len(fn.required), max_args=len(fn.args) + 3)
+
+
+def _tag_calls(formula: str, sheet_index: int) -> str:
+    """Give every catalogue call in ``formula`` the cell tag as its first arguments.
+
+    ``PL_FAKTOR(2013,2014)`` → ``PL_FAKTOR("_xlmodel_cell_0",ROW(),COLUMN(),2013,2014)``.  Text
+    in double quotes (strings) and single quotes (sheet names) is left alone.  ROW() and COLUMN()
+    give each cell of a shared formula its own address, and an array formula its anchor's.
+
+    >>> _tag_calls('IF(A1,PL_FAKTOR(2013,2014),"PL_FAKTOR(")', 2)
+    'IF(A1,PL_FAKTOR("_xlmodel_cell_2",ROW(),COLUMN(),2013,2014),"PL_FAKTOR(")'
+    >>> _tag_calls("PL_FAKTOR( )", 0)
+    'PL_FAKTOR("_xlmodel_cell_0",ROW(),COLUMN())'
+    """
+    tag = f'"{CELL_TAG}{sheet_index}",ROW(),COLUMN()'
+    out: list[str] = []
+    for i, piece in enumerate(re.split(r"(\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*')", formula)):
+        if i % 2:  # a quoted piece
+            out.append(piece)
+            continue
+        pos = 0
+        for m in _CATALOGUE_CALL.finditer(piece):
+            out.append(piece[pos:m.end()])
+            rest = piece[m.end():]
+            closing = rest.lstrip()
+            if closing.startswith(")"):
+                out.append(tag)
+                pos = m.end() + len(rest) - len(closing)
+            else:
+                out.append(tag + ",")
+                pos = m.end()
+        out.append(piece[pos:])
+    return "".join(out)
+
+
+def _engine_formula(text: str, sheet_index: int) -> str:
+    """The formula as the engine gets it: left-out arguments filled, ``_xludf.`` dropped, tagged."""
+    if not _CATALOGUE_CALL.search(text):
+        return text
+    if _MAYBE_OMITTED.search(text):
+        text = _fill_omitted(text)
+    return _tag_calls(text, sheet_index)
 
 
 def _fill_omitted(formula: str) -> str:
@@ -183,12 +282,13 @@ _NEWER_ERRORS = re.compile(
     rb"(<(?:\w+:)?v>)#(?:SPILL|CALC|FIELD|BLOCKED|CONNECT|BUSY|UNKNOWN)!(</(?:\w+:)?v>)")
 
 
-def _without_array_members(pkg: Package, formulas: dict[str, list[FormulaCell]]) -> bytes:
-    """The package bytes for the engine: array members' cached values removed, new errors mapped.
+def _engine_copy(pkg: Package, formulas: dict[str, list[FormulaCell]]) -> bytes:
+    """The package bytes for the engine: array members cleared, new errors mapped, calls tagged.
 
     The cells an array (or spilled) formula covers belong to that formula; formualizer would
-    read their cached values as constants in its way and answer #SPILL!.  Only the engine's
-    copy is cleared: the file is patched from ``pkg``.
+    read their cached values as constants in its way and answer #SPILL!.  Catalogue calls get
+    their left-out arguments filled and the cell tag (:func:`_engine_formula`).  Only the
+    engine's copy is changed: the file is patched from ``pkg``.
     """
     copy = Package(pkg.to_bytes() if pkg.changed else pkg.source_bytes(), pkg.name)
     clear: dict[str, set[tuple[int, int]]] = {}
@@ -200,8 +300,10 @@ def _without_array_members(pkg: Package, formulas: dict[str, list[FormulaCell]])
             r1, c1, r2, c2 = parse_range(fc.ref)
             clear.setdefault(sheet, set()).update(
                 (r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) not in here)
-    for ref in copy.sheets():
+    for index, ref in enumerate(copy.sheets()):
         data = copy.get(ref.part)
+        if any(_CATALOGUE_CALL.search(fc.text) for fc in formulas.get(ref.name, ()) if fc.text):
+            data = rewrite_formulas(data, lambda text, i=index: _engine_formula(text, i))
         if clear.get(ref.name):
             data = SheetXml(data, ref.part).patch({}, clear[ref.name])
         copy.set(ref.part, _NEWER_ERRORS.sub(rb"\1#VALUE!\2", data))
@@ -220,28 +322,16 @@ def compute(pkg: Package, ps: ParameterSet) -> Computed:
     sheets = pkg.sheets()
     for ref in sheets:
         out.formulas[ref.name] = out.sheet_xml(pkg, ref.part).formula_cells()
-    wb = _load(_without_array_members(pkg, out.formulas), pkg.name)
-    capture: list[str] = []
+    wb = _load(_engine_copy(pkg, out.formulas), pkg.name, parallel=_parallel(out.formulas))
+    failures = Failures([ref.name for ref in sheets])
     excel_functions.register(wb)
-    _register(wb, ps, capture)
+    _register(wb, ps, failures)
     loaded = set(wb.sheet_names)
     for ref in sheets:
         if ref.name not in loaded and out.formulas[ref.name]:
             out.warnings.append(f"sheet {ref.name!r} was not loaded by the engine; "
                                 "its formulas keep their old values")
             out.formulas[ref.name] = []
-    # left-out arguments and _xludf. prefixes of catalogue calls (in memory only); the file's
-    # formula text decides which cells need it (asking the engine for 10,000 texts costs seconds)
-    for sheet, cells in out.formulas.items():
-        shared = {fc.si: fc.text for fc in cells if fc.shared_master}
-        for fc in cells:
-            text = fc.text or shared.get(fc.si, "")
-            if not (_CATALOGUE_CALL.search(text) and _MAYBE_OMITTED.search(text)):
-                continue
-            formula = wb.get_formula(sheet, fc.row, fc.col)
-            fixed = _fill_omitted(formula) if formula else formula
-            if fixed != formula:
-                wb.set_formula(sheet, fc.row, fc.col, fixed)
     wb.evaluate_all()
     epoch = dt.date(1904, 1, 1) if _date1904(pkg) else dt.date(1899, 12, 30)
     for sheet, cells in out.formulas.items():
@@ -261,25 +351,17 @@ def compute(pkg: Package, ps: ParameterSet) -> Computed:
                         out.values[(sheet, r, c)] = _python_value(wb.get_value(sheet, r, c), epoch)
     out.kept = keep.apply(pkg, out, wb, read=lambda v: _python_value(v, epoch), known=keep.engine_knows,
                           own_call=lambda text: _CATALOGUE_CALL.search(text) is not None)
-    _diagnose(wb, out, capture)
+    _diagnose(wb, out, failures)
     return out
 
 
-def _diagnose(wb: Any, out: Computed, capture: list[str]) -> None:
-    """Error cells with the message why: catalogue calls are re-run to catch their message."""
+def _diagnose(wb: Any, out: Computed, failures: Failures) -> None:
+    """Error cells with the message why: what the failing catalogue call said, else the cause."""
     formula_at = {(s, fc.row, fc.col) for s, cells in out.formulas.items() for fc in cells}
-    diagnosed = 0
     for (sheet, r, c), value in out.values.items():
         if not isinstance(value, CellError) or (sheet, r, c) not in formula_at:
             continue
-        message = ""
-        formula = wb.get_formula(sheet, r, c) or ""
-        if _CATALOGUE_CALL.search(formula) and diagnosed < MAX_DIAGNOSED:
-            diagnosed += 1
-            capture.clear()
-            wb.set_formula(sheet, r, c, formula)
-            wb.evaluate_cell(sheet, r, c)
-            message = capture[0] if capture else ""
+        message = failures.by_cell.get((sheet, r, c), "")
         if not message:
             message = _from_precedent(wb, sheet, r, c, out) or _GENERIC.get(value.code, "")
         out.values[(sheet, r, c)] = CellError(value.code, message)
@@ -397,7 +479,7 @@ def refresh(src: str | Path, dst: str | Path | None = None,
     computed = compute(pkg, ps)
     warnings = computed.warnings + write_values(pkg, computed)
     target = Path(dst) if dst is not None else Path(src)
-    write_atomic(target, pkg.to_bytes())
+    write_atomic(target, pkg.to_bytes(), expect_identity=pkg.identity)
     return RefreshReport(cells_computed=computed.cells_computed, error_cells=list(computed.errors),
                          elapsed=time.perf_counter() - start, spilled_cells=computed.spilled_cells,
                          output=target, params=ps.name, warnings=warnings,

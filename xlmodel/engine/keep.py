@@ -185,8 +185,8 @@ def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
     reshaped: dict[tuple[str, int, int], str] = {}
     for sheet, cells in computed.formulas.items():
         for fc in cells:
-            if fc.f_type != "array" or not fc.ref:
-                continue
+            if fc.f_type != "array" or not fc.ref or own_call(fc.text):
+                continue   # a catalogue call's array takes its result's extent (xlmodel writes it)
             key = (sheet, fc.row, fc.col)
             info = cached.get(key)
             target = parse_range(fc.ref)
@@ -195,7 +195,7 @@ def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
                 continue
             scalar_error = key not in computed.spills and isinstance(computed.values.get(key), CellError)
             if info is not None and info.dynamic and not scalar_error:
-                if own_call(fc.text) or info.value is None:
+                if info.value is None:
                     continue   # a dynamic array takes the extent the engine computed…
                 reshaped[key] = (f"resultatet har i den hovedløse motor en anden størrelse "
                                  f"({range_text(*extent)}) end i Excel ({fc.ref}); Excels værdier er beholdt")

@@ -16,13 +16,16 @@ import re
 import zipfile
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from xml.sax.saxutils import escape
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
 
 from xlmodel.errors import XlmodelError
+
+if TYPE_CHECKING:
+    from xlmodel.safeio import FileIdentity
 
 NS_MAIN = "http://schemas.openxmlformats.org/spreadsheetml/2006/main"
 NS_REL = "http://schemas.openxmlformats.org/officeDocument/2006/relationships"
@@ -88,6 +91,7 @@ class Package:
             raise XlmodelError("workbook", name, "an .xlsx or .xlsm file (a zip package)",
                                detail=f"not a workbook: {exc}") from None
         self.changed: set[str] = set()
+        self.identity: FileIdentity | None = None  # set by read(): the file's identity as read
         if "[Content_Types].xml" not in self._parts:
             raise XlmodelError("workbook", name, "an .xlsx or .xlsm file",
                                detail="no [Content_Types].xml: not an Office package")
@@ -95,14 +99,17 @@ class Package:
 
     @classmethod
     def read(cls, path: str | os.PathLike[str]) -> Package:
-        from xlmodel.safeio import check_workbook_file
+        from xlmodel.safeio import check_workbook_file, read_identified
 
         p = Path(path)
         if not p.is_file():
             raise XlmodelError("workbook", str(path), "an existing .xlsx or .xlsm file",
                                detail="file not found")
         check_workbook_file(p)  # zip bombs, entity expansion, absurd sizes: refused before reading
-        return cls(p.read_bytes(), name=str(path))
+        data, identity = read_identified(p)
+        pkg = cls(data, name=str(path))
+        pkg.identity = identity  # what was read: write_atomic refuses to replace a file changed since
+        return pkg
 
     def _xml(self, data: bytes, part: str) -> Any:
         """Parse a part with defusedxml; malformed or hostile XML is a clear error."""
@@ -371,13 +378,14 @@ def _xldapr_index(data: bytes) -> int | None:
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, *, backup: bool = False,
-                 force: bool = False) -> None:
+                 force: bool = False, expect_identity: FileIdentity | None = None) -> None:
     """Write ``data`` to ``path`` with :func:`xlmodel.safeio.atomic_write` (the one mechanism).
 
     A temporary file in the same folder is written, fsynced, read back and checked, and only
     then moved over ``path``; a lock file (``~$name``) refuses unless ``force``.
+    ``expect_identity`` (``Package.identity``): a file changed since it was read is not replaced.
     """
     from xlmodel.safeio import atomic_write
 
     atomic_write(path, lambda tmp: Path(tmp).write_bytes(data), backup=backup, force=force,
-                 readback="zip")
+                 readback="zip", expect_identity=expect_identity)

@@ -8,6 +8,7 @@ styles (``s``), data validation, conditional formats, merged cells, hyperlinks, 
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
 from typing import Any, NamedTuple
@@ -361,3 +362,24 @@ def _encode(value: Any) -> tuple[str | None, str | None]:
             return "e", "#NUM!"
         return None, _number(f)
     return "str", _xml_text(str(value))
+
+
+_F_ANY = re.compile(r"<(\w+:|)f\b([^>]*?)(?<!/)>(.*?)</\1f>", re.S)  # not <f .../>
+
+
+def rewrite_formulas(data: bytes, fn: Callable[[str], str]) -> bytes:
+    """A worksheet part with each formula text ``t`` replaced by ``fn(t)`` (unescaped, re-escaped).
+
+    Used only for the engine's in-memory copy of a workbook; the file keeps the user's text.
+    """
+    text = data.decode("utf-8")
+
+    def one(m: re.Match[str]) -> str:
+        raw = m.group(3)
+        formula = unescape(raw, {"&quot;": '"', "&apos;": "'"}) if "&" in raw else raw
+        new = fn(formula)
+        if new == formula:
+            return m.group(0)
+        return f"<{m.group(1) or ''}f{m.group(2)}>{escape(new)}</{m.group(1) or ''}f>"
+
+    return _F_ANY.sub(one, text).encode("utf-8")

@@ -34,6 +34,13 @@ def _cell(r: int, c: int, value: Any) -> str:
     return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
 
+#: print setup of the sheets xlmodel writes: A4 landscape, one page wide, a footer (as the models')
+_PRINT = ('<pageMargins left="0.5" right="0.5" top="0.6" bottom="0.7" header="0.3" footer="0.3"/>'
+          '<pageSetup paperSize="9" orientation="landscape" fitToWidth="1" fitToHeight="0"/>'
+          '<headerFooter><oddFooter>&amp;L&amp;8&amp;A&amp;C&amp;8side &amp;P af &amp;N</oddFooter>'
+          '</headerFooter>')
+
+
 def sheet_xml(rows: Iterable[Sequence[Any]], widths: dict[str, float] | None = None,
               freeze: str | None = None) -> bytes:
     """A worksheet part holding ``rows`` as values (text as inline strings: no shared-string table)."""
@@ -59,9 +66,10 @@ def sheet_xml(rows: Iterable[Sequence[Any]], widths: dict[str, float] | None = N
             for k, w in sorted(widths.items(), key=lambda kv: col_number(kv[0]))) + "</cols>"
     dim = f"A1:{col_letters(last_c)}{last_r}"
     return ('<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n'
-            f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><dimension ref="{dim}"/>'
+            f'<worksheet xmlns="{NS_MAIN}" xmlns:r="{NS_REL}"><sheetPr><pageSetUpPr fitToPage="1"/></sheetPr>'
+            f'<dimension ref="{dim}"/>'
             f'<sheetViews>{views}</sheetViews><sheetFormatPr defaultRowHeight="15"/>{cols}'
-            f'<sheetData>{"".join(body)}</sheetData></worksheet>').encode()
+            f'<sheetData>{"".join(body)}</sheetData>{_PRINT}</worksheet>').encode()
 
 
 def write_parameter_sheet(pkg: Package, ps: ParameterSet) -> None:

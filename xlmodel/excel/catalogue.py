@@ -1,7 +1,7 @@
 """The Excel function catalogue, read from ``catalogue.toml``: one source of truth.
 
 The catalogue (name, category, help, arguments, result shape, core binding) drives the xlwings
-registration (``udfs/xlmodel_udfs.py``), the headless engine's registration
+registration (``xlmodel/udfs.py``), the headless engine's registration
 (:mod:`xlmodel.engine`) and the function reference ``docs/functions.md``::
 
     python -m xlmodel.excel.catalogue --markdown > docs/functions.md

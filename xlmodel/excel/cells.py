@@ -22,9 +22,9 @@ Cell rules (the same in Excel via xlwings and in the headless engine):
 
 Errors are :class:`~xlmodel.errors.XlmodelError`. The headless engine lets them propagate
 (formualizer makes the cell ``#VALUE!`` and the refresh report carries the message); the
-xlwings face :func:`xlwings_call` returns the text ``"#VALUE! <message>"`` instead, because a
-classic xlwings UDF cannot return a real Excel error value and an exception would put a Python
-traceback in the cell (see docs/engine.md).
+xlwings face :func:`xlwings_call` returns the text ``"#VALUE! <message>"`` instead, the message
+in Danish (:mod:`xlmodel.excel.danish`), because a classic xlwings UDF cannot return a real Excel
+error value and an exception would put a Python traceback in the cell (see docs/engine.md).
 
 >>> round(call("PL_REGULER", 124, 2013, 2014, "regional"), 9)
 125.116
@@ -35,7 +35,7 @@ Traceback (most recent call last):
 ...
 xlmodel.excel.cells.CellInputError: beloeb: a blank cell (row 2 of the range) is not allowed; ...
 >>> print(xlwings_call("PL_FAKTOR", [[2013]], [["#N/A"]], None))
-#VALUE! til_aar: the Excel error #N/A is not allowed; allowed: a whole year, e.g. 2014 (fix ...)
+#VALUE! til_aar: Excel-fejlen #N/A er ikke tilladt; tilladt: et helt årstal, fx 2014 (ret den ...)
 """
 
 from __future__ import annotations
@@ -43,6 +43,7 @@ from __future__ import annotations
 import inspect
 import math
 import os
+import threading
 from collections.abc import Callable, Sequence
 from functools import cache
 from numbers import Real
@@ -452,10 +453,16 @@ def parameter_source(navn: str, aar: Any = None, params: str | ParameterSet | No
 
 # ------------------------------------------------------------------------------------ faces ----
 def error_text(exc: BaseException) -> str:
-    """What an Excel cell shows for a refused call via xlwings: ``#VALUE! <message>``."""
+    """What an Excel cell shows for a refused call via xlwings: ``#VALUE! <message>``.
+
+    The message is Danish (the finance officer reads the cell), rendered from the error's
+    structured fields by :func:`xlmodel.excel.danish.message`; ``str(exc)`` stays English.
+    """
     if isinstance(exc, XlmodelError):
-        return ERROR_PREFIX + str(exc)
-    return f"{ERROR_PREFIX}internal error {type(exc).__name__}: {exc}"
+        from xlmodel.excel.danish import message
+
+        return ERROR_PREFIX + message(exc)
+    return f"{ERROR_PREFIX}intern fejl {type(exc).__name__}: {exc}"
 
 
 def xlwings_call(name: str, *args: Any) -> Any:
@@ -466,12 +473,38 @@ def xlwings_call(name: str, *args: Any) -> Any:
         return error_text(exc)
 
 
+#: Held while a catalogue function runs in the headless engine.  formualizer calls callbacks from
+#: its worker threads; the core's caches (e.g. ``pl._INDEX_CACHE``) and any import a core module
+#: makes lazily are shared, so one call at a time keeps every call seeing whole state.  The GIL
+#: already serialises the Python work, so the lock costs no parallelism (docs/engine.md).
+ENGINE_LOCK = threading.RLock()
+
+
+def prepare_engine(params: ParameterSet) -> None:
+    """Import everything a catalogue call needs, on the calling (main) thread, before evaluation.
+
+    A first import on an engine worker thread can hand another thread a half-initialised
+    module (issue 9: ``partially initialized module 'pandas' has no attribute 'Series'``);
+    after this every core function, numpy and pandas are loaded and the catalogue is parsed.
+    """
+    import pandas  # noqa: F401  (the table kind and most core modules use it)
+
+    with ENGINE_LOCK:
+        for fn in catalogue.functions():
+            _binding(fn.name)
+        resolve(params)
+
+
 def engine_callback(name: str, params: ParameterSet) -> Callable[..., Any]:
-    """The headless engine's callback: raises, so formualizer makes the cell #VALUE!."""
+    """The headless engine's callback: raises, so formualizer makes the cell #VALUE!.
+
+    Calls are serialised by :data:`ENGINE_LOCK` (they may come from several threads).
+    """
     fn_name = name.upper()
 
     def callback(*args: Any) -> Any:
-        return call(fn_name, *args, params=params)
+        with ENGINE_LOCK:
+            return call(fn_name, *args, params=params)
 
     callback.__name__ = fn_name
     return callback

@@ -202,7 +202,8 @@ class FileBook:
         self._errors = list(computed.errors)
         self.report = RefreshReport(cells_computed=computed.cells_computed, error_cells=self._errors,
                                     spilled_cells=computed.spilled_cells, output=self.dst,
-                                    params=self.params.name, warnings=warnings)
+                                    params=self.params.name, warnings=warnings,
+                                    not_recomputed=list(computed.kept))
 
     def error_cells(self) -> list[ErrorCell]:
         if self._errors is not None:
@@ -225,7 +226,8 @@ class FileBook:
 
         from xlmodel.engine.package import write_atomic
 
-        write_atomic(self.dst, self.pkg.to_bytes(), backup=self.backup, force=self.force)
+        write_atomic(self.dst, self.pkg.to_bytes(), backup=self.backup, force=self.force,
+                     expect_identity=self.pkg.identity)  # a file saved meanwhile is not replaced
         if self.report is not None:
             self.report.elapsed = time.perf_counter() - self._start
 

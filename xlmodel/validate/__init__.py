@@ -51,6 +51,16 @@ CHECKS: dict[str, str] = {
     "recompute": "xlmodel.validate.recompute:recompute",
 }
 
+#: Groups of checks a user can name instead of (or beside) single checks: ``--checks lint``.
+#: A group is a list of check names; ``alle`` is every registered check.
+GROUPS: dict[str, tuple[str, ...]] = {
+    "lint": ("hardcoded_number", "inconsistent_formula", "error_value", "empty_reference",
+             "circular_reference", "number_as_text", "approximate_lookup", "manual_calculation",
+             "uncalculated"),
+    "totaler": ("footing", "sum_range"),
+    "model": ("parameters", "recompute"),
+}
+
 _LOADED: dict[str, CheckFunction] = {}
 
 
@@ -71,7 +81,7 @@ def register(name: str, target: str | CheckFunction) -> None:
 def check_function(name: str) -> CheckFunction:
     """The function behind a check name (imported on first use)."""
     if name not in CHECKS:
-        raise XlmodelError("checks", name, ", ".join(CHECKS))
+        raise XlmodelError("checks", name, allowed_checks())
     found = _LOADED.get(name)
     if found is None:
         module, _, function = CHECKS[name].partition(":")
@@ -79,14 +89,46 @@ def check_function(name: str) -> CheckFunction:
     return found
 
 
-def _selected(checks: Iterable[str] | str | None) -> list[str]:
+def allowed_checks() -> str:
+    """What ``checks`` may name, for help texts and error messages: groups, then checks.
+
+    >>> allowed_checks().startswith("a group (alle, lint: hardcoded_number")
+    True
+    """
+    groups = ", ".join(["alle", *(f"{g}: {' '.join(n)}" for g, n in GROUPS.items())])
+    return f"a group ({groups}) or check names: {', '.join(CHECKS)}"
+
+
+def expand_checks(checks: Iterable[str] | str | None) -> list[str]:
+    """Check names (groups expanded, duplicates dropped, in the given order), or all for None.
+
+    ``checks``: a name, a comma-separated text (``"lint,recompute"``) or a list of names.
+
+    >>> expand_checks("totaler,recompute")
+    ['footing', 'sum_range', 'recompute']
+    >>> expand_checks(["lint"])[:2]
+    ['hardcoded_number', 'inconsistent_formula']
+    """
     if checks is None:
         return list(CHECKS)
-    names = [checks] if isinstance(checks, str) else list(checks)
-    for name in names:
-        if name not in CHECKS:
-            raise XlmodelError("checks", name, ", ".join(CHECKS))
+    raw = [checks] if isinstance(checks, str) else list(checks)
+    names: list[str] = []
+    for item in raw:
+        for name in (part.strip() for part in str(item).split(",")):
+            if name in ("alle", "all"):
+                names.extend(CHECKS)
+            elif name in GROUPS:
+                names.extend(n for n in GROUPS[name] if n in CHECKS)
+            elif name in CHECKS:
+                names.append(name)
+            else:
+                raise XlmodelError("checks", name or item, allowed_checks())
+    if not names:
+        raise XlmodelError("checks", checks, allowed_checks())
     return list(dict.fromkeys(names))
+
+
+_selected = expand_checks
 
 
 def validate(path: str | os.PathLike[str] | LoadedBook,
@@ -149,6 +191,7 @@ sys.modules[__name__].__class__ = _CallableModule
 
 
 __all__ = [
-    "CHECKS", "COLUMNS", "SEVERITIES", "CheckFunction", "ExcelError", "Finding", "LoadedBook", "Report",
-    "Sheet", "check_function", "checks_available", "load_book", "register", "validate",
+    "CHECKS", "COLUMNS", "GROUPS", "SEVERITIES", "CheckFunction", "ExcelError", "Finding", "LoadedBook",
+    "Report", "Sheet", "allowed_checks", "check_function", "checks_available", "expand_checks", "load_book",
+    "register", "validate",
 ]

@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from xlmodel.balance import tabel1
 from xlmodel.parameters import ParameterSet
-from xlmodel.workbooks.style import KR, header, kontrol, title
+from xlmodel.workbooks.style import KR, forside, header, kontrol, title
 
 
 def build(wb: Workbook, ps: ParameterSet) -> None:
@@ -15,7 +15,8 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     ws = wb.active
     ws.title = "Tabel1"
     title(ws, "Balance for kommunerne i 2014 (mio. kr., 2014-pl)", table.attrs.get("kilde", ""))
-    header(ws, 4, ["Post", "Aftalt (trykt)", "Sum af linjer", "Forskel", "Status"], [40, 16, 16, 10, 12])
+    header(ws, 4, ["Post", "Aftalt (trykt), mio. kr.", "Sum af linjer, mio. kr.", "Forskel, mio. kr.",
+                   "Status"], [52, 12, 12, 10, 11])
     rows: dict[str, int] = {}
     pairs = []
     for i, line in enumerate(table.itertuples(index=False)):
@@ -31,6 +32,18 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
             pairs.append((f"{line.label}: sum af linjer", f"Tabel1!C{r}", "SUM(" + ",".join(
                 f"Tabel1!B{p}" for p in parts) + ")"))
     kontrol(wb, pairs)
+    forside(
+        wb, ps, heading="Tabel 1 i økonomiaftalen for 2014: balancen for kommunerne",
+        purpose=[
+            "Aftalens Tabel 1 (mio. kr., 2014-pl) som trykt, med en SUM-formel ved siden af hver trykt "
+            "total og forskellen klassificeret: 0 er ok, højst 1 pr. summeret linje er afrunding, "
+            "mere er en fejl.",
+        ],
+        sheets=[("Tabel1", "de trykte linjer, summerne og forskellene"),
+                ("Kontrol", "summen af linjer mod en native SUM"),
+                ("Parametre", "Tabel 1 og aftalens øvrige tal med enhed, år og kilde")],
+        sources=[table.attrs.get("kilde", "") or "Aftale om kommunernes økonomi for 2014, Tabel 1"],
+        illustrative=["Ingen: modellen indeholder kun aftalens trykte tal (ingen kommunale data)."])
 
 
 def _parts(ps: ParameterSet, key: str) -> list[str]:

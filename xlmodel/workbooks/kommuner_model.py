@@ -9,7 +9,20 @@ from openpyxl import Workbook
 
 from xlmodel.kommuner import eksempeldata
 from xlmodel.parameters import ParameterSet
-from xlmodel.workbooks.style import DEC, ILLUSTRATIVE, KR, header, kontrol, title
+from xlmodel.workbooks.style import (
+    BOOL,
+    ILLUSTRATIVE,
+    KR,
+    MIO,
+    YEAR,
+    bar_chart,
+    formats,
+    forside,
+    header,
+    kontrol,
+    mark_input,
+    title,
+)
 
 N = 98
 FIRST = 5
@@ -35,9 +48,10 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     ws = wb.active
     ws.title = "Data"
     title(ws, "Kommunernes data og et tænkt scenarie (mio. kr.)", ILLUSTRATIVE)
-    header(ws, 4, ["Kode", "Kommune", "Region", "Indbyggere", "Regnskab", "Korrigeret budget",
-                   "Vedtaget budget", "Ramme", "Provenuændring", "Undtaget", "Provenutab"],
-           [7, 18, 20, 12, 12, 16, 15, 12, 15, 10, 12])
+    header(ws, 4, ["Kode", "Kommune", "Region", "Indbyggere", "Regnskab (mio. kr.)",
+                   "Korrigeret budget (mio. kr.)", "Vedtaget budget (mio. kr.)", "Ramme (mio. kr.)",
+                   "Provenuændring (mio. kr.)", "Undtaget", "Provenutab (mio. kr.)"],
+           [6, 18, 20, 11, 10, 10, 10, 10, 10, 9, 10], freeze_cols=2)
     for i in range(N):
         r = FIRST + i
         values = [int(data["kode"][i]), data["navn"][i], data["region"][i], int(data["indbyggere"][i]),
@@ -45,14 +59,17 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                   float(aendring[i]), bool(undtaget[i]), float(tab[i])]
         for c, v in enumerate(values, start=1):
             ws.cell(r, c, v)
+    formats(ws, FIRST, LAST, {"A": YEAR, "D": KR, **dict.fromkeys("EFGHIK", MIO), "J": BOOL})
+    mark_input(ws, f"D{FIRST}:K{LAST}")
 
     calc = wb.create_sheet("Beregning")
     title(calc, "Bloktilskud, sanktioner og skatteregulering pr. kommune (mio. kr.)", ILLUSTRATIVE)
-    header(calc, 4, ["Kode", "Bloktilskud (BLOKTILSKUD_FORDEL)", "Bloktilskud (native)",
-                     "Regnskabssanktion (REGNSKABSSANKTION)", "Regnskabssanktion (native)",
-                     "Budgetsanktion (BUDGETSANKTION)", "Skattesanktion individuel",
-                     "Skattesanktion kollektiv",
-                     "Tilskud ved skattenedsættelse"], [7, 20, 18, 22, 20, 20, 16, 16, 18])
+    header(calc, 4, ["Kommune", "Bloktilskud, xlmodel", "Bloktilskud, native",
+                     "Regnskabssanktion, xlmodel", "Regnskabssanktion, native", "Budgetsanktion",
+                     "Skattesanktion, individuel", "Skattesanktion, kollektiv",
+                     "Skattenedsættelse, tilskud", "Bloktilskud netto",
+                     "Netto pr. indbygger (kr.)"], [18, 12, 12, 12, 12, 12, 12, 12, 12, 12, 11],
+           freeze_cols=1)
     calc.cell(FIRST, 2, f"=BLOKTILSKUD_FORDEL({_col('D')},P_bloktilskud_i_alt)")
     calc.cell(FIRST, 4, f"=REGNSKABSSANKTION({_col('E')},{_col('F')},{_col('D')})")
     calc.cell(FIRST, 6, f"=BUDGETSANKTION({_col('G')},{_col('H')},{_col('D')})")
@@ -62,17 +79,27 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     total_r = f"MAX(0,SUM({_col('E')})-SUM({_col('F')}))"
     for i in range(N):
         r = FIRST + i
-        calc.cell(r, 1, f"=Data!A{r}")
+        calc.cell(r, 1, f"=Data!B{r}")
+        calc.cell(r, 10, f"=B{r}-D{r}-F{r}-G{r}-H{r}+I{r}").number_format = MIO
+        calc.cell(r, 11, f"=J{r}*1000000/Data!D{r}").number_format = KR  # mio. kr. → kr.
         calc.cell(r, 3, f"=Data!D{r}/SUM({_col('D')})*P_bloktilskud_i_alt")
         calc.cell(r, 5, f"=P_sanktion_kollektiv_andel*{total_r}*Data!D{r}/SUM({_col('D')})"
                         f"+(1-P_sanktion_kollektiv_andel)*{total_r}*MAX(0,Data!E{r}-Data!F{r})/{overspend}")
         for c in range(2, 10):
-            calc.cell(r, c).number_format = DEC
+            calc.cell(r, c).number_format = MIO
     total_row = LAST + 2
     calc.cell(total_row, 1, "I alt")
-    for c in "BCDEFGHI":
+    for c in "BCDEFGHIJ":
         calc[f"{c}{total_row}"] = f"=SUM({c}{FIRST}:{c}{LAST})"
-        calc[f"{c}{total_row}"].number_format = KR
+        calc[f"{c}{total_row}"].number_format = MIO
+    calc[f"K{total_row}"] = f"=J{total_row}*1000000/SUM({_col('D')})"
+    calc[f"K{total_row}"].number_format = KR
+
+    chart = wb.create_sheet("Diagram")
+    title(chart, "Bloktilskud pr. indbygger efter sanktioner og skatteregulering (kr.)", ILLUSTRATIVE)
+    bar_chart(chart, "A4", "Bloktilskud pr. indbygger efter sanktioner og tilskud, kr. (ILLUSTRATIVE data)",
+              f"$K$4:$K${LAST}", f"$A${FIRST}:$A${LAST}", y_title="kr. pr. indbygger",
+              width_cm=27, height_cm=15, data_ws=calc)
 
     pairs = [(f"Bloktilskud {data['navn'][i]}", f"Beregning!B{FIRST + i}", f"Beregning!C{FIRST + i}")
              for i in (0, 1, 60, 97)]
@@ -84,3 +111,31 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
               ("Skattesanktion i alt = samlet stigning", f"Beregning!G{total_row}+Beregning!H{total_row}",
                f"MAX(0,SUM({_col('I')}))")]
     kontrol(wb, pairs)
+    forside(
+        wb, ps, heading="Alle 98 kommuner: bloktilskud, sanktioner og skatteregulering 2014",
+        purpose=[
+            "Bloktilskuddet fordelt efter indbyggertal, regnskabs- og budgetsanktionen, reguleringen for "
+            "skattestigninger og tilskuddet ved skattenedsættelse for hver af de 98 kommuner, og hvad "
+            "der er tilbage af bloktilskuddet pr. indbygger.",
+            "Beregningerne står både med xlmodels katalogfunktioner og med native Excel-formler; "
+            "arket Kontrol viser, at de er ens.",
+        ],
+        sheets=[("Data", "kommunernes data og et tænkt scenarie (inputceller)"),
+                ("Beregning", "bloktilskud, sanktioner og skatteregulering pr. kommune"),
+                ("Diagram", "bloktilskud pr. indbygger efter sanktioner og tilskud"),
+                ("Kontrol", "katalogfunktion mod native formel"),
+                ("Parametre", "aftalens tal med enhed, år og kilde")],
+        sources=[
+            "Aftale om kommunernes økonomi for 2014 (regeringen og KL, 13. juni 2013): bloktilskud mv., "
+            "betinget bloktilskud, puljen til skattenedsættelser, rammen på 250 mio. kr. for "
+            "skattestigninger.",
+            "Lov om kommunal udligning og generelle tilskud § 14 a og sanktionsloven (2011): regnskabs- og "
+            "budgetsanktionen (40 pct. kollektivt, 60 pct. individuelt); lov nr. 477 af 2008 med ændringer "
+            "2010: regulering for skattestigninger (75/50/50/25 pct.).",
+        ],
+        illustrative=[
+            "Alle kommunale tal (indbyggere, regnskab, budget, ramme, skatteændringer) er ILLUSTRATIVE: "
+            "genereret med en fast seed af xlmodel.kommuner.eksempeldata — ikke officiel statistik.",
+            "Officielle tal: FOLK1A (befolkning) og PSKAT (skatteprocenter) fra Statistikbanken; indlæs dem "
+            "med xlmodel.kommuner og byg modellen igen.",
+        ])

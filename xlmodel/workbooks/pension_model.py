@@ -10,7 +10,21 @@ from openpyxl.worksheet.datavalidation import DataValidation
 
 from xlmodel.parameters import ParameterSet
 from xlmodel.pension import skalatrin_tabel
-from xlmodel.workbooks.style import KR, header, kontrol, title
+from xlmodel.workbooks.style import (
+    KR,
+    PCT2,
+    YEAR,
+    bar_chart,
+    formats,
+    forside,
+    header,
+    kontrol,
+    mark_input,
+    print_setup,
+    subtitle,
+    table_header,
+    title,
+)
 
 # (navn, gruppe, trin, trin 1. juli 2013 (0: ikke registreret som leder), pensionsår,
 #  år med pension) — illustrative
@@ -20,7 +34,17 @@ EMPLOYEES = [
     ("Pædagog C", "p76", 40, 0, 30, 18),
     ("Institutionsleder D", "p76", 47, 46, 33, 21),
     ("Lærer E", "laerer", 43, 0, 28, 19),
+    ("Lærer F", "laerer", 48, 0, 36, 21),
+    ("Pædagog G", "p76", 42, 0, 24, 23),
+    ("Lærer H", "laerer", 49, 48, 32, 24),
+    ("Pædagog I", "p76", 38, 0, 37, 17),
+    ("Lærer J", "laerer", 47, 0, 20, 25),
 ]
+#: each employee's age today (same order) — illustrative; the liability is shown by age band
+AGES = [61, 63, 58, 60, 52, 64, 47, 55, 66, 44]
+#: age bands of the liability chart: (label, lowest age, highest age)
+AGE_BANDS = [("under 50", 0, 49), ("50–54", 50, 54), ("55–59", 55, 59), ("60–64", 60, 64),
+             ("65 og derover", 65, 150)]
 
 
 def build(wb: Workbook, ps: ParameterSet) -> None:
@@ -32,20 +56,23 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     header(lt, 4, ["Trin", "Årsløn (kr.)"], [8, 16])
     first = 5
     for i, (trin, loen) in enumerate(table.items()):
-        lt.cell(first + i, 1, int(trin))
+        lt.cell(first + i, 1, int(trin)).number_format = YEAR
         lt.cell(first + i, 2, float(loen)).number_format = KR
     last = first + len(table) - 1
+    mark_input(lt, f"A{first}:B{last}")
+    print_setup(lt, landscape=False, set_name=ps.name)  # two columns: portrait
     rng = f"Loentabel!$A${first}:$B${last}"
 
     ws = wb.create_sheet("Medarbejdere")
     title(ws, "Tjenestemænd med statslig pension: kommunens finansiering ud over trin 44/37",
           "Medarbejdere: illustrative eksempler. Loft: Aftale 2014; ledere: KL LPNyt 2014:06")
-    header(ws, 4, ["Navn", "Gruppe", "Trin", "Trin 1.7.2013", "Pensionsår", "År med pension",
-                   "Lofttrin", "Løn faktisk (SKALATRIN_LOEN)", "Løn faktisk (native)", "Løn ved loft",
-                   "Pensionsprocent (PENSIONSPROCENT)", "Pensionsprocent (native)",
-                   "Årlig merudgift (PENSION_MERUDGIFT)", "Årlig merudgift (native)",
-                   "Kapitalværdi (PENSION_KAPITALVAERDI)", "Kapitalværdi (native PV)"],
-           [20, 9, 6, 12, 11, 13, 9, 18, 14, 13, 18, 16, 20, 16, 20, 18])
+    header(ws, 4, ["Navn", "Gruppe", "Trin", "Trin 1.7.2013", "Pensions-år", "År med pension",
+                   "Loft-trin", "Løn faktisk (kr.), xlmodel", "Løn faktisk (kr.), native",
+                   "Løn ved loft (kr.)",
+                   "Pensions-procent, xlmodel", "Pensions-procent, native",
+                   "Årlig merudgift (kr.), xlmodel", "Årlig merudgift (kr.), native",
+                   "Kapital-værdi (kr.), xlmodel", "Kapital-værdi (kr.), native PV", "Alder"],
+           [18, 8, 6, 11, 10, 8, 8, 11, 11, 11, 11, 11, 11, 11, 12, 12, 7], freeze_cols=1)
     dv = DataValidation(type="list", formula1='"laerer,p76"', allow_blank=False)
     ws.add_data_validation(dv)
     ws["B4"].comment = Comment("laerer (loft trin 44) eller p76 (loft trin 37)", "xlmodel")
@@ -58,6 +85,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         r = 5 + i
         for c, v in enumerate([navn, gruppe, trin, trin13, aar, udbetaling], start=1):
             ws.cell(r, c, v)
+        ws.cell(r, 17, AGES[i])
         dv.add(f"B{r}")
         ws.cell(r, 7, f'=IF(B{r}="laerer",IF(D{r}>=P_pension_leder_trin_laerer,D{r},'
                       f"P_pension_loft_trin_laerer),IF(D{r}>=P_pension_leder_trin_p76,D{r},"
@@ -83,4 +111,52 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     for c in "MNOP":
         ws[f"{c}{total}"] = f"=SUM({c}5:{c}{total - 2})"
         ws[f"{c}{total}"].number_format = KR
+    end = total - 2
+    formats(ws, 5, end, {**dict.fromkeys("CDEFG", YEAR), "K": PCT2, "L": PCT2, "Q": YEAR})
+    mark_input(ws, f"A5:F{end}", f"Q5:Q{end}")
+
+    # the liability (kapitalværdi) by age band, and its chart
+    top = total + 3
+    subtitle(ws, top - 1, "Pensionsforpligtelse (kapitalværdi) efter alder")
+    table_header(ws, top, {1: "Alder", 2: "Fra", 3: "Til", 4: "Kapitalværdi (kr.)"})
+    for k, (label, lo, hi) in enumerate(AGE_BANDS):
+        r = top + 1 + k
+        ws.cell(r, 1, label)
+        ws.cell(r, 2, lo).number_format = YEAR
+        ws.cell(r, 3, hi).number_format = YEAR
+        ws.cell(r, 4, f'=SUMIFS($O$5:$O${end},$Q$5:$Q${end},">="&B{r},$Q$5:$Q${end},"<="&C{r})'
+                ).number_format = KR
+    band_end = top + len(AGE_BANDS)
+    pairs.append(("Forpligtelse efter alder i alt = kapitalværdi i alt", f"Medarbejdere!O{total}",
+                  f"SUM(Medarbejdere!D{top + 1}:D{band_end})"))
+    bar_chart(ws, f"F{top - 1}", "Pensionsforpligtelse efter alder (kapitalværdi, kr.)",
+              f"$D${top}:$D${band_end}", f"$A${top + 1}:$A${band_end}", y_title="kr.",
+              x_title="alder", width_cm=14, height_cm=7.5)
     kontrol(wb, pairs)
+    forside(
+        wb, ps, heading="Tjenestemandspension ud over trin 44/37: kommunens finansiering",
+        purpose=[
+            "Kommunens egen finansiering af pensionen for folkeskolelærere og pædagoger (P76) med ret til "
+            "statslig tjenestemandspension ud over niveauet for skalatrin 44 (lærere) og 37 (P76), "
+            "for fratrædelser fra 1. juli 2013: den årlige merudgift pr. person og dens kapitalværdi, "
+            "i alt og efter alder.",
+            "Beregningerne står både med xlmodels katalogfunktioner og med native Excel-formler; "
+            "arket Kontrol viser, at de er ens.",
+        ],
+        sheets=[("Loentabel", "skalatrin og pensionsgivende årsløn (ret til den gældende tabel)"),
+                ("Medarbejdere", "medarbejdere, merudgift og kapitalværdi; forpligtelsen efter alder"),
+                ("Kontrol", "katalogfunktion mod native formel"),
+                ("Parametre", "loft-trin, optjening og diskonteringsrente med enhed, år og kilde")],
+        sources=[
+            "Aftale om kommunernes økonomi for 2014 (regeringen og KL, 13. juni 2013): kommunalt ansatte "
+            "med statslig tjenestemandspension — loft ved skalatrin 44 (lærere) og 37 (P76).",
+            "Tjenestemandspensionsloven § 6 (pensionsprocent efter pensionsalder); KL LPNyt 2014:06 "
+            "(ledere registreret på et højere trin 1. juli 2013).",
+            "Diskonteringsrente, regulering og overlevelse er antagelser på arket Parametre (kilde "
+            "\"antagelse\"): ret dem efter kommunens egne forudsætninger.",
+        ],
+        illustrative=[
+            "Løntabellens beløb og medarbejderne (trin, pensionsår, alder) er ILLUSTRATIVE eksempler — "
+            "ikke gældende lønsatser eller rigtige personer. Indsæt den gældende skalatrinstabel og "
+            "kommunens egne medarbejdere i de gule inputceller.",
+        ])

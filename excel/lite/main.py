@@ -1,0 +1,226 @@
+"""xlmodel's functions and buttons for xlwings Lite.
+
+Generated from xlmodel/excel/catalogue.toml by `python -m xlmodel.excel.lite excel/lite`;
+do not edit. Paste it into the xlwings Lite editor's main.py (see excel/lite/README.md).
+"""
+
+from typing import Any
+
+import xlwings as xw
+from xlwings import arg, func, script
+
+from xlmodel.excel.lite import call as _call
+
+# Every argument is read as a 2-D range (a range keeps its orientation, so the result
+# spills the same way) with Excel errors as text (refused by name, never taken as blank).
+
+
+@func
+@arg('fra_aar', ndim=2, err_to_str=True, doc='Pris- og lønniveau (år), som beløbet er i')
+@arg('til_aar', ndim=2, err_to_str=True, doc='Pris- og lønniveau (år), der omregnes til')
+@arg('serie', ndim=2, err_to_str=True, doc='PL-serie: service, samlet, anlaeg, sats eller regional')
+def PL_FAKTOR(fra_aar: Any, til_aar: Any, serie: Any = None):
+    'Kædet PL-faktor fra fra_aar-pl til til_aar-pl for en PL-serie i parametersættet'
+    return _call('PL_FAKTOR', fra_aar, til_aar, serie)
+
+
+@func
+@arg('beloeb', ndim=2, err_to_str=True, doc='Beløb i fra_aar-pl')
+@arg('fra_aar', ndim=2, err_to_str=True, doc='Pris- og lønniveau (år), som beløbet er i')
+@arg('til_aar', ndim=2, err_to_str=True, doc='Pris- og lønniveau (år), der omregnes til')
+@arg('serie', ndim=2, err_to_str=True, doc='PL-serie: service, samlet, anlaeg, sats eller regional')
+def PL_REGULER(beloeb: Any, fra_aar: Any, til_aar: Any, serie: Any = None):
+    'Et beløb i fra_aar-pl omregnet til til_aar-pl: beloeb × PL_FAKTOR'
+    return _call('PL_REGULER', beloeb, fra_aar, til_aar, serie)
+
+
+@func
+@arg('vaegte', ndim=2, err_to_str=True, doc='Vægte for udgiftsarterne (≥ 0), én række eller kolonne')
+@arg('satser', ndim=2, err_to_str=True, doc='PL-sats for hver udgiftsart i pct., samme form som vaegte')
+def PL_VAEGTET(vaegte: Any, satser: Any):
+    'Vægtet PL-sats Σ w·r / Σ w (vægtene behøver ikke summere til 1: de normaliseres)'
+    return _call('PL_VAEGTET', vaegte, satser)
+
+
+@func
+@arg('navn', ndim=2, err_to_str=True, doc='Parameterens navn, fx pl.service (xlmodel params viser dem alle)')
+@arg('aar', ndim=2, err_to_str=True, doc='År (standard: parametersættets budgetår)')
+def PARAMETER(navn: Any, aar: Any = None):
+    'En værdi fra det aktive parametersæt (aftale-2014, medmindre et andet er valgt)'
+    return _call('PARAMETER', navn, aar)
+
+
+@func
+@arg('navn', ndim=2, err_to_str=True, doc='Parameterens navn, fx pl.service')
+@arg('aar', ndim=2, err_to_str=True, doc='År (standard: parametersættets budgetår)')
+def PARAMETER_KILDE(navn: Any, aar: Any = None):
+    'Kilden til en parameterværdi, fx "aftale: Aftale 2014, boks 1"'
+    return _call('PARAMETER_KILDE', navn, aar)
+
+
+@func
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal for hver kommune, én række eller kolonne')
+@arg('beloeb_i_alt', ndim=2, err_to_str=True, doc='Beløb, der skal fordeles (én celle)')
+def BLOKTILSKUD_FORDEL(indbyggere: Any, beloeb_i_alt: Any):
+    'Hver kommunes andel af et beløb efter indbyggertal: beloeb_i_alt × N_i / Σ N (spildes: én værdi pr. kommune)'
+    return _call('BLOKTILSKUD_FORDEL', indbyggere, beloeb_i_alt)
+
+
+@func
+@arg('regnskab', ndim=2, err_to_str=True, doc='Serviceudgifter i regnskabet, pr. kommune')
+@arg('korrigeret_budget', ndim=2, err_to_str=True, doc='Korrigeret budget, pr. kommune')
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, pr. kommune')
+@arg('kollektiv_andel', ndim=2, err_to_str=True, doc='Den kollektive andel af sanktionen (standard 0,4)')
+def REGNSKABSSANKTION(regnskab: Any, korrigeret_budget: Any, indbyggere: Any, kollektiv_andel: Any = None):
+    'Hver kommunes modregning efter regnskabssanktionen (spildes: én værdi pr. kommune)'
+    return _call('REGNSKABSSANKTION', regnskab, korrigeret_budget, indbyggere, kollektiv_andel)
+
+
+@func
+@arg('budget', ndim=2, err_to_str=True, doc='Budgetterede serviceudgifter, pr. kommune')
+@arg('ramme', ndim=2, err_to_str=True, doc='Kommunens ramme, pr. kommune')
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, pr. kommune')
+@arg('kollektiv_andel', ndim=2, err_to_str=True, doc='Den kollektive andel af sanktionen (standard 0,4)')
+def BUDGETSANKTION(budget: Any, ramme: Any, indbyggere: Any, kollektiv_andel: Any = None):
+    'Hver kommunes modregning efter budgetsanktionen (spildes: én værdi pr. kommune)'
+    return _call('BUDGETSANKTION', budget, ramme, indbyggere, kollektiv_andel)
+
+
+@func
+@arg('provenuaendring', ndim=2, err_to_str=True, doc='Provenuændring som følge af ændret skatteprocent, pr. kommune')
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, pr. kommune')
+@arg('aar_nr', ndim=2, err_to_str=True, doc='Årsnummer 0-3 efter stigningen (standard 0)')
+@arg('undtaget', ndim=2, err_to_str=True, doc='SAND (TRUE) for kommuner, der er undtaget fra den individuelle del (inden for rammen på 250 mio. kr.)')
+def SKATTESANKTION(provenuaendring: Any, indbyggere: Any, aar_nr: Any = None, undtaget: Any = None):
+    'Regulering for skattestigning: to kolonner, individuel og kollektiv modregning pr. kommune'
+    return _call('SKATTESANKTION', provenuaendring, indbyggere, aar_nr, undtaget)
+
+
+@func
+@arg('provenutab', ndim=2, err_to_str=True, doc='Provenutab ved skattenedsættelsen, pr. kommune')
+@arg('aar', ndim=2, err_to_str=True, doc='Tilskudsår (standard 2014)')
+@arg('pulje', ndim=2, err_to_str=True, doc='Puljen (standard: parametersættets pulje, 187,5 = 75 pct. af rammen på 250 mio.)')
+@arg('taerskel', ndim=2, err_to_str=True, doc='Tab pr. kommune, der kompenseres med fuld sats (standard 15)')
+def SKATTENEDSAETTELSE_TILSKUD(provenutab: Any, aar: Any = None, pulje: Any = None, taerskel: Any = None):
+    'Tilskud pr. kommune for en skattenedsættelse, fra puljen til skattenedsættelser (spildes: én værdi pr. kommune)'
+    return _call('SKATTENEDSAETTELSE_TILSKUD', provenutab, aar, pulje, taerskel)
+
+
+@func
+@arg('grundlag_basisaar', ndim=2, err_to_str=True, doc='Basisårets korrigerede udskrivningsgrundlag (3 år før budgetåret)')
+@arg('budgetaar', ndim=2, err_to_str=True, doc='Budgetår (standard: parametersættets budgetår)')
+def UDSKRIVNINGSGRUNDLAG_GARANTI(grundlag_basisaar: Any, budgetaar: Any = None):
+    'Statsgaranteret udskrivningsgrundlag: basisårets grundlag × (1 + fremskrivningsprocent)'
+    return _call('UDSKRIVNINGSGRUNDLAG_GARANTI', grundlag_basisaar, budgetaar)
+
+
+@func
+@arg('udskrivningsgrundlag', ndim=2, err_to_str=True, doc='Udskrivningsgrundlag (kr.)')
+@arg('udskrivningsprocent', ndim=2, err_to_str=True, doc='Udskrivningsprocent (pct.)')
+def SKATTEPROVENU(udskrivningsgrundlag: Any, udskrivningsprocent: Any):
+    'Skatteprovenu: udskrivningsgrundlag × udskrivningsprocent / 100'
+    return _call('SKATTEPROVENU', udskrivningsgrundlag, udskrivningsprocent)
+
+
+@func
+@arg('provenu', ndim=2, err_to_str=True, doc='Krævet provenu (kr.)')
+@arg('udskrivningsgrundlag', ndim=2, err_to_str=True, doc='Udskrivningsgrundlag (kr.)')
+def UDSKRIVNINGSPROCENT(provenu: Any, udskrivningsgrundlag: Any):
+    'Den udskrivningsprocent, et provenu kræver, med én decimal, rundet op'
+    return _call('UDSKRIVNINGSPROCENT', provenu, udskrivningsgrundlag)
+
+
+@func
+@arg('selvbudgetteret_grundlag', ndim=2, err_to_str=True, doc='Kommunens eget skøn over grundlaget (det, der er udbetalt efter)')
+@arg('opgjort_grundlag', ndim=2, err_to_str=True, doc='Det endeligt opgjorte, faktiske grundlag')
+@arg('udskrivningsprocent', ndim=2, err_to_str=True, doc='Udskrivningsprocent (pct.)')
+def EFTERREGULERING(selvbudgetteret_grundlag: Any, opgjort_grundlag: Any, udskrivningsprocent: Any):
+    'Efterregulering ved selvbudgettering: endelig skat − udbetalt (positiv: kommunen får penge)'
+    return _call('EFTERREGULERING', selvbudgetteret_grundlag, opgjort_grundlag, udskrivningsprocent)
+
+
+@func
+@arg('efterregulering', ndim=2, err_to_str=True, doc='Efterregulering (kr.)')
+@arg('udbetalt', ndim=2, err_to_str=True, doc='Summen af udbetalingerne (kr.)')
+@arg('diskonto_pct', ndim=2, err_to_str=True, doc='Nationalbankens diskonto (pct.)')
+def EFTERREGULERING_TILLAEG(efterregulering: Any, udbetalt: Any, diskonto_pct: Any):
+    'Tillæg på den del af efterreguleringen, der overstiger 3 pct. af udbetalingerne'
+    return _call('EFTERREGULERING_TILLAEG', efterregulering, udbetalt, diskonto_pct)
+
+
+@func
+@arg('garanti_grundlag', ndim=2, err_to_str=True, doc='Statsgaranteret udskrivningsgrundlag')
+@arg('forventet_grundlag', ndim=2, err_to_str=True, doc='Kommunens forventede udskrivningsgrundlag')
+@arg('udskrivningsprocent', ndim=2, err_to_str=True, doc='Udskrivningsprocent (pct.)')
+@arg('udligning_pct', ndim=2, err_to_str=True, doc='Andel af en grundlagsforskel, som udligningen tager tilbage, pct. (en antagelse; standard 0)')
+def SELVBUDGET_GEVINST(garanti_grundlag: Any, forventet_grundlag: Any, udskrivningsprocent: Any, udligning_pct: Any = None):
+    'Forventet gevinst ved selvbudgettering frem for statsgaranti (negativ: statsgaranti er bedst)'
+    return _call('SELVBUDGET_GEVINST', garanti_grundlag, forventet_grundlag, udskrivningsprocent, udligning_pct)
+
+
+@func
+@arg('grundvaerdi', ndim=2, err_to_str=True, doc='Årets grundværdi')
+@arg('forrige_grundlag', ndim=2, err_to_str=True, doc='Sidste års afgiftsgrundlag')
+@arg('reguleringsprocent', ndim=2, err_to_str=True, doc='Reguleringsprocent (standard 6,3 for 2014)')
+def GRUNDSKYLD_GRUNDLAG(grundvaerdi: Any, forrige_grundlag: Any, reguleringsprocent: Any = None):
+    'Afgiftsgrundlag efter loftet: min(grundvaerdi, forrige_grundlag × (1 + reguleringsprocent))'
+    return _call('GRUNDSKYLD_GRUNDLAG', grundvaerdi, forrige_grundlag, reguleringsprocent)
+
+
+@func
+@arg('pensionsaar', ndim=2, err_to_str=True, doc='Hele års pensionsgivende tjeneste (0-37)')
+def PENSIONSPROCENT(pensionsaar: Any):
+    'Pensionsprocent (0-57) for hele års pensionsgivende tjeneste'
+    return _call('PENSIONSPROCENT', pensionsaar)
+
+
+@func
+@arg('loen_faktisk', ndim=2, err_to_str=True, doc='Pensionsgivende løn på det faktiske skalatrin')
+@arg('loen_loft', ndim=2, err_to_str=True, doc='Pensionsgivende løn på loftets skalatrin (44 for lærere, 37 for P76)')
+@arg('pensionsaar', ndim=2, err_to_str=True, doc='Hele års pensionsgivende tjeneste')
+def PENSION_MERUDGIFT(loen_faktisk: Any, loen_loft: Any, pensionsaar: Any):
+    'Kommunens årlige pensionsandel ud over loftet: pct × max(0, loen_faktisk − loen_loft)'
+    return _call('PENSION_MERUDGIFT', loen_faktisk, loen_loft, pensionsaar)
+
+
+@func
+@arg('trin', ndim=2, err_to_str=True, doc='Skalatrin')
+@arg('tabel', ndim=2, err_to_str=True, doc='Løntabel: 2 kolonner (trin, løn); standard: den medfølgende ILLUSTRATIVE tabel')
+def SKALATRIN_LOEN(trin: Any, tabel: Any = None):
+    'Pensionsgivende løn på et statsligt skalatrin ifølge en løntabel'
+    return _call('SKALATRIN_LOEN', trin, tabel)
+
+
+@func
+@arg('aarligt_beloeb', ndim=2, err_to_str=True, doc='Årligt beløb')
+@arg('rente_pct', ndim=2, err_to_str=True, doc='Diskonteringsrente (pct.)')
+@arg('aar', ndim=2, err_to_str=True, doc='Antal år')
+@arg('regulering_pct', ndim=2, err_to_str=True, doc='Årlig regulering af beløbet (pct., standard 0)')
+def PENSION_KAPITALVAERDI(aarligt_beloeb: Any, rente_pct: Any, aar: Any, regulering_pct: Any = None):
+    'Nutidsværdi af et årligt beløb over aar år ved rente_pct, reguleret med regulering_pct'
+    return _call('PENSION_KAPITALVAERDI', aarligt_beloeb, rente_pct, aar, regulering_pct)
+
+
+@func
+@arg('deponeret', ndim=2, err_to_str=True, doc='Deponeret beløb')
+@arg('aar_nr', ndim=2, err_to_str=True, doc='Årsnummer, siden aktivet blev taget i brug (1 = første år)')
+@arg('aar_i_alt', ndim=2, err_to_str=True, doc='Antal år, deponeringen frigives over (standard 25)')
+def DEPONERING_FRIGIVELSE(deponeret: Any, aar_nr: Any, aar_i_alt: Any = None):
+    'Frigivelse af et deponeret beløb i år aar_nr (1/aar_i_alt om året fra ibrugtagningen)'
+    return _call('DEPONERING_FRIGIVELSE', deponeret, aar_nr, aar_i_alt)
+
+
+@script
+def opdater_model(book: xw.Book):
+    """Opdater model: parametersættet i arket Parametre, genberegning, kontroller."""
+    from xlmodel.excel.macros import XlwingsBook, opdater_model as run
+
+    run(XlwingsBook(book))
+
+
+@script
+def valider(book: xw.Book):
+    """Valider: kontrollerne på projektmappen, som den står."""
+    from xlmodel.excel.macros import XlwingsBook, valider as run
+
+    run(XlwingsBook(book))

@@ -1,0 +1,86 @@
+"""``xlmodel excel init NAME`` / ``xlmodel excel init --models``: workbooks for Windows Excel.
+
+Writes ``NAME.xlsm`` with the xlwings VBA project, an ``xlwings.conf`` sheet and the buttons
+"Opdater model" and "Valider" (:mod:`xlmodel.excel.xlsm`).  ``NAME`` may be an existing .xlsx
+(``budget.xlsx`` → ``budget.xlsm``, the .xlsx left as it is; refused if ``budget.xlsm`` exists)
+or .xlsm (completed in place).  ``--models`` completes an existing model .xlsm in place too.
+Running it again adds only what is missing.  Needs the ``excel`` extra (xlwings ships the VBA
+project it copies).  Exit 0 on success, 2 on bad input.
+"""
+
+from __future__ import annotations
+
+import argparse
+import tempfile
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from xlmodel.errors import XlmodelError
+
+if TYPE_CHECKING:
+    from xlmodel.excel.xlsm import InitResult
+
+
+def register(sub: argparse._SubParsersAction) -> None:
+    p = sub.add_parser("excel", help="set up workbooks for Excel with xlwings (xlmodel excel init NAME)")
+    actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
+    init = actions.add_parser("init", help="write NAME.xlsm: xlwings VBA, xlwings.conf, the two buttons")
+    init.add_argument("name", nargs="?", metavar="NAME",
+                      help="the workbook: NAME or NAME.xlsm (new or existing), or an existing NAME.xlsx")
+    init.add_argument("--models", action="store_true",
+                      help="do it for the shipped workbook models (built afresh) instead of NAME")
+    init.add_argument("--out", default=".", help="folder for --models (default: the current folder)")
+    init.add_argument("--interpreter", metavar="PYTHON.EXE",
+                      help="Interpreter_Win in xlwings.conf (default: this Python on Windows, "
+                           "else xlwings' default 'python')")
+    p.set_defaults(func=run)
+
+
+def _target(name: str) -> tuple[Path, Path | None]:
+    path = Path(name)
+    if path.suffix.lower() == ".xlsx":
+        if not path.is_file():
+            raise XlmodelError("NAME", name, "an existing .xlsx, or a name for a new .xlsm",
+                               detail="file not found")
+        target = path.with_suffix(".xlsm")
+        if target.exists():  # never replace the user's .xlsm with a conversion of the .xlsx
+            raise XlmodelError("NAME", name, f"an .xlsx without an .xlsm of the same name, or {target.name}",
+                               detail=f"{target.name} exists; run xlmodel excel init {target} to complete it")
+        return target, path
+    if path.suffix.lower() != ".xlsm":
+        path = path.with_name(path.name + ".xlsm")
+    return path, None
+
+
+def _report(result: InitResult) -> None:
+    if result.changed:
+        print(f"skrev {result.path}: " + "; ".join(result.added))
+    else:
+        print(f"{result.path}: intet manglede (" + "; ".join(result.present) + ")")
+    for note in result.notes:
+        print(f"  bemærk: {note}")
+
+
+def run(args: argparse.Namespace) -> int:
+    from xlmodel.excel.xlsm import default_interpreter, init, quickstart_path
+
+    quickstart_path()  # xlwings missing → one line naming the extra, before anything is written
+    interpreter = args.interpreter or default_interpreter()
+    if args.models == bool(args.name):
+        raise XlmodelError("NAME", args.name or "", "either NAME or --models")
+    if args.name:
+        target, source = _target(args.name)
+        _report(init(target, source, interpreter))
+        return 0
+    from xlmodel.workbooks import MODELS, build
+
+    out = Path(args.out)
+    if not out.is_dir():
+        raise XlmodelError("--out", str(out), "an existing folder")
+    with tempfile.TemporaryDirectory() as tmp:
+        for name in MODELS:
+            built = build(name, tmp)
+            target = out / (Path(built).stem + ".xlsm")
+            # an existing .xlsm is the user's: completed in place, never replaced by a new build
+            _report(init(target, None if target.exists() else Path(built), interpreter))
+    return 0
