@@ -84,8 +84,8 @@ def _decode(attrs: str, inner: str, strings: list[str], p: str) -> Any:
     v = re.search(rf"<{p}v\b[^>]*>(.*?)</{p}v>", inner, re.S)
     if kind == "inlineStr":
         return unescape("".join(re.findall(rf"<{p}t\b[^>]*>(.*?)</{p}t>", inner, re.S))) or None
-    if v is None:
-        return None
+    if v is None:   # <v/>: Excel's cached empty text
+        return "" if kind == "str" and re.search(rf"<{p}v\b[^>]*/>", inner) else None
     text = unescape(v.group(1))
     if kind == "s":
         return strings[int(text)] if text.strip().isdigit() and int(text) < len(strings) else None
@@ -290,7 +290,7 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
         for fc in cells:
             texts[(sheet, fc.row, fc.col)] = (fc, fc.text or shared.get(fc.si, ""))
     kept.update(_implicit_intersection(computed, texts, cached, own_call))
-    for _round in range(ROUNDS):
+    for _round in range(ROUNDS + 1):   # the last round keeps without evaluating again
         new_kept = {}
         if _round == 0:
             for key, reason in reshaped.items():
@@ -334,6 +334,8 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
                     if value is not None:
                         with contextlib.suppress(Exception):  # a value the engine refuses: its error stays
                             wb.set_value(m[0], m[1], m[2], value)
+        if _round == ROUNDS:
+            break
         wb.evaluate_all()
         for key, (fc, _) in texts.items():   # array formulas keep their first-round values
             if key not in kept and fc.f_type != "array":
