@@ -23,7 +23,7 @@ counts cells the refresh kept at Excel's value because the engine could not comp
 (xlmodel.engine.keep, with the reason); both are out of all compared cells, so a kept cell
 never counts as agreeing.  Run::
 
-    .venv/bin/python tests/corpus_real/measure.py [FOLDER] [--libreoffice] [--cells]
+    .venv/bin/python tests/corpus_real/corpus_measure.py [FOLDER] [--libreoffice] [--cells]
 """
 
 from __future__ import annotations
