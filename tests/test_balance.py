@@ -96,8 +96,13 @@ def test_footing_status_consistent_with_difference(parts: list[int], offset: int
     assert many["status"].tolist() == [expected, expected]
 
 
-def test_balance_resultat() -> None:
-    by_hand = (ROWS["udgifter_i_alt"]["amount"] + ROWS["indtaegter_i_alt"]["amount"]
-               + ROWS["ekstraordinaer_finansiering"]["amount"])
-    assert by_hand == 346_745 - 350_545 - 3_800 == -7_600
-    assert balance.balance_resultat() == by_hand
+def test_balance_resultat_is_0_and_the_gap_is_its_own_figure() -> None:
+    """Issue 11 obs. 7: Udgifter i alt + Indtægter i alt (−3,800) IS the Ekstraordinær
+    finansiering line; the table balances at 0 once that line is set aside (was −7,600)."""
+    t = balance.tabel1()
+    amount = dict(zip(t.key, t.amount, strict=True))
+    gap = amount["udgifter_i_alt"] + amount["indtaegter_i_alt"]
+    assert gap == 346_745 - 350_545 == -3_800 == amount["ekstraordinaer_finansiering"]
+    assert balance.finansieringsbehov() == -3_800
+    assert balance.balance_resultat() == 0
+    assert t.attrs["prisniveau"] == "2014-pl"

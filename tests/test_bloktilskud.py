@@ -35,7 +35,7 @@ def test_parameter_figures_are_the_agreed_ones() -> None:
 
 def test_default_sanction_split_is_40_60() -> None:
     # R = (110 + 95 + 100) − 300 = 5 → collective 2 (40 pct.), individual 3 (60 pct.).
-    d = bt.regnskabssanktion_detalje([110, 95, 100], [100, 100, 100], [1, 1, 2])
+    d = bt.regnskabssanktion_detalje([110, 95, 100], [100, 100, 100], [1, 1, 2], aar=2013)
     assert d["kollektiv"].sum() == pytest.approx(0.4 * 5)
     assert d["individuel"].sum() == pytest.approx(0.6 * 5)
     share = PS.value("sanktion.kollektiv_andel")
@@ -43,8 +43,8 @@ def test_default_sanction_split_is_40_60() -> None:
 
 
 def test_sanction_share_follows_the_parameter_set() -> None:
-    ps = PS.with_value("sanktion.kollektiv_andel", 2014, 0.5)
-    d = bt.regnskabssanktion_detalje([110, 95, 100], [100, 100, 100], [1, 1, 2], params=ps)
+    ps = PS.with_value("sanktion.kollektiv_andel", 2013, 0.5)
+    d = bt.regnskabssanktion_detalje([110, 95, 100], [100, 100, 100], [1, 1, 2], params=ps, aar=2013)
     assert d["kollektiv"].sum() == pytest.approx(2.5) and d["individuel"].sum() == pytest.approx(2.5)
 
 
@@ -96,30 +96,35 @@ def test_midtvejsregulering_sign_and_distribution() -> None:
     assert bt.midtvejsregulering(1000, 900, [100, 300]).tolist() == pytest.approx([-25, -75])
 
 
+# The sanction tests below use aar=2013: measured against the budgets (the law's rule).  For 2014
+# the agreement measures the accounts against the agreed level: see the tests of obs. 6.
 def test_regnskabssanktion_four_municipalities() -> None:
     # accounts 120 / 90 / 105 / 100, budgets 100 each, population 1 / 2 / 3 / 4.
     # R = 415 − 400 = 15.  Collective 0.4·15 = 6 by population /10 → 0.6, 1.2, 1.8, 2.4.
     # Individual 0.6·15 = 9 by own overspend 20 / 0 / 5 / 0 (sum 25) → 7.2, 0, 1.8, 0.
-    d = bt.regnskabssanktion_detalje([120, 90, 105, 100], [100] * 4, [1, 2, 3, 4])
+    d = bt.regnskabssanktion_detalje([120, 90, 105, 100], [100] * 4, [1, 2, 3, 4], aar=2013)
     assert d.columns.tolist() == ["kollektiv", "individuel", "i_alt"]
     assert d["kollektiv"].tolist() == pytest.approx([0.6, 1.2, 1.8, 2.4])
     assert d["individuel"].tolist() == pytest.approx([7.2, 0, 1.8, 0])
     assert d["i_alt"].tolist() == pytest.approx([7.8, 1.2, 3.6, 2.4])
-    assert bt.regnskabssanktion([120, 90, 105, 100], [100] * 4, [1, 2, 3, 4]).tolist() == pytest.approx(
+    assert bt.regnskabssanktion([120, 90, 105, 100], [100] * 4, [1, 2, 3, 4],
+                                aar=2013).tolist() == pytest.approx(
         d["i_alt"].tolist())
 
 
 def test_no_sanction_without_a_collective_overshoot() -> None:
     # Municipality 1 overspends by 10 but the total is 10 under: R = 0, nobody pays.
-    assert bt.regnskabssanktion([110, 80], [100, 100], [1, 1]).tolist() == [0.0, 0.0]
+    assert bt.regnskabssanktion([110, 80], [100, 100], [1, 1], aar=2013).tolist() == [0.0, 0.0]
     assert bt.budgetsanktion([110, 80], [100, 100], [1, 1]).tolist() == [0.0, 0.0]
 
 
 def test_sanction_share_override() -> None:
     # kollektiv_andel = 1: all of R = 5 by population 1:1:2; = 0: all to the one overspender.
-    assert bt.regnskabssanktion([110, 95, 100], [100] * 3, [1, 1, 2], kollektiv_andel=1).tolist() == \
+    assert bt.regnskabssanktion([110, 95, 100], [100] * 3, [1, 1, 2], kollektiv_andel=1,
+                                aar=2013).tolist() == \
         pytest.approx([1.25, 1.25, 2.5])
-    assert bt.regnskabssanktion([110, 95, 100], [100] * 3, [1, 1, 2], kollektiv_andel=0).tolist() == \
+    assert bt.regnskabssanktion([110, 95, 100], [100] * 3, [1, 1, 2], kollektiv_andel=0,
+                                aar=2013).tolist() == \
         pytest.approx([5, 0, 0])
 
 
@@ -234,23 +239,27 @@ def test_tax_cut_later_years_keep_the_proportion() -> None:
     (lambda: bt.dut_regulering([1], [2014.5]), "aar: 2014.5 .*whole"),
     (lambda: bt.dut_regulering([], []), "beloeb: 'no values'"),
     (lambda: bt.midtvejsregulering([1, 2], [1], [1]), "skoen_efter: '1 values'"),
-    (lambda: bt.regnskabssanktion([1, 2, 3], [1, 2], [1, 1, 1]), "korrigeret_budget: '2 values'"),
-    (lambda: bt.regnskabssanktion([1, 2], [1, 2], [1, 1, 1]), "indbyggere: '3 values'"),
-    (lambda: bt.regnskabssanktion(np.ones((3, 2)), np.ones((4, 2)), [1, 1]), "korrigeret_budget: '4 scen"),
-    (lambda: bt.regnskabssanktion([1, 2], [1, 2], [1, 1], kollektiv_andel=1.5), "kollektiv_andel: 1.5"),
-    (lambda: bt.regnskabssanktion([1, None], [1, 2], [1, 1]), "regnskab: None .*empty"),
-    (lambda: bt.regnskabssanktion_detalje(np.ones((2, 2)), np.ones((2, 2)), [1, 1]), "regnskab: '2-D"),
+    (lambda: bt.regnskabssanktion([1, 2, 3], [1, 2], [1, 1, 1], aar=2013), "korrigeret_budget: '2 values'"),
+    (lambda: bt.regnskabssanktion([1, 2], [1, 2], [1, 1, 1], aar=2013), "indbyggere: '3 values'"),
+    (lambda: bt.regnskabssanktion(np.ones((3, 2)), np.ones((4, 2)), [1, 1], aar=2013),
+     "korrigeret_budget: '4 scen"),
+    (lambda: bt.regnskabssanktion([1, 2], [1, 2], [1, 1], kollektiv_andel=1.5, aar=2013),
+     "kollektiv_andel: 1.5"),
+    (lambda: bt.regnskabssanktion([1, None], [1, 2], [1, 1], aar=2013), "regnskab: None .*empty"),
+    (lambda: bt.regnskabssanktion_detalje(np.ones((2, 2)), np.ones((2, 2)), [1, 1], aar=2013),
+     "regnskab: '2-D"),
     (lambda: bt.budgetsanktion([1, 2], [False, True], [1, 1]), "ramme: False"),
-    (lambda: bt.skattestigning_regulering([1, 2], [1, 1], 4), r"aar_nr: 4\.0 .*allowed: 0, 1, 2, 3"),
-    (lambda: bt.skattestigning_regulering([1, 2], [1, 1], 1.5), r"aar_nr: 1\.5 .*allowed: 0, 1, 2, 3"),
-    (lambda: bt.skattestigning_regulering([1, 2], [1, 1], -1), "aar_nr: -1.0 .*0, 1, 2, 3"),
+    (lambda: bt.skattestigning_regulering([1, 2], [1, 1], 1.5),
+     r"aar_nr: 1\.5 .*allowed: a whole year number ≥ 0"),
+    (lambda: bt.skattestigning_regulering([1, 2], [1, 1], -1), "aar_nr: -1.0 .*≥ 0"),
     (lambda: bt.skattestigning_regulering([1, 2], [1, 1], undtaget=["ja", False]), "undtaget: 'ja'"),
     (lambda: bt.skattestigning_regulering([1, 2], [1, 1], undtaget=[2, 0]), "undtaget: 2 .*1/0"),
     (lambda: bt.skattestigning_regulering([1, 2], [1, 1], undtaget=[True]), "undtaget: '1 values'"),
     (lambda: bt.skattestigning_regulering([1, 2], [1, 1, 1]), "indbyggere: '3 values'"),
     (lambda: bt.skattenedsaettelse_tilskud([5, -1]), r"provenutab: -1\.0 .*≥ 0"),
-    (lambda: bt.skattenedsaettelse_tilskud([5], 2018), "aar: 2018 .*2013–2017"),
-    (lambda: bt.skattenedsaettelse_tilskud([5], 2013), "aar: 2013 .*2014, 2015, 2016, 2017"),
+    (lambda: bt.skattenedsaettelse_tilskud([5], 2013),
+     "aar: 2013 .*a scheme of skat.nedsaettelse_tilskud_max runs"),
+    (lambda: bt.skattenedsaettelse_tilskud([5], 2015, ordning_aar=2015), "ordning_aar: 2015 .*: 2014"),
     (lambda: bt.skattenedsaettelse_tilskud([5], "2014"), "aar: '2014' .*text"),
     (lambda: bt.skattenedsaettelse_tilskud([5], pulje=-1), "pulje: -1.0"),
     (lambda: bt.skattenedsaettelse_tilskud(np.ones((3, 2)), pulje=[1, 2]), r"pulje: 'shape \(2,\)'"),
@@ -272,14 +281,14 @@ def test_series_in_series_out() -> None:
     assert isinstance(out, pd.Series) and out.index.equals(IDX)
     assert out.tolist() == pytest.approx([600, 350, 200])
     spent = pd.Series([110.0, 95.0, 100.0], index=IDX)
-    s = bt.regnskabssanktion(spent, [100, 100, 100], [1, 1, 2])
+    s = bt.regnskabssanktion(spent, [100, 100, 100], [1, 1, 2], aar=2013)
     assert isinstance(s, pd.Series) and s.index.equals(IDX)
     assert isinstance(bt.budgetsanktion([100, 100, 100], spent, pop), pd.Series)
     assert bt.midtvejsregulering(1, 2, pop).index.equals(IDX)
     assert bt.fordelingsandele(pop).index.equals(IDX)
     cut = bt.skattenedsaettelse_tilskud(pd.Series([1.0, 2.0, 3.0], index=IDX))
     assert isinstance(cut, pd.Series) and cut.index.equals(IDX)
-    d = bt.regnskabssanktion_detalje(spent, [100, 100, 100], [1, 1, 2])
+    d = bt.regnskabssanktion_detalje(spent, [100, 100, 100], [1, 1, 2], aar=2013)
     assert d.index.equals(IDX)
 
 
@@ -301,11 +310,11 @@ def test_scenarios_match_row_by_row() -> None:
     pop = rng.integers(2_000, 600_000, size=5).astype(float)
     spent = rng.normal(1000, 20, size=(4, 5))
     budget = np.full(5, 1000.0)
-    grid = bt.regnskabssanktion(spent, budget, pop)
+    grid = bt.regnskabssanktion(spent, budget, pop, aar=2013)
     bgrid = bt.budgetsanktion(spent, budget, pop)
     assert grid.shape == (4, 5)
     for row in range(4):
-        assert grid[row] == pytest.approx(bt.regnskabssanktion(spent[row], budget, pop))
+        assert grid[row] == pytest.approx(bt.regnskabssanktion(spent[row], budget, pop, aar=2013))
         assert bgrid[row] == pytest.approx(bt.budgetsanktion(spent[row], budget, pop))
     totals = np.array([100.0, -40.0, 7.0])
     dist = bt.fordel_efter_indbyggere(pop, totals)
@@ -323,7 +332,7 @@ def test_scenarios_match_row_by_row() -> None:
 
 def test_dataframe_scenarios_keep_labels() -> None:
     spent = pd.DataFrame([[110.0, 95.0, 100.0], [90.0, 120.0, 100.0]], index=["lav", "høj"], columns=IDX)
-    out = bt.regnskabssanktion(spent, [100, 100, 100], [1, 1, 2])
+    out = bt.regnskabssanktion(spent, [100, 100, 100], [1, 1, 2], aar=2013)
     assert isinstance(out, pd.DataFrame) and out.index.tolist() == ["lav", "høj"] and out.columns.equals(IDX)
     pop = pd.Series([1.0, 1.0, 2.0], index=IDX)
     dist = bt.fordel_efter_indbyggere(pop, pd.Series([4.0, 8.0], index=["a", "b"]))
@@ -368,8 +377,11 @@ def test_sanction_parts_sum_to_r_and_are_never_negative(data, share: float) -> N
     limit = data.draw(municipalities(0, 1e5, n))
     pop = data.draw(population(n))
     r = max(0.0, sum(spent) - sum(limit))
-    for detail in (bt.regnskabssanktion_detalje, bt.budgetsanktion_detalje):
-        d = detail(spent, limit, pop, kollektiv_andel=share)
+    cap = PS.value("bloktilskud.betinget", 2014)  # the budget sanction is at most the conditional grant
+    for detail, aar, most in ((bt.regnskabssanktion_detalje, 2013, r),
+                              (bt.budgetsanktion_detalje, 2014, min(r, cap))):
+        d = detail(spent, limit, pop, kollektiv_andel=share, aar=aar)
+        r = most
         assert (d.to_numpy() >= 0).all()
         assert d["i_alt"].sum() == pytest.approx(r, rel=1e-9, abs=1e-6)
         assert d["kollektiv"].sum() == pytest.approx(share * r, rel=1e-9, abs=1e-6)
@@ -412,3 +424,68 @@ def test_compensation_within_pool_and_maximum(data, aar: int, pool: float, thres
         assert out.sum() == pytest.approx(pool * factor, rel=1e-9, abs=1e-9)
     else:
         assert out == pytest.approx(cap)
+
+
+# ------------------------------------------------------------- issue 11: the observations
+def test_obs2_a_2015_scheme_leaves_the_2014_scheme_alone(test_params_path) -> None:
+    """A 2014 cut of 40 gets 20 in 2015 (50/75 of 30) even when a 2015 file has its own scheme
+    {2015: 75, …} (it got 30 when the schedules merged); nothing in 2018 (after the scheme)."""
+    ps = load("aftale-2015-test")
+    assert bt.skattenedsaettelse_tilskud([40.0], 2015, ordning_aar=2014, params=ps).tolist() == [20.0]
+    assert bt.skattenedsaettelse_tilskud([40.0], 2018, ordning_aar=2014, params=ps).tolist() == [0.0]
+    assert bt.skattenedsaettelse_tilskud([40.0], 2015, params=ps).tolist() == [30.0]  # the 2015 scheme
+
+
+def test_obs3_tax_increase_from_year_4_is_collective() -> None:
+    """Lov 477/2008 § 7 stk. 2: from the fourth year the whole increase is regulated collectively."""
+    out = bt.skattestigning_regulering([40.0, 0.0], [1, 3], aar_nr=4)
+    assert out[:, 0].tolist() == [0.0, 0.0]
+    assert out[:, 1].tolist() == [10.0, 30.0]  # T = 40 by population 1:3
+    assert bt.skattestigning_regulering([40.0, 0.0], [1, 3], aar_nr=9)[:, 0].tolist() == [0.0, 0.0]
+
+
+def test_obs5_budget_sanction_is_capped_at_the_conditional_grant() -> None:
+    """An overshoot of 5,000 mio. kr. costs at most the conditional 3,000 (bloktilskud.betinget)."""
+    out = bt.budgetsanktion_detalje([105_000.0, 50_000.0], [100_000.0, 50_000.0], [1, 1])
+    assert out["i_alt"].sum() == pytest.approx(3_000)
+    assert out["kollektiv"].sum() == pytest.approx(0.4 * 3_000)
+    assert out["individuel"].tolist() == pytest.approx([1_800, 0])
+
+
+def test_obs6_the_2014_accounts_sanction_measures_against_the_agreed_level() -> None:
+    """Aftale 2014, afsnit 3: accounts of 230,300 within the agreed 230,541 give no sanction, though
+    they exceed the budgets (229,900) by 400 — the budget rule gave 400."""
+    regnskab, budget, pop = [130_300.0, 100_000.0], [129_900.0, 100_000.0], [1, 1]
+    assert bt.regnskabssanktion(regnskab, budget, pop).tolist() == [0.0, 0.0]
+    assert sum(bt.regnskabssanktion(regnskab, budget, pop, aar=2013)) == pytest.approx(400)
+    # over the agreed level: R = 230,841 − 230,541 = 300; 120 by population, 180 to the overspender
+    over = bt.regnskabssanktion([130_841.0, 100_000.0], budget, pop)
+    assert over.tolist() == pytest.approx([60 + 180, 60])
+
+
+def test_obs10_beskaeftigelsestilskud_is_regulated_by_ledighed() -> None:
+    """Udligningsloven § 23 a: the forsikrede-ledige line goes by ledighed, not population."""
+    by_ledighed = bt.beskaeftigelsestilskud_midtvejsregulering([12_635.0], [12_735.0], [2_000, 8_000])
+    assert by_ledighed.tolist() == [20.0, 80.0]
+    by_population = bt.midtvejsregulering([65_300.0], [65_400.0], [50_000, 50_000])
+    assert by_population.tolist() == [50.0, 50.0]
+
+
+def test_obs12_overflow_is_refused_naming_the_argument() -> None:
+    with pytest.raises(XlmodelError, match="indbyggere: 'values this large'"):
+        bt.fordel_efter_indbyggere([1e308, 1e308, 1e308], 100)
+    # differences first: 1e308 in both inputs no longer swallows the 5 overspent
+    out = bt.regnskabssanktion([1e308, 5.0], [1e308, 0.0], [1, 1], aar=2013)
+    assert out.tolist() == pytest.approx([1.0, 4.0])
+
+
+def test_obs13_series_are_paired_by_label() -> None:
+    regnskab = pd.Series({"Aarhus": 120.0, "Odense": 100.0})
+    budget = pd.Series({"Odense": 100.0, "Aarhus": 90.0})
+    pop = pd.Series({"Aarhus": 1.0, "Odense": 1.0})
+    d = bt.regnskabssanktion_detalje(regnskab, budget, pop, aar=2013)
+    # R = 30 (Aarhus 120 vs 90): 12 by population 6/6, 18 to Aarhus → Aarhus 24 (positional gave 18)
+    assert d.loc["Aarhus", "i_alt"] == pytest.approx(24)
+    assert d.loc["Odense", "i_alt"] == pytest.approx(6)
+    with pytest.raises(XlmodelError, match="korrigeret_budget: .*labels not in regnskab"):
+        bt.regnskabssanktion(regnskab, pd.Series({"Aarhus": 90.0, "Vejle": 100.0}), pop, aar=2013)

@@ -17,7 +17,8 @@ from xlmodel.parameters import load
 
 ROOT = Path(__file__).resolve().parents[1]
 
-#: Issue 3 §1, the user-facing contract: names and argument order exactly as the issue's table.
+#: Issue 3 §1, the user-facing contract: names and argument order exactly as the issue's table;
+#: issue 11 appended optional arguments (years, the agreed level, the udligning efterregulering) at the end.
 ISSUE_TABLE = {
     "PL_FAKTOR": "fra_aar, til_aar, [serie]",
     "PL_REGULER": "beloeb, fra_aar, til_aar, [serie]",
@@ -25,22 +26,22 @@ ISSUE_TABLE = {
     "PARAMETER": "navn, [aar]",
     "PARAMETER_KILDE": "navn, [aar]",
     "BLOKTILSKUD_FORDEL": "indbyggere, beloeb_i_alt",
-    "REGNSKABSSANKTION": "regnskab, korrigeret_budget, indbyggere, [kollektiv_andel]",
-    "BUDGETSANKTION": "budget, ramme, indbyggere, [kollektiv_andel]",
-    "SKATTESANKTION": "provenuaendring, indbyggere, [aar_nr], [undtaget]",
-    "SKATTENEDSAETTELSE_TILSKUD": "provenutab, [aar], [pulje], [taerskel]",
+    "REGNSKABSSANKTION": "regnskab, korrigeret_budget, indbyggere, [kollektiv_andel], [aftalt_niveau], [aar]",
+    "BUDGETSANKTION": "budget, ramme, indbyggere, [kollektiv_andel], [aar]",
+    "SKATTESANKTION": "provenuaendring, indbyggere, [aar_nr], [undtaget], [aar]",
+    "SKATTENEDSAETTELSE_TILSKUD": "provenutab, [aar], [pulje], [taerskel], [ordning_aar]",
     "UDSKRIVNINGSGRUNDLAG_GARANTI": "grundlag_basisaar, [budgetaar]",
     "SKATTEPROVENU": "udskrivningsgrundlag, udskrivningsprocent",
-    "UDSKRIVNINGSPROCENT": "provenu, udskrivningsgrundlag",
+    "UDSKRIVNINGSPROCENT": "provenu, udskrivningsgrundlag, [aar]",
     "EFTERREGULERING": "selvbudgetteret_grundlag, opgjort_grundlag, udskrivningsprocent",
-    "EFTERREGULERING_TILLAEG": "efterregulering, udbetalt, diskonto_pct",
-    "SELVBUDGET_GEVINST": "garanti_grundlag, forventet_grundlag, udskrivningsprocent, [udligning_pct]",
-    "GRUNDSKYLD_GRUNDLAG": "grundvaerdi, forrige_grundlag, [reguleringsprocent]",
-    "PENSIONSPROCENT": "pensionsaar",
-    "PENSION_MERUDGIFT": "loen_faktisk, loen_loft, pensionsaar",
+    "EFTERREGULERING_TILLAEG": "efterregulering, udbetalt, diskonto_pct, [efterregulering_udligning], [aar]",
+    "SELVBUDGET_GEVINST": "garanti_grundlag, forventet_grundlag, udskrivningsprocent, [udligning_pct], [aar]",
+    "GRUNDSKYLD_GRUNDLAG": "grundvaerdi, forrige_grundlag, [reguleringsprocent], [aar]",
+    "PENSIONSPROCENT": "pensionsaar, [aar]",
+    "PENSION_MERUDGIFT": "loen_faktisk, loen_loft, pensionsaar, [aar]",
     "SKALATRIN_LOEN": "trin, [tabel]",
     "PENSION_KAPITALVAERDI": "aarligt_beloeb, rente_pct, aar, [regulering_pct]",
-    "DEPONERING_FRIGIVELSE": "deponeret, aar_nr, [aar_i_alt]",
+    "DEPONERING_FRIGIVELSE": "deponeret, aar_nr, [aar_i_alt], [ibrugtagning_aar]",
 }
 #: Defaults the issue's table states (a parameter-set default is checked against the set).
 ISSUE_DEFAULTS = {
@@ -49,9 +50,9 @@ ISSUE_DEFAULTS = {
     ("REGNSKABSSANKTION", "kollektiv_andel"): 0.4,
     ("BUDGETSANKTION", "kollektiv_andel"): 0.4,
     ("SKATTESANKTION", "aar_nr"): 0,
-    ("SKATTENEDSAETTELSE_TILSKUD", "aar"): 2014,
+    ("SKATTENEDSAETTELSE_TILSKUD", "aar"): "the set's budget year",
     ("UDSKRIVNINGSGRUNDLAG_GARANTI", "budgetaar"): "the set's budget year",
-    ("SELVBUDGET_GEVINST", "udligning_pct"): 0,
+    ("SELVBUDGET_GEVINST", "udligning_pct"): 58,
     ("PENSION_KAPITALVAERDI", "regulering_pct"): 0,
     ("DEPONERING_FRIGIVELSE", "aar_i_alt"): 25,
 }
@@ -178,3 +179,98 @@ def test_the_catalogue_imports_nothing_heavy() -> None:
         env={"PYTHONPATH": str(ROOT), "PATH": ""},
     )
     assert out.stdout.strip() in ("[]", "['numpy']")  # numpy only via pandas in xlmodel.parameters
+
+
+# ----------------------------------------------- issue 11, deliver 1: the catalogue is year-generic
+#: Required arguments for one call of every catalogue function (cell inputs).
+SAMPLE_CALLS = {
+    "PL_FAKTOR": (2013, 2015),
+    "PL_REGULER": (100.0, 2013, 2015),
+    "PL_VAEGTET": ([[0.6], [0.4]], [[1.2], [1.5]]),
+    "PARAMETER": ("skat.fremskrivningsprocent",),
+    "PARAMETER_KILDE": ("skat.fremskrivningsprocent",),
+    "BLOKTILSKUD_FORDEL": ([[1.0], [3.0]], 100.0),
+    "REGNSKABSSANKTION": ([[110.0], [95.0]], [[100.0], [100.0]], [[1.0], [1.0]]),
+    "BUDGETSANKTION": ([[3000.0], [95.0]], [[100.0], [100.0]], [[1.0], [1.0]]),
+    "SKATTESANKTION": ([[30.0], [-10.0]], [[1.0], [1.0]]),
+    "SKATTENEDSAETTELSE_TILSKUD": ([[40.0], [5.0]],),
+    "UDSKRIVNINGSGRUNDLAG_GARANTI": (1000.0,),
+    "SKATTEPROVENU": (1000.0, 25.0),
+    "UDSKRIVNINGSPROCENT": (249.0, 1000.0),
+    "EFTERREGULERING": (1000.0, 980.0, 25.0),
+    "EFTERREGULERING_TILLAEG": (-50e6, 1000e6, 0.2),
+    "SELVBUDGET_GEVINST": (1100.0, 1150.0, 25.0),
+    "GRUNDSKYLD_GRUNDLAG": (1_200_000.0, 1_000_000.0),
+    "PENSIONSPROCENT": (25.5,),
+    "PENSION_MERUDGIFT": (480_000.0, 440_000.0, 37.0),
+    "SKALATRIN_LOEN": (44.0,),
+    "PENSION_KAPITALVAERDI": (10_000.0, 3.0, 20.0),
+    "DEPONERING_FRIGIVELSE": (2_500_000.0, 1.0),
+}
+#: Described defaults that mean "the active set's budget year" (or a scheme chosen by it).
+_BUDGET_YEAR = {"the set's budget year"}
+
+
+def _explicit(fn: catalogue.Function, ps, arg: catalogue.Argument):
+    """The value an optional argument's default stands for, read from the set ``ps``."""
+    if arg.default_from:
+        param = ps.parameters[arg.default_from]
+        return ps.value(arg.default_from, ps.budget_year) if ps.budget_year in param.values or \
+            param.period == "from" else None
+    if arg.default in _BUDGET_YEAR:
+        return ps.budget_year
+    return arg.default if isinstance(arg.default, int | float | str) and arg.default != "" else None
+
+
+def test_the_sample_covers_the_whole_catalogue() -> None:
+    assert set(SAMPLE_CALLS) == set(catalogue.names())
+
+
+@pytest.mark.parametrize("fn", catalogue.functions(), ids=lambda fn: fn.name)
+def test_every_default_follows_a_second_parameter_set(fn, test_params_path) -> None:
+    """Under aftale-2015-test every left-out argument takes that set's value, never 2014's.
+
+    Each optional argument in turn is passed explicitly with the value its default stands for
+    in the 2015 set (the parameter's 2015 value, or the budget year 2015); the call with the
+    argument left out must give the same result.
+    """
+    from xlmodel.excel import cells
+
+    ps = load("aftale-2015-test")
+    assert ps.budget_year == 2015
+    required = SAMPLE_CALLS[fn.name]
+    left_out = cells.call(fn.name, *required, params=ps)
+    checked = 0
+    for i, arg in enumerate(fn.optional):
+        value = _explicit(fn, ps, arg)
+        if value is None or not isinstance(value, int | float):
+            continue  # a described default with no single value ("none exempt", a table)
+        args = [*required, *[None] * i, value]
+        assert cells.call(fn.name, *args, params=ps) == left_out, (fn.name, arg.name, value)
+        checked += 1
+    if any(a.default in _BUDGET_YEAR or a.default_from for a in fn.optional):
+        assert checked, fn.name
+
+
+@pytest.mark.parametrize(("call", "expected_2015", "expected_2014"), [
+    (("UDSKRIVNINGSGRUNDLAG_GARANTI", 1000), 1100.0, 1114.0),          # 10.0 vs 11.4 pct.
+    (("GRUNDSKYLD_GRUNDLAG", 1_200_000, 1_000_000), 1_060_000.0, 1_063_000.0),   # 6.0 vs 6.3 pct.
+    (("PARAMETER", "skat.fremskrivningsprocent"), 10.0, 11.4),
+])
+def test_issue_11_observation_1_defaults_follow_the_active_set(call, expected_2015, expected_2014,
+                                                                test_params_path) -> None:
+    from xlmodel.excel import cells
+
+    assert cells.call(*call, params=load("aftale-2015-test")) == expected_2015
+    assert cells.call(*call, params=load("aftale-2014")) == expected_2014
+
+
+def test_no_year_literal_in_the_core() -> None:
+    """Obs. 1: no default year in the core's code (years live in the parameter set)."""
+    import re
+
+    pattern = re.compile(r"(aar|year)\w*\s*(:\s*[\w |]+)?=\s*20\d\d\b")
+    for module in ("pl", "bloktilskud", "skat", "pension", "balance", "laan", "_inputs", "parameters"):
+        text = (ROOT / "xlmodel" / f"{module}.py").read_text(encoding="utf-8")
+        code = "\n".join(line for line in text.splitlines() if ">>>" not in line)
+        assert not pattern.search(code), (module, pattern.search(code))

@@ -231,6 +231,9 @@ def test_bad_files_name_the_file_and_what_is_expected(tmp_path: Path, content: s
     ("-", "Danish form"),
     ("-12", "whole number"),
     ("1.234,5", "whole number"),
+    ("570,000", "570000 or 570.000"),      # issue 11 obs. 14: was read as 570 persons
+    ("1,234,567", "570000 or 570.000"),
+    ("9" * 400, "Danish form"),           # 400 digits: was an OverflowError
 ])
 def test_bad_population_values_name_the_line(tmp_path: Path, value: str, allowed: str) -> None:
     path = _write(tmp_path, f"OMRÅDE;TID;INDHOLD\nKøbenhavn;2014K1;{value}\n")

@@ -134,7 +134,7 @@ def test_with_value_marks_the_user_assumption() -> None:
     assert ps.value("pension.diskonteringsrente", 2015) == 2.0
     assert load().value("pension.diskonteringsrente", 2015) == 3.0
     changed = load().with_value("pl.service", 2014, 1.5)
-    assert changed.get("pl.service").source == "antagelse"
+    assert changed.get("pl.service").source == "bruger"  # the user's change, shown as such
     assert "1.3 (aftale: Aftale 2014, boks 1)" in changed.get("pl.service").note
 
 
@@ -256,3 +256,102 @@ def test_a_value_before_the_vintage_is_refused(tmp_path: Path) -> None:
     text = VINTAGE_2015.format(name="early").replace('period = "year"', 'period = "year"\nvintage = 2016')
     with pytest.raises(ParameterFileError, match="before the scheme's start year 2016"):
         load(write(tmp_path, "early", text))
+
+
+# ------------------------------------------- issue 11, deliver 3: the workbook's Parametre sheet
+def _changed_copy(tmp_path: Path, name: str, value: float) -> Path:
+    import shutil
+
+    import openpyxl
+
+    src = Path(__file__).resolve().parents[1] / "workbooks" / "pension_2014.xlsx"
+    dst = tmp_path / "pension.xlsx"
+    shutil.copy(src, dst)
+    wb = openpyxl.load_workbook(dst)
+    ws = wb["Parametre"]
+    hit = [row for row in ws.iter_rows(min_row=2) if row[0].value == name]
+    assert hit, name
+    hit[0][2].value = value
+    wb.save(dst)
+    return dst
+
+
+def test_with_sheet_takes_the_users_changes_as_bruger() -> None:
+    ps = load().with_sheet([("pension.diskonteringsrente", 2013, 2.0), ("pl.service", 2014, 1.3),
+                            ("skat.forhoejelse_individuel_andel[3]", 2011, 20), ("ukendt.navn", 2014, 1)])
+    assert ps.value("pension.diskonteringsrente") == 2.0
+    assert ps.get("pension.diskonteringsrente").source == "bruger"
+    assert ps.get("pl.service").source == "aftale"  # unchanged value: not the user's
+    assert ps.value("skat.forhoejelse_individuel_andel") == [75, 50, 50, 20]
+    with pytest.raises(XlmodelError, match=r"pl.service.values.2014: -150"):
+        load().with_sheet([("pl.service", 2014, -150)])
+
+
+def test_an_assumption_changed_in_the_workbook_changes_the_results(tmp_path: Path) -> None:
+    from xlmodel.engine.formualizer_engine import evaluate
+
+    book = _changed_copy(tmp_path, "pension.diskonteringsrente", 1.0)
+    before = evaluate(Path(__file__).resolve().parents[1] / "workbooks" / "pension_2014.xlsx")
+    after = evaluate(book)
+    # the xlmodel function (column O) and the native PV (P) both follow the user's 1 pct.
+    assert after[("Medarbejdere", "O5")] > before[("Medarbejdere", "O5")]
+    assert after[("Medarbejdere", "O5")] == pytest.approx(after[("Medarbejdere", "P5")])
+
+
+def test_validator_changed_assumption_is_info_changed_agreement_is_an_error(tmp_path: Path) -> None:
+    from xlmodel.validate import validate
+
+    def findings(name: str, value: float) -> list[dict]:
+        report = validate(_changed_copy(tmp_path, name, value), checks=["parameters"])
+        rows = report.findings.to_dict("records")
+        return [f for f in rows if name in str(f["message"])]
+
+    found = findings("pension.diskonteringsrente", 1.0)
+    assert [f["severity"] for f in found] == ["info"] and "changed by the user" in found[0]["message"]
+    (tmp_path / "pension.xlsx").unlink()
+    found = findings("pension.loft_trin_laerer", 45)
+    assert [f["severity"] for f in found] == ["error"] and "afviger fra aftalen" in found[0]["message"]
+
+
+# ------------------------------------------- README "A new agreement", followed literally (deliver 5)
+NEW_2015 = """[meta]
+name = "aftale-2015"
+title = "Testaftale 2015 (ILLUSTRATIVE tal)"
+extends = "aftale-2014"
+budget_year = 2015
+horizon = [2013, 2018]
+illustrative = true
+"""
+
+
+def _new_value(key: str, unit: str, value: float) -> str:
+    return (f'\n[{key}]\nlabel = "{key} 2015"\nunit = "{unit}"\nperiod = "year"\nsource = "antagelse"\n'
+            f'reference = "test: illustrativt"\nnote = "Illustrativt testtal."\n'
+            f"values = {{ 2015 = {value} }}\n")
+
+
+def test_readme_a_new_agreement_is_a_new_file(tmp_path: Path) -> None:
+    """README, "A new agreement": a file with extends = "aftale-2014" and only the new values, each
+    with unit, year, source and reference, used with --params aftale-2015: no code change."""
+    import os
+    import subprocess
+    import sys
+
+    readme = (Path(__file__).resolve().parents[1] / "README.md").read_text(encoding="utf-8")
+    assert 'extends = "aftale-2014"' in readme and "--params aftale-2015" in readme
+    text = NEW_2015 + "".join(_new_value(f"pl.{s}", "pct", v) for s, v in
+                              (("samlet", 1.5), ("service", 1.4), ("anlaeg", 1.7), ("sats", 1.6),
+                               ("regional", 1.0)))
+    text += _new_value("skat.fremskrivningsprocent", "pct", 10.0)
+    text += _new_value("grundskyld.reguleringsprocent", "pct", 6.0)
+    text += _new_value("bloktilskud.i_alt", "mio. kr.", 76_000)
+    text += _new_value("regioner.udviklingsbidrag", "kr. pr. indbygger", 126)
+    (tmp_path / "aftale-2015.toml").write_text(text, encoding="utf-8")
+    env = {**os.environ, "XLMODEL_PARAMS_PATH": str(tmp_path)}
+    for args in (["params", "--params", "aftale-2015"], ["demo", "--params", "aftale-2015"]):
+        run = subprocess.run([sys.executable, "-m", "xlmodel", *args], capture_output=True, text=True,
+                             env=env, timeout=300, check=False)
+        assert run.returncode == 0, (args, run.stderr[-2000:])
+    assert "2015" in run.stdout and "76,000" in run.stdout.replace(".", ",")
+    ps = load(tmp_path / "aftale-2015.toml")
+    assert ps.value("skat.fremskrivningsprocent") == 10.0 and ps.value("pl.service", 2014) == 1.3

@@ -25,9 +25,15 @@ def test_pensionsprocent_worked_figures(years: float, pct: float) -> None:
     assert pension.pensionsprocent(years) == pytest.approx(pct, abs=1e-12)
 
 
-def test_pensionsprocent_fractional_years_accrue_pro_rata_in_their_band() -> None:
-    assert pension.pensionsprocent([0.5, 16.5, 32.5, 36.5]).tolist() == pytest.approx(
-        [0.875, 28.75, 52.5, 56.5])
+def test_pensionsprocent_counts_whole_years() -> None:
+    """Issue 11 obs. 4: pensionsalder counts in whole years (TPL § 5): 19 years 11 months is 19.
+
+    By hand: 25.5 → 25 years = 16 × 1.75 + 9 × 1.5 = 28 + 13.5 = 41.5 (was 42.25 pro rata).
+    """
+    assert pension.pensionsprocent(25.5) == 41.5
+    assert pension.pensionsprocent(19 + 11 / 12) == pension.pensionsprocent(19) == 16 * 1.75 + 3 * 1.5
+    assert pension.pensionsprocent([0.5, 16.5, 32.5, 36.5]).tolist() == pytest.approx([0, 28, 52, 56])
+    assert pension.pensionsprocent(25 - 1e-12) == 41.5  # float noise around a whole year is that year
 
 
 def test_pensionsprocent_reads_the_bands_from_the_parameter_set() -> None:
@@ -124,10 +130,16 @@ def test_merudgift_bad_input() -> None:
 def test_midlertidigt_tillaeg() -> None:
     base = PS.value("pension.midlertidigt_tillaeg")
     assert base == 23_500
+    # The grundbeløb is regulated (obs. 4): × (1 + procentregulering) = 23,500 × 1.013040.
+    reg = 1 + PS.value("pension.procentregulering") / 100
+    assert reg == pytest.approx(1.01304)
     out = pension.midlertidigt_tillaeg([37, 18.5, 50, 0])
-    assert out.tolist() == pytest.approx([base, base / 2, base, 0])
-    other = PS.with_value("pension.midlertidigt_tillaeg", 2014, 24_000)
-    assert pension.midlertidigt_tillaeg(37, other) == 24_000
+    # 18.5 years counts as 18 whole years: 18/37 of the regulated grundbeløb
+    assert out.tolist() == pytest.approx([base * reg, 18 / 37 * base * reg, base * reg, 0])
+    other = PS.with_value("pension.midlertidigt_tillaeg", 2013, 24_000)
+    assert pension.midlertidigt_tillaeg(37, other) == pytest.approx(24_000 * reg)
+    unregulated = PS.with_value("pension.procentregulering", 2012, 0.0)
+    assert pension.midlertidigt_tillaeg(37, unregulated) == 23_500
     with pytest.raises(XlmodelError, match=r"pensionsaar"):
         pension.midlertidigt_tillaeg(-0.5)
 
@@ -341,3 +353,25 @@ def test_pensionsforpligtelse_bad_rows() -> None:
         pension.pensionsforpligtelse(_staff().assign(trin_1_juli_2013=[52, None, None, None]), PAY)
     with pytest.raises(XlmodelError, match=r"medarbejdere: 'list'"):
         pension.pensionsforpligtelse([{"gruppe": "laerer"}], PAY)
+
+
+def test_obs15_both_spellings_of_laerer_and_nothing_else() -> None:
+    """Typing 'lærer' must not be read as P76 (trin 37, a 4× wrong cost); other groups are refused."""
+    assert pension.loft_trin(["lærer", "laerer", " LÆRER ", "p76"]).tolist() == [44, 44, 44, 37]
+    for bad in ("pædagog", "laerer2", "", "P 76"):
+        with pytest.raises(XlmodelError, match="gruppe: .*laerer, p76"):
+            pension.loft_trin(bad)
+
+
+def test_obs15_the_shipped_pension_model_has_a_group_dropdown() -> None:
+    from pathlib import Path
+
+    import openpyxl
+
+    book = Path(__file__).resolve().parents[1] / "workbooks" / "pension_2014.xlsx"
+    ws = openpyxl.load_workbook(book)["Medarbejdere"]
+    lists = [dv for dv in ws.data_validations.dataValidation if dv.type == "list"]
+    assert any(dv.formula1 == '"laerer,lærer,p76"' and dv.showErrorMessage and "B5" in str(dv.sqref)
+               for dv in lists)
+    formula = ws["G5"].value
+    assert 'B5="lærer"' in formula and 'B5="p76"' in formula and "NA()" in formula  # no silent P76

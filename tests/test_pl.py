@@ -102,3 +102,55 @@ def test_weighted_rate_of_equal_rates_is_that_rate(weights: list[float], rate: f
 def test_booleans_mixed_with_numbers_are_refused() -> None:
     with pytest.raises(XlmodelError, match="beloeb: True"):
         pl.reguler([1, True], 2013, 2014)
+
+
+# ------------------------------------------------------- issue 11, obs. 14: junk → XlmodelError
+def _core_functions():
+    import inspect
+
+    from xlmodel import balance, bloktilskud, laan, pension, pl, skat
+
+    for module in (pl, bloktilskud, skat, pension, laan, balance):
+        for name, fn in vars(module).items():
+            if (inspect.isfunction(fn) and not name.startswith("_") and fn.__module__ == module.__name__):
+                yield f"{module.__name__.split('.')[-1]}.{name}", fn
+
+
+JUNK = [10**400, [1, 2, 3, 4], "tekst", None, float("nan"), [[1, 2], [3]], {"a": 1}, -1e308, 1e308]
+
+
+@pytest.mark.parametrize(("name", "fn"), list(_core_functions()),
+                         ids=lambda x: x if isinstance(x, str) else "")
+def test_every_core_function_refuses_junk_by_name(name, fn) -> None:
+    """Each required argument in turn gets junk (the others plausible values): the result is an
+    XlmodelError (naming an argument) or a finite number, never a raw numpy/Python exception."""
+    import inspect
+
+    import numpy as np
+    import pandas as pd
+
+    from xlmodel.errors import XlmodelError
+
+    plausible = {"fra_aar": 2013, "til_aar": 2014, "aar": 2014, "budgetaar": 2014, "serie": "service",
+                 "gruppe": "laerer", "tabel": {44: 440_000.0, 48: 480_000.0}, "trin": 44,
+                 "aar_nr": 1, "periode": 1, "perioder": 10, "medarbejdere": pd.DataFrame(
+                     {"gruppe": ["laerer"], "trin": [48], "pensionsaar": [30], "aar_med_pension": [5]}),
+                 "printed": 10.0, "parts": [4.0, 6.0], "rente_pct": 3.0, "lejeperiode_aar": 5}
+    params = inspect.signature(fn).parameters
+    required = [p for p in params.values() if p.default is inspect.Parameter.empty]
+    base = {p.name: plausible.get(p.name, [25.0, 30.0] if p.name in ("indbyggere", "ledighed") else 25.0)
+            for p in required}
+    for victim in required:
+        for junk in JUNK:
+            kwargs = {**base, victim.name: junk}
+            try:
+                out = fn(**kwargs)
+            except XlmodelError:
+                continue
+            values = out.select_dtypes("number").to_numpy() if isinstance(out, pd.DataFrame) else out
+            if isinstance(values, pd.Series):
+                values = values.to_numpy()
+            if isinstance(values, dict):
+                continue  # footing's record
+            arr = np.asarray(values, dtype=float)
+            assert np.all(np.isfinite(arr)), (name, victim.name, junk)

@@ -127,3 +127,31 @@ def test_settlement_sums_exactly(e: float) -> None:
 def test_vectorised_shapes() -> None:
     grid = skat.grundskyld_grundlag(np.full((3, 4), 2e6), np.full((3, 4), 1e6))
     assert grid.shape == (3, 4) and np.allclose(grid, 1_063_000)
+
+
+def test_obs8_the_3_pct_test_covers_tax_and_udligning_together() -> None:
+    """Kommuneskatteloven § 16 stk. 3: tax −50m and udligning +30m on payments of 1,000m: the
+    combined −20m is inside the 30m free band → 0 (the tax alone gave −120,000)."""
+    assert skat.efterregulering_tillaeg(-50e6, 1_000e6, 0.2, 30e6) == 0.0
+    assert skat.efterregulering_tillaeg(-50e6, 1_000e6, 0.2) == pytest.approx(-120_000)
+    # beyond the band together: −50m − 10m = −60m, 30m beyond → 30m × 3 × 0.2 pct. = −180,000
+    assert skat.efterregulering_tillaeg(-50e6, 1_000e6, 0.2, -10e6) == pytest.approx(-180_000)
+
+
+def test_obs9_selvbudgettering_gain_is_net_of_udligning_by_default() -> None:
+    """Udligningsloven § 24: udligning follows the self-budgeted base; default share 58 pct. [antagelse]."""
+    assert skat.selvbudget_gevinst(1_114, 1_150, 25.0) == pytest.approx(36 * 0.25 * 0.42)
+    assert skat.selvbudget_gevinst(1_114, 1_150, 25.0, udligning_pct=0) == pytest.approx(9.0)
+
+
+def test_obs1_defaults_follow_the_active_set(test_params_path) -> None:
+    ps = load("aftale-2015-test")
+    assert skat.statsgaranti_grundlag(1000, params=ps) == pytest.approx(1100)
+    assert skat.grundskyld_grundlag(1_200_000, 1_000_000, params=ps) == pytest.approx(1_060_000)
+    assert skat.breakeven_vaekst(params=ps, aarlig=False) == 10.0
+    assert skat.efterregulering_afregning(-9_000, params=ps)["aar"].tolist() == [2018] * 3
+
+
+def test_obs14_junk_is_refused_by_name() -> None:
+    with pytest.raises(XlmodelError, match="udskrivningsprocent: 'shape \\(2,\\)'"):
+        skat.skatteprovenu([1, 2, 3, 4], [25, 26])

@@ -34,7 +34,10 @@ def _first_bad(raw: np.ndarray) -> Any:
     for item in raw.ravel():
         if isinstance(item, bool | np.bool_) or not isinstance(item, Real | np.number):
             return item
-        if not np.isfinite(float(item)):
+        try:
+            if not np.isfinite(float(item)):
+                return item
+        except OverflowError:  # an int beyond a float's range (10**400)
             return item
     return _OK
 
@@ -57,7 +60,8 @@ def numbers(
     ...
     xlmodel.errors.XlmodelError: beloeb: '12' is not allowed (text, not a number); allowed: a finite number
     """
-    if (type(value) in (float, int) and math.isfinite(value)  # fast path: one cell
+    if ((type(value) is float or (type(value) is int and -2**63 < value < 2**63))  # fast path: one cell
+            and math.isfinite(value)
             and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
             and (not integer or value == int(value))):
         return np.array(float(value))
@@ -69,7 +73,13 @@ def numbers(
         raise XlmodelError(name, value, what, detail="text, not a number")
     if value is None:
         raise XlmodelError(name, value, what, detail="empty")
-    arr = np.asarray(value)
+    try:
+        arr = np.asarray(value)
+    except (ValueError, TypeError):  # a ragged list ([[1, 2], [3]]) or an unconvertible object
+        raise XlmodelError(name, value, what or "a rectangular list of numbers",
+                           detail="not a rectangular list of numbers") from None
+    if arr.dtype.kind not in "fiubUSO" or isinstance(value, dict | set):
+        raise XlmodelError(name, value, what, detail="not a number")
     if not isinstance(value, np.ndarray) and arr.dtype.kind in "iu" and arr.ndim > 0 and any(
             isinstance(v, bool) for v in np.array(value, dtype=object).ravel()):
         arr = np.array(value, dtype=object)  # [1, True] must not turn True into 1
@@ -83,8 +93,10 @@ def numbers(
         bad = _first_bad(raw)
         if bad is not _OK:
             kind = "text, not a number" if isinstance(bad, str) else (
-                "empty" if bad is None else "not a number")
-            raise XlmodelError(name, bad, what, detail=kind)
+                "empty" if bad is None else "too large for a float" if isinstance(bad, int)
+                and not isinstance(bad, bool) else "not a number")
+            shown = f"an integer of {len(str(abs(bad)))} digits" if kind == "too large for a float" else bad
+            raise XlmodelError(name, shown, what, detail=kind)
         out = arr.astype(float)
     if integer and np.any(out != np.round(out)):
         bad = out[out != np.round(out)].ravel()[0]
@@ -159,3 +171,65 @@ def broadcast(*named: tuple[str, np.ndarray]) -> list[np.ndarray]:
             raise XlmodelError(name, f"shape {arr.shape}",
                                f"one value, or values of the same shape as {first} {shape}") from None
     return [np.broadcast_to(arr, shape) for _, arr in named]
+
+
+def finite_result(values: ArrayLike, name: str) -> np.ndarray:
+    """``values`` as a float array if every element is finite; else an error naming ``name``.
+
+    A computation whose result cannot be represented as a float (an overflow to inf, or NaN
+    from inf − inf) is the input's fault: the argument it came from is named, and the result
+    is never shown as a wrong number or a silent 0 [issue 11, obs. 12].
+
+    >>> finite_result([1.0, 2.0], "beloeb").tolist()
+    [1.0, 2.0]
+    >>> finite_result([1e308 * 10], "beloeb")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xlmodel.errors.XlmodelError: beloeb: 'values this large' is not allowed (the calculation ...
+    """
+    with np.errstate(over="ignore", invalid="ignore"):
+        arr = np.asarray(values, dtype=float)
+    if not np.all(np.isfinite(arr)):
+        raise XlmodelError(name, "values this large",
+                           "smaller numbers (the result must stay below about 1.8e308)",
+                           detail="the calculation overflows a float")
+    return arr
+
+
+def align_labels(*named: tuple[str, Any]) -> list[Any]:
+    """Pair labelled inputs by label, not by position [issue 11, obs. 13].
+
+    Every pandas Series (or DataFrame, by its index) among the inputs is reordered to the index
+    of the first one; other inputs pass through unchanged.  Labels that do not match (a
+    municipality in one input and not the other, or a duplicated label) are refused, naming the
+    argument: pairing Aarhus's accounts with Odense's budget would be a wrong number.
+
+    >>> import pandas as pd
+    >>> a, b = align_labels(("regnskab", pd.Series({"Aarhus": 120, "Odense": 100})),
+    ...                     ("budget", pd.Series({"Odense": 100, "Aarhus": 90})))
+    >>> b.tolist()
+    [90, 100]
+    """
+    pd = _pandas()
+    out = [value for _, value in named]
+    if pd is None:
+        return out
+    labelled = [(i, name, value) for i, (name, value) in enumerate(named)
+                if isinstance(value, pd.Series | pd.DataFrame)]
+    if len(labelled) < 2:
+        return out
+    _, first_name, first = labelled[0]
+    index = first.index
+    if not index.is_unique:
+        raise XlmodelError(first_name, "duplicated labels", "one value per label (municipality)")
+    for i, name, value in labelled[1:]:
+        if value.index.equals(index):
+            continue
+        if not value.index.is_unique or len(value.index) != len(index) or set(value.index) != set(index):
+            extra = [str(x) for x in value.index.difference(index)[:3]]
+            missing = [str(x) for x in index.difference(value.index)[:3]]
+            what = ", ".join(filter(None, [f"labels not in {first_name}: {extra}" if extra else "",
+                                           f"missing: {missing}" if missing else ""])) or "duplicated labels"
+            raise XlmodelError(name, what, f"the same labels as {first_name} (paired by label)")
+        out[i] = value.reindex(index)
+    return out

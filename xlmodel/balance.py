@@ -21,7 +21,7 @@ from xlmodel._inputs import ArrayLike, numbers
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, Table, resolve
 
-__all__ = ["STATUSES", "balance_resultat", "footing", "footing_table", "tabel1"]
+__all__ = ["STATUSES", "balance_resultat", "finansieringsbehov", "footing", "footing_table", "tabel1"]
 
 #: Footing statuses, from good to bad.
 STATUSES = ("ok", "afrunding", "fejl")
@@ -51,7 +51,7 @@ def tabel1(params: str | ParameterSet | None = None) -> pd.DataFrame:
          for r in table.rows],
         columns=["key", "label", "amount", "kind"])
     frame.attrs = {"kilde": f"{table.source}: {table.reference}", "aar": table.year,
-                   "enhed": table.unit, "titel": table.label}
+                   "enhed": table.unit, "titel": table.label, "prisniveau": table.price_level}
     return frame
 
 
@@ -125,22 +125,42 @@ def footing_table(params: str | ParameterSet | None = None, *, tabel: str = "tab
     return frame
 
 
-def balance_resultat(params: str | ParameterSet | None = None) -> float:
-    """Sum of Tabel 1's top-level items: Udgifter i alt + Indtægter i alt + Ekstraordinær finansiering.
+def _top_level(table: Table) -> tuple[float, float]:
+    """(sum of the printed totals and free lines except the financing line, the financing line)."""
+    in_total = {p for r in table.rows if r["kind"] == "total" for p in r.get("parts", [])}
+    top = [r for r in table.rows
+           if r["kind"] == "total" or (r["kind"] == "line" and r["key"] not in in_total)]
+    financing = [float(r["amount"]) for r in top if r["key"] == "ekstraordinaer_finansiering"]
+    rest = [float(r["amount"]) for r in top if r["key"] != "ekstraordinaer_finansiering"]
+    return float(np.sum(rest)), float(np.sum(financing))
 
-    Top level = every printed total plus every line that is part of no total (memo lines are
-    never summed); the printed totals are used as printed.  Signs are the table's: expenses
-    positive, revenue and financing negative, so a negative result means the listed revenue
-    and extraordinary financing exceed the listed expenses.  For 2014 this is 346,745 − 350,545
-    − 3,800 = −7,600 mio. kr.: the table as printed does not net to 0, because the agreement's
-    balance also covers items Tabel 1 does not list (the table shows no line for them).  The
-    figure is what the printed lines leave for those items, not a deficit or surplus.
+
+def finansieringsbehov(params: str | ParameterSet | None = None) -> float:
+    """The financing gap of Tabel 1: Udgifter i alt + Indtægter i alt (the ekstraordinær finansiering).
+
+    Signs are the table's (expenses positive, revenue negative).  For 2014: 346,745 − 350,545 =
+    −3,800 mio. kr., exactly the printed "Ekstraordinær finansiering" line [aftale: Aftale 2014,
+    tabel 1].  Every top-level total and free line counts except the financing line itself.
+
+    >>> finansieringsbehov()
+    -3800.0
+    """
+    rest, _ = _top_level(_table(params, "tabel1"))
+    return rest
+
+
+def balance_resultat(params: str | ParameterSet | None = None) -> float:
+    """The balance the agreement means: Udgifter i alt + Indtægter i alt − Ekstraordinær finansiering.
+
+    "Regeringen og KL er enige om, at der for kommunerne under ét vil være balance i den
+    kommunale økonomi i 2014" [aftale: Aftale 2014, afsnit 3, tabel 1].  Udgifter i alt +
+    Indtægter i alt (−3,800) is already the Ekstraordinær finansiering line, so the table
+    balances at 0 once that line is set aside: adding it again would count it twice (the former
+    −7,600).  The gap itself is :func:`finansieringsbehov`.  A non-zero result means the printed
+    lines do not balance.
 
     >>> balance_resultat()
-    -7600.0
+    0.0
     """
-    table = _table(params, "tabel1")
-    in_total = {p for r in table.rows if r["kind"] == "total" for p in r.get("parts", [])}
-    top = [float(r["amount"]) for r in table.rows
-           if r["kind"] == "total" or (r["kind"] == "line" and r["key"] not in in_total)]
-    return float(np.sum(top))
+    rest, financing = _top_level(_table(params, "tabel1"))
+    return float(rest - financing) + 0.0

@@ -18,11 +18,12 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, like, numbers, same_length, years
+from xlmodel._inputs import ArrayLike, align_labels, finite_result, like, numbers, same_length, years
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
 __all__ = [
+    "beskaeftigelsestilskud_midtvejsregulering",
     "budgetsanktion",
     "budgetsanktion_detalje",
     "dut_regulering",
@@ -37,6 +38,7 @@ __all__ = [
 
 _SHAPES = "one value per municipality (1-D), or scenarios × municipalities (2-D, municipalities last)"
 _BUDGET_KEY = "egen overskridelse"  # the only budget-sanction key implemented (see budgetsanktion)
+_CAP_SPLIT = "forholdsmæssig"  # the capped budget sanction scales every share alike
 
 
 # ------------------------------------------------------------------------------ input helpers ----
@@ -78,7 +80,7 @@ def _per_scenario(value: ArrayLike, name: str, lead: tuple[int, ...], *,
 def _population(value: ArrayLike, name: str = "indbyggere", *, ndim_max: int = 2) -> np.ndarray:
     pop = _municipal(value, name, ndim_max=ndim_max, minimum=0,
                      allowed="a number of inhabitants ≥ 0, with a positive sum")
-    totals = pop.sum(axis=-1)
+    totals = finite_result(pop.sum(axis=-1), name)  # 1e308 × 3 must not give shares of 0
     if np.any(totals <= 0):
         raise XlmodelError(name, f"sum {float(np.min(totals)):g}",
                            "a number of inhabitants ≥ 0, with a positive sum")
@@ -147,7 +149,7 @@ def fordel_efter_indbyggere(indbyggere: ArrayLike, beloeb_i_alt: ArrayLike,
     resolve(params)  # a bad params argument is reported here, as in every other mechanism
     pop = _population(indbyggere)
     total = _per_scenario(beloeb_i_alt, "beloeb_i_alt", pop.shape[:-1])
-    return _give_back(total * _shares(pop), (indbyggere,), (beloeb_i_alt,))
+    return _give_back(finite_result(total * _shares(pop), "beloeb_i_alt"), (indbyggere,), (beloeb_i_alt,))
 
 
 def dut_regulering(beloeb: ArrayLike, aar: ArrayLike,
@@ -190,7 +192,10 @@ def midtvejsregulering(skoen_foer: ArrayLike, skoen_efter: ArrayLike, indbyggere
     M = Σ(skoen_efter − skoen_foer) over the estimate lines, distributed by population
     [antagelse].  Sign: a higher transfer estimate raises the grant (M > 0 is paid out), a
     lower one reduces it.  The whole difference is regulated; whether a change is "material"
-    is a decision outside this function.
+    is a decision outside this function.  The lines are the bloktilskud's transfer lines only:
+    the forsikrede-ledige line is financed by the beskæftigelsestilskud and regulated by
+    ledighed (:func:`beskaeftigelsestilskud_midtvejsregulering`, udligningsloven § 23 a) —
+    keep the two apart.
 
     Worked example (illustrative, mio. kr.): two transfer lines re-estimated from 65,300 and
     12,600 to 65,500 and 12,500: M = +100, shared by 1:3 population.
@@ -207,36 +212,106 @@ def midtvejsregulering(skoen_foer: ArrayLike, skoen_efter: ArrayLike, indbyggere
     return fordel_efter_indbyggere(indbyggere, float(np.sum(after - before)), params)
 
 
+def beskaeftigelsestilskud_midtvejsregulering(skoen_foer: ArrayLike, skoen_efter: ArrayLike,
+                                              ledighed: ArrayLike,
+                                              params: str | ParameterSet | None = None) -> ArrayLike:
+    """The midtvejsregulering of the beskæftigelsestilskud, distributed by ledighed (not population).
+
+    Rule [lov: udligningsloven § 23 a]: the expenses for forsikrede ledige are financed by the
+    beskæftigelsestilskud (12,635 mio. kr. in 2014, ``bloktilskud.beskaeftigelsestilskud``), and
+    its regulation is distributed by the municipalities' ledighed, kept apart from the
+    bloktilskud's midtvejsregulering (:func:`midtvejsregulering`, by population).  ``ledighed``
+    is the user's key per municipality (e.g. the number of forsikrede ledige, or the share of the
+    national ledighed); it is data the user supplies.  M = Σ(skoen_efter − skoen_foer).
+
+    Worked example (illustrative, mio. kr.): the forsikrede-ledige estimate rises from 12,635 to
+    12,735: M = +100, shared 1:4 by ledighed 2,000 and 8,000.
+
+    >>> beskaeftigelsestilskud_midtvejsregulering([12_635], [12_735], [2_000, 8_000]).tolist()
+    [20.0, 80.0]
+    """
+    before = np.atleast_1d(numbers(skoen_foer, "skoen_foer"))
+    after = np.atleast_1d(numbers(skoen_efter, "skoen_efter"))
+    if before.ndim != 1 or after.ndim != 1:
+        raise XlmodelError("skoen_foer" if before.ndim != 1 else "skoen_efter", "a 2-D table",
+                           "one estimate per line (1-D)")
+    same_length([("skoen_foer", before), ("skoen_efter", after)])
+    key = _population(ledighed, "ledighed", ndim_max=1)
+    total = float(finite_result(np.sum(after - before), "skoen_efter"))
+    return _give_back(finite_result(total * _shares(key), "skoen_efter"), (ledighed,))
+
+
 # --------------------------------------------------------------------------------- sanctions ----
-def _sanktion(forbrug: np.ndarray, graense: np.ndarray, pop: np.ndarray,
-              kollektiv_andel: float) -> tuple[np.ndarray, np.ndarray]:
+def _sanktion(forbrug: np.ndarray, graense: np.ndarray, pop: np.ndarray, kollektiv_andel: float,
+              names: tuple[str, str], *, niveau: np.ndarray | None = None,
+              loft: float | None = None) -> tuple[np.ndarray, np.ndarray]:
     """The 40/60 sanction rule, once for both sanctions: (collective, individual) parts.
 
-    R = max(0, Σ forbrug − Σ graense) per scenario row; kollektiv_andel · R by population share;
-    the rest among the overspenders in proportion to max(0, forbrug_i − graense_i).  When R > 0
-    some municipality has overspent, so the individual key has a positive sum.
+    R = max(0, Σ (forbrug_i − graense_i)) per scenario row (the differences first, so 1e308 in
+    both inputs cannot swallow a real overspend), or max(0, Σ forbrug − niveau) when an agreed
+    level is given; R is capped at ``loft`` when given.  kollektiv_andel · R by population share;
+    the rest among the overspenders in proportion to max(0, forbrug_i − graense_i).  Should no
+    municipality have overspent its own graense while R > 0 (only possible against an agreed
+    level), the individual part has no key and is shared by population too [antagelse].
     """
-    overshoot = np.maximum(0.0, forbrug.sum(axis=-1, keepdims=True) - graense.sum(axis=-1, keepdims=True))
-    own = np.maximum(0.0, forbrug - graense)
+    with np.errstate(over="ignore", invalid="ignore"):
+        diff = finite_result(forbrug - graense, names[0])
+        if niveau is None:
+            overshoot = finite_result(np.maximum(0.0, diff.sum(axis=-1, keepdims=True)), names[0])
+        else:
+            overshoot = finite_result(np.maximum(0.0, forbrug.sum(axis=-1, keepdims=True) - niveau), names[0])
+    if loft is not None:
+        overshoot = np.minimum(overshoot, loft)
+    own = np.maximum(0.0, diff)
     own_total = own.sum(axis=-1, keepdims=True)
+    shares = _shares(pop)
     key = np.divide(own, own_total, out=np.zeros_like(own), where=own_total > 0)
-    collective = kollektiv_andel * overshoot * _shares(pop)
+    key = np.where(own_total > 0, key, shares)
+    collective = kollektiv_andel * overshoot * shares
     individual = (1.0 - kollektiv_andel) * overshoot * key
     return collective, individual
 
 
+def _year_of(ps: ParameterSet, aar: ArrayLike | None, name: str = "aar") -> int:
+    """One whole year; None → the set's budget year (no year literal in code)."""
+    if aar is None:
+        return ps._year(None)
+    arr = years(aar, name)
+    if arr.ndim:
+        raise XlmodelError(name, arr.tolist(), "one whole year")
+    return int(arr)
+
+
 def _sanction_inputs(forbrug: ArrayLike, graense: ArrayLike, indbyggere: ArrayLike,
                      names: tuple[str, str], kollektiv_andel: ArrayLike | None,
-                     params: str | ParameterSet | None, *, ndim_max: int = 2,
+                     params: str | ParameterSet | None, *, ndim_max: int = 2, aar: ArrayLike | None = None,
+                     niveau: ArrayLike | None = None, loft: float | None = None,
                      ) -> tuple[np.ndarray, np.ndarray]:
     ps = resolve(params)
-    share = _fraction(ps.value("sanktion.kollektiv_andel") if kollektiv_andel is None
+    year = _year_of(ps, aar)
+    share = _fraction(ps.value("sanktion.kollektiv_andel", year) if kollektiv_andel is None
                       else kollektiv_andel, "kollektiv_andel")
+    forbrug, graense, indbyggere = align_labels((names[0], forbrug), (names[1], graense),
+                                                ("indbyggere", indbyggere))
     spent = _municipal(forbrug, names[0], ndim_max=ndim_max)
     limit = _municipal(graense, names[1], ndim_max=ndim_max)
     pop = _population(indbyggere, ndim_max=ndim_max)
     spent, limit, pop = _align((names[0], spent), (names[1], limit), ("indbyggere", pop))
-    return _sanktion(spent, limit, pop, share)
+    level = None if niveau is None else _per_scenario(niveau, "aftalt_niveau", spent.shape[:-1])
+    if level is not None and level.ndim == 0:
+        level = level.reshape(1)
+    return _sanktion(spent, limit, pop, share, names, niveau=level, loft=loft)
+
+
+def _agreed_level(ps: ParameterSet, year: int, aftalt_niveau: ArrayLike | None) -> ArrayLike | None:
+    """The agreed level an accounts sanction is measured against: the argument, else the year's
+    ``sanktion.regnskab_aftalt_niveau`` if the set has one, else None (measured against budgets)."""
+    if aftalt_niveau is not None:
+        return aftalt_niveau
+    param = ps.parameters.get("sanktion.regnskab_aftalt_niveau")
+    if param is None or year not in param.values:
+        return None
+    return ps.value("sanktion.regnskab_aftalt_niveau", year)
 
 
 def _detail(parts: tuple[np.ndarray, np.ndarray], *templates: ArrayLike) -> pd.DataFrame:
@@ -246,9 +321,13 @@ def _detail(parts: tuple[np.ndarray, np.ndarray], *templates: ArrayLike) -> pd.D
                          "i_alt": collective + individual}, index=index)
 
 
-def _budget_key(params: str | ParameterSet | None) -> None:
-    ps = resolve(params)
-    key = ps.value("sanktion.budget_individuel_noegle")
+def _budget_key(ps: ParameterSet, year: int) -> None:
+    key = ps.value("sanktion.budget_individuel_noegle", year)
+    split = ps.value("sanktion.budget_loft_fordeling", year)
+    if split != _CAP_SPLIT:
+        raise XlmodelError("sanktion.budget_loft_fordeling", split,
+                           f"'{_CAP_SPLIT}' (the only split of the capped amount xlmodel implements)",
+                           detail=f"parameter set {ps.name}")
     if key != _BUDGET_KEY:
         raise XlmodelError("sanktion.budget_individuel_noegle", key,
                            f"'{_BUDGET_KEY}' (the only individual key xlmodel implements)",
@@ -256,8 +335,9 @@ def _budget_key(params: str | ParameterSet | None) -> None:
 
 
 def regnskabssanktion(regnskab: ArrayLike, korrigeret_budget: ArrayLike, indbyggere: ArrayLike,
-                      kollektiv_andel: ArrayLike | None = None,
-                      params: str | ParameterSet | None = None) -> ArrayLike:
+                      kollektiv_andel: ArrayLike | None = None, params: str | ParameterSet | None = None,
+                      aftalt_niveau: ArrayLike | None = None,
+                      aar: ArrayLike | None = None) -> ArrayLike:
     """Each municipality's reduction of the grant under the accounts sanction (≥ 0).
 
     Rule [lov: sanktionsloven 2011, udligningsloven §§ 14, 14 a]: R = max(0, Σ regnskab −
@@ -267,45 +347,86 @@ def regnskabssanktion(regnskab: ArrayLike, korrigeret_budget: ArrayLike, indbygg
     law removed the former 3 bn. kr. maximum from 2014.  2-D input (scenarios ×
     municipalities) gives one row per scenario.
 
+    The agreed level [aftale: Aftale 2014, afsnit 3: "en eventuel regnskabssanktion vedrørende
+    2014 tager afsæt i det aftalte udgiftsniveau"]: when an agreed level applies, R = max(0,
+    Σ regnskab − aftalt_niveau).  ``aftalt_niveau`` defaults to the year's
+    ``sanktion.regnskab_aftalt_niveau`` (2014: service 230,541 mio. kr., 2014-pl; add DUT
+    regulations to it yourself); a year without one is measured against the budgets.  ``aar``
+    (the accounts year) defaults to the set's budget year.  Amounts in mio. kr. when the
+    default level is used.  The individual key stays each municipality's overspend of its own
+    corrected budget [antagelse]; without any such overspend the individual part is shared by
+    population.
+
+    Worked example [aftale 2014]: accounts of 230,300 against budgets of 229,900 (mio. kr.)
+    are within the agreed 230,541: no sanction, though the budgets are exceeded by 400.
+
+    >>> regnskabssanktion([130_300, 100_000], [129_900, 100_000], [1, 1]).tolist()
+    [0.0, 0.0]
+    >>> regnskabssanktion([130_300, 100_000], [129_900, 100_000], [1, 1], aftalt_niveau=230_000).tolist()
+    [240.0, 60.0]
+
+
     Worked example (illustrative, mio. kr.): accounts 110 / 95 / 100 against budgets
     100 / 100 / 100 → R = 5; the 40 pct. (2) goes 1:1:2 by population, the 60 pct. (3) all to
     the only overspender.
 
-    >>> regnskabssanktion([110, 95, 100], [100, 100, 100], [1, 1, 2]).tolist()
+    >>> regnskabssanktion([110, 95, 100], [100, 100, 100], [1, 1, 2], aar=2013).tolist()
     [3.5, 0.5, 1.0]
     """
+    ps = resolve(params)
+    year = _year_of(ps, aar)
     collective, individual = _sanction_inputs(regnskab, korrigeret_budget, indbyggere,
-                                              ("regnskab", "korrigeret_budget"), kollektiv_andel, params)
+                                              ("regnskab", "korrigeret_budget"), kollektiv_andel, ps,
+                                              aar=year, niveau=_agreed_level(ps, year, aftalt_niveau))
     return _give_back(collective + individual, (regnskab, korrigeret_budget, indbyggere))
 
 
 def regnskabssanktion_detalje(regnskab: ArrayLike, korrigeret_budget: ArrayLike, indbyggere: ArrayLike,
                               kollektiv_andel: ArrayLike | None = None,
-                              params: str | ParameterSet | None = None) -> pd.DataFrame:
+                              params: str | ParameterSet | None = None,
+                              aftalt_niveau: ArrayLike | None = None,
+                              aar: ArrayLike | None = None) -> pd.DataFrame:
     """:func:`regnskabssanktion` split into columns kollektiv, individuel, i_alt (1-D input).
 
-    >>> regnskabssanktion_detalje([110, 95, 100], [100, 100, 100], [1, 1, 2])
+    >>> regnskabssanktion_detalje([110, 95, 100], [100, 100, 100], [1, 1, 2], aar=2013)
        kollektiv  individuel  i_alt
     0        0.5         3.0    3.5
     1        0.5         0.0    0.5
     2        1.0         0.0    1.0
     """
+    ps = resolve(params)
+    year = _year_of(ps, aar)
+    regnskab, korrigeret_budget, indbyggere = align_labels(
+        ("regnskab", regnskab), ("korrigeret_budget", korrigeret_budget), ("indbyggere", indbyggere))
     parts = _sanction_inputs(regnskab, korrigeret_budget, indbyggere, ("regnskab", "korrigeret_budget"),
-                             kollektiv_andel, params, ndim_max=1)
+                             kollektiv_andel, ps, ndim_max=1, aar=year,
+                             niveau=_agreed_level(ps, year, aftalt_niveau))
     return _detail(parts, regnskab, korrigeret_budget, indbyggere)
 
 
 def budgetsanktion(budget: ArrayLike, ramme: ArrayLike, indbyggere: ArrayLike,
-                   kollektiv_andel: ArrayLike | None = None,
-                   params: str | ParameterSet | None = None) -> ArrayLike:
+                   kollektiv_andel: ArrayLike | None = None, params: str | ParameterSet | None = None,
+                   aar: ArrayLike | None = None) -> ArrayLike:
     """Each municipality's reduction of the grant under the budget sanction (≥ 0).
 
     Rule: R = max(0, Σ budget − Σ ramme); the same 40/60 split as the accounts sanction
     [lov per KL; ``sanktion.kollektiv_andel``].  The individual key is each municipality's own
     overspend of its own frame, max(0, budget_i − ramme_i) [antagelse:
     ``sanktion.budget_individuel_noegle``; another key in the parameter set is refused, not
-    ignored].  Not modelled: the conditional grant (``bloktilskud.betinget``, 3,000 mio. kr.
-    in 2014) as a ceiling on R.  2-D input gives one row per scenario.
+    ignored].  What is at stake is the conditional part of the grant: R is capped at
+    ``bloktilskud.betinget`` of the year ``aar`` (3,000 mio. kr. in 2014; amounts in mio. kr.)
+    [aftale: Aftale 2014, afsnit 3: "3 mia. kr. af kommunernes bloktilskud betinget af
+    kommunernes aftaleoverholdelse i budgetterne"].  The capped amount is split 40/60 and keyed
+    as the uncapped one, i.e. every municipality's share is scaled by the same factor
+    [antagelse: ``sanktion.budget_loft_fordeling``].  ``aar`` defaults to the set's budget
+    year.  2-D input gives one row per scenario.
+
+    Worked example (illustrative, mio. kr.): an overshoot of 5,000 (budgets 105,000 against
+    frames of 100,000) is capped at the conditional 3,000: 1,200 collectively, 1,800 to the
+    overspender.
+
+    >>> budgetsanktion([105_000, 50_000], [100_000, 50_000], [1, 1]).tolist()
+    [2400.0, 600.0]
 
     Worked example (illustrative, mio. kr.): budgets 104 / 103 / 95 against frames of 100:
     R = 2; 0.8 by population 1:1:2, 1.2 shared 4:3 by own overspend.
@@ -313,15 +434,18 @@ def budgetsanktion(budget: ArrayLike, ramme: ArrayLike, indbyggere: ArrayLike,
     >>> budgetsanktion([104, 103, 95], [100, 100, 100], [1, 1, 2]).round(10).tolist()
     [0.8857142857, 0.7142857143, 0.4]
     """
-    _budget_key(params)
+    ps = resolve(params)
+    year = _year_of(ps, aar)
+    _budget_key(ps, year)
     collective, individual = _sanction_inputs(budget, ramme, indbyggere, ("budget", "ramme"),
-                                              kollektiv_andel, params)
+                                              kollektiv_andel, ps, aar=year,
+                                              loft=float(ps.value("bloktilskud.betinget", year)))
     return _give_back(collective + individual, (budget, ramme, indbyggere))
 
 
 def budgetsanktion_detalje(budget: ArrayLike, ramme: ArrayLike, indbyggere: ArrayLike,
-                           kollektiv_andel: ArrayLike | None = None,
-                           params: str | ParameterSet | None = None) -> pd.DataFrame:
+                           kollektiv_andel: ArrayLike | None = None, params: str | ParameterSet | None = None,
+                           aar: ArrayLike | None = None) -> pd.DataFrame:
     """:func:`budgetsanktion` split into columns kollektiv, individuel, i_alt (1-D input).
 
     >>> budgetsanktion_detalje([104, 103, 95], [100, 100, 100], [1, 1, 2]).round(6)
@@ -330,9 +454,12 @@ def budgetsanktion_detalje(budget: ArrayLike, ramme: ArrayLike, indbyggere: Arra
     1        0.2    0.514286  0.714286
     2        0.4    0.000000  0.400000
     """
-    _budget_key(params)
-    parts = _sanction_inputs(budget, ramme, indbyggere, ("budget", "ramme"), kollektiv_andel, params,
-                             ndim_max=1)
+    ps = resolve(params)
+    year = _year_of(ps, aar)
+    _budget_key(ps, year)
+    budget, ramme, indbyggere = align_labels(("budget", budget), ("ramme", ramme), ("indbyggere", indbyggere))
+    parts = _sanction_inputs(budget, ramme, indbyggere, ("budget", "ramme"), kollektiv_andel, ps,
+                             ndim_max=1, aar=year, loft=float(ps.value("bloktilskud.betinget", year)))
     return _detail(parts, budget, ramme, indbyggere)
 
 
@@ -360,8 +487,8 @@ def _flags(value: ArrayLike, name: str, n: int) -> np.ndarray:
 
 
 def skattestigning_regulering(provenuaendring: ArrayLike, indbyggere: ArrayLike, aar_nr: ArrayLike = 0,
-                              undtaget: ArrayLike | None = None,
-                              params: str | ParameterSet | None = None) -> Any:
+                              undtaget: ArrayLike | None = None, params: str | ParameterSet | None = None,
+                              aar: ArrayLike | None = None) -> Any:
     """The grant reduction for a tax increase of the municipalities as a whole: individual and collective.
 
     Rule [aftale 2014, afsnit 3 + lov nr. 477 af 2008 som ændret 2010]: T = max(0, Σ
@@ -372,6 +499,11 @@ def skattestigning_regulering(provenuaendring: ArrayLike, indbyggere: ArrayLike,
     proportion to their own increase and capped at s × their own increase; closed form
     individuel_i = s · p_i · min(1, T / E), E = the non-exempt raisers' total increase.  The
     collective part T − Σ individuel is shared by population over all municipalities.
+
+    From the fourth year after the increase (``aar_nr`` ≥ 4, past the end of the list) the
+    whole increase is regulated collectively: individuel 0 [lov nr. 477 af 2008 § 7 stk. 2].
+    ``aar`` is the year of the increase (the scheme's start year; default the set's budget
+    year): the law's shares and the frame in force that year apply.
 
     ``undtaget`` (TRUE/FALSE or 1/0): municipalities that had a share of the 250 mio. kr.
     frame (``skat.forhoejelse_ramme``) and raised within it are exempt from the individual part
@@ -385,14 +517,19 @@ def skattestigning_regulering(provenuaendring: ArrayLike, indbyggere: ArrayLike,
 
     >>> skattestigning_regulering([30, 10, -20], [1, 1, 3]).tolist()
     [[11.25, 1.0], [3.75, 1.0], [0.0, 3.0]]
+    >>> skattestigning_regulering([30, 10, -20], [1, 1, 3], aar_nr=4).tolist()   # all collective
+    [[0.0, 4.0], [0.0, 4.0], [0.0, 12.0]]
     """
     ps = resolve(params)
-    shares = ps.value("skat.forhoejelse_individuel_andel")
-    valid = ", ".join(str(i) for i in range(len(shares)))
-    nr = numbers(aar_nr, "aar_nr", integer=True, minimum=0, maximum=len(shares) - 1, allowed=valid)
+    year = _year_of(ps, aar)
+    shares = ps.value("skat.forhoejelse_individuel_andel", year)
+    allowed = f"a whole year number ≥ 0 (0 = the year of the increase; from {len(shares)} all collective)"
+    nr = numbers(aar_nr, "aar_nr", integer=True, minimum=0, allowed=allowed)
     if nr.ndim != 0:
-        raise XlmodelError("aar_nr", f"{nr.size} values", f"one of {valid}")
-    s = shares[int(nr)] / 100.0
+        raise XlmodelError("aar_nr", f"{nr.size} values", "one " + allowed[2:])
+    s = shares[int(nr)] / 100.0 if int(nr) < len(shares) else 0.0
+    provenuaendring, indbyggere, undtaget = align_labels(
+        ("provenuaendring", provenuaendring), ("indbyggere", indbyggere), ("undtaget", undtaget))
     change = _municipal(provenuaendring, "provenuaendring", ndim_max=1)
     pop = _population(indbyggere, ndim_max=1)
     change, pop = _align(("provenuaendring", change), ("indbyggere", pop))
@@ -400,11 +537,11 @@ def skattestigning_regulering(provenuaendring: ArrayLike, indbyggere: ArrayLike,
     raised = np.maximum(change, 0.0)
     exempt_total = float(raised[exempt].sum())
     if exempt_total > 0:
-        frame = ps.value("skat.forhoejelse_ramme")
+        frame = ps.value("skat.forhoejelse_ramme", year)
         if exempt_total > frame:
             raise XlmodelError("undtaget", f"exempt increases of {exempt_total:g} mio. kr.",
                                f"at most the frame of {frame:g} mio. kr. (skat.forhoejelse_ramme)")
-    overshoot = max(0.0, float(change.sum()))
+    overshoot = max(0.0, float(finite_result(change.sum(), "provenuaendring")))
     liable = np.where(exempt, 0.0, raised)
     liable_total = float(liable.sum())
     scale = min(1.0, overshoot / liable_total) if liable_total > 0 else 0.0
@@ -417,10 +554,17 @@ def skattestigning_regulering(provenuaendring: ArrayLike, indbyggere: ArrayLike,
     return out
 
 
-def skattenedsaettelse_tilskud(provenutab: ArrayLike, aar: ArrayLike = 2014, pulje: ArrayLike | None = None,
-                               taerskel: ArrayLike | None = None,
+def skattenedsaettelse_tilskud(provenutab: ArrayLike, aar: ArrayLike | None = None,
+                               pulje: ArrayLike | None = None, taerskel: ArrayLike | None = None,
+                               ordning_aar: ArrayLike | None = None,
                                params: str | ParameterSet | None = None) -> ArrayLike:
-    """Subsidy to each municipality that cut its tax in 2014, in year ``aar`` (mio. kr.).
+    """Subsidy to each municipality that cut its tax, in year ``aar`` (mio. kr.).
+
+    The scheme is the one that started in ``ordning_aar`` (the year of the cut; default: the
+    newest scheme of the parameter set that started in or before ``aar``); ``aar`` defaults to
+    the set's budget year.  Each agreement's scheme is its own (a vintage): a 2015 scheme never
+    changes the 2014 one's 75/50/50/25, and after its last year a scheme pays 0 (a 2014 cut
+    gets nothing in 2018).
 
     Rule [aftale 2014, afsnit 3]: at most 75 / 50 / 50 / 25 pct. of the revenue loss in
     2014 / 15 / 16 / 17 (``skat.nedsaettelse_tilskud_max``); reduced if the cuts exceed the
@@ -442,26 +586,28 @@ def skattenedsaettelse_tilskud(provenutab: ArrayLike, aar: ArrayLike = 2014, pul
     Worked example (illustrative): losses 10 and 40, pool 30: 0.75·(10 + 15) = 18.75 ≤ 30,
     x = (30 − 18.75) / 25 = 45 pct.: 7.5 and 11.25 + 11.25 = 22.5.
 
-    >>> skattenedsaettelse_tilskud([10, 40], pulje=30).tolist()
+    >>> skattenedsaettelse_tilskud([10, 40], 2014, pulje=30).tolist()
     [7.5, 22.5]
     >>> skattenedsaettelse_tilskud([10, 40], 2017, pulje=30).tolist()
     [2.5, 7.5]
+    >>> skattenedsaettelse_tilskud([10, 40], 2018, pulje=30, ordning_aar=2014).tolist()
+    [0.0, 0.0]
     """
     ps = resolve(params)
-    maxima = ps.rates("skat.nedsaettelse_tilskud_max")
-    base = min(maxima)
-    year = numbers(aar, "aar", integer=True, allowed=f"a whole year: {', '.join(map(str, maxima))}")
-    if year.ndim != 0:
-        raise XlmodelError("aar", f"{year.size} values", f"one year: {', '.join(map(str, maxima))}")
-    pct_year = ps.value("skat.nedsaettelse_tilskud_max", int(year))
-    m = maxima[base] / 100.0
+    year = _year_of(ps, aar)
+    start = None if ordning_aar is None else _year_of(ps, ordning_aar, "ordning_aar")
+    scheme = ps.scheme("skat.nedsaettelse_tilskud_max", start, min(year, ps.horizon[1]))
+    maxima = dict(sorted(scheme.values.items()))
+    base = scheme.vintage if scheme.vintage is not None else min(maxima)
+    pct_year = float(ps.scheme_value("skat.nedsaettelse_tilskud_max", year, base))
+    m = maxima[min(maxima)] / 100.0
     loss = _municipal(provenutab, "provenutab", minimum=0, allowed="a revenue loss ≥ 0 (mio. kr.)")
-    pool = _per_scenario(ps.value("skat.nedsaettelse_pulje", base) if pulje is None else pulje,
+    pool = _per_scenario(ps.scheme_value("skat.nedsaettelse_pulje", base, base) if pulje is None else pulje,
                          "pulje", loss.shape[:-1], minimum=0)
     if pool.ndim == 2 and loss.ndim == 1:  # one loss vector, several pools: one row per pool
         loss = np.broadcast_to(loss, (pool.shape[0], loss.size))
-    limit = numbers(ps.value("skat.nedsaettelse_taerskel", base) if taerskel is None else taerskel,
-                    "taerskel", minimum=0, allowed="one threshold ≥ 0 (mio. kr.)")
+    threshold = ps.scheme_value("skat.nedsaettelse_taerskel", base, base) if taerskel is None else taerskel
+    limit = numbers(threshold, "taerskel", minimum=0, allowed="one threshold ≥ 0 (mio. kr.)")
     if limit.ndim != 0:
         raise XlmodelError("taerskel", f"{limit.size} values", "one threshold ≥ 0 (mio. kr.)")
     below = np.minimum(loss, limit)
@@ -479,5 +625,5 @@ def skattenedsaettelse_tilskud(provenutab: ArrayLike, aar: ArrayLike = 2014, pul
     rate_above = np.where(fits, m, rate_above)
     # x < m and P/Σbelow < m hold exactly; the clip keeps float rounding from breaking "≤ m".
     rate_below, rate_above = np.minimum(rate_below, m), np.minimum(rate_above, m)
-    subsidy = (rate_below * below + rate_above * above) * (pct_year / maxima[base])
+    subsidy = (rate_below * below + rate_above * above) * (pct_year / maxima[min(maxima)])
     return _give_back(subsidy, (provenutab,), (pulje,))

@@ -245,12 +245,20 @@ def _area_code(label: str) -> int | str | None:
 def _number(raw: str) -> float | None:
     """Danish number text → float; None for a missing mark; ValueError otherwise.
 
+    A comma followed by exactly three digits ("570,000") is refused: it is English thousands
+    (570000) or a Danish decimal (570), and guessing wrong is a 1000× wrong number
+    [issue 11, obs. 14].  A value too large to be a count or a rate (≥ 1e15) is refused too.
+
     >>> _number("569.557"), _number("23,80"), _number("1.234,5"), _number(".."), _number("23.80")
     (569557.0, 23.8, 1234.5, None, 23.8)
     """
     text = raw.strip().replace("\xa0", "").replace(" ", "")
     if text in _MISSING:
         return None
+    if re.fullmatch(r"-?\d{1,3}(,\d{3})+", text):
+        raise ValueError(raw, "ambiguous")
+    if len(text) > 40:
+        raise ValueError(raw, "too large")
     if re.fullmatch(r"-?\d{1,3}(\.\d{3})+(,\d+)?", text):  # thousand dots, optional decimal comma
         return float(text.replace(".", "").replace(",", "."))
     if re.fullmatch(r"-?\d+(,\d+)?", text):
@@ -440,6 +448,11 @@ def _forward_fill(rows: list[list[str]], cols: list[int]) -> list[list[str]]:
     return out
 
 
+def _short(raw: str) -> str:
+    """A cell's text for a message: a 400-digit value shown by its length, not in full."""
+    return raw if len(raw) <= 40 else f"{raw[:12]}… ({len(raw)} characters)"
+
+
 def _finish(name: str, tabel: str, records: list[tuple], manglende: str,
             skipped: list[str]) -> pd.DataFrame:
     navne = dict(zip(_kommuner_cached()["kode"], _kommuner_cached()["navn"], strict=True))
@@ -451,9 +464,17 @@ def _finish(name: str, tabel: str, records: list[tuple], manglende: str,
                                detail=where)
         try:
             value = _number(raw)
-        except ValueError:
-            raise XlmodelError(f"{name}: INDHOLD", raw, "a number in Danish form (569.557 or 23,80) "
+        except ValueError as exc:
+            if "ambiguous" in exc.args:
+                raise XlmodelError(f"{name}: INDHOLD", raw, "a number in Danish form: 570000 or 570.000 "
+                                   "(thousands), 23,8 (decimal comma)",
+                                   detail=f"{where}; a comma before three digits may be English "
+                                   "thousands or a Danish decimal") from None
+            raise XlmodelError(f"{name}: INDHOLD", _short(raw), "a number in Danish form (569.557 or 23,80) "
                                "or '..' for not available", detail=where) from None
+        if value is not None and not abs(value) < 1e15:
+            raise XlmodelError(f"{name}: INDHOLD", _short(raw), "a number below 1e15 (a count or a rate)",
+                               detail=where)
         if value is None:
             missing.append((where, code, skat, tid))
             continue

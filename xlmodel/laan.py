@@ -25,7 +25,7 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, broadcast, like, numbers
+from xlmodel._inputs import ArrayLike, broadcast, finite_result, like, numbers
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
@@ -99,7 +99,7 @@ def ydelse(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike) -> A
     250.0
     """
     principal, rate, count = _loan(hovedstol, rente_pct, perioder)
-    return like(_pmt(rate, count, principal), hovedstol, rente_pct, perioder)
+    return like(finite_result(_pmt(rate, count, principal), "rente_pct"), hovedstol, rente_pct, perioder)
 
 
 def renter(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike, periode: ArrayLike) -> ArrayLike:
@@ -111,7 +111,8 @@ def renter(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike, peri
     principal, rate, count = _loan(hovedstol, rente_pct, perioder)
     per, count = _period(periode, count)
     principal, rate, _ = broadcast(("hovedstol", principal), ("rente_pct", rate), ("periode", per))
-    return like(_split(rate, per, count, principal)[0], hovedstol, rente_pct, perioder, periode)
+    return like(finite_result(_split(rate, per, count, principal)[0], "rente_pct"), hovedstol, rente_pct,
+                perioder, periode)
 
 
 def afdrag(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike, periode: ArrayLike) -> ArrayLike:
@@ -123,7 +124,11 @@ def afdrag(hovedstol: ArrayLike, rente_pct: ArrayLike, perioder: ArrayLike, peri
     principal, rate, count = _loan(hovedstol, rente_pct, perioder)
     per, count = _period(periode, count)
     principal, rate, _ = broadcast(("hovedstol", principal), ("rente_pct", rate), ("periode", per))
-    return like(_split(rate, per, count, principal)[1], hovedstol, rente_pct, perioder, periode)
+    return like(finite_result(_split(rate, per, count, principal)[1], "rente_pct"), hovedstol, rente_pct,
+                perioder, periode)
+
+
+_MAX_SCHEDULE = 100_000  # a schedule is a table: 100,000 periods is far beyond any municipal loan
 
 
 def amortisering(hovedstol: float, rente_pct: float, perioder: int) -> pd.DataFrame:
@@ -142,22 +147,38 @@ def amortisering(hovedstol: float, rente_pct: float, perioder: int) -> pd.DataFr
     if principal.ndim or rate.ndim or count.ndim:
         raise XlmodelError("hovedstol", f"shape {principal.shape}",
                            "one loan (single numbers for hovedstol, rente_pct and perioder)")
+    if float(count) > _MAX_SCHEDULE:
+        raise XlmodelError("perioder", float(count), f"at most {_MAX_SCHEDULE} periods for a schedule")
     per = np.arange(1, int(count) + 1)
-    payment = _pmt(rate, count, principal)
-    interest, repaid = _split(rate, per.astype(float), count, principal)
+    payment = finite_result(_pmt(rate, count, principal), "rente_pct")
+    interest, repaid = (finite_result(x, "rente_pct")
+                        for x in _split(rate, per.astype(float), count, principal))
     return pd.DataFrame({
         "periode": per, "ydelse": np.full(per.shape, payment), "renter": interest, "afdrag": repaid,
         "restgaeld": payment * _annuity_factor(rate, count - per) + 0.0,  # pay × a(periods left)
     })
 
 
+def _start_year(ps: ParameterSet, aar: ArrayLike | None, name: str) -> int:
+    if aar is None:
+        return ps._year(None)
+    arr = numbers(aar, name, integer=True, minimum=1, maximum=9999, allowed="a whole year")
+    if arr.ndim:
+        raise XlmodelError(name, arr.tolist(), "one whole year")
+    return int(arr)
+
+
 def deponering_frigivelse(deponeret: ArrayLike, aar_nr: ArrayLike, aar_i_alt: ArrayLike | None = None,
-                          params: str | ParameterSet | None = None) -> ArrayLike:
+                          params: str | ParameterSet | None = None,
+                          ibrugtagning_aar: ArrayLike | None = None) -> ArrayLike:
     """The part of a lease deposit released in year ``aar_nr`` after the asset is taken into use.
 
     Rule: deponeret / 25 in each of the years 1..25 (year 1 = the year of ibrugtagning),
     0 before (``aar_nr`` = 0) and after [aftale: Aftale 2014, afsnit 7: "med en femogtyvendedel
     årligt" fra ibrugtagning; 25 = ``deponering.frigivelse_aar``, ``aar_i_alt`` overrides it].
+    A deposit keeps the rule of the year its asset was taken into use (``ibrugtagning_aar``,
+    default the set's budget year; the rule applies "fremadrettet", so a year before the 2014
+    rule is an error): a later agreement's release period never changes an earlier deposit's.
 
     >>> deponering_frigivelse(2_500_000, [0, 1, 25, 26]).tolist()
     [0.0, 100000.0, 100000.0, 0.0]
@@ -165,7 +186,9 @@ def deponering_frigivelse(deponeret: ArrayLike, aar_nr: ArrayLike, aar_i_alt: Ar
     amount = numbers(deponeret, "deponeret", minimum=0, allowed="a deposited amount ≥ 0")
     year = numbers(aar_nr, "aar_nr", minimum=0, integer=True,
                    allowed="a whole year number ≥ 0 (1 = the year of ibrugtagning)")
-    span = resolve(params).value("deponering.frigivelse_aar") if aar_i_alt is None else aar_i_alt
+    ps = resolve(params)
+    start = _start_year(ps, ibrugtagning_aar, "ibrugtagning_aar")
+    span = ps.value("deponering.frigivelse_aar", start) if aar_i_alt is None else aar_i_alt
     span_arr = numbers(span, "aar_i_alt", minimum=1, integer=True, allowed="a whole number of years ≥ 1")
     amount, year, span_arr = broadcast(("deponeret", amount), ("aar_nr", year), ("aar_i_alt", span_arr))
     released = np.where((year >= 1) & (year <= span_arr), amount / span_arr, 0.0)
@@ -174,7 +197,7 @@ def deponering_frigivelse(deponeret: ArrayLike, aar_nr: ArrayLike, aar_i_alt: Ar
 
 
 def deponeringspligt(beloeb: ArrayLike, lejeperiode_aar: ArrayLike,
-                     params: str | ParameterSet | None = None) -> ArrayLike:
+                     params: str | ParameterSet | None = None, aar: ArrayLike | None = None) -> ArrayLike:
     """The amount to deposit for a lease: 0 when the lease runs ≤ 3 years, else ``beloeb``.
 
     Rule: "generel adgang til deponeringsfritagelse ved kortvarige tidsbegrænsede aftaler om
@@ -187,6 +210,7 @@ def deponeringspligt(beloeb: ArrayLike, lejeperiode_aar: ArrayLike,
     """
     amount = numbers(beloeb, "beloeb", minimum=0, allowed="an amount ≥ 0")
     term = numbers(lejeperiode_aar, "lejeperiode_aar", minimum=0, allowed="a lease term in years ≥ 0")
-    limit = float(resolve(params).value("deponering.fritaget_op_til_aar"))
+    ps = resolve(params)
+    limit = float(ps.value("deponering.fritaget_op_til_aar", _start_year(ps, aar, "aar")))
     amount, term = broadcast(("beloeb", amount), ("lejeperiode_aar", term))
     return like(np.where(term <= limit, 0.0, amount), beloeb, lejeperiode_aar)

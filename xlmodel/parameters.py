@@ -49,6 +49,8 @@ UNITS = frozenset({
 #: aftale: the agreement text; lov: Danish law; udmelding: a ministry announcement or publication
 #: (official, but neither law nor the agreement); antagelse: xlmodel's assumption (needs a note).
 SOURCES = frozenset({"aftale", "lov", "udmelding", "antagelse"})
+#: The source of a value the user changed (in a workbook's Parametre sheet or with_value).
+USER = "bruger"
 #: Sources the user may not change without the validator calling it a departure from the agreement.
 OFFICIAL = frozenset({"aftale", "lov", "udmelding"})
 PERIODS = frozenset({"year", "from"})
@@ -313,12 +315,51 @@ class ParameterSet:
         return pd.DataFrame(rows).sort_values(["name", "year"], ignore_index=True)
 
     # -- user overrides (assumptions are meant to be changed) -------------------------------
+    def with_sheet(self, rows: Any) -> ParameterSet:
+        """This set plus the user's changed values from a workbook's Parametre sheet.
+
+        ``rows`` are (navn, aar, vaerdi) triples (or objects with those attributes), as the
+        Parametre sheet holds them; a list value's elements are rows ``navn[i]``.  A value equal
+        to the set's is no change; a changed one is taken, checked against the parameter's range
+        and marked as the user's (source "bruger", the original value in the note).  Rows the set
+        does not know are left to the validator (it reports them), never guessed.
+
+        >>> ps = load("aftale-2014").with_sheet([("pension.diskonteringsrente", 2013, 2.5)])
+        >>> ps.value("pension.diskonteringsrente"), ps.get("pension.diskonteringsrente").source
+        (2.5, 'bruger')
+        """
+        out = self
+        lists: dict[tuple[str, int], dict[int, Any]] = {}
+        for row in rows:
+            navn, aar, vaerdi = (row.navn, row.aar, row.vaerdi) if hasattr(row, "navn") else tuple(row)[:3]
+            if not isinstance(navn, str) or isinstance(aar, bool) or not isinstance(aar, int | float):
+                continue
+            name, _, index = navn.strip().partition("[")
+            param = self.parameters.get(name)
+            year = int(aar)
+            if param is None or year not in param.values or aar != year:
+                continue
+            if index:
+                try:
+                    lists.setdefault((name, year), {})[int(index.rstrip("]"))] = vaerdi
+                except ValueError:
+                    continue
+                continue
+            if not _same(param.values[year], vaerdi):
+                out = out.with_value(name, year, _as_number(vaerdi, param))
+        for (name, year), items in lists.items():
+            current = list(self.parameters[name].values[year])
+            changed = [_as_number(items.get(i, v), self.parameters[name]) for i, v in enumerate(current)]
+            if not all(_same(a, b) for a, b in zip(current, changed, strict=True)):
+                out = out.with_value(name, year, changed)
+        return out
+
     def with_value(self, name: str, year: int, value: Any, *, reference: str = "") -> ParameterSet:
-        """A copy with one dated value replaced, marked as the user's own assumption."""
+        """A copy with one dated value replaced, marked as the user's (source "bruger")."""
         param = self._param(name)
         old = self._dated(param, int(year)) if year in param.values else self.get(name, year)
         _check_range(self.name, f"{name}.values.{int(year)}", value, param)
-        mark = ("antagelse", reference or f"brugerens ændring af {old.reference}",
+        mark = (USER, reference or f"brugerens ændring af {old.reference}",
                 "Ændret af brugeren; den oprindelige værdi var "
                 f"{old.value} ({old.source_text}).")
         new = replace(param, values={**param.values, int(year): value},
@@ -433,11 +474,15 @@ def _build(path: Path, seen: tuple[str, ...]) -> ParameterSet:
     lo, hi = horizon
     parent_name = meta.get("extends")
     if parent_name is not None:
-        if parent_name in seen or parent_name == name:
+        try:  # a cycle is caught by the files' real paths: `extends` may name a set or a path
+            parent_path = _locate(parent_name).resolve()
+        except XlmodelError as exc:
+            raise ParameterFileError(file, "meta.extends", str(exc), "an available parameter set") from None
+        if str(parent_path) in (*seen, str(path.resolve())) or parent_name == name:
             raise ParameterFileError(file, "meta.extends", f"'{parent_name}' is circular",
                                      "a different, earlier parameter set")
         try:
-            parent = _build(_locate(parent_name), seen=(*seen, name))
+            parent = _build(parent_path, seen=(*seen, str(path.resolve())))
         except XlmodelError as exc:
             raise ParameterFileError(file, "meta.extends", str(exc), "an available parameter set") from None
         params, tables, files = dict(parent.parameters), dict(parent.tables), (*parent.files, *files)
@@ -602,6 +647,19 @@ def _finite(file: str, where: str, value: int | float) -> float:
         raise ParameterFileError(file, where, f"{shown} is not a finite number",
                                  "a finite number (no nan, inf or values beyond ±1.8e308)")
     return out
+
+
+def _same(a: Any, b: Any) -> bool:
+    if isinstance(a, int | float) and isinstance(b, int | float) and not isinstance(b, bool):
+        return math.isclose(float(a), float(b), rel_tol=1e-12, abs_tol=1e-12)
+    return str(a).strip() == str(b).strip()
+
+
+def _as_number(value: Any, param: Parameter) -> Any:
+    """A sheet cell as the parameter's type: numbers as float, text for unit 'tekst'."""
+    if param.unit == "tekst" or isinstance(value, bool) or not isinstance(value, int | float):
+        return value
+    return float(value)
 
 
 def _check_range(set_name: str, where: str, value: Any, param: Parameter) -> None:

@@ -29,7 +29,7 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, broadcast, like, numbers
+from xlmodel._inputs import ArrayLike, align_labels, broadcast, finite_result, like, numbers
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
@@ -63,17 +63,37 @@ _OPTIONAL = ("trin_1_juli_2013",)
 # ------------------------------------------------------------------------------ helpers ----
 
 
-def _list(ps: ParameterSet, name: str) -> np.ndarray:
-    value = ps.value(name)
+def _list(ps: ParameterSet, name: str, year: int | None = None) -> np.ndarray:
+    value = ps.value(name, year)
     if not isinstance(value, list) or not value:
         raise XlmodelError(name, value, "a list of numbers", detail=f"parameter set {ps.name}")
     return np.asarray(value, dtype=float)
 
 
-def _knots(ps: ParameterSet) -> tuple[np.ndarray, np.ndarray]:
+def _year(ps: ParameterSet, aar: ArrayLike | None) -> int:
+    """One whole year; None → the set's budget year."""
+    if aar is None:
+        return ps._year(None)
+    arr = numbers(aar, "aar", integer=True, minimum=1, maximum=9999, allowed="a whole year")
+    if arr.ndim:
+        raise XlmodelError("aar", arr.tolist(), "one whole year")
+    return int(arr)
+
+
+def _whole_years(pensionsaar: ArrayLike) -> np.ndarray:
+    """Pensionable years counted in whole years: 19 years 11 months is 19 [lov: TPL § 5 stk. 1].
+
+    A value within float noise of a whole number (25.000000000001, 24.9999999999) is that number.
+    """
+    n = numbers(pensionsaar, "pensionsaar", minimum=0, allowed="a number of years ≥ 0")
+    nearest = np.round(n)
+    return np.where(np.abs(n - nearest) <= 1e-9, nearest, np.floor(n))
+
+
+def _knots(ps: ParameterSet, year: int | None = None) -> tuple[np.ndarray, np.ndarray]:
     """Cumulative (years, percentage) points of the accrual bands: (0,0), (16,28), (32,52), (37,57)."""
-    rates = _list(ps, "pension.optjening_pct_pr_aar")
-    ends = _list(ps, "pension.optjening_baand_slut")
+    rates = _list(ps, "pension.optjening_pct_pr_aar", year)
+    ends = _list(ps, "pension.optjening_baand_slut", year)
     if rates.size != ends.size:
         raise XlmodelError("pension.optjening_baand_slut", ends.tolist(),
                            f"one band end per accrual rate ({rates.size})", detail=f"parameter set {ps.name}")
@@ -119,28 +139,31 @@ def _optional_trin(value: ArrayLike, name: str) -> np.ndarray:
 
 
 # ---------------------------------------------------------------------------- mechanisms ----
-def pensionsprocent(pensionsaar: ArrayLike, params: str | ParameterSet | None = None) -> ArrayLike:
+def pensionsprocent(pensionsaar: ArrayLike, params: str | ParameterSet | None = None,
+                    aar: ArrayLike | None = None) -> ArrayLike:
     """Pension percentage of ``pensionsaar`` years of pensionable service.
 
     Rule: 1.75 points a year for years 1–16, 1.5 for years 17–32, 1.0 for years 33–37,
     at most 57 pct. at 37 years [lov: tjenestemandspensionsloven § 6; bands and rates are the
     parameters ``pension.optjening_pct_pr_aar`` / ``pension.optjening_baand_slut``].
-    A fractional year accrues pro rata at the rate of the band it falls in (16.5 years →
-    28 + 0.5 × 1.5 = 28.75) [antagelse: pro-rata months]; beyond the last band the
-    percentage stays at the maximum.  Negative years are an error.
+    Pensionsalder is counted in whole years [lov: tjenestemandspensionsloven § 5]: 19 years
+    11 months counts as 19, so 25.5 years → 25 → 16 × 1.75 + 9 × 1.5 = 41.5.  Beyond the last
+    band the percentage stays at the maximum.  Negative years are an error.  ``aar`` (the year
+    of retirement) picks the rule in force; default the set's budget year.
 
     >>> pensionsprocent([16, 32, 37, 40])
     array([28., 52., 57., 57.])
-    >>> pensionsprocent(16.5)
-    28.75
+    >>> pensionsprocent(25.5)
+    41.5
     """
-    n = numbers(pensionsaar, "pensionsaar", minimum=0, allowed="a number of years ≥ 0")
-    xp, fp = _knots(resolve(params))
+    n = _whole_years(pensionsaar)
+    ps = resolve(params)
+    xp, fp = _knots(ps, _year(ps, aar))
     return like(np.interp(n, xp, fp), pensionsaar)
 
 
 def loft_trin(gruppe: Any, trin_1_juli_2013: ArrayLike | None = None,
-              params: str | ParameterSet | None = None) -> ArrayLike:
+              params: str | ParameterSet | None = None, aar: ArrayLike | None = None) -> ArrayLike:
     """The state skalatrin up to which the state finances the pension.
 
     Rule: trin 44 for folkeskole teachers (``"laerer"``), 37 for P76 pedagogues (``"p76"``)
@@ -155,13 +178,14 @@ def loft_trin(gruppe: Any, trin_1_juli_2013: ArrayLike | None = None,
     [44.0, 49.0, 37.0, 46.0]
     """
     ps = resolve(params)
+    year = _year(ps, aar)
     groups = _gruppe(gruppe)
     cap = np.zeros(groups.shape)
     leader = np.zeros(groups.shape)
     for key, (cap_name, leader_name) in GRUPPER.items():
         mask = groups == key
-        cap[mask] = ps.value(cap_name)
-        leader[mask] = ps.value(leader_name)
+        cap[mask] = ps.value(cap_name, year)
+        leader[mask] = ps.value(leader_name, year)
     if trin_1_juli_2013 is not None:
         registered = _optional_trin(trin_1_juli_2013, "trin_1_juli_2013")
         cap, leader, registered = broadcast(("gruppe", cap), ("leader", leader),
@@ -173,12 +197,13 @@ def loft_trin(gruppe: Any, trin_1_juli_2013: ArrayLike | None = None,
 
 
 def merudgift(loen_faktisk: ArrayLike, loen_loft: ArrayLike, pensionsaar: ArrayLike,
-              params: str | ParameterSet | None = None) -> ArrayLike:
+              params: str | ParameterSet | None = None, aar: ArrayLike | None = None) -> ArrayLike:
     """The municipality's annual share of one pension: pct(n)/100 × max(0, L_actual − L_cap).
 
     Rule: the pension percentage of the person's years applied to the part of the
     pensionable pay above the cap trin's pay [aftale: caps, Aftale 2014 afsnit 7;
     antagelse: the formula, DOMAIN.md §5].  Pay in kr. a year; the result in kr. a year.
+    Pensionable years count in whole years (:func:`pensionsprocent`).
 
     Worked example: a teacher retiring at trin 48 with 37 years, pay 480,000 kr. against
     440,000 kr. at trin 44 → 57 % × 40,000 = 22,800 kr. a year.
@@ -188,30 +213,40 @@ def merudgift(loen_faktisk: ArrayLike, loen_loft: ArrayLike, pensionsaar: ArrayL
     >>> merudgift(400_000, 440_000, 37)      # below the cap: nothing to finance
     0.0
     """
+    loen_faktisk, loen_loft, pensionsaar = align_labels(
+        ("loen_faktisk", loen_faktisk), ("loen_loft", loen_loft), ("pensionsaar", pensionsaar))
     actual = numbers(loen_faktisk, "loen_faktisk", minimum=0, allowed="a pay in kr. ≥ 0")
     capped = numbers(loen_loft, "loen_loft", minimum=0, allowed="a pay in kr. ≥ 0")
     pct = np.asarray(pensionsprocent(numbers(pensionsaar, "pensionsaar", minimum=0,
-                                             allowed="a number of years ≥ 0"), params))
+                                             allowed="a number of years ≥ 0"), params, aar=aar))
     actual, capped, pct = broadcast(("loen_faktisk", actual), ("loen_loft", capped), ("pensionsaar", pct))
-    return like(pct * np.maximum(0.0, actual - capped) / 100.0, loen_faktisk, loen_loft, pensionsaar)
+    with np.errstate(over="ignore", invalid="ignore"):
+        share = pct * np.maximum(0.0, actual - capped) / 100.0
+    return like(finite_result(share, "loen_faktisk"), loen_faktisk, loen_loft, pensionsaar)
 
 
-def midlertidigt_tillaeg(pensionsaar: ArrayLike, params: str | ParameterSet | None = None) -> ArrayLike:
-    """Temporary supplement until state pension age: min(n, 37)/37 × grundbeløb (kr. a year).
+def midlertidigt_tillaeg(pensionsaar: ArrayLike, params: str | ParameterSet | None = None,
+                         aar: ArrayLike | None = None) -> ArrayLike:
+    """Temporary supplement until state pension age: min(n, 37)/37 × the regulated grundbeløb (kr. a year).
 
     Rule [lov: tjenestemandspensionsloven; grundbeløb = ``pension.midlertidigt_tillaeg``,
-    37 = the end of the last accrual band].  Fractional years count pro rata.
+    37 = the end of the last accrual band].  n counts in whole years (19 years 11 months is
+    19).  The grundbeløb is regulated: × (1 + ``pension.procentregulering``/100) of the year
+    ``aar`` (default the set's budget year) [lov: the state's procentregulering; antagelse: the
+    grundbeløb's level, see the parameter's note].
 
-    >>> midlertidigt_tillaeg(37), midlertidigt_tillaeg(40)
-    (23500.0, 23500.0)
-    >>> round(midlertidigt_tillaeg(20), 2)
-    12702.7
+    >>> round(midlertidigt_tillaeg(37), 2), round(midlertidigt_tillaeg(40), 2)   # 23,500 × 1.013040
+    (23806.44, 23806.44)
+    >>> round(midlertidigt_tillaeg(20.9), 2)            # 20 whole years: 20/37 × 23,806.44
+    12868.35
     """
     ps = resolve(params)
-    n = numbers(pensionsaar, "pensionsaar", minimum=0, allowed="a number of years ≥ 0")
-    full = float(_knots(ps)[0][-1])
-    base = float(ps.value("pension.midlertidigt_tillaeg"))
-    return like(np.minimum(n, full) / full * base, pensionsaar)
+    year = _year(ps, aar)
+    n = _whole_years(pensionsaar)
+    full = float(_knots(ps, year)[0][-1])
+    base = float(ps.value("pension.midlertidigt_tillaeg", year))
+    regulated = base * (1 + float(ps.value("pension.procentregulering", year)) / 100)
+    return like(np.minimum(n, full) / full * regulated, pensionsaar)
 
 
 def _rate(value: ArrayLike, name: str) -> np.ndarray:
@@ -287,6 +322,7 @@ def kapitalvaerdi(aarligt_beloeb: ArrayLike, rente_pct: ArrayLike, aar: ArrayLik
         t = np.arange(1, surv.size + 1, dtype=float)
         flows = ((1.0 + g[..., None]) ** (t - 1) * surv / (1.0 + i[..., None]) ** t) * (t <= n[..., None])
         value = pay * flows.sum(axis=-1)
+    value = finite_result(value, "aarligt_beloeb")
     return like(value + 0.0, aarligt_beloeb, rente_pct, aar, regulering_pct)  # + 0.0: no '-0.0'
 
 

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from xlmodel._inputs import ArrayLike, like, numbers, same_length, years
+from xlmodel._inputs import ArrayLike, broadcast, finite_result, like, numbers, same_length, years
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
@@ -77,6 +77,7 @@ def faktor(fra_aar: ArrayLike, til_aar: ArrayLike, serie: str = "service",
     first, index = _index(ps, serie)
     src = _positions(fra_aar, "fra_aar", first, index, serie, ps)
     dst = _positions(til_aar, "til_aar", first, index, serie, ps)
+    src, dst = broadcast(("fra_aar", src), ("til_aar", dst))
     return like(index[dst] / index[src], fra_aar, til_aar)
 
 
@@ -94,8 +95,9 @@ def reguler(beloeb: ArrayLike, fra_aar: ArrayLike, til_aar: ArrayLike, serie: st
     125
     """
     amount = numbers(beloeb, "beloeb")
-    return like(amount * np.asarray(faktor(fra_aar, til_aar, serie, params)),
-                beloeb, fra_aar, til_aar)
+    factor = np.asarray(faktor(fra_aar, til_aar, serie, params))
+    amount, factor = broadcast(("beloeb", amount), ("fra_aar", factor))
+    return like(finite_result(amount * factor, "beloeb"), beloeb, fra_aar, til_aar)
 
 
 def vaegtet_sats(vaegte: ArrayLike, satser: ArrayLike) -> float:

@@ -16,6 +16,11 @@ xlmodel reads and writes workbook files:
   On any failure the original is byte-identical and the temporary file is removed.
   A SIGKILL or power cut between the steps may leave a ``.xlmodel-tmp-*`` file
   beside the target (see :func:`leftover_temp_files`), never a damaged original.
+  With ``expect_identity`` (from :func:`read_identified`, noted when the input was read) it
+  refuses to replace a file that another program saved meanwhile; a folder lock makes one of
+  two concurrent refreshes win and the other be refused.
+* :func:`guard_output` / :func:`guard_input` run before any work: no output through a
+  symlink, onto the input, or (for reports) over a workbook; no lock file; no folder or FIFO.
 
 Limits (keyword arguments, defaults below) are sized so that real municipal
 workbooks of tens of MB pass, while each hostile case is refused in seconds:
@@ -85,6 +90,7 @@ __all__ = [
     "guard_output",
     "leftover_temp_files",
     "lock_files",
+    "memory_limit",
     "open_workbook",
     "read_identified",
 ]
@@ -99,6 +105,20 @@ MAX_ROW, MAX_COL = 1_048_576, 16_384  # Excel's grid: A1:XFD1048576
 #: Longest text run or tag (bytes fed without a parser event) in any XML part; Excel's own limits are
 #: 32 767 characters per cell and 8 192 per formula.  Bounds expat's buffer and openpyxl's strings.
 MAX_RUN = 4 << 20
+#: Largest single part (inflated): the headless engine (formualizer 0.13, ``max_part_bytes``) refuses
+#: a bigger XML part, e.g. a 200 MB sharedStrings.xml, only after seconds of work (measured: a
+#: 134 MB part loads, 135 MB is refused).  Refused here first, naming the limit.
+MAX_PART = 128 << 20
+#: Memory a refresh may use when nothing else is known: 8 GiB.  ``XLMODEL_MAX_MEMORY_MB`` replaces it
+#: (and the available-memory check); below it, the memory the machine has free also bounds it.
+MAX_MEMORY = 8 << 30
+MEMORY_ENV = "XLMODEL_MAX_MEMORY_MB"
+#: Measured peak RSS of ``xlmodel refresh`` (formualizer + package + report) per cell on top of the
+#: interpreter: 200,000 value cells 170 MB (0.85 kB each); 200,000 formulas beside them +347 MB
+#: (1.7 kB each); rounded up.  The package's inflated XML is held as well (counted byte for byte).
+MEMORY_PER_CELL = 900
+MEMORY_PER_FORMULA = 1_800
+STRICT_NS = "http://purl.oclc.org/ooxml/spreadsheetml/main"
 
 #: Prefix of atomic_write's temporary files (a SIGKILL may leave one behind; never the original damaged).
 TEMP_PREFIX = ".xlmodel-tmp-"
@@ -166,6 +186,14 @@ class WorkbookInfo:
     cells: int
     shared_strings: int
     seconds: float
+    formulas: int = 0
+    #: sheets named in the workbook that are not readable worksheets: (sheet name, why), in Danish
+    unreadable: tuple[tuple[str, str], ...] = ()
+
+    @property
+    def memory_estimate(self) -> int:
+        """Bytes a refresh of this workbook needs beyond the interpreter (see MEMORY_PER_*)."""
+        return self.cells * MEMORY_PER_CELL + self.formulas * MEMORY_PER_FORMULA + self.uncompressed
 
 
 @dataclass(frozen=True)
@@ -180,9 +208,9 @@ class WriteResult:
 class _Refused(Exception):
     """Internal: a limit or rule was broken while streaming; becomes UnsafeFileError."""
 
-    def __init__(self, problem: str, allowed: str = _ALLOWED) -> None:
+    def __init__(self, problem: str, allowed: str = _ALLOWED, *, label: str = "allowed") -> None:
         super().__init__(problem)
-        self.problem, self.allowed = problem, allowed
+        self.problem, self.allowed, self.label = problem, allowed, label
 
 
 def _mb(n: float) -> str:
@@ -207,6 +235,7 @@ class _Budget:
     timeout: float
     inflated: int = 0
     cells: int = 0
+    formulas: int = 0
 
     def add(self, n: int) -> None:
         self.inflated += n
@@ -336,6 +365,7 @@ class _PartScanner(ContentHandler):
         super().__init__()
         self.part, self.label, self.budget, self.keep = part, label, budget, keep
         self.kind = ""
+        self.ns = ""
         self.attrs: list[tuple[str, dict[str, str]]] = []  # attributes of the elements named in keep
         self.dimension: str | None = None
         self.rows = self.cells = self.max_row = self.max_col = 0
@@ -345,6 +375,7 @@ class _PartScanner(ContentHandler):
 
     def startElementNS(self, name: tuple[str | None, str], qname: str | None, attrs: Any) -> None:
         self.kind = name[1]
+        self.ns = name[0] or ""
         if self.kind in ("worksheet", "dialogsheet", "macrosheet"):
             self.startElementNS = self._sheet  # type: ignore[method-assign]
         elif self.kind == "sst":
@@ -412,6 +443,8 @@ class _PartScanner(ContentHandler):
             if self.budget.cells > self.budget.max_cells:
                 raise _Refused(f"has more than {self.budget.max_cells:,} cells ({self.label})",
                                f"at most {self.budget.max_cells:,} cells in all sheets (max_cells)")
+        elif local == "f":
+            self.budget.formulas += 1
         elif local == "row":
             r = attrs.get((None, "r"))
             if r is None:
@@ -480,6 +513,8 @@ def check_workbook_file(
     max_cells: int = MAX_CELLS,
     max_members: int = MAX_MEMBERS,
     timeout: float = TIMEOUT,
+    max_part: int = MAX_PART,
+    max_memory: int | None = None,
 ) -> WorkbookInfo:
     """Check a workbook file before any library opens it; refuse hostile or broken files.
 
@@ -491,6 +526,10 @@ def check_workbook_file(
     Traceback (most recent call last):
     ...
     xlmodel.safeio.UnsafeFileError: no-such-budget.xlsx: does not exist; allowed: ...
+
+    ``max_part``: the largest inflated part (the engine's limit).  ``max_memory``: bytes the
+    estimated cost of a refresh (:attr:`WorkbookInfo.memory_estimate`) may reach; None → the
+    ``XLMODEL_MAX_MEMORY_MB`` variable, else the smaller of 8 GiB and the memory free now.
     """
     start = time.monotonic()
     shown = os.fspath(path)
@@ -511,9 +550,18 @@ def check_workbook_file(
     budget = _Budget(max_uncompressed, max_ratio, max_cells, start + timeout, timeout)
     try:
         with open(path, "rb") as fh:
-            return _check_open(fh, Path(path), st.st_size, budget, max_members, start)
+            info = _check_open(fh, Path(path), st.st_size, budget, max_members, start, max_part)
+        limit, source = (max_memory, "max_memory") if max_memory is not None else memory_limit()
+        if info.memory_estimate > limit:
+            raise _Refused(
+                f"kræver anslået {_mb(info.memory_estimate)} hukommelse at genberegne "
+                f"({info.cells:,} celler, "
+                f"{info.formulas:,} formler), mere end grænsen {_mb(limit)} ({source})",
+                f"højst {_mb(limit)}; hæv grænsen med {MEMORY_ENV}=<MB> på en maskine med mere "
+                "hukommelse, eller del projektmappen op", label="tilladt")
+        return info
     except _Refused as exc:
-        raise UnsafeFileError(shown, exc.problem, exc.allowed) from None
+        raise UnsafeFileError(shown, exc.problem, exc.allowed, label=exc.label) from None
     except PermissionError:
         raise UnsafeFileError(shown, "cannot be read (permission denied)") from None
     except OSError as exc:
@@ -522,8 +570,49 @@ def check_workbook_file(
         raise UnsafeFileError(shown, f"is damaged ({type(exc).__name__}: {str(exc)[:160]})") from None
 
 
+def memory_limit() -> tuple[int, str]:
+    """(bytes, where the number comes from) that a refresh may use: the env variable, else
+    the smaller of :data:`MAX_MEMORY` and the memory free now (MemAvailable, the address-space
+    limit, the cgroup limit).  Free memory varies between runs: a refusal for lack of memory
+    says so and names the variable to override it."""
+    text = os.environ.get(MEMORY_ENV, "").strip()
+    if text:
+        try:
+            return int(float(text) * (1 << 20)), f"{MEMORY_ENV}={text}"
+        except ValueError:
+            raise XlmodelError(MEMORY_ENV, text, "a number of megabytes, e.g. 16000") from None
+    limit, source = MAX_MEMORY, "standardgrænsen"
+    for free, what in _free_memory():
+        if free < limit:
+            limit, source = free, what
+    return limit, source
+
+
+def _free_memory() -> Iterator[tuple[int, str]]:
+    with contextlib.suppress(OSError, ValueError, IndexError):
+        for line in Path("/proc/meminfo").read_text().splitlines():
+            if line.startswith("MemAvailable:"):
+                yield int(line.split()[1]) * 1024, "den ledige hukommelse (MemAvailable)"
+    with contextlib.suppress(ImportError, OSError, ValueError):
+        import resource
+
+        soft = resource.getrlimit(resource.RLIMIT_AS)[0]
+        if soft != resource.RLIM_INFINITY:
+            used = 0
+            with contextlib.suppress(OSError, ValueError, IndexError):
+                for line in Path("/proc/self/status").read_text().splitlines():
+                    if line.startswith("VmSize:"):
+                        used = int(line.split()[1]) * 1024
+            yield max(soft - used, 0), "processens grænse for adresserum (ulimit -v)"
+    with contextlib.suppress(OSError, ValueError):
+        top = Path("/sys/fs/cgroup/memory.max").read_text().strip()
+        if top != "max":
+            used = int(Path("/sys/fs/cgroup/memory.current").read_text().strip())
+            yield max(int(top) - used, 0), "containerens hukommelsesgrænse (cgroup)"
+
+
 def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: int,
-                start: float) -> WorkbookInfo:
+                start: float, max_part: int = MAX_PART) -> WorkbookInfo:
     head = fh.read(8)
     fh.seek(0)
     if head == _OLE2:
@@ -564,6 +653,11 @@ def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: in
             raise _Refused(f"zip entry {info.filename!r} claims {_mb(info.file_size)} from "
                            f"{_mb(info.compress_size)} (a zip bomb?)",
                            f"a compression ratio up to {budget.max_ratio:g} (max_ratio)")
+        if info.file_size > max_part:  # after the ratio: a zip bomb is named as one
+            raise _Refused(f"delen {info.filename!r} fylder {_mb(info.file_size)} udpakket, mere end "
+                           "regnemotoren læser",
+                           f"højst {max_part:,} byte ({_mb(max_part)}) pr. del (max_part) — "
+                           "fjern ubrugte data (fx tekst i mange celler) og gem igen", label="tilladt")
     if declared > budget.max_uncompressed:
         raise _Refused(f"claims {_mb(declared)} uncompressed (a zip bomb?)",
                        f"at most {_mb(budget.max_uncompressed)} uncompressed (max_uncompressed)")
@@ -602,12 +696,24 @@ def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: in
         if part in names:
             scanned[part] = _scan_xml(fh, names[part], part, budget, frozenset({keep}))
             done.add(part)
+    if scanned[workbook_part].ns == STRICT_NS:
+        raise _Refused("er gemt som Strict Open XML-regneark, som xlmodel ikke understøtter",
+                       'en projektmappe gemt som "Excel-projektmappe (*.xlsx)" (Transitional), ikke '
+                       '"Strict Open XML-regneark": åbn den i Excel og vælg Gem som', label="tilladt")
     rels = scanned[rels_part].attrs if rels_part in scanned else []
     targets = {a.get("Id"): _part_name(base, a.get("Target", "")) for tag, a in rels if tag == "Relationship"}
     sheet_names: dict[str, str] = {}
+    unreadable: list[tuple[str, str]] = []
     for tag, a in scanned[workbook_part].attrs:
         if tag == "sheet":
-            sheet_names[targets.get(a.get("id"), "")] = a.get("name", "?")
+            target = targets.get(a.get("id"))
+            if target is None:
+                unreadable.append((a.get("name", "?"),
+                                   f"arket har ingen relation {a.get('id')!r} i {rels_part}"))
+            elif target not in names:
+                unreadable.append((a.get("name", "?"), f"delen {target} findes ikke i filen"))
+            else:
+                sheet_names[target] = a.get("name", "?")
     for part, sheet in sheet_names.items():
         labels[part] = f"sheet {sheet[:40]!r} ({part})"
 
@@ -625,13 +731,17 @@ def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: in
                                         sc.rows, sc.cells, sc.max_row, sc.max_col))
             elif sc.kind == "sst":
                 shared = sc.cells
+            elif info.filename in sheet_names and sc.kind not in ("chartsheet",):
+                unreadable.append((sheet_names[info.filename],
+                                   f"delen {info.filename} er ikke et regneark (<{sc.kind}>)"))
         else:
             for _ in _inflate(fh, info, budget):  # images, vbaProject.bin: count and bound the bytes
                 pass
     return WorkbookInfo(
         path=path, size=size, members=len(infos), uncompressed=budget.inflated, workbook_part=workbook_part,
         macro_enabled=macro_enabled, has_vba="xl/vbaProject.bin" in names, sheets=tuple(sheets),
-        cells=budget.cells, shared_strings=shared, seconds=time.monotonic() - start)
+        cells=budget.cells, shared_strings=shared, seconds=time.monotonic() - start, formulas=budget.formulas,
+        unreadable=tuple(unreadable))
 
 
 def open_workbook(path: str | os.PathLike[str], *, limits: dict[str, Any] | None = None,
@@ -888,17 +998,23 @@ def _changed_since(expected: FileIdentity, target: Path) -> str | None:
     return None
 
 
+#: How long a write waits for another xlmodel process's final check and rename in the same folder.
+LOCK_WAIT = 60.0
+
+
 @contextlib.contextmanager
-def _folder_lock(folder: Path) -> Iterator[None]:
+def _folder_lock(folder: Path, wait: float = LOCK_WAIT) -> Iterator[None]:
     """Serialise xlmodel's check-then-replace in one folder across processes (POSIX flock).
 
     Two refreshes of one file: the second to get here sees the first one's new file and is
     refused.  The lock is held for the final check and the rename only, and the OS releases it
-    when a process dies, so a SIGKILL never leaves a stale lock.  Not on Windows (no flock).
+    when a process dies, so a SIGKILL never leaves a stale lock; it is released explicitly
+    before the descriptor is closed, and never waited for longer than ``wait`` seconds.
+    Not on Windows (no flock) or on a file system without flock: the identity check alone.
     """
     try:
         import fcntl
-    except ImportError:  # Windows: the identity check alone
+    except ImportError:
         yield
         return
     try:
@@ -906,12 +1022,29 @@ def _folder_lock(folder: Path) -> Iterator[None]:
     except OSError:
         yield
         return
+    locked = False
     try:
-        fcntl.flock(fd, fcntl.LOCK_EX)
+        deadline = time.monotonic() + wait
+        while True:
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+                locked = True
+                break
+            except BlockingIOError:
+                if time.monotonic() > deadline:
+                    raise _da(SafeWriteError, folder, "en anden xlmodel-kørsel har skrevet i mappen i mere "
+                              f"end {wait:g} s; intet blev erstattet",
+                              "kør igen, når den anden kørsel er færdig") from None
+                time.sleep(0.02)
+            except OSError:  # no flock on this file system
+                break
         yield
     finally:
+        if locked:
+            with contextlib.suppress(OSError):
+                fcntl.flock(fd, fcntl.LOCK_UN)
         with contextlib.suppress(OSError):  # after the rename a failed close must not undo the success
-            os.close(fd)  # closing releases the lock
+            os.close(fd)
 
 
 _WORKBOOK_MAGIC = (b"PK\x03\x04", _OLE2[:4])

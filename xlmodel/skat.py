@@ -10,7 +10,7 @@ import math
 import numpy as np
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, like, numbers, years
+from xlmodel._inputs import ArrayLike, broadcast, finite_result, like, numbers, years
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
@@ -73,23 +73,26 @@ def skatteprovenu(udskrivningsgrundlag: ArrayLike, udskrivningsprocent: ArrayLik
     """
     base = numbers(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=0)
     rate = _rate(udskrivningsprocent, "udskrivningsprocent")
-    return like(base * rate / 100, udskrivningsgrundlag, udskrivningsprocent)
+    base, rate = broadcast(("udskrivningsgrundlag", base), ("udskrivningsprocent", rate))
+    return like(finite_result(base * rate / 100, "udskrivningsgrundlag"), udskrivningsgrundlag,
+                udskrivningsprocent)
 
 
 def maanedlig_udbetaling(udskrivningsgrundlag: ArrayLike, udskrivningsprocent: ArrayLike,
-                         params: Params = None) -> ArrayLike:
-    """The revenue is paid as 12 equal monthly amounts [lov].
+                         params: Params = None, aar: int | None = None) -> ArrayLike:
+    """The revenue is paid as 12 equal monthly amounts [lov: kommuneskatteloven § 15 stk. 1].
 
     >>> maanedlig_udbetaling(1_200_000, 25.0)
     25000.0
     """
-    n = resolve(params).value("skat.udbetalinger_pr_aar", resolve(params).budget_year)
+    ps = resolve(params)
+    n = ps.value("skat.udbetalinger_pr_aar", _year(aar, ps, "aar"))
     return like(np.asarray(skatteprovenu(udskrivningsgrundlag, udskrivningsprocent)) / n,
                 udskrivningsgrundlag, udskrivningsprocent)
 
 
 def udskrivningsprocent(provenu: ArrayLike, udskrivningsgrundlag: ArrayLike,
-                        params: Params = None) -> ArrayLike:
+                        params: Params = None, aar: int | None = None) -> ArrayLike:
     """The rate a budget needs, carried at one decimal and rounded UP [lov: kommuneskatteloven § 6].
 
     Float noise is removed before rounding (an exact 24.9 stays 24.9).
@@ -98,11 +101,12 @@ def udskrivningsprocent(provenu: ArrayLike, udskrivningsgrundlag: ArrayLike,
     (24.9, 25.0)
     """
     ps = resolve(params)
-    digits = int(ps.value("skat.udskrivningsprocent_decimaler", ps.budget_year))
+    digits = int(ps.value("skat.udskrivningsprocent_decimaler", _year(aar, ps, "aar")))
     rev = numbers(provenu, "provenu", minimum=0)
     base = numbers(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=np.nextafter(0, 1),
                    allowed="a tax base above 0")
-    scaled = rev / base * 100 * 10**digits
+    rev, base = broadcast(("provenu", rev), ("udskrivningsgrundlag", base))
+    scaled = finite_result(rev / base * 100 * 10**digits, "provenu")
     nearest = np.round(scaled)  # float noise (relative 1e-9) must not round a whole tenth up
     noise = np.minimum(1e-9 * np.maximum(1.0, np.abs(scaled)), 1e-6)
     scaled = np.where(np.abs(scaled - nearest) <= noise, nearest, scaled)
@@ -121,37 +125,57 @@ def efterregulering(selvbudgetteret_grundlag: ArrayLike, opgjort_grundlag: Array
     budget = numbers(selvbudgetteret_grundlag, "selvbudgetteret_grundlag", minimum=0)
     actual = numbers(opgjort_grundlag, "opgjort_grundlag", minimum=0)
     rate = _rate(udskrivningsprocent, "udskrivningsprocent")
-    return like((actual - budget) * rate / 100, selvbudgetteret_grundlag, opgjort_grundlag,
-                udskrivningsprocent)
+    budget, actual, rate = broadcast(("selvbudgetteret_grundlag", budget), ("opgjort_grundlag", actual),
+                                     ("udskrivningsprocent", rate))
+    return like(finite_result((actual - budget) * rate / 100, "opgjort_grundlag"), selvbudgetteret_grundlag,
+                opgjort_grundlag, udskrivningsprocent)
 
 
 def efterregulering_tillaeg(efterregulering: ArrayLike, udbetalt: ArrayLike, diskonto_pct: ArrayLike,
-                            params: Params = None) -> ArrayLike:
-    """Surcharge on the part of the efterregulering beyond 3 pct. of the payments.
+                            efterregulering_udligning: ArrayLike = 0.0, params: Params = None,
+                            aar: int | None = None) -> ArrayLike:
+    """Surcharge on the part of the combined efterregulering beyond 3 pct. of the payments.
 
-    Rule [lov: kommuneskatteloven § 16]: 3 × Nationalbankens diskonto on the excess.
-    Our reading [antagelse]: the surcharge follows the efterregulering's sign (it adds to what
-    is paid or received) and is computed on |E| − 3 % × udbetalt when positive.
+    Rule [lov: kommuneskatteloven § 16 stk. 3]: the tax efterregulering *with* the
+    efterregulering of tilskud og udligning (udligningsloven) is compared with 3 pct. of the
+    sum paid to the municipality under § 15 (``udbetalt``); the part beyond carries a surcharge
+    of 3 × Nationalbankens diskonto **on 1 July of the year before the calendar year** (for
+    the 2014 efterregulering: the diskonto of 1 July 2013).  The 3 and the 3 pct. are
+    ``skat.efterregulering_tillaeg_faktor`` and ``skat.efterregulering_fri_graense``.
+    Our reading [antagelse]: the surcharge follows the combined amount's sign (it adds to what
+    is paid or received) and is computed on |E_skat + E_udligning| − 3 % × udbetalt when positive.
 
-    >>> round(efterregulering_tillaeg(-50_000, 1_000_000, 0.5), 6)   # excess 20,000 × 1.5 pct.
-    -300.0
+    Worked example (illustrative, kr.): tax −50m and udligning +30m on payments of 1,000m:
+    |−20m| is inside the 30m free band → no surcharge; the tax alone (−50m) is 20m beyond it →
+    20m × 3 × 0.2 pct. = −120,000.
+
+    >>> efterregulering_tillaeg(-50e6, 1_000e6, 0.2, 30e6)
+    0.0
+    >>> round(efterregulering_tillaeg(-50e6, 1_000e6, 0.2), 6)
+    -120000.0
     """
     ps = resolve(params)
-    year = ps.budget_year
+    year = _year(aar, ps, "aar")
     free = ps.value("skat.efterregulering_fri_graense", year) / 100
     factor = ps.value("skat.efterregulering_tillaeg_faktor", year)
-    e = numbers(efterregulering, "efterregulering")
+    e_tax = numbers(efterregulering, "efterregulering")
+    e_udl = numbers(efterregulering_udligning, "efterregulering_udligning")
     paid = numbers(udbetalt, "udbetalt", minimum=0)
     rate = numbers(diskonto_pct, "diskonto_pct", minimum=-10, maximum=100)
+    e_tax, e_udl, paid, rate = broadcast(("efterregulering", e_tax), ("efterregulering_udligning", e_udl),
+                                         ("udbetalt", paid), ("diskonto_pct", rate))
+    e = finite_result(e_tax + e_udl, "efterregulering")
     excess = np.maximum(0.0, np.abs(e) - free * paid)
-    return like(np.sign(e) * excess * factor * rate / 100, efterregulering, udbetalt, diskonto_pct)
+    out = finite_result(np.sign(e) * excess * factor * rate / 100, "efterregulering")
+    return like(out + 0.0, efterregulering, udbetalt, diskonto_pct, efterregulering_udligning)
 
 
-def efterregulering_afregning(efterregulering: float, budgetaar: int = 2014,
+def efterregulering_afregning(efterregulering: float, budgetaar: int | None = None,
                               params: Params = None) -> pd.DataFrame:
     """Settlement of one efterregulering: thirds in January, February, March of year t + 3.
 
-    [lov: kommuneskatteloven § 16]; the last instalment takes the rounding so the sum is exact.
+    [lov: kommuneskatteloven § 16 stk. 2]; the last instalment takes the rounding so the sum is
+    exact.  ``budgetaar`` (the calendar year regulated) defaults to the set's budget year.
 
     >>> efterregulering_afregning(-9_000, 2014)
         aar   maaned  beloeb
@@ -160,8 +184,11 @@ def efterregulering_afregning(efterregulering: float, budgetaar: int = 2014,
     2  2017    marts -3000.0
     """
     ps = resolve(params)
-    year = _year(budgetaar)
-    e = float(numbers(efterregulering, "efterregulering", allowed="one amount"))
+    year = _year(budgetaar, ps)
+    amount = numbers(efterregulering, "efterregulering", allowed="one amount")
+    if amount.ndim:
+        raise XlmodelError("efterregulering", f"{amount.size} values", "one amount")
+    e = float(amount)
     delay = int(ps.value("skat.efterregulering_forsinkelse", year))
     n = int(ps.value("skat.efterregulering_rater", year))
     months = ["januar", "februar", "marts", "april", "maj", "juni"][:n]
@@ -172,30 +199,36 @@ def efterregulering_afregning(efterregulering: float, budgetaar: int = 2014,
 
 def selvbudget_gevinst(garanti_grundlag: ArrayLike, forventet_grundlag: ArrayLike,
                        udskrivningsprocent: ArrayLike, udligning_pct: ArrayLike | None = None,
-                       params: Params = None) -> ArrayLike:
+                       params: Params = None, aar: int | None = None) -> ArrayLike:
     """Expected gain of selvbudgettering over statsgaranti (negative: statsgaranti is better).
 
     = (forventet − garanti) × udskrivningsprocent/100 × (1 − udligning_pct/100), where
-    udligning_pct is the share of a tax-base difference that equalisation takes back
-    [antagelse: parameter skat.selvbudget_udligning, default 0].
+    udligning_pct is the share of a tax-base difference that equalisation takes back: udligning
+    follows the self-budgeted base [lov: udligningsloven § 24], so part of any gain is taken back
+    [antagelse: parameter skat.selvbudget_udligning, default 58 = the landsudligning level].
 
-    >>> selvbudget_gevinst(1_114, 1_150, 25.0)
+    >>> selvbudget_gevinst(1_114, 1_150, 25.0)         # 36 × 25 pct. × (1 − 0.58)
+    3.78
+    >>> selvbudget_gevinst(1_114, 1_150, 25.0, udligning_pct=0)
     9.0
     >>> selvbudget_gevinst(1_114, 1_150, 25.0, udligning_pct=60)
     3.6
     """
     ps = resolve(params)
     if udligning_pct is None:
-        udligning_pct = ps.value("skat.selvbudget_udligning", ps.budget_year)
+        udligning_pct = ps.value("skat.selvbudget_udligning", _year(aar, ps, "aar"))
     g = numbers(garanti_grundlag, "garanti_grundlag", minimum=0)
     f = numbers(forventet_grundlag, "forventet_grundlag", minimum=0)
     rate = _rate(udskrivningsprocent, "udskrivningsprocent")
     u = numbers(udligning_pct, "udligning_pct", minimum=0, maximum=100)
-    return like(np.round((f - g) * rate / 100 * (1 - u / 100), 9), garanti_grundlag,
+    g, f, rate, u = broadcast(("garanti_grundlag", g), ("forventet_grundlag", f),
+                              ("udskrivningsprocent", rate), ("udligning_pct", u))
+    gain = finite_result((f - g) * rate / 100 * (1 - u / 100), "forventet_grundlag")
+    return like(np.round(gain, 9), garanti_grundlag,
                 forventet_grundlag, udskrivningsprocent)
 
 
-def breakeven_vaekst(budgetaar: int = 2014, aarlig: bool = True, params: Params = None) -> float:
+def breakeven_vaekst(budgetaar: int | None = None, aarlig: bool = True, params: Params = None) -> float:
     """Growth of the tax base (base year → budget year) at which both choices give the same revenue.
 
     Total growth = the fremskrivningsprocent; per year = (1 + f)^(1/3) − 1, in pct.  Growth
@@ -205,7 +238,7 @@ def breakeven_vaekst(budgetaar: int = 2014, aarlig: bool = True, params: Params 
     (3.6641, 11.4)
     """
     ps = resolve(params)
-    year = _year(budgetaar)
+    year = _year(budgetaar, ps)
     f = ps.value("skat.fremskrivningsprocent", year)
     if not aarlig:
         return float(f)
@@ -214,7 +247,7 @@ def breakeven_vaekst(budgetaar: int = 2014, aarlig: bool = True, params: Params 
 
 
 def vaelg_budgetmodel(grundlag_basisaar: ArrayLike, forventet_vaekst_pct_aarlig: ArrayLike,
-                      udskrivningsprocent: ArrayLike, budgetaar: int = 2014,
+                      udskrivningsprocent: ArrayLike, budgetaar: int | None = None,
                       udligning_pct: ArrayLike | None = None, params: Params = None) -> pd.DataFrame:
     """Statsgaranti vs selvbudgettering per municipality, with the recommendation.
 
@@ -222,12 +255,12 @@ def vaelg_budgetmodel(grundlag_basisaar: ArrayLike, forventet_vaekst_pct_aarlig:
     :func:`selvbudget_gevinst`.  A Series input keeps its index.
 
     >>> vaelg_budgetmodel([1000, 1000], [3.0, 4.0], 25.0)[["gevinst", "anbefaling"]]
-       gevinst        anbefaling
-    0 -5.31825      statsgaranti
-    1  2.71600  selvbudgettering
+        gevinst        anbefaling
+    0 -2.233665      statsgaranti
+    1  1.140720  selvbudgettering
     """
     ps = resolve(params)
-    year = _year(budgetaar)
+    year = _year(budgetaar, ps)
     base = numbers(grundlag_basisaar, "grundlag_basisaar", minimum=0)
     growth = numbers(forventet_vaekst_pct_aarlig, "forventet_vaekst_pct_aarlig", minimum=-100)
     rate = _rate(udskrivningsprocent, "udskrivningsprocent")
@@ -236,7 +269,7 @@ def vaelg_budgetmodel(grundlag_basisaar: ArrayLike, forventet_vaekst_pct_aarlig:
     span = year - garanti_basisaar(year, ps)
     garanti = np.asarray(statsgaranti_grundlag(base, year, ps))
     forventet = base * (1 + growth / 100) ** span
-    gevinst = np.asarray(selvbudget_gevinst(garanti, forventet, rate, udligning_pct, ps))
+    gevinst = np.asarray(selvbudget_gevinst(garanti, forventet, rate, udligning_pct, ps, aar=year))
     index = next((x.index for x in (grundlag_basisaar, forventet_vaekst_pct_aarlig, udskrivningsprocent)
                   if isinstance(x, pd.Series)), None)
     return pd.DataFrame({
@@ -247,7 +280,8 @@ def vaelg_budgetmodel(grundlag_basisaar: ArrayLike, forventet_vaekst_pct_aarlig:
     }, index=index)
 
 
-def grundskyld_reguleringsprocent(skoennet_vaekst_pct: ArrayLike, params: Params = None) -> ArrayLike:
+def grundskyld_reguleringsprocent(skoennet_vaekst_pct: ArrayLike, params: Params = None,
+                                  aar: int | None = None) -> ArrayLike:
     """Reguleringsprocent for the loft = estimated tax-base growth + 3 points, at most 7 pct.
 
     [lov: ejendomsskatteloven § 1]
@@ -256,19 +290,21 @@ def grundskyld_reguleringsprocent(skoennet_vaekst_pct: ArrayLike, params: Params
     (6.3, 7.0)
     """
     ps = resolve(params)
-    add = ps.value("grundskyld.reguleringsprocent_tillaeg", ps.budget_year)
-    cap = ps.value("grundskyld.reguleringsprocent_max", ps.budget_year)
-    g = numbers(skoennet_vaekst_pct, "skoennet_vaekst_pct")
+    year = _year(aar, ps, "aar")
+    add = ps.value("grundskyld.reguleringsprocent_tillaeg", year)
+    cap = ps.value("grundskyld.reguleringsprocent_max", year)
+    g = numbers(skoennet_vaekst_pct, "skoennet_vaekst_pct", minimum=-100,
+                allowed="an estimated growth in pct. ≥ -100")
     return like(np.round(np.minimum(g + add, cap), 9), skoennet_vaekst_pct)
 
 
 def grundskyld_grundlag(grundvaerdi: ArrayLike, forrige_grundlag: ArrayLike,
-                        reguleringsprocent: ArrayLike | None = None, aar: int = 2014,
-                        params: Params = None) -> ArrayLike:
+                        reguleringsprocent: ArrayLike | None = None, params: Params = None,
+                        aar: int | None = None) -> ArrayLike:
     """Afgiftsgrundlag after the loft: min(grundværdi, last year's grundlag × (1 + r/100)).
 
-    r defaults to the parameter set's reguleringsprocent for ``aar`` (6.3 pct. for 2014)
-    [aftale, boks 1; lov: ejendomsskatteloven § 1].
+    r defaults to the parameter set's reguleringsprocent for ``aar`` (6.3 pct. for 2014);
+    ``aar`` defaults to the set's budget year [aftale, boks 1; lov: ejendomsskatteloven § 1].
 
     >>> grundskyld_grundlag(1_200_000, 1_000_000)
     1063000.0
@@ -276,7 +312,7 @@ def grundskyld_grundlag(grundvaerdi: ArrayLike, forrige_grundlag: ArrayLike,
     1050000.0
     """
     ps = resolve(params)
-    year = _year(aar)
+    year = _year(aar, ps, "aar")
     cap = ps.value("grundskyld.reguleringsprocent_max", year)
     if reguleringsprocent is None:
         reguleringsprocent = ps.value("grundskyld.reguleringsprocent", year)
@@ -284,4 +320,6 @@ def grundskyld_grundlag(grundvaerdi: ArrayLike, forrige_grundlag: ArrayLike,
                 allowed=f"a percentage ≤ the legal maximum {cap:g} pct.")
     value = numbers(grundvaerdi, "grundvaerdi", minimum=0)
     previous = numbers(forrige_grundlag, "forrige_grundlag", minimum=0)
+    value, previous, r = broadcast(("grundvaerdi", value), ("forrige_grundlag", previous),
+                                   ("reguleringsprocent", r))
     return like(np.round(np.minimum(value, previous * (1 + r / 100)), 6), grundvaerdi, forrige_grundlag)

@@ -35,7 +35,7 @@ def run(args: argparse.Namespace) -> int:
     from xlmodel import balance, bloktilskud, kommuner, pension, pl, skat
 
     ps = parameters.load(args.params)
-    year = ps.budget_year or 2014
+    year = ps._year(None)  # the set's budget year (no year literal)
     data = kommuner.eksempeldata()
     out = pd.DataFrame({"kode": data["kode"], "navn": data["navn"]})
     _title(f"xlmodel demo — {ps.title} ({ps.name}), budgetår {year}")
@@ -67,13 +67,23 @@ def run(args: argparse.Namespace) -> int:
     print(f"  Statsgaranteret grundlag i alt: {np.sum(garanti):,.0f} mio. kr.")
 
     _title(f"4. Bloktilskud fordelt efter indbyggere — {ILLUSTRATIVE}")
-    total = ps.value("bloktilskud.i_alt", year)
+    # The amount shared by population is the § 14 bloktilskud the ministry announces (part of it
+    # finances the equalisation schemes), not Tabel 1's "Bloktilskud mv.", which also holds other
+    # grants (issue 11, deliver 4).  A set without the § 14 figure falls back, and says so.
+    if "bloktilskud.paragraf14" in ps.parameters and year in ps.parameters["bloktilskud.paragraf14"].values:
+        navn = "bloktilskud.paragraf14"
+        hvad = "bloktilskuddet efter udligningslovens § 14 (ministeriets udmelding)"
+    else:
+        navn = "bloktilskud.i_alt"
+        hvad = "Bloktilskud mv. fra tabel 1 (sættet har intet § 14-bloktilskud for året)"
+    total = ps.value(navn, year)
     andel = bloktilskud.fordel_efter_indbyggere(data["indbyggere"], total)
     out["bloktilskud"] = np.asarray(andel)
     top = out.assign(indbyggere=data["indbyggere"]).nlargest(5, "indbyggere")
     print(top[["navn", "indbyggere", "bloktilskud"]].to_string(index=False, float_format="{:,.1f}".format))
-    print(f"  I alt fordelt: {np.sum(andel):,.1f} mio. kr. (bloktilskud mv. {total:,.0f} "
-          f"[{ps.source('bloktilskud.i_alt', year)}])")
+    print(f"  Fordelt: {hvad}, {total:,.1f} mio. kr. [{ps.source(navn, year)}]")
+    print(f"  I alt fordelt: {np.sum(andel):,.1f} mio. kr. Til sammenligning bloktilskud mv. i tabel 1: "
+          f"{ps.value('bloktilskud.i_alt', year):,.0f} [{ps.source('bloktilskud.i_alt', year)}]")
 
     _title(f"5. Regnskabssanktion, et tænkt scenarie — {ILLUSTRATIVE}")
     budget = data["indbyggere"] * 0.04  # illustrative service budget, mio. kr.
@@ -86,12 +96,17 @@ def run(args: argparse.Namespace) -> int:
           f"(andel {ps.value('sanktion.kollektiv_andel', year):g} kollektivt "
           f"[{ps.source('sanktion.kollektiv_andel', year)}])")
 
-    _title("6. Tilskud ved skattenedsættelse 2014 (pulje og tærskel: ministeriets udmelding)")
+    start = ps.scheme("skat.nedsaettelse_tilskud_max", None, year).vintage or year
+    _title(f"6. Tilskud i {year} ved skattenedsættelse, ordningen fra {start} "
+           "(pulje: aftalen; tærskel: ministeriets udmelding)")
     tab = _cuts_scenario(ps)
-    tilskud = bloktilskud.skattenedsaettelse_tilskud(tab, year, params=ps)
+    tilskud = bloktilskud.skattenedsaettelse_tilskud(tab, year, ordning_aar=start, params=ps)
+    pulje = ps.scheme_value("skat.nedsaettelse_pulje", start, start)
+    pct = ps.scheme_value("skat.nedsaettelse_tilskud_max", year, start)
+    kilde = ps.source(ps.scheme("skat.nedsaettelse_pulje", start).name, start)
     print(f"  {len(tab)} kommuner nedsætter med i alt {tab.sum():,.0f} mio. kr. (ILLUSTRATIVE fordeling); "
-          f"tilskud i alt {np.sum(tilskud):,.1f} mio. kr. = puljen "
-          f"{ps.value('skat.nedsaettelse_pulje', year):g} [{ps.source('skat.nedsaettelse_pulje', year)}]")
+          f"tilskud i {year} i alt {np.sum(tilskud):,.1f} mio. kr. (puljen {pulje:g} i {start} "
+          f"[{kilde}]; i {year} højst {pct:g} pct.)")
 
     _title("7. Tjenestemandspension ud over trin 44/37 — et eksempel (illustrativ lønskala)")
     tabel = pension.skalatrin_tabel()

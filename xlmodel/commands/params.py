@@ -40,7 +40,7 @@ def run(args: argparse.Namespace) -> int:
               f"{len(table.rows)} rows — see `xlmodel demo` or xlmodel.balance")
     if args.csv:
         from xlmodel.safe_csv import write_csv
-        write_csv(frame, args.csv, sep=";")  # Danish Excel opens ;-separated CSV in columns
+        write_csv(frame, args.csv)  # ;-separated, decimal commas, BOM: Danish Excel
         print(f"wrote {args.csv}")
     return 0
 

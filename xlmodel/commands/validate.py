@@ -167,8 +167,9 @@ def _counts_text(counts: dict[str, int]) -> str:
 
 
 def _write_html(target: Path, text: str) -> None:
-    from xlmodel.safeio import atomic_write_file
+    from xlmodel.safeio import atomic_write_file, guard_output
 
+    guard_output(target, report=True, flag="--html")  # never over a workbook, never through a symlink
     atomic_write_file(target, lambda tmp: Path(tmp).write_text(text, encoding="utf-8"))
 
 

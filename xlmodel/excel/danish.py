@@ -7,10 +7,10 @@ so it keeps naming the argument, the offending value and what is allowed::
 
     <argument>: <værdi> er ikke tilladt (<detalje>); tilladt: <det tilladte>
 
-Values are shown the Danish way (decimal comma, ``.`` between thousands from 10.000 up, so
-years stay ``2014``; SAND/FALSK).  The English phrases the adapter and the core put in
-``allowed``, ``detail`` and descriptive values are translated by the ordered rules in
-:data:`RULES` (whole phrases, with their numbers and nested phrases translated in turn).  A
+Values are shown the Danish way (:mod:`xlmodel.tekst`: decimal comma, ``.`` between thousands,
+years as ``2014``; SAND/FALSK), every digit the user typed kept.  The English phrases the
+adapter and the core put in ``allowed``, ``detail`` and descriptive values are translated by
+the ordered rules in :data:`RULES` (whole phrases, their numbers and nested phrases in turn).  A
 phrase no rule knows is kept as it is — the message still names the argument, the value and
 what is allowed — and :func:`untranslated` lists such phrases so a test can find them.
 
@@ -109,6 +109,14 @@ PHRASES = {
     "mio. kr.": "mio. kr.",
     "3 means 3 pct.": "3 betyder 3 pct.",
     "1 = the year of ibrugtagning": "1 = ibrugtagningsåret",
+    # issue 11 (domain): years, schemes, overflow, labels
+    "one whole year": "ét helt årstal",
+    "the calculation overflows a float": "beregningen overskrider et kommatals største værdi",
+    "smaller numbers (the result must stay below about 1.8e308)":
+        "mindre tal (resultatet skal holde sig under ca. 1,8e308)",
+    "values this large": "så store værdier",
+    "duplicated labels": "gentagne etiketter",
+    "one value per label (municipality)": "én værdi pr. etiket (kommune)",
     "xlmodel params lists all": "xlmodel params viser dem alle",
 }
 
@@ -186,6 +194,17 @@ RULES: list[Rule] = [
     _rule(r"one band end per accrual rate \((\d+)\)", lambda m: f"én båndgrænse pr. optjeningssats ({m[1]})"),
     _rule(r"S\((\d+)\) is larger than S\((\d+)\)", lambda m: f"S({m[1]}) er større end S({m[2]})"),
     _rule(r"missing column '([^']+)'", lambda m: f"kolonnen '{m[1]}' mangler"),
+    _rule(r"(\d+) = the year of the increase; from (\d+) all collective",
+          lambda m: f"{m[1]} = stigningsåret; fra {m[2]} er alt kollektivt"),
+    _rule(r"the start year of a scheme of (\S+): ([\d, ]+)",
+          lambda m: f"startåret for en ordning under {m[1]}: {m[2]}"),
+    _rule(r"a year in which a scheme of (\S+) runs \(started: ([\d, ]+)\)",
+          lambda m: f"et år, hvor en ordning under {m[1]} løber (startet: {m[2]})"),
+    _rule(r"(\d{4}) or later \(the scheme of (\S+) started in (\d{4})\)",
+          lambda m: f"{m[1]} eller senere (ordningen under {m[2]} startede i {m[3]})"),
+    _rule(r"a finite number in ([\[(].*[\])])", lambda m: f"et endeligt tal i {m[1]}"),
+    _rule(r"the same labels as (\w+) \(paired by label\)",
+          lambda m: f"de samme etiketter som {m[1]} (parres efter etiket)"),
     # a list of options ("service, samlet, anlaeg", "0, 1, 2, 3") needs no translation
     _rule(r"[\w.\-]+(?:, [\w.\-]+)+", lambda m: m[0]),
 ]
@@ -232,30 +251,28 @@ def _translate(text: str) -> str | None:
 
 
 def _num(x: Any) -> str:
-    """A number the Danish way: decimal comma, '.' between thousands from 10.000 up.
+    """A number as the user typed it, in Danish notation (:func:`xlmodel.tekst.format_tal`:
+    ``.`` between thousands, decimal comma), every digit kept; a whole year stays ``2014``.
 
     >>> _num(2014), _num(3.2), _num(1e15), _num(-12345.5), _num("0.4"), _num(float("nan"))
     ('2014', '3,2', '1.000.000.000.000.000', '-12.345,5', '0,4', 'NaN (ikke et tal)')
+    >>> _num(2.0000001), _num(1e300)
+    ('2,0000001', '1e+300')
     """
-    if isinstance(x, str):
-        x = float(x)
+    from xlmodel.tekst import format_aar, format_tal
+
     f = float(x)
     if math.isnan(f):
         return "NaN (ikke et tal)"
     if math.isinf(f):
         return "uendelig" if f > 0 else "minus uendelig"
-    if f.is_integer() and abs(f) < 1e21:
-        whole, frac = str(int(f)), ""
-    else:
-        text = repr(f)
-        if "e" in text:
-            return text.replace(".", ",")
-        whole, _, frac = text.partition(".")
-    sign = "-" if whole.startswith("-") else ""
-    digits = whole.lstrip("-")
-    if len(digits) > 4:
-        digits = f"{int(digits):,}".replace(",", ".")
-    return sign + digits + ("," + frac if frac else "")
+    if f.is_integer() and 1900 <= f <= 2100:  # a year (tekst.format_vaerdi's rule)
+        return format_aar(f)
+    text = repr(f)
+    if "e" in text and not (f.is_integer() and abs(f) < 1e21):
+        return text.replace(".", ",")
+    decimals = 0 if f.is_integer() else len(text.partition(".")[2])
+    return format_tal(f, decimals)
 
 
 def value_text(value: Any, described: bool = False) -> str:

@@ -142,12 +142,19 @@ def validate(path: str | os.PathLike[str] | LoadedBook,
     """
     names = _selected(checks)
     params_set = resolve(params) if params is not None else None
+    unreadable: tuple[tuple[str, str], ...] = ()
     if not isinstance(path, LoadedBook):
         from xlmodel.safeio import check_workbook_file
 
-        check_workbook_file(path)  # once, before anything parses the file (recompute relies on it)
+        # once, before anything parses the file (recompute relies on it)
+        unreadable = check_workbook_file(path).unreadable
     book = path if isinstance(path, LoadedBook) else load_book(path)
-    findings: list[Finding] = []
+    # A sheet that could not be read is a finding, never "no findings" for a workbook half-checked.
+    findings: list[Finding] = [
+        Finding("unreadable_sheet", "error", sheet, None,
+                f"arket {sheet!r} kunne ikke læses ({why}), så det er ikke kontrolleret; "
+                "gem projektmappen igen i Excel")
+        for sheet, why in unreadable]
     timings: dict[str, float] = {}
     for name in names:
         start = time.perf_counter()

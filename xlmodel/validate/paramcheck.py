@@ -1,7 +1,9 @@
 """Parameters check: the workbook's Parametre sheet against a named parameter set.
 
-A value that differs from the set (a stale 2013 rate left in a 2014 model, a typo) is an
-error naming the row, the set's value and its source; a dated row the set does not have, or
+A value that differs from the set is, for an [aftale]/[lov]/[udmelding] value (a stale 2013
+rate left in a 2014 model, a typo), an error naming the row, the set's value and its source
+("afviger fra aftalen"); for an [antagelse] it is the user's change, reported as info (the
+workbook computes with it, source "bruger"); a dated row the set does not have, or
 a name the set does not know, is a warning; a value of the set missing from the sheet is a
 warning.  A workbook without a Parametre sheet is not an xlmodel model: nothing to check.
 """
@@ -13,7 +15,7 @@ import re
 from typing import Any
 
 from xlmodel.excel.layout import COLUMNS, SHEET
-from xlmodel.parameters import ParameterSet, resolve
+from xlmodel.parameters import OFFICIAL, ParameterSet, resolve
 from xlmodel.validate.findings import Finding
 from xlmodel.validate.lint import LoadedBook, block
 
@@ -72,13 +74,23 @@ def parameters(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
             expected = expected[i] if isinstance(expected, list) and i < len(expected) else None
         seen.add((name, year, None if index is None else int(index)))
         if expected is None or not _close(vaerdi, expected):
-            value = ps.get(name, year) if ps.horizon[0] <= year <= ps.horizon[1] else None
-            source = value.source_text if value is not None else param.reference
+            kind, reference, _ = param.provenance.get(year, (param.source, param.reference, param.note))
+            source = f"{kind}: {reference}"
             diff = (float(vaerdi) - float(expected)
                     if isinstance(vaerdi, int | float) and isinstance(expected, int | float) else None)
+            if kind == "antagelse" and expected is not None:
+                # An assumption is meant to be changed: the workbook uses the user's value (source
+                # "bruger"); say so, it is not an error (issue 11, deliver 3).
+                found.append(Finding(CHECK, "info", sheet.name, where,
+                                     f"{name} {year} is changed by the user to {vaerdi!r} (an assumption; "
+                                     f"{ps.name} has {expected!r}, {source}): the workbook uses the user's "
+                                     "value", expected=expected, actual=vaerdi, difference=diff))
+                continue
+            departs = "afviger fra aftalen" if kind in OFFICIAL else "differs from the set"
             found.append(Finding(CHECK, "error", sheet.name, where,
                                  f"{name} {year} is {vaerdi!r} in the sheet but {expected!r} in "
-                                 f"{ps.name} ({source})", expected=expected, actual=vaerdi, difference=diff))
+                                 f"{ps.name} ({source}): {departs}", expected=expected, actual=vaerdi,
+                                 difference=diff))
     for p in ps.parameters.values():
         for year, value in p.values.items():
             keys = [(p.name, year, i) for i in range(len(value))] if isinstance(value, list) else [

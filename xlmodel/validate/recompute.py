@@ -47,9 +47,21 @@ def _same(cached: Any, fresh: Any) -> bool:
         return bool(cached) == bool(fresh) if type(cached) is type(fresh) else False
     if isinstance(cached, int | float) and isinstance(fresh, int | float):
         return math.isclose(float(cached), float(fresh), rel_tol=REL_TOL, abs_tol=ABS_TOL)
-    if isinstance(cached, ExcelError) or fresh.__class__.__name__ == "CellError":
-        return str(cached).split()[0] == str(getattr(fresh, "code", fresh)).split()[0]
+    cached_error = isinstance(cached, ExcelError)
+    fresh_error = fresh.__class__.__name__ == "CellError"
+    if cached_error or fresh_error:  # an error equals only the same error code (never "" or a number)
+        return cached_error and fresh_error and _code(cached) == _code(getattr(fresh, "code", fresh))
     return (cached or "") == (fresh or "")
+
+
+def _code(error: Any) -> str:
+    """``#VALUE!`` from an error value or its text (``"#VALUE! til_aar: …"``); ``""`` when empty.
+
+    >>> _code("#VALUE! til_aar: 2020 is not allowed"), _code("")
+    ('#VALUE!', '')
+    """
+    words = str(error).split()
+    return words[0] if words else ""
 
 
 def recompute(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:

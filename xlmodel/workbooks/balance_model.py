@@ -7,7 +7,7 @@ from openpyxl import Workbook
 
 from xlmodel.balance import tabel1
 from xlmodel.parameters import ParameterSet
-from xlmodel.workbooks.style import KR, forside, header, kontrol, title
+from xlmodel.workbooks.style import KR, align, forside, header, kontrol, title
 
 
 def build(wb: Workbook, ps: ParameterSet) -> None:
@@ -29,6 +29,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
             ws.cell(r, 3, "=" + "+".join(f"B{p}" for p in parts)).number_format = KR
             ws.cell(r, 4, f"=B{r}-C{r}").number_format = KR
             ws.cell(r, 5, f'=IF(D{r}=0,"ok",IF(ABS(D{r})<={len(parts)},"afrunding","fejl"))')
+            align(ws, f"E{r}")
             pairs.append((f"{line.label}: sum af linjer", f"Tabel1!C{r}", "SUM(" + ",".join(
                 f"Tabel1!B{p}" for p in parts) + ")"))
     kontrol(wb, pairs)

@@ -12,6 +12,7 @@ from xlmodel.workbooks.style import (
     MIO,
     PCT,
     PCT2,
+    align,
     bar_chart,
     formats,
     forside,
@@ -45,7 +46,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
           "Beløb: et illustrativt eksempel (mio. kr.); satser fra Parametre-arket (Aftale 2014, boks 1)")
     header(ws, 4, ["Linje", "PL-serie", "2013-pl (mio. kr.)", "2014-pl, PL_REGULER (mio. kr.)",
                    "2014-pl, native (mio. kr.)", "Kilde"],
-           [34, 24, 12, 14, 12, 30])
+           [34, 24, 12, 14, 12, 2 + max(len(ps.source(f"pl.{serie}", 2014)) for _, serie, _ in LINES)])
     pairs = []
     for r, (label, serie, amount) in enumerate(LINES, start=5):
         ws.cell(r, 1, label)
@@ -57,6 +58,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         pairs.append((f"PL {label}", f"Budget!D{r}", f"Budget!E{r}"))
     last = 4 + len(LINES)
     formats(ws, 5, last, {"C": MIO, "D": MIO, "E": MIO})
+    align(ws, f"F5:F{last}", "left", indent=1)
     mark_input(ws, f"C5:C{last}")
     ws["D5"].comment = Comment('PL_REGULER(beløb; fra_år; til_år; serie): serie er "service", "samlet", '
                                '"anlaeg", "sats" eller "regional"', "xlmodel")
@@ -71,7 +73,8 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         ws.cell(r, 3, f"={SERIES_NAME[serie]}").number_format = PCT
     end = top + len(SERIES_NAME)
     bar_chart(ws, f"A{end + 2}", "PL 2013 → 2014 pr. serie (pct.)", f"$C${top}:$C${end}",
-              f"$A${top + 1}:$A${end}", y_title="pct.", number_format="0.0", width_cm=16, height_cm=7)
+              f"$A${top + 1}:$A${end}", y_title="pct.", number_format=PCT, width_cm=18, height_cm=9,
+              values_on_bars=True)
 
     sk = wb.create_sheet("Skattegrundlag")
     title(sk, "Statsgaranti eller selvbudgettering 2014",
@@ -90,8 +93,9 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
          MIO),
         ("Skat ved selvbudgettering (forventet), mio. kr.", "=SKATTEPROVENU(B9,B6)", "=C9*B6/100", "",
          MIO),
-        ("Gevinst ved selvbudgettering, mio. kr.", "=SELVBUDGET_GEVINST(B8,B9,B6)", "=(C9-C8)*B6/100",
-         "negativ: statsgaranti er bedst", MIO),
+        ("Gevinst ved selvbudgettering, mio. kr.", "=SELVBUDGET_GEVINST(B8,B9,B6)",
+         "=(C9-C8)*B6/100*(1-P_skat_selvbudget_udligning/100)",
+         "efter udligningens tilbagetagning (antagelse); negativ: statsgaranti er bedst", MIO),
         ("Vækst pr. år hvor valget vipper, pct.",
          '=((1+PARAMETER("skat.fremskrivningsprocent",2014)/100)^(1/3)-1)*100',
          "=((1+P_skat_fremskrivningsprocent/100)^(1/3)-1)*100", "break-even", PCT2),

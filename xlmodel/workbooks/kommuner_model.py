@@ -36,7 +36,7 @@ def _col(letter: str) -> str:
 def build(wb: Workbook, ps: ParameterSet) -> None:
     data = eksempeldata()
     rng = np.random.default_rng(2014)
-    budget = (data["indbyggere"] * 0.045).round(1)  # service frame, mio. kr.
+    budget = (data["indbyggere"] * 0.0412).round(1)  # service frame, mio. kr. (near the agreed level)
     regnskab = (budget * (1 + rng.normal(0.002, 0.01, N))).round(1)
     ramme = budget
     vedtaget = (budget * (1 + rng.normal(0.0, 0.006, N))).round(1)
@@ -70,13 +70,26 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                      "Skattenedsættelse, tilskud", "Bloktilskud netto",
                      "Netto pr. indbygger (kr.)"], [18, 12, 12, 12, 12, 12, 12, 12, 12, 12, 11],
            freeze_cols=1)
-    calc.cell(FIRST, 2, f"=BLOKTILSKUD_FORDEL({_col('D')},P_bloktilskud_i_alt)")
-    calc.cell(FIRST, 4, f"=REGNSKABSSANKTION({_col('E')},{_col('F')},{_col('D')})")
-    calc.cell(FIRST, 6, f"=BUDGETSANKTION({_col('G')},{_col('H')},{_col('D')})")
-    calc.cell(FIRST, 7, f"=SKATTESANKTION({_col('I')},{_col('D')},0,{_col('J')})")
-    calc.cell(FIRST, 9, f"=SKATTENEDSAETTELSE_TILSKUD({_col('K')},2014)")
+    # One formula per municipality, INDEX picking its row of the distribution: a spilled array
+    # formula would be recalculated by LibreOffice on open (it ignores an array's cached values)
+    # and show #NAME? to a colleague without Python; a single-cell formula keeps its value.
+    per_row = {2: f"BLOKTILSKUD_FORDEL({_col('D')},P_bloktilskud_i_alt)",
+               4: f"REGNSKABSSANKTION({_col('E')},{_col('F')},{_col('D')})",
+               6: f"BUDGETSANKTION({_col('G')},{_col('H')},{_col('D')})",
+               9: f"SKATTENEDSAETTELSE_TILSKUD({_col('K')},{ps.budget_year})"}
+    skat = f"SKATTESANKTION({_col('I')},{_col('D')},0,{_col('J')})"
+    for i in range(N):
+        for c, call in per_row.items():
+            calc.cell(FIRST + i, c, f"=INDEX({call},{i + 1})")
+        calc.cell(FIRST + i, 7, f"=INDEX({skat},{i + 1},1)")
+        calc.cell(FIRST + i, 8, f"=INDEX({skat},{i + 1},2)")
     overspend = f"SUMPRODUCT(({_col('E')}>{_col('F')})*({_col('E')}-{_col('F')}))"
-    total_r = f"MAX(0,SUM({_col('E')})-SUM({_col('F')}))"
+    # The accounts sanction measures against the agreed level where the year has one (2014:
+    # Aftale 2014, afsnit 3), else against the budgets (issue 11, obs. 6).
+    agreed = ps.parameters.get("sanktion.regnskab_aftalt_niveau")
+    level = ("P_sanktion_regnskab_aftalt_niveau" if agreed is not None and ps.budget_year in agreed.values
+             else f"SUM({_col('F')})")
+    total_r = f"MAX(0,SUM({_col('E')})-{level})"
     for i in range(N):
         r = FIRST + i
         calc.cell(r, 1, f"=Data!B{r}")
@@ -106,8 +119,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     pairs += [(f"Regnskabssanktion {data['navn'][i]}", f"Beregning!D{FIRST + i}", f"Beregning!E{FIRST + i}")
               for i in (0, 1, 60, 97)]
     pairs += [("Bloktilskud i alt = bloktilskud mv.", f"Beregning!B{total_row}", "P_bloktilskud_i_alt"),
-              ("Regnskabssanktion i alt = overskridelsen R", f"Beregning!D{total_row}",
-               f"MAX(0,SUM({_col('E')})-SUM({_col('F')}))"),
+              ("Regnskabssanktion i alt = overskridelsen R", f"Beregning!D{total_row}", total_r),
               ("Skattesanktion i alt = samlet stigning", f"Beregning!G{total_row}+Beregning!H{total_row}",
                f"MAX(0,SUM({_col('I')}))")]
     kontrol(wb, pairs)

@@ -73,7 +73,9 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                    "Årlig merudgift (kr.), xlmodel", "Årlig merudgift (kr.), native",
                    "Kapital-værdi (kr.), xlmodel", "Kapital-værdi (kr.), native PV", "Alder"],
            [18, 8, 6, 11, 10, 8, 8, 11, 11, 11, 11, 11, 11, 11, 12, 12, 7], freeze_cols=1)
-    dv = DataValidation(type="list", formula1='"laerer,p76"', allow_blank=False)
+    # Issue 11 obs. 15: both spellings of lærer; any other group is refused (dropdown and formula).
+    dv = DataValidation(type="list", formula1='"laerer,lærer,p76"', allow_blank=False, showErrorMessage=True,
+                        errorTitle="Ukendt gruppe", error="Gruppen skal være laerer (eller lærer) eller p76.")
     ws.add_data_validation(dv)
     ws["B4"].comment = Comment("laerer (loft trin 44) eller p76 (loft trin 37)", "xlmodel")
     ws["D4"].comment = Comment("Trin pr. 1. juli 2013 for ledere (lærere ≥ 48, P76 ≥ 46 beholder det "
@@ -87,15 +89,16 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
             ws.cell(r, c, v)
         ws.cell(r, 17, AGES[i])
         dv.add(f"B{r}")
-        ws.cell(r, 7, f'=IF(B{r}="laerer",IF(D{r}>=P_pension_leder_trin_laerer,D{r},'
-                      f"P_pension_loft_trin_laerer),IF(D{r}>=P_pension_leder_trin_p76,D{r},"
-                      f"P_pension_loft_trin_p76))")
+        ws.cell(r, 7, f'=IF(OR(B{r}="laerer",B{r}="lærer"),IF(D{r}>=P_pension_leder_trin_laerer,D{r},'
+                      f'P_pension_loft_trin_laerer),IF(B{r}="p76",IF(D{r}>=P_pension_leder_trin_p76,D{r},'
+                      f"P_pension_loft_trin_p76),NA()))")
         ws.cell(r, 8, f"=SKALATRIN_LOEN(C{r},{rng})")
         ws.cell(r, 9, f"=VLOOKUP(C{r},{rng},2,FALSE)")
         ws.cell(r, 10, f"=VLOOKUP(G{r},{rng},2,FALSE)")
         ws.cell(r, 11, f"=PENSIONSPROCENT(E{r})")
-        ws.cell(r, 12, f"=MIN({b}0,E{r})*{p}0+MAX(0,MIN({b}1,E{r})-{b}0)*{p}1"
-                       f"+MAX(0,MIN({b}2,E{r})-{b}1)*{p}2")
+        n = f"INT(E{r})"  # pensionsalder counts in whole years (tjenestemandspensionsloven § 5)
+        ws.cell(r, 12, f"=MIN({b}0,{n})*{p}0+MAX(0,MIN({b}1,{n})-{b}0)*{p}1"
+                       f"+MAX(0,MIN({b}2,{n})-{b}1)*{p}2")
         ws.cell(r, 13, f"=PENSION_MERUDGIFT(H{r},J{r},E{r})")
         ws.cell(r, 14, f"=L{r}/100*MAX(0,I{r}-J{r})")
         ws.cell(r, 15, f"=PENSION_KAPITALVAERDI(M{r},P_pension_diskonteringsrente,F{r})")
@@ -131,7 +134,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                   f"SUM(Medarbejdere!D{top + 1}:D{band_end})"))
     bar_chart(ws, f"F{top - 1}", "Pensionsforpligtelse efter alder (kapitalværdi, kr.)",
               f"$D${top}:$D${band_end}", f"$A${top + 1}:$A${band_end}", y_title="kr.",
-              x_title="alder", width_cm=14, height_cm=7.5)
+              x_title="alder", width_cm=15, height_cm=8, values_on_bars=True)
     kontrol(wb, pairs)
     forside(
         wb, ps, heading="Tjenestemandspension ud over trin 44/37: kommunens finansiering",

@@ -26,6 +26,7 @@ from typing import Any
 
 from openpyxl import Workbook
 from openpyxl.chart import BarChart, Reference
+from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
@@ -105,6 +106,15 @@ def mark_input(ws: Worksheet, *refs: str) -> None:
                 cell.border = INPUT_BORDER
 
 
+def align(ws: Worksheet, ref: str, horizontal: str = "center", indent: int = 0) -> None:
+    """Align a cell or range (a status column centred; a text beside numbers indented)."""
+    cells = ws[ref]
+    rows = cells if isinstance(cells, tuple) else ((cells,),)
+    for row in rows:
+        for cell in row if isinstance(row, tuple) else (row,):
+            cell.alignment = Alignment(horizontal=horizontal, indent=indent)
+
+
 def formats(ws: Worksheet, first_row: int, last_row: int, columns: dict[str, str]) -> None:
     """Apply a number format per column letter to rows ``first_row``..``last_row``."""
     for letter, fmt in columns.items():
@@ -167,7 +177,7 @@ def print_setup(ws: Worksheet, *, landscape: bool = True, fit_width: int = 1,
 def bar_chart(ws: Worksheet, anchor: str, title_text: str, data: str, categories: str, *,
               y_title: str, x_title: str = "", number_format: str = KR, horizontal: bool = False,
               width_cm: float = 24.0, height_cm: float = 11.0, titles_from_data: bool = True,
-              data_ws: Worksheet | None = None) -> BarChart:
+              data_ws: Worksheet | None = None, values_on_bars: bool = False) -> BarChart:
     """A clustered bar chart of ``data`` (a range with its header row) by ``categories``, placed on
     ``ws`` at ``anchor``; the ranges are on ``data_ws`` (default: ``ws``)."""
     src = data_ws or ws
@@ -185,6 +195,9 @@ def bar_chart(ws: Worksheet, anchor: str, title_text: str, data: str, categories
     chart.set_categories(Reference(src, range_string=f"'{src.title}'!{categories}"))
     if len(chart.series) == 1:
         chart.legend = None
+    if values_on_bars:  # a handful of bars: the number on each says more than the gridlines
+        chart.dataLabels = DataLabelList(showVal=True, showCatName=False, showSerName=False,
+                                         showLegendKey=False, showPercent=False, numFmt=number_format)
     ws.add_chart(chart, anchor)
     return chart
 
