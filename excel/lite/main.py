@@ -223,6 +223,70 @@ def DEPONERING_FRIGIVELSE(deponeret: Any, aar_nr: Any, aar_i_alt: Any = None, ib
     return _call('DEPONERING_FRIGIVELSE', deponeret, aar_nr, aar_i_alt, ibrugtagning_aar)
 
 
+@func
+@arg('udgiftsbehov', ndim=2, err_to_str=True, doc='Beregnet udgiftsbehov, én værdi pr. kommune')
+@arg('beskatningsgrundlag', ndim=2, err_to_str=True, doc='Beskatningsgrundlag (statsgaranti eller selvbudget), én værdi pr. kommune')
+@arg('skatteprocent', ndim=2, err_to_str=True, doc='Landsgennemsnitlig skatteprocent (standard: parametersættets værdi for året; antagelse)')
+def STRUKTURELT_UNDERSKUD(udgiftsbehov: Any, beskatningsgrundlag: Any, skatteprocent: Any = None):
+    'Strukturelt underskud pr. kommune: udgiftsbehov − beskatningsgrundlag × skatteprocent / 100 (negativ: strukturelt overskud)'
+    return _call('STRUKTURELT_UNDERSKUD', udgiftsbehov, beskatningsgrundlag, skatteprocent)
+
+
+@func
+@arg('udgiftsbehov', ndim=2, err_to_str=True, doc='Beregnet udgiftsbehov, én værdi pr. kommune')
+@arg('beskatningsgrundlag', ndim=2, err_to_str=True, doc='Beskatningsgrundlag, én værdi pr. kommune')
+@arg('skatteprocent', ndim=2, err_to_str=True, doc='Landsgennemsnitlig skatteprocent (standard: parametersættets værdi for året)')
+@arg('udligningsniveau_pct', ndim=2, err_to_str=True, doc='Udligningsniveau i pct. (standard: parametersættets værdi, 61 for 2014; antagelse)')
+def LANDSUDLIGNING(udgiftsbehov: Any, beskatningsgrundlag: Any, skatteprocent: Any = None, udligningsniveau_pct: Any = None):
+    'Landsudligning pr. kommune: udligningsniveau / 100 × strukturelt underskud (positiv: kommunen modtager, negativ: betaler)'
+    return _call('LANDSUDLIGNING', udgiftsbehov, beskatningsgrundlag, skatteprocent, udligningsniveau_pct)
+
+
+@func
+@arg('udgiftsbehov', ndim=2, err_to_str=True, doc='Hovedstadsområdets eget udgiftsbehov, én værdi pr. kommune')
+@arg('beskatningsgrundlag', ndim=2, err_to_str=True, doc='Beskatningsgrundlag, én værdi pr. kommune')
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, én værdi pr. kommune')
+@arg('hovedstad', ndim=2, err_to_str=True, doc='SAND for kommuner i hovedstadsområdet, FALSK ellers (én pr. kommune)')
+@arg('skatteprocent', ndim=2, err_to_str=True, doc='Landsgennemsnitlig skatteprocent (standard: parametersættets værdi for året)')
+@arg('udligningsniveau_pct', ndim=2, err_to_str=True, doc='Udligningsniveau i pct. (standard: parametersættets værdi, 27 for 2014; antagelse)')
+def HOVEDSTADSUDLIGNING(udgiftsbehov: Any, beskatningsgrundlag: Any, indbyggere: Any, hovedstad: Any, skatteprocent: Any = None, udligningsniveau_pct: Any = None):
+    'Hovedstadsudligning: for kommuner med hovedstad=SAND niveau × (strukturelt underskud − indbyggere × gruppens underskud pr. indbygger); summer til 0; 0 ellers'
+    return _call('HOVEDSTADSUDLIGNING', udgiftsbehov, beskatningsgrundlag, indbyggere, hovedstad, skatteprocent, udligningsniveau_pct)
+
+
+@func
+@arg('udgiftsbehov', ndim=2, err_to_str=True, doc='Beregnet udgiftsbehov, én værdi pr. kommune')
+@arg('beskatningsgrundlag', ndim=2, err_to_str=True, doc='Beskatningsgrundlag, én værdi pr. kommune')
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, én værdi pr. kommune')
+@arg('skatteprocent', ndim=2, err_to_str=True, doc='Landsgennemsnitlig skatteprocent (standard: parametersættets værdi for året)')
+@arg('graense_pct', ndim=2, err_to_str=True, doc='Tærskel i pct. af landsgennemsnittet pr. indbygger (standard 90; antagelse)')
+@arg('tilskud_pct', ndim=2, err_to_str=True, doc='Tilskudsprocent af underskuddet over tærsklen (standard 32; antagelse)')
+def HOEJT_UNDERSKUD_TILSKUD(udgiftsbehov: Any, beskatningsgrundlag: Any, indbyggere: Any, skatteprocent: Any = None, graense_pct: Any = None, tilskud_pct: Any = None):
+    'Tilskud ved højt strukturelt underskud: tilskud_pct × max(0, underskud pr. indbygger − graense_pct × landets underskud pr. indbygger) × indbyggere'
+    return _call('HOEJT_UNDERSKUD_TILSKUD', udgiftsbehov, beskatningsgrundlag, indbyggere, skatteprocent, graense_pct, tilskud_pct)
+
+
+@func
+@arg('selskabsskat', ndim=2, err_to_str=True, doc='Kommunens selskabsskat, én værdi pr. kommune')
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, én værdi pr. kommune')
+@arg('udligning_pct', ndim=2, err_to_str=True, doc='Udligningsprocent (standard 50; antagelse)')
+def SELSKABSSKAT_UDLIGNING(selskabsskat: Any, indbyggere: Any, udligning_pct: Any = None):
+    'Udligning af selskabsskat: udligning_pct × (landsgennemsnit pr. indbygger × indbyggere − selskabsskat); summer til 0'
+    return _call('SELSKABSSKAT_UDLIGNING', selskabsskat, indbyggere, udligning_pct)
+
+
+@func
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, én værdi pr. kommune (fordelingsnøgle for bloktilskuddet)')
+@arg('udgiftsbehov', ndim=2, err_to_str=True, doc='Beregnet udgiftsbehov, én værdi pr. kommune (også brugt i hovedstadsudligningen)')
+@arg('beskatningsgrundlag', ndim=2, err_to_str=True, doc='Beskatningsgrundlag, én værdi pr. kommune')
+@arg('hovedstad', ndim=2, err_to_str=True, doc='SAND for kommuner i hovedstadsområdet, FALSK ellers')
+@arg('selskabsskat', ndim=2, err_to_str=True, doc='Kommunens selskabsskat, én værdi pr. kommune')
+@arg('bloktilskud_i_alt', ndim=2, err_to_str=True, doc='Bloktilskud efter § 14 i alt, mio. kr. (standard: ministeriets udmelding for året)')
+def TILSKUD_OG_UDLIGNING(indbyggere: Any, udgiftsbehov: Any, beskatningsgrundlag: Any, hovedstad: Any, selskabsskat: Any, bloktilskud_i_alt: Any = None):
+    'Hele tabellen: én række pr. kommune under en overskriftsrække; kolonner lands-, hovedstads-, højt underskud, selskabsskat, bloktilskud, i alt'
+    return _call('TILSKUD_OG_UDLIGNING', indbyggere, udgiftsbehov, beskatningsgrundlag, hovedstad, selskabsskat, bloktilskud_i_alt)
+
+
 @script
 def opdater_model(book: xw.Book):
     """Opdater model: parametersættet i arket Parametre, genberegning, kontroller."""
