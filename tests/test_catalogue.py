@@ -42,6 +42,16 @@ ISSUE_TABLE = {
     "SKALATRIN_LOEN": "trin, [tabel]",
     "PENSION_KAPITALVAERDI": "aarligt_beloeb, rente_pct, aar, [regulering_pct]",
     "DEPONERING_FRIGIVELSE": "deponeret, aar_nr, [aar_i_alt], [ibrugtagning_aar]",
+    # issue 12 (udligning), appended
+    "STRUKTURELT_UNDERSKUD": "udgiftsbehov, beskatningsgrundlag, [skatteprocent]",
+    "LANDSUDLIGNING": "udgiftsbehov, beskatningsgrundlag, [skatteprocent], [udligningsniveau_pct]",
+    "HOVEDSTADSUDLIGNING": "udgiftsbehov, beskatningsgrundlag, indbyggere, hovedstad, [skatteprocent], "
+                           "[udligningsniveau_pct]",
+    "HOEJT_UNDERSKUD_TILSKUD": "udgiftsbehov, beskatningsgrundlag, indbyggere, [skatteprocent], "
+                               "[graense_pct], [tilskud_pct]",
+    "SELSKABSSKAT_UDLIGNING": "selskabsskat, indbyggere, [udligning_pct]",
+    "TILSKUD_OG_UDLIGNING": "indbyggere, udgiftsbehov, beskatningsgrundlag, hovedstad, selskabsskat, "
+                            "[bloktilskud_i_alt]",
 }
 #: Defaults the issue's table states (a parameter-set default is checked against the set).
 ISSUE_DEFAULTS = {
@@ -206,6 +216,13 @@ SAMPLE_CALLS = {
     "SKALATRIN_LOEN": (44.0,),
     "PENSION_KAPITALVAERDI": (10_000.0, 3.0, 20.0),
     "DEPONERING_FRIGIVELSE": (2_500_000.0, 1.0),
+    "STRUKTURELT_UNDERSKUD": ([[300.0], [200.0]], [[1000.0], [1000.0]]),
+    "LANDSUDLIGNING": ([[300.0], [200.0]], [[1000.0], [1000.0]]),
+    "HOVEDSTADSUDLIGNING": ([[300.0], [200.0]], [[1000.0], [900.0]], [[10.0], [20.0]], [[True], [True]]),
+    "HOEJT_UNDERSKUD_TILSKUD": ([[300.0], [200.0]], [[1000.0], [1000.0]], [[10.0], [20.0]]),
+    "SELSKABSSKAT_UDLIGNING": ([[3.0], [1.0]], [[10.0], [20.0]]),
+    "TILSKUD_OG_UDLIGNING": ([[10.0], [20.0]], [[300.0], [200.0]], [[1000.0], [1000.0]], [[True], [False]],
+                             [[3.0], [1.0]]),
 }
 #: Described defaults that mean "the active set's budget year" (or a scheme chosen by it).
 _BUDGET_YEAR = {"the set's budget year"}

@@ -157,12 +157,38 @@ CASES = [
         (2_500_000, 1),
         lambda: core("xlmodel.laan:deponering_frigivelse")(2_500_000, 1),
     ),
+    # issue 12 (udligning): three municipalities, the first two in the capital area
+    ("STRUKTURELT_UNDERSKUD", (col([300, 200, 120]), col([1000, 1000, 400])),
+     lambda: col(core("xlmodel.udligning:strukturelt_underskud")([300, 200, 120], [1000, 1000, 400]))),
+    ("LANDSUDLIGNING", (col([300, 200, 120]), col([1000, 1000, 400]), 25, 61),
+     lambda: col(core("xlmodel.udligning:landsudligning")([300, 200, 120], [1000, 1000, 400], 25, 61))),
+    ("HOVEDSTADSUDLIGNING", (col([300, 200, 120]), col([1000, 1000, 400]), col([100, 100, 40]),
+                             [[True], [True], [False]]),
+     lambda: col(core("xlmodel.udligning:hovedstadsudligning")([300, 200, 120], [1000, 1000, 400],
+                                                               [100, 100, 40], [True, True, False]))),
+    ("HOEJT_UNDERSKUD_TILSKUD", (col([300, 200, 120]), col([1000, 1000, 400]), col([100, 100, 40])),
+     lambda: col(core("xlmodel.udligning:hoejt_underskud_tilskud")([300, 200, 120], [1000, 1000, 400],
+                                                                   [100, 100, 40]))),
+    ("SELSKABSSKAT_UDLIGNING", (col([30, 10, 0]), col([100, 100, 40])),
+     lambda: col(core("xlmodel.udligning:selskabsskat_udligning")([30, 10, 0], [100, 100, 40]))),
+    ("TILSKUD_OG_UDLIGNING", (col([100, 100, 40]), col([300, 200, 120]), col([1000, 1000, 400]),
+                              [[True], [True], [False]], col([30, 10, 0]), 500),
+     lambda: _table(core("xlmodel.udligning:tilskud_og_udligning_tabel")(
+         [100, 100, 40], [300, 200, 120], [1000, 1000, 400], [True, True, False], [30, 10, 0], 500))),
 ]
+
+
+def _table(df) -> list:
+    return [list(df.columns), *df.to_numpy().tolist()]
 
 
 def _close(got, expected) -> None:
     if isinstance(expected, str):
         assert got == expected
+    elif isinstance(expected, list) and expected and isinstance(expected[0], list) and \
+            any(isinstance(v, str) for v in expected[0]):  # a table: its header row, then numbers
+        assert got[0] == expected[0]
+        _close(got[1:], expected[1:])
     elif isinstance(expected, list):
         np.testing.assert_allclose(np.array(got, float), np.array(expected, float), rtol=1e-13)
         assert np.shape(got) == np.shape(expected)

@@ -41,6 +41,8 @@ PAGE_BOUNDS = {
                            "Parametre": 3},
     "pension_2014.xlsx": {"Forside": 1, "Loentabel": 2, "Medarbejdere": 1, "Kontrol": 2, "Parametre": 3},
     "tabel1_2014.xlsx": {"Forside": 1, "Tabel1": 1, "Kontrol": 1, "Parametre": 3},
+    "udligning_2014.xlsx": {"Forside": 1, "Data": 3, "Beregning": 3, "Tabel": 3, "Diagram": 1, "Kontrol": 2,
+                            "Parametre": 3},
 }
 #: LibreOffice profile: keep the file's cached values (1 = never recalculate), Danish locale
 _PROFILE = """<?xml version="1.0" encoding="UTF-8"?>

@@ -15,7 +15,7 @@ from xlmodel.errors import XlmodelError
 
 #: Sub-command modules, in the order ``xlmodel --help`` lists them.  Each has
 #: ``register(subparsers)`` which adds its parser and sets ``func`` (args -> exit code).
-COMMANDS = ("params", "demo", "build", "refresh", "validate", "forklar", "excel")
+COMMANDS = ("params", "demo", "build", "refresh", "validate", "forklar", "excel", "importer")
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -29,7 +29,7 @@ from xlmodel.errors import XlmodelError
 
 PATH = Path(__file__).with_name("catalogue.toml")
 KINDS = frozenset({"number", "year", "vector", "flags", "text", "table"})
-RESULTS = frozenset({"scalar", "spill", "two_columns", "value"})
+RESULTS = frozenset({"scalar", "spill", "two_columns", "value", "table"})
 _NO_DEFAULT = object()
 
 
@@ -153,6 +153,7 @@ _RESULT_TEXT = {
     "spill": "spills: one value per municipality",
     "two_columns": "spills: two columns (individual, collective) per municipality",
     "value": "the value (a list value spills as a row)",
+    "table": "spills: a header row, then one row per municipality (one column per scheme and the total)",
 }
 
 

@@ -404,6 +404,8 @@ def _result(fn: catalogue.Function, result: Any, elementwise: list[tuple[str, np
         return _rows(arr.reshape(shape), fn)
     n = int(np.prod(vectors[0][1])) if vectors else 1
     shape = vectors[0][1] if vectors else (1, 1)
+    if fn.result == "table":  # a header row (the core's column names), then one row per municipality
+        return _table_rows(fn, result, n)
     if fn.result == "spill":
         if arr.size != n:
             raise XlmodelError(fn.name, f"{arr.size} values", f"{n} values (one per municipality)",
@@ -416,6 +418,15 @@ def _result(fn: catalogue.Function, result: Any, elementwise: list[tuple[str, np
         raise XlmodelError(fn.name, f"{arr.size} values", f"{n} rows of 2",
                            detail="internal: result and input lengths differ")
     return _rows(arr.reshape(n, 2), fn)
+
+
+def _table_rows(fn: catalogue.Function, table: Any, n: int) -> list[list[Any]]:
+    columns = [str(c) for c in getattr(table, "columns", [])]
+    values = np.asarray(getattr(table, "to_numpy", lambda: table)(), dtype=float)
+    if not columns or values.shape != (n, len(columns)):
+        raise XlmodelError(fn.name, f"shape {values.shape}", f"{n} rows (one per municipality) with headings",
+                           detail="internal: the core returned no table of the inputs' length")
+    return [columns, *_rows(values, fn)]
 
 
 # -------------------------------------------------------------- parameter look-ups (PARAMETER) ----

@@ -59,6 +59,7 @@ NOUNS = {
     "an amount": "et beløb",
     "a skalatrin in the pay table": "et skalatrin i løntabellen",
     "a whole period": "en hel periode",
+    "one percentage": "én procentsats",  # udligning (issue 12)
 }
 #: fixed phrases (whole fragments, or a trailing note in parentheses)
 PHRASES = {
@@ -118,6 +119,16 @@ PHRASES = {
     "duplicated labels": "gentagne etiketter",
     "one value per label (municipality)": "én værdi pr. etiket (kommune)",
     "xlmodel params lists all": "xlmodel params viser dem alle",
+    # udligning (issue 12)
+    "one number": "ét tal",
+    "values too large to compute with": "værdier, der er for store at regne med",
+    "amounts whose products and sums stay finite (below about 1e300)":
+        "beløb, hvis produkter og summer forbliver endelige (under ca. 1e300)",
+    "no inhabitants in the group": "ingen indbyggere i gruppen",
+    "at least one municipality with inhabitants > 0 in the group":
+        "mindst én kommune med indbyggere > 0 i gruppen",
+    "TRUE/FALSE (or 1/0) per municipality": "SAND/FALSK (eller 1/0) pr. kommune",
+    "one TRUE/FALSE per municipality": "én SAND/FALSK pr. kommune",
 }
 
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
@@ -205,6 +216,10 @@ RULES: list[Rule] = [
     _rule(r"a finite number in ([\[(].*[\])])", lambda m: f"et endeligt tal i {m[1]}"),
     _rule(r"the same labels as (\w+) \(paired by label\)",
           lambda m: f"de samme etiketter som {m[1]} (parres efter etiket)"),
+    # udligning (issue 12)
+    _rule(r"the column (\w+) overflowed", lambda m: f"kolonnen {m[1]} løb over"),
+    _rule(r"the same number of municipalities as (\w+) \((\d+)\)",
+          lambda m: f"lige så mange kommuner som {m[1]} ({m[2]})"),
     # a list of options ("service, samlet, anlaeg", "0, 1, 2, 3") needs no translation
     _rule(r"[\w.\-]+(?:, [\w.\-]+)+", lambda m: m[0]),
 ]
@@ -220,6 +235,8 @@ VALUE_RULES: list[Rule] = [
     _rule(r"a range", lambda m: "et område"),
     _rule(r"an empty table", lambda m: "en tom tabel"),
     _rule(r"required after optional", lambda m: "påkrævet efter valgfri"),
+    _rule(r"(\d+) municipalities", lambda m: f"{m[1]} kommuner"),  # udligning (issue 12)
+    _rule(r"values too large to compute with", lambda m: "værdier, der er for store at regne med"),
 ]
 
 _UNKNOWN = "\0"  # a rule's result meaning "this rule does not know the phrase after all"

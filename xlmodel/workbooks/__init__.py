@@ -16,7 +16,7 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from xlmodel.parameters import ParameterSet, resolve
-from xlmodel.workbooks import balance_model, budget_model, kommuner_model, pension_model
+from xlmodel.workbooks import balance_model, budget_model, kommuner_model, pension_model, udligning_model
 from xlmodel.workbooks.style import finish
 
 #: file name → builder(workbook, parameter set)
@@ -25,6 +25,7 @@ MODELS: dict[str, Callable[[Workbook, ParameterSet], None]] = {
     "kommuner_2014.xlsx": kommuner_model.build,
     "pension_2014.xlsx": pension_model.build,
     "tabel1_2014.xlsx": balance_model.build,
+    "udligning_2014.xlsx": udligning_model.build,
 }
 #: a fixed timestamp so two builds give the same files
 BUILD_TIME = dt.datetime(2013, 6, 13, 12, 0, 0)
