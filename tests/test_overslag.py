@@ -224,3 +224,60 @@ def test_schemes_by_start_year_distribute_the_agreed_amounts() -> None:
 def test_bad_input_is_refused_with_a_message(call: object) -> None:
     with pytest.raises(XlmodelError):
         call()  # type: ignore[operator]
+
+
+def test_the_udligning_table_as_hook_takes_back_part_of_a_higher_own_base() -> None:
+    from xlmodel import udligning
+
+    d = udligning.eksempeldata()
+    grants = {2014: 71_453.7, 2015: 72_000.0, 2016: 72_500.0, 2017: 73_000.0}  # ILLUSTRATIVE overslag
+    hook = ov.udligning_hook(
+        d["udgiftsbehov"],
+        d["hovedstad"],
+        d["selskabsskat"],
+        d["grundvaerdier"],
+        grants,
+        udgiftsbehov_hovedstad=d["udgiftsbehov_hovedstad"],
+    )
+    base = d["udskrivningsgrundlag"].to_numpy() / 1.114
+    growth = np.full((98, 4), 3.7)
+    growth[10] = 5.0  # one municipality expects a faster-growing base
+    o = ov.projektion(
+        base,
+        d["udskrivningsprocent"].to_numpy(),
+        growth,
+        udligning=hook,
+        indbyggere=d["indbyggere"].to_numpy(),
+    )
+    assert o.udligning_garanti.sum(axis=0) == pytest.approx(list(grants.values()))
+    tax_gain = o.skat_selvbudget[10] - o.skat_garanti[10]
+    udl_loss = o.udligning_garanti[10] - o.udligning_selvbudget[10]
+    assert (tax_gain > 0).all() and (udl_loss > 0).all()
+    # the hook is the udligning table itself: the same difference computed directly for 2014
+    kw = {"udgiftsbehov_hovedstad": d["udgiftsbehov_hovedstad"], "aar": 2014}
+    direct = [
+        udligning.beregn(
+            d["indbyggere"],
+            d["udgiftsbehov"],
+            udligning.beskatningsgrundlag(b, d["grundvaerdier"]),
+            d["hovedstad"],
+            d["selskabsskat"],
+            grants[2014],
+            **kw,
+        )["i_alt"][10]
+        for b in (o.garanti_grundlag[:, 0], o.egen_grundlag[:, 0])
+    ]
+    assert udl_loss[0] == pytest.approx(direct[0] - direct[1])
+    with pytest.raises(XlmodelError, match="2017"):
+        ov.projektion(
+            base,
+            25.0,
+            udligning=ov.udligning_hook(
+                d["udgiftsbehov"],
+                d["hovedstad"],
+                d["selskabsskat"],
+                d["grundvaerdier"],
+                {2014: 1.0, 2015: 1.0, 2016: 1.0},
+            ),
+            indbyggere=d["indbyggere"].to_numpy(),
+        )

@@ -216,6 +216,73 @@ def lineaer_udligning(
     return hook
 
 
+def udligning_hook(
+    udgiftsbehov: ArrayLike,
+    hovedstad: ArrayLike,
+    selskabsskat: ArrayLike,
+    grundvaerdier: ArrayLike,
+    bloktilskud_i_alt: ArrayLike | dict[int, float] | None = None,
+    udgiftsbehov_hovedstad: ArrayLike | None = None,
+    params: Params = None,
+) -> Udligning:
+    """The hook from :mod:`xlmodel.udligning` (issue 12): the whole table's total for all municipalities.
+
+    hook(aar, grundlag, indbyggere) = ``udligning.beregn(...)["i_alt"]`` with the beskatningsgrundlag
+    :func:`xlmodel.udligning.beskatningsgrundlag` of the year's udskrivningsgrundlag (garanti or own,
+    udligningsloven § 24) and land values; the other inputs held at the given level in every year
+    [antagelse: no projection of udgiftsbehov and selskabsskat].  All municipalities must be given
+    (the equalisation compares each with the country).  The year's rates come from the parameter
+    set; a year the set has no rate for is an error naming it.  ``bloktilskud_i_alt``: one amount,
+    or one per year ``{aar: mio. kr.}`` (the overslagsår's grant is KL's skøn; the 2014 set states
+    only 2014's, ``bloktilskud.paragraf14``).
+
+    >>> from xlmodel import udligning
+    >>> d = udligning.eksempeldata()
+    >>> hook = udligning_hook(d["udgiftsbehov"], d["hovedstad"], d["selskabsskat"], d["grundvaerdier"],
+    ...                       udgiftsbehov_hovedstad=d["udgiftsbehov_hovedstad"])
+    >>> t = hook(2014, d["udskrivningsgrundlag"].to_numpy(), d["indbyggere"].to_numpy())
+    >>> t.shape, round(float(t.sum()), 1)   # the § 14 grant of 2014 is distributed in full
+    ((98,), 71453.7)
+    >>> projektion(d["udskrivningsgrundlag"] / 1.114, d["udskrivningsprocent"], udligning=hook,
+    ...            indbyggere=d["indbyggere"])  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    xlmodel.errors.XlmodelError: aar: 2015 is not allowed ...: 2014
+    >>> hook = udligning_hook(d["udgiftsbehov"], d["hovedstad"], d["selskabsskat"], d["grundvaerdier"],
+    ...                       {2014: 71453.7, 2015: 72000.0, 2016: 72500.0, 2017: 73000.0})
+    >>> o = projektion(d["udskrivningsgrundlag"] / 1.114, d["udskrivningsprocent"], 4.0, udligning=hook,
+    ...                indbyggere=d["indbyggere"])
+    >>> o.udligning_garanti.sum(axis=0).round(1).tolist()
+    [71453.7, 72000.0, 72500.0, 73000.0]
+    """
+    from xlmodel import udligning
+
+    ps = resolve(params)
+
+    def hook(aar: int, grundlag: np.ndarray, indbyggere: np.ndarray) -> np.ndarray:
+        base = udligning.beskatningsgrundlag(grundlag, grundvaerdier, aar=aar, params=ps)
+        if isinstance(bloktilskud_i_alt, dict):
+            if aar not in bloktilskud_i_alt:
+                raise XlmodelError("bloktilskud_i_alt", aar, f"a year given: {sorted(bloktilskud_i_alt)}")
+            grant = bloktilskud_i_alt[aar]
+        else:
+            grant = bloktilskud_i_alt
+        out = udligning.beregn(
+            indbyggere,
+            udgiftsbehov,
+            base,
+            hovedstad,
+            selskabsskat,
+            grant,
+            udgiftsbehov_hovedstad=udgiftsbehov_hovedstad,
+            aar=aar,
+            params=ps,
+        )
+        return np.asarray(out["i_alt"], dtype=float)
+
+    return hook
+
+
 # ---------------------------------------------------------------------------------- projection ----
 @dataclass(frozen=True)
 class Overslag:
