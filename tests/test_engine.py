@@ -114,7 +114,11 @@ def test_xlsm_vba_project_is_kept_byte_for_byte(book: Path, tmp_path: Path) -> N
     assert after["xl/_rels/workbook.xml.rels"].count(b'Target="vbaProject.bin"') == 1
     unchanged = set(before) - {"[Content_Types].xml", "xl/_rels/workbook.xml.rels"}
     changed = {n for n in unchanged if before[n] != after[n]}
-    assert changed <= {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml"}
+    assert changed <= {"xl/worksheets/sheet1.xml", "xl/worksheets/sheet2.xml", "xl/worksheets/sheet3.xml",
+                       "xl/workbook.xml"}
+    # the workbook part loses only the forced recalculation on load (the cached values are right)
+    assert b'fullCalcOnLoad="1"' in before["xl/workbook.xml"]
+    assert after["xl/workbook.xml"] == before["xl/workbook.xml"].replace(b' fullCalcOnLoad="1"', b"")
 
 
 def test_refresh_twice_is_idempotent(refreshed, tmp_path: Path) -> None:

@@ -114,3 +114,48 @@ def test_libreoffice_really_recalculates(recalculated: dict[str, tuple[Path, Pat
     assert load_workbook(stale, data_only=True)["Budget"]["E5"].value == 999
     fixed = libreoffice.values(libreoffice.recalculate(stale, tmp_path / "out"))
     assert fixed[("Budget", "E5")] == pytest.approx(512.0 * 1.013, rel=1e-12)
+
+
+def _csv_per_sheet(src: Path, outdir: Path, profile: Path) -> dict[str, list[list[str]]]:
+    """Open ``src`` in LibreOffice with its default settings (a fresh profile: no forced
+    recalculation) and export every sheet as CSV; returns {sheet: rows}."""
+    import csv
+
+    from openpyxl import load_workbook
+
+    outdir.mkdir(parents=True, exist_ok=True)
+    import subprocess
+
+    subprocess.run([libreoffice.soffice(), f"-env:UserInstallation={profile.as_uri()}", "--headless",
+                    "--norestore", "--convert-to",
+                    "csv:Text - txt - csv (StarCalc):44,34,76,1,,0,false,true,false,false,false,-1",
+                    "--outdir", str(outdir), str(src)], check=True, capture_output=True, timeout=300)
+    out = {}
+    for sheet in load_workbook(src, read_only=True).sheetnames:
+        with (outdir / f"{src.stem}-{sheet}.csv").open(encoding="utf-8", newline="") as fh:
+            out[sheet] = list(csv.reader(fh))
+    return out
+
+
+SHIPPED = Path(__file__).resolve().parents[1] / "workbooks"
+
+
+@pytest.mark.parametrize("name", sorted(MODELS))
+def test_shipped_models_show_their_numbers_in_libreoffice_without_recalculation(
+        name: str, tmp_path: Path) -> None:
+    """A colleague without Python opens the file: no #NAME?, the numbers xlmodel cached."""
+    from openpyxl import load_workbook
+
+    shown = _csv_per_sheet(SHIPPED / name, tmp_path / "csv", tmp_path / "profile")
+    cached = load_workbook(SHIPPED / name, data_only=True)
+    compared = 0
+    for sheet, rows in shown.items():
+        assert not [cell for row in rows for cell in row if cell.startswith("#")], (sheet, "an error shown")
+        ws = cached[sheet]
+        for r, row in enumerate(rows, start=1):
+            for c, text in enumerate(row, start=1):
+                value = ws.cell(r, c).value
+                if isinstance(value, float | int) and not isinstance(value, bool) and text:
+                    assert float(text) == pytest.approx(float(value), rel=1e-9, abs=1e-9), (sheet, r, c)
+                    compared += 1
+    assert compared > 10

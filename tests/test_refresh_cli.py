@@ -33,9 +33,9 @@ def clean_book(path: Path, *, kontrol: bool = False, parametre: bool = False) ->
     ws["E2"] = "=SUM(D2:D4)"
     if parametre:
         layout.write_parameters(wb, load())
-    if kontrol:
-        wb.create_sheet(macros.KONTROL)["A1"] = "stale"
     wb.save(path)
+    if kontrol:  # xlmodel's status sheet (marked), as "Valider" leaves it
+        macros.valider(macros.FileBook(path), write_kontrol=True)
     return path
 
 
@@ -113,7 +113,7 @@ def test_params_writes_parametre_and_kontrol(tmp_path: Path, capsys, test_params
     wb = openpyxl.load_workbook(book)
     rows = {(r.navn, r.aar): r.vaerdi for r in layout.read_parameters(wb[layout.SHEET])}
     assert rows[("pl.service", 2015)] == load("aftale-2015-test").value("pl.service", 2015)
-    kontrol = [tuple(c.value for c in row) for row in wb[macros.KONTROL].iter_rows()]
+    kontrol = [tuple(c.value for c in row) for row in wb[macros.STATUS_SHEET].iter_rows()]
     assert kontrol[0] == macros.KONTROL_COLUMNS
     assert ("fejlceller", "OK", None, "no formula cell ends in an error") in kontrol
     assert any(r[0] == "parametre" and r[1] == "OK" and "aftale-2015-test" in r[3] for r in kontrol)
@@ -130,7 +130,8 @@ def test_a_parametre_sheet_that_differs_from_the_set_fails_the_check(tmp_path: P
     text = capsys.readouterr().out
     assert f"check parametre: {layout.SHEET}!C{row[2].row}: pl.service (2014) is 9.9; parameter set " \
            "aftale-2014 has 1.3" in text
-    kontrol = [tuple(c.value for c in r) for r in openpyxl.load_workbook(book)[macros.KONTROL].iter_rows()]
+    status = openpyxl.load_workbook(book)[macros.STATUS_SHEET]
+    kontrol = [tuple(c.value for c in r) for r in status.iter_rows()]
     assert any(r[:2] == ("parametre", "FEJL") and "9.9" in r[3] for r in kontrol)
 
 
@@ -266,9 +267,10 @@ def test_opdater_model_over_an_xlwings_book() -> None:
     assert sheet.values[(1, 1)] == layout.COLUMNS[0]
     assert [sheet.values[(i, 1)] for i in range(2, len(rows) + 2)] == [r.navn for r in rows]
     names = {n.name: n.refers_to for n in fake.names}
-    assert "P_old_name" not in names and names["Mine"] == "=Model!$A$1"
+    assert names["P_old_name"] == "='Parametre'!$C$99"  # not xlmodel's (no marker): kept
+    assert names["Mine"] == "=Model!$A$1"
     assert names["P_pl_service"].startswith("='Parametre'!$C$")
-    kontrol = fake.sheets[macros.KONTROL].values
+    kontrol = fake.sheets[macros.STATUS_SHEET].values
     assert tuple(kontrol[(1, c)] for c in range(1, 5)) == macros.KONTROL_COLUMNS
     errors = findings[findings["kontrol"] == "fejlceller"]
     assert errors[["status", "sted", "besked"]].values.tolist() == [

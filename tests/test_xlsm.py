@@ -210,7 +210,7 @@ def test_a_workbook_with_its_own_macros_is_refused_with_the_module_to_import(
     before = theirs.read_bytes()
     assert cli(["excel", "init", str(theirs)]) == 2
     err = capsys.readouterr().err
-    assert "theirs_xlmodel.bas" in err and "Traceback" not in err
+    assert "eget VBA-projekt" in err and "theirs_xlmodel.bas" in err and "Traceback" not in err
     assert theirs.read_bytes() == before
     bas = (tmp_path / "theirs_xlmodel.bas").read_text(encoding="cp1252")
     assert bas.startswith(f'Attribute VB_Name = "{xlsm.MODULE}"') and "Sub OpdaterModel()" in bas
@@ -220,7 +220,7 @@ def test_bad_names_are_refused(tmp_path: Path, capsys: pytest.CaptureFixture[str
     assert cli(["excel", "init", str(tmp_path / "mangler.xlsx")]) == 2
     assert cli(["excel", "init"]) == 2
     err = capsys.readouterr().err
-    assert "file not found" in err and "either NAME or --models" in err
+    assert "mangler.xlsx findes ikke" in err and "angiv enten NAME eller --models" in err
 
 
 def test_an_existing_xlsm_is_never_replaced_by_a_conversion(tmp_path: Path,
@@ -232,7 +232,7 @@ def test_an_existing_xlsm_is_never_replaced_by_a_conversion(tmp_path: Path,
     mine.write_bytes(b"the user's own workbook")
     assert cli(["excel", "init", str(tmp_path / "b.xlsx")]) == 2
     assert mine.read_bytes() == b"the user's own workbook"
-    assert "b.xlsm exists" in capsys.readouterr().err
+    assert "b.xlsm findes allerede og erstattes ikke" in capsys.readouterr().err
 
 
 def test_models_are_written_for_excel_and_then_only_completed(tmp_path: Path) -> None:

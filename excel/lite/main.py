@@ -71,9 +71,11 @@ def BLOKTILSKUD_FORDEL(indbyggere: Any, beloeb_i_alt: Any):
 @arg('korrigeret_budget', ndim=2, err_to_str=True, doc='Korrigeret budget, pr. kommune')
 @arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, pr. kommune')
 @arg('kollektiv_andel', ndim=2, err_to_str=True, doc='Den kollektive andel af sanktionen (standard 0,4)')
-def REGNSKABSSANKTION(regnskab: Any, korrigeret_budget: Any, indbyggere: Any, kollektiv_andel: Any = None):
+@arg('aftalt_niveau', ndim=2, err_to_str=True, doc='Det aftalte udgiftsniveau, regnskaberne måles mod (mio. kr.; standard: årets niveau, 2014: 230.541 + DUT; et år uden: budgetterne)')
+@arg('aar', ndim=2, err_to_str=True, doc='Regnskabsår (standard: parametersættets budgetår)')
+def REGNSKABSSANKTION(regnskab: Any, korrigeret_budget: Any, indbyggere: Any, kollektiv_andel: Any = None, aftalt_niveau: Any = None, aar: Any = None):
     'Hver kommunes modregning efter regnskabssanktionen (spildes: én værdi pr. kommune)'
-    return _call('REGNSKABSSANKTION', regnskab, korrigeret_budget, indbyggere, kollektiv_andel)
+    return _call('REGNSKABSSANKTION', regnskab, korrigeret_budget, indbyggere, kollektiv_andel, aftalt_niveau, aar)
 
 
 @func
@@ -81,29 +83,32 @@ def REGNSKABSSANKTION(regnskab: Any, korrigeret_budget: Any, indbyggere: Any, ko
 @arg('ramme', ndim=2, err_to_str=True, doc='Kommunens ramme, pr. kommune')
 @arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, pr. kommune')
 @arg('kollektiv_andel', ndim=2, err_to_str=True, doc='Den kollektive andel af sanktionen (standard 0,4)')
-def BUDGETSANKTION(budget: Any, ramme: Any, indbyggere: Any, kollektiv_andel: Any = None):
+@arg('aar', ndim=2, err_to_str=True, doc='Budgetår: sanktionen er højst årets betingede bloktilskud (standard: parametersættets budgetår)')
+def BUDGETSANKTION(budget: Any, ramme: Any, indbyggere: Any, kollektiv_andel: Any = None, aar: Any = None):
     'Hver kommunes modregning efter budgetsanktionen (spildes: én værdi pr. kommune)'
-    return _call('BUDGETSANKTION', budget, ramme, indbyggere, kollektiv_andel)
+    return _call('BUDGETSANKTION', budget, ramme, indbyggere, kollektiv_andel, aar)
 
 
 @func
 @arg('provenuaendring', ndim=2, err_to_str=True, doc='Provenuændring som følge af ændret skatteprocent, pr. kommune')
 @arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, pr. kommune')
-@arg('aar_nr', ndim=2, err_to_str=True, doc='Årsnummer 0-3 efter stigningen (standard 0)')
+@arg('aar_nr', ndim=2, err_to_str=True, doc='Årsnummer efter stigningen: 0 = selve året (standard 0); fra år 4 er alt kollektivt')
 @arg('undtaget', ndim=2, err_to_str=True, doc='SAND (TRUE) for kommuner, der er undtaget fra den individuelle del (inden for rammen på 250 mio. kr.)')
-def SKATTESANKTION(provenuaendring: Any, indbyggere: Any, aar_nr: Any = None, undtaget: Any = None):
+@arg('aar', ndim=2, err_to_str=True, doc='Året for skattestigningen: dets regler og ramme gælder (standard: parametersættets budgetår)')
+def SKATTESANKTION(provenuaendring: Any, indbyggere: Any, aar_nr: Any = None, undtaget: Any = None, aar: Any = None):
     'Regulering for skattestigning: to kolonner, individuel og kollektiv modregning pr. kommune'
-    return _call('SKATTESANKTION', provenuaendring, indbyggere, aar_nr, undtaget)
+    return _call('SKATTESANKTION', provenuaendring, indbyggere, aar_nr, undtaget, aar)
 
 
 @func
 @arg('provenutab', ndim=2, err_to_str=True, doc='Provenutab ved skattenedsættelsen, pr. kommune')
-@arg('aar', ndim=2, err_to_str=True, doc='Tilskudsår (standard 2014)')
+@arg('aar', ndim=2, err_to_str=True, doc='Tilskudsår (standard: parametersættets budgetår); efter ordningens sidste år 0')
 @arg('pulje', ndim=2, err_to_str=True, doc='Puljen (standard: parametersættets pulje, 187,5 = 75 pct. af rammen på 250 mio.)')
 @arg('taerskel', ndim=2, err_to_str=True, doc='Tab pr. kommune, der kompenseres med fuld sats (standard 15)')
-def SKATTENEDSAETTELSE_TILSKUD(provenutab: Any, aar: Any = None, pulje: Any = None, taerskel: Any = None):
+@arg('ordning_aar', ndim=2, err_to_str=True, doc='Året ordningen startede (nedsættelsens år), fx 2014; standard: den nyeste ordning startet senest i aar')
+def SKATTENEDSAETTELSE_TILSKUD(provenutab: Any, aar: Any = None, pulje: Any = None, taerskel: Any = None, ordning_aar: Any = None):
     'Tilskud pr. kommune for en skattenedsættelse, fra puljen til skattenedsættelser (spildes: én værdi pr. kommune)'
-    return _call('SKATTENEDSAETTELSE_TILSKUD', provenutab, aar, pulje, taerskel)
+    return _call('SKATTENEDSAETTELSE_TILSKUD', provenutab, aar, pulje, taerskel, ordning_aar)
 
 
 @func
@@ -125,9 +130,10 @@ def SKATTEPROVENU(udskrivningsgrundlag: Any, udskrivningsprocent: Any):
 @func
 @arg('provenu', ndim=2, err_to_str=True, doc='Krævet provenu (kr.)')
 @arg('udskrivningsgrundlag', ndim=2, err_to_str=True, doc='Udskrivningsgrundlag (kr.)')
-def UDSKRIVNINGSPROCENT(provenu: Any, udskrivningsgrundlag: Any):
+@arg('aar', ndim=2, err_to_str=True, doc='År (standard: parametersættets budgetår)')
+def UDSKRIVNINGSPROCENT(provenu: Any, udskrivningsgrundlag: Any, aar: Any = None):
     'Den udskrivningsprocent, et provenu kræver, med én decimal, rundet op'
-    return _call('UDSKRIVNINGSPROCENT', provenu, udskrivningsgrundlag)
+    return _call('UDSKRIVNINGSPROCENT', provenu, udskrivningsgrundlag, aar)
 
 
 @func
@@ -142,45 +148,51 @@ def EFTERREGULERING(selvbudgetteret_grundlag: Any, opgjort_grundlag: Any, udskri
 @func
 @arg('efterregulering', ndim=2, err_to_str=True, doc='Efterregulering (kr.)')
 @arg('udbetalt', ndim=2, err_to_str=True, doc='Summen af udbetalingerne (kr.)')
-@arg('diskonto_pct', ndim=2, err_to_str=True, doc='Nationalbankens diskonto (pct.)')
-def EFTERREGULERING_TILLAEG(efterregulering: Any, udbetalt: Any, diskonto_pct: Any):
-    'Tillæg på den del af efterreguleringen, der overstiger 3 pct. af udbetalingerne'
-    return _call('EFTERREGULERING_TILLAEG', efterregulering, udbetalt, diskonto_pct)
+@arg('diskonto_pct', ndim=2, err_to_str=True, doc='Nationalbankens diskonto 1. juli året før kalenderåret (pct.), kommuneskatteloven § 16, stk. 3')
+@arg('efterregulering_udligning', ndim=2, err_to_str=True, doc='Efterregulering af tilskud og udligning (kr.): 3 pct.-grænsen gælder den sammen med skatten (§ 16, stk. 3)')
+@arg('aar', ndim=2, err_to_str=True, doc='Det efterregulerede kalenderår (standard: parametersættets budgetår)')
+def EFTERREGULERING_TILLAEG(efterregulering: Any, udbetalt: Any, diskonto_pct: Any, efterregulering_udligning: Any = None, aar: Any = None):
+    'Tillæg på den del af efterreguleringen (skat plus tilskud og udligning), der overstiger 3 pct. af udbetalingerne: 3 × diskontoen 1. juli året før'
+    return _call('EFTERREGULERING_TILLAEG', efterregulering, udbetalt, diskonto_pct, efterregulering_udligning, aar)
 
 
 @func
 @arg('garanti_grundlag', ndim=2, err_to_str=True, doc='Statsgaranteret udskrivningsgrundlag')
 @arg('forventet_grundlag', ndim=2, err_to_str=True, doc='Kommunens forventede udskrivningsgrundlag')
 @arg('udskrivningsprocent', ndim=2, err_to_str=True, doc='Udskrivningsprocent (pct.)')
-@arg('udligning_pct', ndim=2, err_to_str=True, doc='Andel af en grundlagsforskel, som udligningen tager tilbage, pct. (en antagelse; standard 0)')
-def SELVBUDGET_GEVINST(garanti_grundlag: Any, forventet_grundlag: Any, udskrivningsprocent: Any, udligning_pct: Any = None):
+@arg('udligning_pct', ndim=2, err_to_str=True, doc='Andel af en grundlagsforskel, som udligningen tager tilbage, pct. (standard: årets parameter)')
+@arg('aar', ndim=2, err_to_str=True, doc='Budgetår (standard: parametersættets budgetår)')
+def SELVBUDGET_GEVINST(garanti_grundlag: Any, forventet_grundlag: Any, udskrivningsprocent: Any, udligning_pct: Any = None, aar: Any = None):
     'Forventet gevinst ved selvbudgettering frem for statsgaranti (negativ: statsgaranti er bedst)'
-    return _call('SELVBUDGET_GEVINST', garanti_grundlag, forventet_grundlag, udskrivningsprocent, udligning_pct)
+    return _call('SELVBUDGET_GEVINST', garanti_grundlag, forventet_grundlag, udskrivningsprocent, udligning_pct, aar)
 
 
 @func
 @arg('grundvaerdi', ndim=2, err_to_str=True, doc='Årets grundværdi')
 @arg('forrige_grundlag', ndim=2, err_to_str=True, doc='Sidste års afgiftsgrundlag')
-@arg('reguleringsprocent', ndim=2, err_to_str=True, doc='Reguleringsprocent (standard 6,3 for 2014)')
-def GRUNDSKYLD_GRUNDLAG(grundvaerdi: Any, forrige_grundlag: Any, reguleringsprocent: Any = None):
+@arg('reguleringsprocent', ndim=2, err_to_str=True, doc='Reguleringsprocent (standard: årets, 6,3 for 2014)')
+@arg('aar', ndim=2, err_to_str=True, doc='Året for afgiftsgrundlaget (standard: parametersættets budgetår)')
+def GRUNDSKYLD_GRUNDLAG(grundvaerdi: Any, forrige_grundlag: Any, reguleringsprocent: Any = None, aar: Any = None):
     'Afgiftsgrundlag efter loftet: min(grundvaerdi, forrige_grundlag × (1 + reguleringsprocent))'
-    return _call('GRUNDSKYLD_GRUNDLAG', grundvaerdi, forrige_grundlag, reguleringsprocent)
+    return _call('GRUNDSKYLD_GRUNDLAG', grundvaerdi, forrige_grundlag, reguleringsprocent, aar)
 
 
 @func
-@arg('pensionsaar', ndim=2, err_to_str=True, doc='Hele års pensionsgivende tjeneste (0-37)')
-def PENSIONSPROCENT(pensionsaar: Any):
+@arg('pensionsaar', ndim=2, err_to_str=True, doc='Pensionsgivende tjenesteår, talt i hele år (19,9 tæller som 19)')
+@arg('aar', ndim=2, err_to_str=True, doc='Pensioneringsåret: de gældende regler (standard: parametersættets budgetår)')
+def PENSIONSPROCENT(pensionsaar: Any, aar: Any = None):
     'Pensionsprocent (0-57) for hele års pensionsgivende tjeneste'
-    return _call('PENSIONSPROCENT', pensionsaar)
+    return _call('PENSIONSPROCENT', pensionsaar, aar)
 
 
 @func
 @arg('loen_faktisk', ndim=2, err_to_str=True, doc='Pensionsgivende løn på det faktiske skalatrin')
 @arg('loen_loft', ndim=2, err_to_str=True, doc='Pensionsgivende løn på loftets skalatrin (44 for lærere, 37 for P76)')
 @arg('pensionsaar', ndim=2, err_to_str=True, doc='Hele års pensionsgivende tjeneste')
-def PENSION_MERUDGIFT(loen_faktisk: Any, loen_loft: Any, pensionsaar: Any):
+@arg('aar', ndim=2, err_to_str=True, doc='Pensioneringsåret: de gældende regler (standard: parametersættets budgetår)')
+def PENSION_MERUDGIFT(loen_faktisk: Any, loen_loft: Any, pensionsaar: Any, aar: Any = None):
     'Kommunens årlige pensionsandel ud over loftet: pct × max(0, loen_faktisk − loen_loft)'
-    return _call('PENSION_MERUDGIFT', loen_faktisk, loen_loft, pensionsaar)
+    return _call('PENSION_MERUDGIFT', loen_faktisk, loen_loft, pensionsaar, aar)
 
 
 @func
@@ -205,9 +217,74 @@ def PENSION_KAPITALVAERDI(aarligt_beloeb: Any, rente_pct: Any, aar: Any, reguler
 @arg('deponeret', ndim=2, err_to_str=True, doc='Deponeret beløb')
 @arg('aar_nr', ndim=2, err_to_str=True, doc='Årsnummer, siden aktivet blev taget i brug (1 = første år)')
 @arg('aar_i_alt', ndim=2, err_to_str=True, doc='Antal år, deponeringen frigives over (standard 25)')
-def DEPONERING_FRIGIVELSE(deponeret: Any, aar_nr: Any, aar_i_alt: Any = None):
+@arg('ibrugtagning_aar', ndim=2, err_to_str=True, doc='Året aktivet blev taget i brug: dets frigivelsesregel gælder (standard: parametersættets budgetår)')
+def DEPONERING_FRIGIVELSE(deponeret: Any, aar_nr: Any, aar_i_alt: Any = None, ibrugtagning_aar: Any = None):
     'Frigivelse af et deponeret beløb i år aar_nr (1/aar_i_alt om året fra ibrugtagningen)'
-    return _call('DEPONERING_FRIGIVELSE', deponeret, aar_nr, aar_i_alt)
+    return _call('DEPONERING_FRIGIVELSE', deponeret, aar_nr, aar_i_alt, ibrugtagning_aar)
+
+
+@func
+@arg('udgiftsbehov', ndim=2, err_to_str=True, doc='Beregnet udgiftsbehov, én værdi pr. kommune')
+@arg('beskatningsgrundlag', ndim=2, err_to_str=True, doc='Beskatningsgrundlag (statsgaranti eller selvbudget), én værdi pr. kommune')
+@arg('skatteprocent', ndim=2, err_to_str=True, doc='Landsgennemsnitlig skatteprocent (standard: parametersættets værdi for året; antagelse)')
+def STRUKTURELT_UNDERSKUD(udgiftsbehov: Any, beskatningsgrundlag: Any, skatteprocent: Any = None):
+    'Strukturelt underskud pr. kommune: udgiftsbehov − beskatningsgrundlag × skatteprocent / 100 (negativ: strukturelt overskud)'
+    return _call('STRUKTURELT_UNDERSKUD', udgiftsbehov, beskatningsgrundlag, skatteprocent)
+
+
+@func
+@arg('udgiftsbehov', ndim=2, err_to_str=True, doc='Beregnet udgiftsbehov, én værdi pr. kommune')
+@arg('beskatningsgrundlag', ndim=2, err_to_str=True, doc='Beskatningsgrundlag, én værdi pr. kommune')
+@arg('skatteprocent', ndim=2, err_to_str=True, doc='Landsgennemsnitlig skatteprocent (standard: parametersættets værdi for året)')
+@arg('udligningsniveau_pct', ndim=2, err_to_str=True, doc='Udligningsniveau i pct. (standard: parametersættets værdi, 61 for 2014; antagelse)')
+def LANDSUDLIGNING(udgiftsbehov: Any, beskatningsgrundlag: Any, skatteprocent: Any = None, udligningsniveau_pct: Any = None):
+    'Landsudligning pr. kommune: udligningsniveau / 100 × strukturelt underskud (positiv: kommunen modtager, negativ: betaler)'
+    return _call('LANDSUDLIGNING', udgiftsbehov, beskatningsgrundlag, skatteprocent, udligningsniveau_pct)
+
+
+@func
+@arg('udgiftsbehov', ndim=2, err_to_str=True, doc='Hovedstadsområdets eget udgiftsbehov, én værdi pr. kommune')
+@arg('beskatningsgrundlag', ndim=2, err_to_str=True, doc='Beskatningsgrundlag, én værdi pr. kommune')
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, én værdi pr. kommune')
+@arg('hovedstad', ndim=2, err_to_str=True, doc='SAND for kommuner i hovedstadsområdet, FALSK ellers (én pr. kommune)')
+@arg('skatteprocent', ndim=2, err_to_str=True, doc='Landsgennemsnitlig skatteprocent (standard: parametersættets værdi for året)')
+@arg('udligningsniveau_pct', ndim=2, err_to_str=True, doc='Udligningsniveau i pct. (standard: parametersættets værdi, 27 for 2014; antagelse)')
+def HOVEDSTADSUDLIGNING(udgiftsbehov: Any, beskatningsgrundlag: Any, indbyggere: Any, hovedstad: Any, skatteprocent: Any = None, udligningsniveau_pct: Any = None):
+    'Hovedstadsudligning: for kommuner med hovedstad=SAND niveau × (strukturelt underskud − indbyggere × gruppens underskud pr. indbygger); summer til 0; 0 ellers'
+    return _call('HOVEDSTADSUDLIGNING', udgiftsbehov, beskatningsgrundlag, indbyggere, hovedstad, skatteprocent, udligningsniveau_pct)
+
+
+@func
+@arg('udgiftsbehov', ndim=2, err_to_str=True, doc='Beregnet udgiftsbehov, én værdi pr. kommune')
+@arg('beskatningsgrundlag', ndim=2, err_to_str=True, doc='Beskatningsgrundlag, én værdi pr. kommune')
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, én værdi pr. kommune')
+@arg('skatteprocent', ndim=2, err_to_str=True, doc='Landsgennemsnitlig skatteprocent (standard: parametersættets værdi for året)')
+@arg('graense_pct', ndim=2, err_to_str=True, doc='Tærskel i pct. af landsgennemsnittet pr. indbygger (standard 90; antagelse)')
+@arg('tilskud_pct', ndim=2, err_to_str=True, doc='Tilskudsprocent af underskuddet over tærsklen (standard 32; antagelse)')
+def HOEJT_UNDERSKUD_TILSKUD(udgiftsbehov: Any, beskatningsgrundlag: Any, indbyggere: Any, skatteprocent: Any = None, graense_pct: Any = None, tilskud_pct: Any = None):
+    'Tilskud ved højt strukturelt underskud: tilskud_pct × max(0, underskud pr. indbygger − graense_pct × landets underskud pr. indbygger) × indbyggere'
+    return _call('HOEJT_UNDERSKUD_TILSKUD', udgiftsbehov, beskatningsgrundlag, indbyggere, skatteprocent, graense_pct, tilskud_pct)
+
+
+@func
+@arg('selskabsskat', ndim=2, err_to_str=True, doc='Kommunens selskabsskat, én værdi pr. kommune')
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, én værdi pr. kommune')
+@arg('udligning_pct', ndim=2, err_to_str=True, doc='Udligningsprocent (standard 50; antagelse)')
+def SELSKABSSKAT_UDLIGNING(selskabsskat: Any, indbyggere: Any, udligning_pct: Any = None):
+    'Udligning af selskabsskat: udligning_pct × (landsgennemsnit pr. indbygger × indbyggere − selskabsskat); summer til 0'
+    return _call('SELSKABSSKAT_UDLIGNING', selskabsskat, indbyggere, udligning_pct)
+
+
+@func
+@arg('indbyggere', ndim=2, err_to_str=True, doc='Indbyggertal, én værdi pr. kommune (fordelingsnøgle for bloktilskuddet)')
+@arg('udgiftsbehov', ndim=2, err_to_str=True, doc='Beregnet udgiftsbehov, én værdi pr. kommune (også brugt i hovedstadsudligningen)')
+@arg('beskatningsgrundlag', ndim=2, err_to_str=True, doc='Beskatningsgrundlag, én værdi pr. kommune')
+@arg('hovedstad', ndim=2, err_to_str=True, doc='SAND for kommuner i hovedstadsområdet, FALSK ellers')
+@arg('selskabsskat', ndim=2, err_to_str=True, doc='Kommunens selskabsskat, én værdi pr. kommune')
+@arg('bloktilskud_i_alt', ndim=2, err_to_str=True, doc='Bloktilskud efter § 14 i alt, mio. kr. (standard: ministeriets udmelding for året)')
+def TILSKUD_OG_UDLIGNING(indbyggere: Any, udgiftsbehov: Any, beskatningsgrundlag: Any, hovedstad: Any, selskabsskat: Any, bloktilskud_i_alt: Any = None):
+    'Hele tabellen: én række pr. kommune under en overskriftsrække; kolonner lands-, hovedstads-, højt underskud, selskabsskat, bloktilskud, i alt'
+    return _call('TILSKUD_OG_UDLIGNING', indbyggere, udgiftsbehov, beskatningsgrundlag, hovedstad, selskabsskat, bloktilskud_i_alt)
 
 
 @script

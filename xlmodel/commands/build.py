@@ -18,8 +18,11 @@ def run(args: argparse.Namespace) -> int:
     from xlmodel.safeio import guard_output
     from xlmodel.workbooks import MODELS, build_all
 
+    out = Path(args.out)
+    if not out.exists():  # a new folder holds no lock file and no model: create it, then check
+        out.mkdir(parents=True)
     for name in MODELS:  # lock files (open in Excel), symlinks, read-only: refused before any model is built
-        guard_output(Path(args.out) / name, flag="--out")
+        guard_output(out / name, flag="--out")
     paths = build_all(args.out, args.params,
                       progress=lambda name: print(f"building {name} ({list(MODELS).index(name) + 1}"
                                                   f"/{len(MODELS)})", flush=True))

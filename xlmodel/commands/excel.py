@@ -15,8 +15,6 @@ import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xlmodel.errors import XlmodelError
-
 if TYPE_CHECKING:
     from xlmodel.excel.xlsm import InitResult
 
@@ -37,15 +35,17 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def _target(name: str) -> tuple[Path, Path | None]:
+    from xlmodel.excel.xlsm import InitError
+
     path = Path(name)
     if path.suffix.lower() == ".xlsx":
         if not path.is_file():
-            raise XlmodelError("NAME", name, "an existing .xlsx, or a name for a new .xlsm",
-                               detail="file not found")
+            raise InitError("NAME", name, f"{name} findes ikke; angiv en eksisterende .xlsx eller et navn "
+                            "til en ny .xlsm")
         target = path.with_suffix(".xlsm")
         if target.exists():  # never replace the user's .xlsm with a conversion of the .xlsx
-            raise XlmodelError("NAME", name, f"an .xlsx without an .xlsm of the same name, or {target.name}",
-                               detail=f"{target.name} exists; run xlmodel excel init {target} to complete it")
+            raise InitError("NAME", name, f"{target.name} findes allerede og erstattes ikke; kør "
+                            f"xlmodel excel init {target} for at gøre den færdig")
         return target, path
     if path.suffix.lower() != ".xlsm":
         path = path.with_name(path.name + ".xlsm")
@@ -62,12 +62,12 @@ def _report(result: InitResult) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xlmodel.excel.xlsm import default_interpreter, init, quickstart_path
+    from xlmodel.excel.xlsm import InitError, default_interpreter, init, quickstart_path
 
     quickstart_path()  # xlwings missing → one line naming the extra, before anything is written
     interpreter = args.interpreter or default_interpreter()
     if args.models == bool(args.name):
-        raise XlmodelError("NAME", args.name or "", "either NAME or --models")
+        raise InitError("NAME", args.name or "", "angiv enten NAME eller --models")
     if args.name:
         target, source = _target(args.name)
         _report(init(target, source, interpreter))
@@ -76,7 +76,7 @@ def run(args: argparse.Namespace) -> int:
 
     out = Path(args.out)
     if not out.is_dir():
-        raise XlmodelError("--out", str(out), "an existing folder")
+        raise InitError("--out", str(out), f"mappen {out} findes ikke")
     with tempfile.TemporaryDirectory() as tmp:
         for name in MODELS:
             built = build(name, tmp)

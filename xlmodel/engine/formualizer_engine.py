@@ -317,7 +317,7 @@ def compute(pkg: Package, ps: ParameterSet) -> Computed:
     """Recalculate every formula of ``pkg`` with the catalogue functions bound to ``ps``."""
     from xlmodel.engine.workbook_sheets import sheet_parameter_set
 
-    ps = sheet_parameter_set(pkg, ps)  # the workbook's own Parametre sheet is its active set
+    ps = sheet_parameter_set(pkg, ps)  # xlmodel's Parametre table (by its marker) is the active set
     out = Computed()
     sheets = pkg.sheets()
     for ref in sheets:
@@ -452,10 +452,26 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
 
 
 # ------------------------------------------------------------------------------- public API ----
-def _parameter_sheet(pkg: Package, ps: ParameterSet) -> None:
+def _parameter_sheet(pkg: Package, ps: ParameterSet) -> list[str]:
     from xlmodel.engine.workbook_sheets import write_parameter_sheet
 
-    write_parameter_sheet(pkg, ps)
+    return write_parameter_sheet(pkg, ps)
+
+
+def refresh_package(pkg: Package, ps: ParameterSet, *, write_parameters: bool = False) -> RefreshReport:
+    """Recalculate ``pkg`` in memory and patch its cached values (nothing is written to disk).
+
+    The workbook then no longer forces a full recalculation on load (``fullCalcOnLoad``): its
+    cached values are right, and a reader without the add-in shows them instead of ``#NAME?``.
+    """
+    start = time.perf_counter()
+    warnings = _parameter_sheet(pkg, ps) if write_parameters else []
+    computed = compute(pkg, ps)
+    warnings += computed.warnings + write_values(pkg, computed)
+    pkg.without_full_calc_on_load()
+    return RefreshReport(cells_computed=computed.cells_computed, error_cells=list(computed.errors),
+                         elapsed=time.perf_counter() - start, spilled_cells=computed.spilled_cells,
+                         params=ps.name, warnings=warnings)
 
 
 def refresh(src: str | Path, dst: str | Path | None = None,
@@ -463,23 +479,19 @@ def refresh(src: str | Path, dst: str | Path | None = None,
     """Recalculate ``src`` and write it with fresh cached values to ``dst`` (None: in place).
 
     ``params`` (a set's name, a .toml path or a ParameterSet) is the active parameter set of
-    the catalogue functions and is also written into the Parametre sheet and its ``P_*``
-    names first; None keeps the Parametre sheet and uses aftale-2014.  The write is atomic
-    (temporary file in the target's folder, then ``os.replace``): if anything fails, the
-    target is untouched.
+    the catalogue functions and is also written into xlmodel's Parametre table and its ``P_*``
+    names first; None keeps the table and uses aftale-2014.  The write is atomic (temporary
+    file in the target's folder, then ``os.replace``): if anything fails, the target is untouched.
     """
     start = time.perf_counter()
     pkg = Package.read(src)
     ps = resolve(params)
-    if params is not None:
-        _parameter_sheet(pkg, ps)
-    computed = compute(pkg, ps)
-    warnings = computed.warnings + write_values(pkg, computed)
+    report = refresh_package(pkg, ps, write_parameters=params is not None)
     target = Path(dst) if dst is not None else Path(src)
     write_atomic(target, pkg.to_bytes(), expect_identity=pkg.identity)
-    return RefreshReport(cells_computed=computed.cells_computed, error_cells=list(computed.errors),
-                         elapsed=time.perf_counter() - start, spilled_cells=computed.spilled_cells,
-                         output=target, params=ps.name, warnings=warnings)
+    report.output = target
+    report.elapsed = time.perf_counter() - start
+    return report
 
 
 def evaluate(path: str | Path, params: str | ParameterSet | None = None) -> dict[tuple[str, str], Any]:

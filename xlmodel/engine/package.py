@@ -14,6 +14,7 @@ import os
 import posixpath
 import re
 import zipfile
+from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -287,6 +288,18 @@ class Package:
 
     def replace_defined_names(self, prefix: str, names: dict[str, str]) -> None:
         """Drop the workbook-level names starting with ``prefix`` and add ``names`` (name → ref)."""
+        old = [n for n in self.defined_names() if n.startswith(prefix)]
+        self.update_defined_names(old, names)
+
+    def update_defined_names(self, remove: Iterable[str], add: dict[str, str],
+                             hidden: Iterable[str] = ()) -> None:
+        """Drop the workbook-level names ``remove`` and add ``add`` (name → formula text).
+
+        Names in ``hidden`` are written ``hidden="1"`` (xlmodel's markers).  Every other name,
+        sheet-scoped names and the rest of the workbook part are kept as they are.
+        """
+        drop = {n.lower() for n in remove} | {n.lower() for n in add}
+        hide = set(hidden)
         text = self._parts[self.workbook_part].decode("utf-8")
         el, _ = self._prefixes(text)
         pat = re.compile(rf"<{re.escape(el)}definedName\b([^>]*?)(?:/>|>(.*?)</{re.escape(el)}definedName>)",
@@ -294,13 +307,15 @@ class Package:
 
         def keep(m: re.Match[str]) -> str:
             name = _attr(m.group(1), "name") or ""
-            if name.startswith(prefix) and _attr(m.group(1), "localSheetId") is None:
+            if name.lower() in drop and _attr(m.group(1), "localSheetId") is None:
                 return ""
             return m.group(0)
 
         text = pat.sub(keep, text)
-        new = "".join(f'<{el}definedName name="{escape(n)}">{escape(ref)}</{el}definedName>'
-                      for n, ref in sorted(names.items()))
+        flag = ' hidden="1"'
+        new = "".join(f'<{el}definedName name="{escape(n)}"{flag if n in hide else ""}>'
+                      f"{escape(ref)}</{el}definedName>"
+                      for n, ref in sorted(add.items()))
         if re.search(rf"<{re.escape(el)}definedNames\s*/>", text):
             text = re.sub(rf"<{re.escape(el)}definedNames\s*/>",
                           lambda m: f"<{el}definedNames>{new}</{el}definedNames>" if new else "",
@@ -319,6 +334,17 @@ class Package:
                     text = text[:last.end()] + block + text[last.end():]
                     break
         self.set(self.workbook_part, text.encode("utf-8"))
+
+    def without_full_calc_on_load(self) -> None:
+        """Drop ``fullCalcOnLoad`` from ``<calcPr>``: the cached values xlmodel wrote are right.
+
+        With the flag, LibreOffice and Excel without the add-in recalculate on open and show
+        ``#NAME?`` for every catalogue call instead of the numbers (issue 9, observation 5).
+        """
+        text = self._parts[self.workbook_part].decode("utf-8")
+        new = re.sub(r'(<(?:\w+:)?calcPr\b[^>]*?)\s+fullCalcOnLoad\s*=\s*["\'](?:1|true)["\']', r"\1", text)
+        if new != text:
+            self.set(self.workbook_part, new.encode("utf-8"))
 
     # -- dynamic-array metadata --------------------------------------------------------------
     def dynamic_array_cm(self) -> int | None:

@@ -114,6 +114,13 @@ class Update:
     cm: int | None = None
 
 
+@dataclass(frozen=True)
+class Constant:
+    """A plain value for a cell (not a formula result): the cell keeps only its style."""
+
+    value: Any
+
+
 class SheetXml:
     """One worksheet part's text with the positions of its rows and cells."""
 
@@ -216,11 +223,12 @@ class SheetXml:
         return out
 
     # -- patching ----------------------------------------------------------------------------
-    def patch(self, updates: dict[tuple[int, int], Update], clear: set[tuple[int, int]]) -> bytes:
+    def patch(self, updates: dict[tuple[int, int], Update | Constant],
+              clear: set[tuple[int, int]]) -> bytes:
         """The part with ``updates`` applied and the values of ``clear`` cells removed."""
         if not updates and not clear:
             return self.text.encode("utf-8")
-        by_row: dict[int, dict[int, Update | None]] = {}
+        by_row: dict[int, dict[int, Update | Constant | None]] = {}
         for (r, c), u in updates.items():
             by_row.setdefault(r, {})[c] = u
         for r, c in clear:
@@ -251,12 +259,12 @@ class SheetXml:
         text = self.text[:self._sd.start(2)] + "".join(pieces) + self.text[self._sd.end(2):]
         return self._with_dimension(text, by_row)
 
-    def _new_row(self, r: int, edits: dict[int, Update | None]) -> str:
+    def _new_row(self, r: int, edits: dict[int, Update | Constant | None]) -> str:
         cells = "".join(self._cell(None, r, c, u) for c, u in sorted(edits.items()) if u is not None)
         return f'<{self.p}row r="{r}">{cells}</{self.p}row>' if cells else ""
 
     def _edit_row(self, r: int, attrs: str, cells: list[_Cell],
-                  edits: dict[int, Update | None]) -> str:
+                  edits: dict[int, Update | Constant | None]) -> str:
         existing = {cell.col: cell for cell in cells}
         order = sorted(set(existing) | {c for c, u in edits.items() if u is not None})
         body = []
@@ -271,8 +279,31 @@ class SheetXml:
             attrs = _set_attr(attrs, "spans", f"{min(lo, order[0])}:{max(hi, order[-1])}")
         return f"<{self.p}row{attrs}>{''.join(body)}</{self.p}row>"
 
-    def _cell(self, cell: _Cell | None, r: int, c: int, u: Update | None) -> str:
+    def occupied(self) -> set[tuple[int, int]]:
+        """Cells that hold a value or a formula (not just a style)."""
+        marker = (f"<{self.p}v", f"<{self.p}f", f"<{self.p}is")
+        return {(r, cell.col) for r, _, _, _, cells in self.rows for cell in cells
+                if any(m in cell.inner for m in marker)}
+
+    def _constant(self, cell: _Cell | None, r: int, c: int, value: Any) -> str:
         p = self.p
+        style = _attr(cell.attrs, "s") if cell is not None else None
+        attrs = f' r="{address(r, c)}"' + (f' s="{style}"' if style else "")
+        if value is None or value == "":
+            return f"<{p}c{attrs}/>" if style else ""
+        if isinstance(value, bool):
+            return f'<{p}c{attrs} t="b"><{p}v>{int(value)}</{p}v></{p}c>'
+        if isinstance(value, int | float):
+            t, v = _encode(float(value))
+            return f'<{p}c{attrs}{f" t={chr(34)}{t}{chr(34)}" if t else ""}><{p}v>{v}</{p}v></{p}c>'
+        text = _xml_text(str(value))
+        space = ' xml:space="preserve"' if text != text.strip() else ""
+        return f'<{p}c{attrs} t="inlineStr"><{p}is><{p}t{space}>{text}</{p}t></{p}is></{p}c>'
+
+    def _cell(self, cell: _Cell | None, r: int, c: int, u: Update | Constant | None) -> str:
+        p = self.p
+        if isinstance(u, Constant):
+            return self._constant(cell, r, c, u.value)
         # Fast path, the common case of a refresh: a plain <f>…</f> formula cell with its
         # r attribute, no type attribute, no array change and no extension list.
         if (cell is not None and u is not None and u.array_ref is None and ' t="' not in cell.attrs
@@ -312,7 +343,7 @@ class SheetXml:
         v_text = f"<{p}v>{v}</{p}v>" if v is not None else ""
         return f"<{p}c{attrs}>{f_text}{v_text}{rest}</{p}c>"
 
-    def _with_dimension(self, text: str, by_row: dict[int, dict[int, Update | None]]) -> bytes:
+    def _with_dimension(self, text: str, by_row: dict[int, dict[int, Update | Constant | None]]) -> bytes:
         p = re.escape(self.p)
         dim = re.search(rf'<{p}dimension\b([^>]*?)/>', text)
         cells = []  # each row's first and last written cell is enough for the bounds

@@ -1,18 +1,23 @@
-"""Sheets xlmodel owns inside a user's workbook: Parametre (the parameter set) and Kontrol (checks).
+"""The parts xlmodel owns inside a user's workbook: the Parametre table and the status sheet.
 
-They are regenerated whole as worksheet parts and spliced into the package; the rest of the
-workbook is not touched.  The Parametre sheet's contents and defined names come from
-:func:`xlmodel.excel.layout.write_parameters` (the one layout), run on a scratch workbook.
+xlmodel recognises them by the hidden defined names it wrote (``layout.OWNED_TABLE``,
+``layout.OWNED_STATUS``), never by a sheet's name: a user's own sheet called Parametre or
+Kontrol is a sheet like any other.  The Parametre table is rewritten cell by cell inside its
+owned range (the user's other cells on that sheet, their styles and the sheet's settings stay);
+the status sheet belongs to xlmodel whole and is regenerated.  The table's rows and ``P_*``
+names come from :mod:`xlmodel.excel.layout` (the one layout).
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-from xlmodel.engine.package import NS_MAIN, NS_REL, Package
-from xlmodel.engine.sheetxml import address, col_letters, col_number, parse_address
+from xlmodel.engine.package import NS_MAIN, NS_REL, Package, SheetRef
+from xlmodel.engine.sheetxml import Constant, SheetXml, address, col_letters, col_number, parse_address
+from xlmodel.errors import XlmodelError
 from xlmodel.excel import layout
 from xlmodel.parameters import ParameterSet
 
@@ -72,46 +77,133 @@ def sheet_xml(rows: Iterable[Sequence[Any]], widths: dict[str, float] | None = N
             f'<sheetData>{"".join(body)}</sheetData>{_PRINT}</worksheet>').encode()
 
 
-def write_parameter_sheet(pkg: Package, ps: ParameterSet) -> None:
-    """(Re)write the Parametre sheet and the ``P_*`` defined names of ``pkg`` for ``ps``."""
-    from openpyxl import Workbook
-
-    scratch = Workbook()
-    ws = layout.write_parameters(scratch, ps)
-    widths = {k: d.width for k, d in ws.column_dimensions.items() if d.width}
-    pkg.put_sheet(layout.SHEET, sheet_xml(ws.iter_rows(values_only=True), widths, ws.freeze_panes))
-    names = {n: dn.attr_text for n, dn in scratch.defined_names.items()
-             if n.startswith(layout.NAME_PREFIX)}
-    pkg.replace_defined_names(layout.NAME_PREFIX, names)
+def owned(pkg: Package, marker: str) -> tuple[SheetRef, tuple[int, int, int, int]] | None:
+    """The sheet and range a marker name refers to, or None (no marker, or a dangling one)."""
+    text = pkg.defined_names().get(marker)
+    ref = layout.parse_ref(text) if text else None
+    if ref is None:
+        return None
+    sheet = next((s for s in pkg.sheets() if s.name.lower() == ref[0].lower()), None)
+    return (sheet, ref[1]) if sheet is not None else None
 
 
-def write_table_sheet(pkg: Package, name: str, header: Sequence[str],
-                      rows: Iterable[Sequence[Any]], widths: dict[str, float] | None = None) -> None:
-    """(Re)write sheet ``name`` as a table: a header row, then ``rows``."""
-    pkg.put_sheet(name, sheet_xml([list(header), *[list(r) for r in rows]], widths, "A2"))
+def _names_used(pkg: Package) -> set[str]:
+    """Every identifier in a formula of the workbook (cells and defined names), upper-cased."""
+    words: set[str] = set()
+    ident = re.compile(r"[A-Za-z_\\][\w.]*")
+    for ref in pkg.sheets():
+        for fc in SheetXml(pkg.get(ref.part), ref.part).formula_cells():
+            words.update(w.upper() for w in ident.findall(fc.text))
+    for text in pkg.defined_names().values():
+        words.update(w.upper() for w in ident.findall(text))
+    return words
+
+
+def write_parameter_sheet(pkg: Package, ps: ParameterSet) -> list[str]:
+    """(Re)write the owned Parametre table and its ``P_*`` names for ``ps``; returns warnings.
+
+    * An owned table (``layout.OWNED_TABLE``) is rewritten in place: the cells of its range
+      get the new rows; the user's cells elsewhere on the sheet stay byte for byte.  Growing
+      into a cell the user filled is refused, naming the cell.
+    * No owned table: a new sheet is added (``Parametre``, or ``Parametre (xlmodel)`` if the
+      workbook has a sheet of that name).
+    * The ``P_*`` names xlmodel owns are replaced; an owned name the new set lacks but a formula
+      uses is kept as ``#N/A`` (never a vanished name → ``#NAME?``) with a warning; a ``P_*``
+      name of the workbook's own that the table would need is refused.
+    """
+    names = pkg.defined_names()
+    table = layout.table_rows(ps)
+    found = owned(pkg, layout.OWNED_TABLE)
+    width = len(layout.COLUMNS)
+    if found is None:
+        sheet = layout.unique_sheet_name([r.name for r in pkg.sheets()], layout.SHEET)
+        r1, c1 = 1, 1
+        old_owned: list[str] = []
+    else:
+        ref, bounds = found
+        sheet, (r1, c1) = ref.name, bounds[:2]
+        old_owned = layout.owned_names(names, (ref.name, bounds))
+    new_names = layout.table_names(ps, sheet, r1, c1)
+    mine = {n.lower() for n in old_owned}
+    for n in names:
+        if n.lower() in {k.lower() for k in new_names} and n.lower() not in mine:
+            raise XlmodelError(f"defined name {n}", names[n], "a name xlmodel owns (it refers into "
+                               "xlmodel's Parametre table)",
+                               detail="the workbook defines it itself; rename that name, then run again")
+    if found is None:
+        widths = dict(zip("ABCDEFGHI", layout.WIDTHS, strict=True))
+        pkg.put_sheet(sheet, sheet_xml(table, widths, "A2"))
+    else:
+        ref, (or1, oc1, or2, oc2) = found
+        xml = SheetXml(pkg.get(ref.part), ref.part)
+        nr2, nc2 = r1 + len(table) - 1, c1 + width - 1
+        for r, c in sorted(xml.occupied()):
+            inside_new = r1 <= r <= nr2 and c1 <= c <= nc2
+            inside_old = or1 <= r <= or2 and oc1 <= c <= oc2
+            if inside_new and not inside_old:
+                raise XlmodelError(f"{sheet}!{address(r, c)}", "a cell of the workbook's own",
+                                   "an empty cell where xlmodel's Parametre table grows",
+                                   detail=f"parameter set {ps.name} needs {len(table)} rows from "
+                                          f"{address(r1, c1)}; move that cell, then run again")
+        updates = {(r, c): Constant(None) for r in range(or1, or2 + 1) for c in range(oc1, oc2 + 1)}
+        for i, values in enumerate(table):
+            for j, v in enumerate(values):
+                updates[(r1 + i, c1 + j)] = Constant(v)
+        pkg.set(ref.part, xml.patch(updates, set()))
+    final = dict(new_names)
+    warnings = []
+    used = _names_used(pkg) if old_owned else set()
+    for n in old_owned:
+        if n not in final and n.upper() in used:
+            final[n] = layout.MISSING
+            warnings.append(f"defined name {n}: parameter set {ps.name} has no value for it; "
+                            f"formulas that use it show {layout.MISSING}")
+    final[layout.OWNED_TABLE] = layout.table_ref(sheet, len(table), r1, c1)
+    pkg.update_defined_names([*old_owned, layout.OWNED_TABLE], final, hidden=[layout.OWNED_TABLE])
+    return warnings
+
+
+def has_status_sheet(pkg: Package) -> bool:
+    """Does the workbook have the status sheet xlmodel wrote (by its marker)?"""
+    return owned(pkg, layout.OWNED_STATUS) is not None
+
+
+def write_status_sheet(pkg: Package, base_name: str, header: Sequence[str],
+                       rows: Iterable[Sequence[Any]], widths: dict[str, float] | None = None) -> str:
+    """(Re)write the owned status sheet as a table (header row, then ``rows``); returns its name.
+
+    The sheet found by its marker is regenerated whole (it is xlmodel's); without one a new
+    sheet ``base_name`` (or ``base_name (xlmodel)`` …, never an existing sheet) is added.
+    """
+    table = [list(header), *[list(r) for r in rows]]
+    found = owned(pkg, layout.OWNED_STATUS)
+    name = found[0].name if found else layout.unique_sheet_name([r.name for r in pkg.sheets()], base_name)
+    pkg.put_sheet(name, sheet_xml(table, widths, "A2"))
+    quoted = "'" + name.replace("'", "''") + "'"
+    last = col_letters(max(len(header), 1))
+    pkg.update_defined_names([layout.OWNED_STATUS],
+                             {layout.OWNED_STATUS: f"{quoted}!$A$1:${last}${max(len(table), 1)}"},
+                             hidden=[layout.OWNED_STATUS])
+    return name
 
 
 def sheet_parameter_set(pkg: Package, ps: ParameterSet) -> ParameterSet:
-    """The workbook's active parameter set: ``ps`` plus the user's changes on its Parametre sheet.
+    """The workbook's active parameter set: ``ps`` plus the user's changes in xlmodel's Parametre table.
 
-    The sheet is recognised by its name and xlmodel's header (:data:`layout.COLUMNS`); the
-    engine's ownership marker had not landed when this was written (issue 11, deliver 3).  A
-    changed value is the user's (source "bruger"); an out-of-range value is refused by
-    :meth:`ParameterSet.with_sheet`, naming the row's parameter.  No sheet, or another tool's
-    sheet with another header: ``ps`` unchanged.
+    The table is recognised by its marker (``layout.OWNED_TABLE``), never by a sheet's name; a
+    user's own sheet called Parametre is not read.  A changed value is the user's (source
+    "bruger"); an out-of-range value is refused by :meth:`ParameterSet.with_sheet`, naming the
+    row's parameter.  No owned table, or one whose header is not xlmodel's: ``ps`` unchanged.
     """
     import io
 
     from openpyxl import load_workbook
 
-    if not any(ref.name == layout.SHEET for ref in pkg.sheets()):
+    if owned(pkg, layout.OWNED_TABLE) is None:
         return ps
-    wb = load_workbook(io.BytesIO(pkg.to_bytes()), read_only=True, data_only=True)
+    wb = load_workbook(io.BytesIO(pkg.to_bytes()), data_only=True)
     try:
-        try:
-            rows = layout.read_parameters(wb[layout.SHEET])
-        except Exception:  # another tool's sheet of that name (header differs): not ours to read
-            return ps
-    finally:
-        wb.close()
-    return ps.with_sheet(rows)
+        table = layout.read_table(wb)
+    except XlmodelError:  # the owned range no longer starts with xlmodel's header: not read
+        return ps
+    return ps if table is None else ps.with_sheet(table[2])

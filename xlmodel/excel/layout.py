@@ -6,11 +6,20 @@ every number came from.  List values (e.g. the 75/50/50/25 shares) are one row
 per element, named ``name[i]``.  Every numeric row gets a workbook-level defined
 name (:func:`defined_name`), and each parameter also gets a year-less name for
 the value that applies in the set's budget year: formulas say ``=P_pl_service``.
+
+**Ownership.** xlmodel recognises the table it wrote by a marker it wrote, never by a sheet's
+name: the hidden workbook-scoped defined name :data:`OWNED_TABLE` refers to the table's range
+(``'Parametre'!$A$1:$I$130``).  Excel and LibreOffice move the reference with the table when a
+user renames the sheet or inserts rows above it.  The ``P_*`` names xlmodel owns are the
+workbook-scoped ``P_*`` names that refer to a cell of that range (or, for a value the active set
+lacks but a formula uses, the constant ``#N/A``).  A user's own sheet named Parametre is just a
+sheet.  :func:`find_table` and :func:`read_table` are the one way to find and read it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+import re
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
@@ -22,6 +31,12 @@ from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet
 
 SHEET = "Parametre"
+#: The hidden defined name that marks the Parametre table xlmodel owns (its range).
+OWNED_TABLE = "_xlmodel_owned_parametre"
+#: The hidden defined name that marks the status sheet of the macros (see xlmodel.excel.macros).
+OWNED_STATUS = "_xlmodel_owned_status"
+#: What an owned name refers to when the active set has no value for it but formulas use it.
+MISSING = "#N/A"
 COLUMNS = ("navn", "aar", "vaerdi", "enhed", "kilde", "reference", "beskrivelse", "gaelder", "note")
 NAME_PREFIX = "P_"
 
@@ -66,40 +81,158 @@ def rows(ps: ParameterSet) -> Iterator[Row]:
                 yield Row(navn, year, item, p.unit, p.source, p.reference, p.label, gaelder, p.note)
 
 
-def write_parameters(wb: Workbook, ps: ParameterSet) -> Worksheet:
-    """(Re)write the Parametre sheet and its defined names for ``ps``; returns the sheet.
+def table_names(ps: ParameterSet, sheet: str = SHEET, first_row: int = 1,
+                first_col: int = 1) -> dict[str, str]:
+    """The ``P_*`` names of a table whose header sits at (first_row, first_col): name → reference.
 
-    Existing ``P_*`` names are replaced; the sheet keeps its position in the workbook.
+    >>> names = table_names(resolve_default())
+    >>> names["P_pl_service"] == names["P_pl_service_2014"]
+    True
     """
-    if SHEET in wb.sheetnames:
-        old = wb[SHEET]
-        position = wb.sheetnames.index(SHEET)
-        wb.remove(old)
-        ws = wb.create_sheet(SHEET, position)
-    else:
-        ws = wb.create_sheet(SHEET)
-    for name in [n for n in wb.defined_names if n.startswith(NAME_PREFIX)]:
-        del wb.defined_names[name]
-    ws.append(COLUMNS)
-    budget_names: dict[str, str] = {}
-    for r, row in enumerate(rows(ps), start=2):
-        ws.append([row.navn, row.aar, row.vaerdi, row.enhed, row.kilde, row.reference,
-                   row.beskrivelse, row.gaelder, row.note])
+    value_col = _col_letters(first_col + 2)
+    quoted = "'" + sheet.replace("'", "''") + "'"
+    out: dict[str, str] = {}
+    budget: dict[str, str] = {}
+    for r, row in enumerate(rows(ps), start=first_row + 1):
         if isinstance(row.vaerdi, str):
             continue
         base, _, idx = row.navn.partition("[")
         index = int(idx.rstrip("]")) if idx else None
-        ref = f"'{SHEET}'!$C${r}"
-        wb.defined_names[defined_name(base, row.aar, index)] = DefinedName(
-            defined_name(base, row.aar, index), attr_text=ref)
+        ref = f"{quoted}!${value_col}${r}"
+        out[defined_name(base, row.aar, index)] = ref
         if _applies(ps, base, row.aar):
-            budget_names[defined_name(base, None, index)] = ref
-    for name, ref in budget_names.items():
-        wb.defined_names[name] = DefinedName(name, attr_text=ref)
+            budget[defined_name(base, None, index)] = ref
+    out.update(budget)
+    return out
+
+
+def resolve_default() -> ParameterSet:
+    from xlmodel.parameters import resolve
+
+    return resolve(None)
+
+
+def _col_letters(col: int) -> str:
+    out = ""
+    while col:
+        col, rem = divmod(col - 1, 26)
+        out = chr(65 + rem) + out
+    return out
+
+
+def table_ref(sheet: str, n_rows: int, first_row: int = 1, first_col: int = 1) -> str:
+    """The marker's reference for a table of ``n_rows`` rows (header included).
+
+    >>> table_ref("Parametre", 3)
+    "'Parametre'!$A$1:$I$3"
+    """
+    quoted = "'" + sheet.replace("'", "''") + "'"
+    last = _col_letters(first_col + len(COLUMNS) - 1)
+    return f"{quoted}!${_col_letters(first_col)}${first_row}:${last}${first_row + n_rows - 1}"
+
+
+def table_rows(ps: ParameterSet) -> list[tuple[Any, ...]]:
+    """The table's rows: the header, then one row per dated value."""
+    return [COLUMNS, *[(r.navn, r.aar, r.vaerdi, r.enhed, r.kilde, r.reference, r.beskrivelse,
+                        r.gaelder, r.note) for r in rows(ps)]]
+
+
+def write_parameters(wb: Workbook, ps: ParameterSet) -> Worksheet:
+    """Add the Parametre table, its marker and its ``P_*`` names to a workbook xlmodel builds.
+
+    For a workbook xlmodel creates (``xlmodel build``): the sheet is named :data:`SHEET`, or
+    ``Parametre (xlmodel)`` if the workbook already has a sheet of that name.  A user's
+    workbook is rewritten through the package (``xlmodel.engine.workbook_sheets``).
+    """
+    name = unique_sheet_name(wb.sheetnames, SHEET)
+    ws = wb.create_sheet(name)
+    table = table_rows(ps)
+    for values in table:
+        ws.append(list(values))
+    for n, ref in table_names(ps, name).items():
+        wb.defined_names[n] = DefinedName(n, attr_text=ref)
+    wb.defined_names[OWNED_TABLE] = DefinedName(OWNED_TABLE, attr_text=table_ref(name, len(table)),
+                                                hidden=True)
     ws.freeze_panes = "A2"
-    for col, width in zip("ABCDEFGHI", (38, 6, 12, 16, 10, 60, 60, 10, 40), strict=True):
+    for col, width in zip("ABCDEFGHI", WIDTHS, strict=True):
         ws.column_dimensions[col].width = width
     return ws
+
+
+#: Column widths of the table (A–I).
+WIDTHS = (38, 6, 12, 16, 10, 60, 60, 10, 40)
+
+
+def unique_sheet_name(existing: Iterable[str], wanted: str) -> str:
+    """``wanted``, or ``wanted (xlmodel)``, ``wanted (xlmodel) 2`` … if a sheet has that name.
+
+    >>> unique_sheet_name(["Parametre"], "Parametre")
+    'Parametre (xlmodel)'
+    """
+    taken = {n.lower() for n in existing}
+    for candidate in [wanted, f"{wanted} (xlmodel)", *(f"{wanted} (xlmodel) {i}" for i in range(2, 100))]:
+        if candidate.lower() not in taken:
+            return candidate
+    raise XlmodelError("sheet", wanted, "a workbook with fewer sheets of that name")
+
+
+_REF = re.compile(r"^(?:'((?:[^']|'')+)'|([^'!]+))!\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+def parse_ref(text: str) -> tuple[str, tuple[int, int, int, int]] | None:
+    """``'Parametre'!$A$1:$I$3`` → ``("Parametre", (1, 1, 3, 9))``; None if not a plain reference.
+
+    >>> parse_ref("'Para''s'!$C$5")
+    ("Para's", (5, 3, 5, 3))
+    """
+    m = _REF.match(text.strip().lstrip("="))
+    if not m:
+        return None
+    sheet = m.group(1).replace("''", "'") if m.group(1) else m.group(2)
+
+    def col(letters: str) -> int:
+        n = 0
+        for ch in letters:
+            n = n * 26 + ord(ch) - 64
+        return n
+
+    r1, c1 = int(m.group(4)), col(m.group(3))
+    r2, c2 = (int(m.group(6)), col(m.group(5))) if m.group(5) else (r1, c1)
+    return sheet, (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
+
+
+def owned_names(names: dict[str, str], table: tuple[str, tuple[int, int, int, int]] | None) -> list[str]:
+    """The ``P_*`` names (of name → text) that xlmodel owns: into the owned table, or :data:`MISSING`.
+
+    >>> owned_names({"P_a": "'Parametre'!$C$2", "P_b": "Mine!$A$1", "P_c": "#N/A", "X": "'Parametre'!$C$2"},
+    ...             ("Parametre", (1, 1, 3, 9)))
+    ['P_a', 'P_c']
+    """
+    out = set()
+    for name, text in names.items():
+        if not name.upper().startswith(NAME_PREFIX.upper()):
+            continue
+        if text.strip().lstrip("=") == MISSING and table is not None:
+            out.add(name)
+            continue
+        ref = parse_ref(text)
+        if ref is None or table is None or ref[0].lower() != table[0].lower():
+            continue
+        (r1, c1, r2, c2), (tr1, tc1, tr2, tc2) = ref[1], table[1]
+        if tr1 <= r1 and r2 <= tr2 and tc1 <= c1 and c2 <= tc2:
+            out.add(name)
+    return sorted(out)
+
+
+def find_table(wb: Workbook) -> tuple[Worksheet, tuple[int, int, int, int]] | None:
+    """The owned Parametre table of an openpyxl workbook: (sheet, (r1, c1, r2, c2)), or None."""
+    dn = wb.defined_names.get(OWNED_TABLE)
+    if dn is None or not dn.attr_text:
+        return None
+    ref = parse_ref(dn.attr_text)
+    if ref is None or ref[0] not in wb.sheetnames:
+        return None
+    return wb[ref[0]], ref[1]
 
 
 def _applies(ps: ParameterSet, name: str, year: int) -> bool:
@@ -116,15 +249,19 @@ def _applies(ps: ParameterSet, name: str, year: int) -> bool:
     return year == max(y for y in values if y <= ps.budget_year)
 
 
-def read_parameters(ws: Worksheet) -> list[Row]:
-    """Read a Parametre sheet back (as written by :func:`write_parameters` or edited by a user).
+def read_parameters(ws: Worksheet, bounds: tuple[int, int, int, int] | None = None) -> list[Row]:
+    """Read a Parametre table back (as written by :func:`write_parameters` or edited by a user).
 
-    A missing or reordered header raises :class:`XlmodelError` naming the sheet.
+    ``bounds`` (r1, c1, r2, c2) is the owned table's range (:func:`find_table`); None reads the
+    sheet from A1.  A missing or reordered header raises :class:`XlmodelError` naming the sheet.
     """
-    values = ws.iter_rows(values_only=True)
+    r1, c1, r2, _c2 = bounds or (1, 1, None, len(COLUMNS))
+    values = ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c1 + len(COLUMNS) - 1,
+                          values_only=True)
     header = tuple(next(values, ()) or ())
     if tuple(str(h).strip().lower() if h is not None else "" for h in header[:len(COLUMNS)]) != COLUMNS:
-        raise XlmodelError(f"{ws.title}!A1", header[:len(COLUMNS)], "the header " + ", ".join(COLUMNS))
+        raise XlmodelError(f"{ws.title}!{_col_letters(c1)}{r1}", header[:len(COLUMNS)],
+                           "the header " + ", ".join(COLUMNS))
     out = []
     for cells in values:
         if cells is None or all(c is None for c in cells[:3]):
@@ -132,3 +269,12 @@ def read_parameters(ws: Worksheet) -> list[Row]:
         padded = [*cells[:len(COLUMNS)], *[None] * (len(COLUMNS) - len(cells))]
         out.append(Row(*(("" if v is None else v) if i >= 3 else v for i, v in enumerate(padded))))
     return out
+
+
+def read_table(wb: Workbook) -> tuple[str, int, list[Row]] | None:
+    """The owned table of an openpyxl workbook as (sheet name, header row, rows), or None."""
+    found = find_table(wb)
+    if found is None:
+        return None
+    ws, bounds = found
+    return ws.title, bounds[0], read_parameters(ws, bounds)

@@ -1,8 +1,12 @@
 """The workbook macros "Opdater model" and "Valider": one implementation, two kinds of book.
 
-* "Opdater model": write the chosen parameter set into the Parametre sheet, recalculate, and
-  write the check results into the Kontrol sheet.
-* "Valider": run the checks on the workbook as it stands and write them into Kontrol.
+* "Opdater model": write the chosen parameter set into the Parametre table, recalculate, and
+  write the check results into the status sheet.
+* "Valider": run the checks on the workbook as it stands and write them into the status sheet.
+
+The status sheet (:data:`STATUS_SHEET`) and the Parametre table are xlmodel's own parts of a
+user's workbook, recognised by the hidden names ``layout.OWNED_STATUS`` / ``layout.OWNED_TABLE``
+it wrote, never by a sheet's name: a model's own Kontrol sheet is computed like any sheet.
 
 Both run over the small :class:`Book` protocol.  :class:`FileBook` works on an .xlsx/.xlsm file
 with no Excel (the headless engine; ``xlmodel refresh`` uses it); :class:`XlwingsBook` works on
@@ -19,6 +23,7 @@ the same signature, ``check(book) -> DataFrame`` with the columns :data:`KONTROL
 
 from __future__ import annotations
 
+import contextlib
 import math
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
@@ -31,8 +36,9 @@ from xlmodel.parameters import ParameterSet, resolve
 if TYPE_CHECKING:
     import pandas as pd
 
-KONTROL = "Kontrol"
-#: The Kontrol sheet's columns: which check, OK / FEJL / INFO, where, what.
+#: The status sheet's name when xlmodel adds it (another name if the workbook has that sheet).
+STATUS_SHEET = "Status (xlmodel)"
+#: The status sheet's columns: which check, OK / FEJL / INFO, where, what.
 KONTROL_COLUMNS = ("kontrol", "status", "sted", "besked")
 FEJL, OK, INFO = "FEJL", "OK", "INFO"
 _WIDTHS = {"A": 28, "B": 8, "C": 24, "D": 100}
@@ -43,13 +49,11 @@ class Book(Protocol):
 
     params: ParameterSet
 
-    def has_sheet(self, name: str) -> bool: ...
-
     def write_parameters(self, ps: ParameterSet) -> None:
-        """(Re)write the Parametre sheet and its P_* names for ``ps``."""
+        """(Re)write the owned Parametre table and its P_* names for ``ps``."""
 
-    def parameter_rows(self) -> list[layout.Row] | None:
-        """The Parametre sheet as it stands (None: the book has none)."""
+    def parameter_rows(self) -> tuple[str, int, list[layout.Row]] | None:
+        """The owned Parametre table as (sheet, header row, rows); None: the book has none."""
 
     def recalculate(self) -> None:
         """Recalculate every formula with the catalogue functions bound to ``params``."""
@@ -57,8 +61,11 @@ class Book(Protocol):
     def error_cells(self) -> list[ErrorCell]:
         """Formula cells whose value is an error, with the message where known."""
 
-    def write_table(self, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        """(Re)write ``sheet`` as a table of values."""
+    def has_status(self) -> bool:
+        """Does the book have xlmodel's status sheet (by its marker)?"""
+
+    def write_status(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        """(Re)write xlmodel's status sheet as a table of values (adding it if there is none)."""
 
     def save(self) -> None: ...
 
@@ -79,30 +86,32 @@ def _same(a: Any, b: Any) -> bool:
     return ("" if a is None else str(a)) == ("" if b is None else str(b))
 
 
-def _parameter_findings(rows: list[layout.Row] | None, ps: ParameterSet) -> list[tuple[str, str, str, str]]:
+def _parameter_findings(table: tuple[str, int, list[layout.Row]] | None,
+                        ps: ParameterSet) -> list[tuple[str, str, str, str]]:
     check = "parametre"
-    if rows is None:
-        return [(check, INFO, layout.SHEET, f"no {layout.SHEET} sheet; nothing to compare with {ps.name}")]
+    if table is None:
+        return [(check, INFO, "", f"no Parametre table of xlmodel's; nothing to compare with {ps.name}")]
+    sheet, header_row, rows = table
     expected = {(r.navn, r.aar): r for r in layout.rows(ps)}
     found = {}
     out = []
-    for i, r in enumerate(rows, start=2):
+    for i, r in enumerate(rows, start=header_row + 1):
         key = (str(r.navn), r.aar)
         found[key] = i
         want = expected.get(key)
-        where = f"{layout.SHEET}!C{i}"
+        where = f"{sheet}!C{i}"
         if want is None:
-            out.append((check, FEJL, f"{layout.SHEET}!A{i}",
+            out.append((check, FEJL, f"{sheet}!A{i}",
                         f"{r.navn} ({r.aar}) is not a value of parameter set {ps.name}"))
         elif not _same(r.vaerdi, want.vaerdi):
             out.append((check, FEJL, where, f"{r.navn} ({r.aar}) is {r.vaerdi!r}; parameter set "
                         f"{ps.name} has {want.vaerdi!r} ({want.kilde}: {want.reference})"))
     for key, want in expected.items():
         if key not in found:
-            out.append((check, FEJL, layout.SHEET, f"{want.navn} ({want.aar}) of parameter set "
+            out.append((check, FEJL, sheet, f"{want.navn} ({want.aar}) of parameter set "
                         f"{ps.name} is missing from the sheet"))
     if not out:
-        out.append((check, OK, layout.SHEET, f"the sheet holds parameter set {ps.name} "
+        out.append((check, OK, sheet, f"the sheet holds parameter set {ps.name} "
                     f"({len(expected)} values) unchanged"))
     return out
 
@@ -120,17 +129,17 @@ Check = Callable[[Book], "pd.DataFrame"]
 
 def _write_kontrol(book: Book, frame: pd.DataFrame, write: bool | None) -> None:
     if write is None:
-        write = book.has_sheet(KONTROL)
+        write = book.has_status()
     if write:
-        book.write_table(KONTROL, list(frame.columns), frame.itertuples(index=False, name=None))
+        book.write_status(list(frame.columns), frame.itertuples(index=False, name=None))
 
 
 def opdater_model(book: Book, *, write_parameters: bool = True, write_kontrol: bool | None = True,
                   check: Check | None = None) -> pd.DataFrame:
-    """"Opdater model": parameters into Parametre, recalculate, checks into Kontrol, save.
+    """"Opdater model": parameters into Parametre, recalculate, checks into the status sheet, save.
 
-    ``write_kontrol`` None writes the Kontrol sheet only if the book has one (the command line
-    does not add sheets to a workbook that has none).  Returns the findings.
+    ``write_kontrol`` None writes the status sheet only if the book has xlmodel's (the command
+    line does not add sheets to a workbook that has none).  Returns the findings.
     """
     if write_parameters:
         book.write_parameters(book.params)
@@ -142,7 +151,7 @@ def opdater_model(book: Book, *, write_parameters: bool = True, write_kontrol: b
 
 
 def valider(book: Book, *, write_kontrol: bool | None = True, check: Check | None = None) -> pd.DataFrame:
-    """"Valider": the checks on the book as it stands, into Kontrol; returns the findings."""
+    """"Valider": the checks on the book as it stands, into the status sheet; returns the findings."""
     frame = (check or checks)(book)
     _write_kontrol(book, frame, write_kontrol)
     book.save()
@@ -170,35 +179,33 @@ class FileBook:
         self.pkg = Package.read(src)
         self.params = resolve(params)
         self.report: RefreshReport | None = None
+        self.warnings: list[str] = []
         self._errors: list[ErrorCell] | None = None
         self.backup, self.force = backup, force
-
-    def has_sheet(self, name: str) -> bool:
-        return self.pkg.sheet(name) is not None
 
     def write_parameters(self, ps: ParameterSet) -> None:
         from xlmodel.engine.workbook_sheets import write_parameter_sheet
 
-        write_parameter_sheet(self.pkg, ps)
+        self.warnings += write_parameter_sheet(self.pkg, ps)
 
-    def parameter_rows(self) -> list[layout.Row] | None:
+    def parameter_rows(self) -> tuple[str, int, list[layout.Row]] | None:
         import io
 
         from openpyxl import load_workbook
 
-        if not self.has_sheet(layout.SHEET):
+        from xlmodel.engine.workbook_sheets import owned
+
+        if owned(self.pkg, layout.OWNED_TABLE) is None:
             return None
-        wb = load_workbook(io.BytesIO(self.pkg.to_bytes()), read_only=True, data_only=True)
-        try:
-            return layout.read_parameters(wb[layout.SHEET])
-        finally:
-            wb.close()
+        wb = load_workbook(io.BytesIO(self.pkg.to_bytes()), data_only=True)
+        return layout.read_table(wb)
 
     def recalculate(self) -> None:
         from xlmodel.engine.formualizer_engine import compute, write_values
 
         computed = compute(self.pkg, self.params)
-        warnings = computed.warnings + write_values(self.pkg, computed)
+        warnings = self.warnings + computed.warnings + write_values(self.pkg, computed)
+        self.pkg.without_full_calc_on_load()  # the cached values are right: no forced recalculation
         self._errors = list(computed.errors)
         self.report = RefreshReport(cells_computed=computed.cells_computed, error_cells=self._errors,
                                     spilled_cells=computed.spilled_cells, output=self.dst,
@@ -215,10 +222,15 @@ class FileBook:
                 out.append(ErrorCell(ref.name, address(r, c), code, message))
         return out
 
-    def write_table(self, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        from xlmodel.engine.workbook_sheets import write_table_sheet
+    def has_status(self) -> bool:
+        from xlmodel.engine.workbook_sheets import has_status_sheet
 
-        write_table_sheet(self.pkg, sheet, header, rows, _WIDTHS)
+        return has_status_sheet(self.pkg)
+
+    def write_status(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        from xlmodel.engine.workbook_sheets import write_status_sheet
+
+        write_status_sheet(self.pkg, STATUS_SHEET, header, rows, _WIDTHS)
 
     def save(self) -> None:
         import time
@@ -243,37 +255,68 @@ class XlwingsBook:
         self.book = book
         self.params = resolve(params)
 
-    def has_sheet(self, name: str) -> bool:
-        return name in [s.name for s in self.book.sheets]
+    def _names(self) -> dict[str, str]:
+        return {n.name: str(n.refers_to or "") for n in self.book.names}
 
-    def _sheet(self, name: str) -> Any:
-        if self.has_sheet(name):
-            return self.book.sheets[name]
-        return self.book.sheets.add(name, after=self.book.sheets[-1])
+    def _owned(self, marker: str) -> tuple[str, tuple[int, int, int, int]] | None:
+        text = self._names().get(marker)
+        ref = layout.parse_ref(text) if text else None
+        if ref is None or ref[0] not in [s.name for s in self.book.sheets]:
+            return None
+        return ref
+
+    def _mark(self, marker: str, refers_to: str) -> None:
+        if marker in self._names():
+            self.book.names[marker].delete()
+        self.book.names.add(marker, "=" + refers_to)
+        with contextlib.suppress(Exception):  # Excel (COM): hide the marker from the Name Manager
+            self.book.names[marker].api.Visible = False
 
     def write_parameters(self, ps: ParameterSet) -> None:
-        from openpyxl import Workbook
+        from xlmodel.engine.sheetxml import address
+        from xlmodel.errors import XlmodelError
 
-        scratch = Workbook()  # the one layout, computed on a scratch book and copied over
-        ws = layout.write_parameters(scratch, ps)
-        sheet = self._sheet(layout.SHEET)
-        sheet.clear_contents()
-        sheet.range("A1").value = [list(r) for r in ws.iter_rows(values_only=True)]
-        for name in [n.name for n in self.book.names if n.name.startswith(layout.NAME_PREFIX)]:
+        table = layout.table_rows(ps)
+        found = self._owned(layout.OWNED_TABLE)
+        if found is None:
+            sheet = layout.unique_sheet_name([s.name for s in self.book.sheets], layout.SHEET)
+            target = self.book.sheets.add(sheet, after=self.book.sheets[-1])
+            r1, c1, old = 1, 1, []
+        else:
+            sheet, (r1, c1, r2, c2) = found
+            target = self.book.sheets[sheet]
+            target.range(address(r1, c1)).value = [[None] * (c2 - c1 + 1) for _ in range(r2 - r1 + 1)]
+            old = layout.owned_names(self._names(), found)
+        new = layout.table_names(ps, sheet, r1, c1)
+        mine = {n.lower() for n in old}
+        for n in self._names():
+            if n.lower() in {k.lower() for k in new} and n.lower() not in mine:
+                raise XlmodelError(f"defined name {n}", self._names()[n], "a name xlmodel owns",
+                                   detail="the workbook defines it itself; rename that name, then run again")
+        target.range(address(r1, c1)).value = [list(r) for r in table]
+        for name in old:
             self.book.names[name].delete()
-        for name, dn in scratch.defined_names.items():
-            self.book.names.add(name, "=" + dn.attr_text)
+        for name in old:  # an owned name the new set lacks: kept as #N/A, never a vanished name
+            new.setdefault(name, layout.MISSING)
+        for name, ref in new.items():
+            self.book.names.add(name, "=" + ref)
+        self._mark(layout.OWNED_TABLE, layout.table_ref(sheet, len(table), r1, c1))
 
-    def parameter_rows(self) -> list[layout.Row] | None:
+    def parameter_rows(self) -> tuple[str, int, list[layout.Row]] | None:
         from openpyxl import Workbook
 
-        if not self.has_sheet(layout.SHEET):
+        found = self._owned(layout.OWNED_TABLE)
+        if found is None:
             return None
-        values = self.book.sheets[layout.SHEET].used_range.options(ndim=2).value
+        sheet, (r1, c1, r2, c2) = found
+        rng = self.book.sheets[sheet].used_range
+        values = rng.options(ndim=2).value
+        r0, c0 = rng.row, rng.column
         scratch = Workbook().active
-        for row in values:
-            scratch.append(row)
-        return layout.read_parameters(scratch)
+        for r in range(r1, r2 + 1):
+            row = values[r - r0] if 0 <= r - r0 < len(values) else []
+            scratch.append([row[c - c0] if 0 <= c - c0 < len(row) else None for c in range(c1, c2 + 1)])
+        return sheet, r1, layout.read_parameters(scratch)
 
     def recalculate(self) -> None:
         self.book.app.calculate()
@@ -298,10 +341,21 @@ class XlwingsBook:
                         out.append(ErrorCell(sheet.name, address(r0 + i, c0 + j), code, message))
         return out
 
-    def write_table(self, sheet: str, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        target = self._sheet(sheet)
-        target.clear_contents()
-        target.range("A1").value = [list(header), *[list(r) for r in rows]]
+    def has_status(self) -> bool:
+        return self._owned(layout.OWNED_STATUS) is not None
+
+    def write_status(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        found = self._owned(layout.OWNED_STATUS)
+        if found is None:
+            name = layout.unique_sheet_name([s.name for s in self.book.sheets], STATUS_SHEET)
+            target = self.book.sheets.add(name, after=self.book.sheets[-1])
+        else:
+            name, target = found[0], self.book.sheets[found[0]]
+            target.clear_contents()
+        table = [list(header), *[list(r) for r in rows]]
+        target.range("A1").value = table
+        quoted = "'" + name.replace("'", "''") + "'"
+        self._mark(layout.OWNED_STATUS, f"{quoted}!$A$1:$D${len(table)}")
 
     def save(self) -> None:
         """The user saves the open workbook; the macro does not."""

@@ -58,6 +58,14 @@ REL_VBA = "http://schemas.microsoft.com/office/2006/relationships/vbaProject"
 REL_VML = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/vmlDrawing"
 
 
+class InitError(XlmodelError):
+    """A refusal of ``xlmodel excel init``, in Danish (the user reads it): what, which file, what to do."""
+
+    def __init__(self, argument: str, value: object, text: str) -> None:
+        ValueError.__init__(self, text)
+        self.argument, self.value, self.allowed, self.detail = argument, value, "", ""
+
+
 def module_source() -> str:
     """The ``xlmodel`` VBA module: one Sub per button, each a ``RunPython`` of the shared macros."""
     lines = [f'Attribute VB_Name = "{MODULE}"', MARKER + " (knapperne Opdater model og Valider).",
@@ -81,8 +89,8 @@ def quickstart_path() -> Path:
     """The ``quickstart.xlsm`` of the installed xlwings package (what ``xlwings quickstart`` copies)."""
     path = _xlwings_dir() / "quickstart.xlsm"
     if not path.is_file():
-        raise XlmodelError("xlwings", str(path),
-                           "an xlwings installation with quickstart.xlsm (xlwings ≥ 0.33)")
+        raise InitError("xlwings", str(path), f"xlwings-pakken har ingen quickstart.xlsm ({path}); "
+                        'installér xlwings ≥ 0.33: pip install "xlmodel[excel]"')
     return path
 
 
@@ -265,8 +273,8 @@ def _next_code_name(taken: list[str]) -> str:
 
 def _new_sheet_part(pkg: Package, name: str, xml: bytes) -> str:
     if pkg.sheet(name) is not None:
-        raise XlmodelError("workbook", pkg.name, f"a workbook without a sheet named {name!r}",
-                           detail="xlmodel's sheet of that name is missing its parts; rename the sheet")
+        raise InitError("workbook", pkg.name, f"{pkg.name}: arket {name!r} findes, men mangler xlmodels "
+                        "dele; omdøb arket og kør kommandoen igen")
     return pkg.put_sheet(name, xml).part
 
 
@@ -311,11 +319,10 @@ def add_excel_parts(pkg: Package, interpreter: str | None = None, *,
         else:
             if bas_path is not None and not bas_path.exists():  # never over a file of the user's
                 bas_path.write_text(module_source(), encoding="cp1252", newline="")
-            raise XlmodelError(
-                "workbook", pkg.name, f"a workbook without its own VBA project, or with the module {MODULE}",
-                detail="it has its own macros, which xlmodel does not rewrite; import "
-                       f"{bas_path.name if bas_path else MODULE + '.bas'} in the VBA editor "
-                       "(File → Import File)")
+            bas = bas_path.name if bas_path else MODULE + ".bas"
+            raise InitError("workbook", pkg.name,
+                            f"{pkg.name} har sit eget VBA-projekt, som xlmodel ikke omskriver; importér "
+                            f"{bas} (skrevet ved siden af) i VBA-editoren: File → Import File")
 
     conf_missing = pkg.sheet(CONF_SHEET) is None
     buttons_missing = not has_buttons(pkg)
@@ -387,7 +394,7 @@ def init(target: Path, source: Path | None = None, interpreter: str | None = Non
     from xlmodel.engine.package import write_atomic
 
     if target.suffix.lower() != ".xlsm":
-        raise XlmodelError("NAME", str(target), "a workbook name ending in .xlsm (or no extension)")
+        raise InitError("NAME", str(target), f"{target}: navnet skal ende på .xlsm (eller være uden endelse)")
     if source is None and target.exists():
         source = target
     pkg = Package.read(source) if source is not None else Package(new_workbook(), name=str(target))

@@ -3,8 +3,10 @@
 Each model is written with openpyxl (formulas typed as Excel text: catalogue functions and,
 beside them where Excel can express the same quantity, a native formula), gets the Parametre
 sheet of the parameter set (values with unit, year and source; defined names ``P_*``) and a
-Kontrol sheet of native checks, and is then refreshed by the headless engine so the cached
-values show correct numbers in any viewer, before any recalculation.
+Kontrol sheet of native checks, and is then recalculated in memory by the headless engine so the cached
+values show correct numbers in any viewer, before any recalculation (the file does not ask for
+one on load).  Every file is written through the one atomic writer (``write_atomic``), after the
+lock files of all targets were checked.
 """
 
 from __future__ import annotations
@@ -31,9 +33,13 @@ MODELS: dict[str, Callable[[Workbook, ParameterSet], None]] = {
 BUILD_TIME = dt.datetime(2013, 6, 13, 12, 0, 0)
 
 
-def build(name: str, outdir: str | Path, params: str | ParameterSet | None = None) -> Path:
-    """Build one model into ``outdir`` and refresh its cached values; returns the path."""
-    from xlmodel.engine import refresh
+def model_bytes(name: str, params: str | ParameterSet | None = None) -> bytes:
+    """One model as a finished .xlsx package in memory: built, recalculated, cached values in."""
+    import io
+
+    from xlmodel.engine.formualizer_engine import refresh_package
+    from xlmodel.engine.package import Package
+    from xlmodel.errors import XlmodelError
 
     ps = resolve(params)
     wb = Workbook()
@@ -41,20 +47,55 @@ def build(name: str, outdir: str | Path, params: str | ParameterSet | None = Non
     finish(wb, ps)
     wb.properties.creator = "xlmodel"
     wb.properties.created = wb.properties.modified = BUILD_TIME
-    path = Path(outdir) / name
-    path.parent.mkdir(parents=True, exist_ok=True)
-    wb.save(path)
-    report = refresh(path, params=ps)
+    wb.calculation.fullCalcOnLoad = False  # the cached values are written: no forced recalculation
+    buf = io.BytesIO()
+    wb.save(buf)
+    pkg = Package(buf.getvalue(), name)
+    report = refresh_package(pkg, ps)
     if report.error_cells:
-        raise RuntimeError(f"{name}: error cells after refresh: {report.error_cells[:5]}")
-    return path
+        first = report.error_cells[0]
+        raise XlmodelError("model", name, f"a model without error cells under parameter set {ps.name}",
+                           detail=f"{len(report.error_cells)} error cells, first {first.sheet}!{first.cell} "
+                                  f"{first.error} {first.message}".rstrip())
+    return pkg.to_bytes()
+
+
+def _check_targets(paths: list[Path]) -> None:
+    """Refuse before anything is built or written if a target is open (lock file) or a folder."""
+    from xlmodel.safeio import SafeWriteError, lock_files
+
+    for path in paths:
+        locks = lock_files(path)
+        if locks:
+            raise SafeWriteError(path, f"looks open in Excel or LibreOffice (lock file {locks[0].name} "
+                                 "beside it); nothing was written",
+                                 "close it first; if no program has it open, delete the stale lock file")
+        if path.is_dir():
+            raise SafeWriteError(path, "is a folder; nothing was written", "a workbook file path")
+
+
+def build(name: str, outdir: str | Path, params: str | ParameterSet | None = None) -> Path:
+    """Build one model into ``outdir`` through the atomic writer; returns the path."""
+    return build_all(outdir, params, names=[name])[0]
 
 
 def build_all(outdir: str | Path, params: str | ParameterSet | None = None,
-              progress: Callable[[str], None] | None = None) -> list[Path]:
-    out = []
-    for name in MODELS:
+              progress: Callable[[str], None] | None = None,
+              names: list[str] | None = None) -> list[Path]:
+    """Build models (default: all): lock files are checked and every model is computed before any
+    file is touched; then each is written with the atomic writer.  A model that cannot be
+    computed refuses the whole build (nothing written)."""
+    from xlmodel.engine.package import write_atomic
+
+    names = list(MODELS) if names is None else names
+    paths = [Path(outdir) / name for name in names]
+    _check_targets(paths)
+    data = []
+    for name in names:
         if progress:
             progress(name)
-        out.append(build(name, outdir, params))
-    return out
+        data.append(model_bytes(name, params))
+    for path, blob in zip(paths, data, strict=True):
+        path.parent.mkdir(parents=True, exist_ok=True)
+        write_atomic(path, blob)
+    return paths

@@ -70,11 +70,19 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                      "Skattenedsættelse, tilskud", "Bloktilskud netto",
                      "Netto pr. indbygger (kr.)"], [18, 12, 12, 12, 12, 12, 12, 12, 12, 12, 11],
            freeze_cols=1)
-    calc.cell(FIRST, 2, f"=BLOKTILSKUD_FORDEL({_col('D')},P_bloktilskud_i_alt)")
-    calc.cell(FIRST, 4, f"=REGNSKABSSANKTION({_col('E')},{_col('F')},{_col('D')})")
-    calc.cell(FIRST, 6, f"=BUDGETSANKTION({_col('G')},{_col('H')},{_col('D')})")
-    calc.cell(FIRST, 7, f"=SKATTESANKTION({_col('I')},{_col('D')},0,{_col('J')})")
-    calc.cell(FIRST, 9, f"=SKATTENEDSAETTELSE_TILSKUD({_col('K')},{ps.budget_year})")
+    # One formula per municipality, INDEX picking its row of the distribution: a spilled array
+    # formula would be recalculated by LibreOffice on open (it ignores an array's cached values)
+    # and show #NAME? to a colleague without Python; a single-cell formula keeps its value.
+    per_row = {2: f"BLOKTILSKUD_FORDEL({_col('D')},P_bloktilskud_i_alt)",
+               4: f"REGNSKABSSANKTION({_col('E')},{_col('F')},{_col('D')})",
+               6: f"BUDGETSANKTION({_col('G')},{_col('H')},{_col('D')})",
+               9: f"SKATTENEDSAETTELSE_TILSKUD({_col('K')},{ps.budget_year})"}
+    skat = f"SKATTESANKTION({_col('I')},{_col('D')},0,{_col('J')})"
+    for i in range(N):
+        for c, call in per_row.items():
+            calc.cell(FIRST + i, c, f"=INDEX({call},{i + 1})")
+        calc.cell(FIRST + i, 7, f"=INDEX({skat},{i + 1},1)")
+        calc.cell(FIRST + i, 8, f"=INDEX({skat},{i + 1},2)")
     overspend = f"SUMPRODUCT(({_col('E')}>{_col('F')})*({_col('E')}-{_col('F')}))"
     # The accounts sanction measures against the agreed level where the year has one (2014:
     # Aftale 2014, afsnit 3), else against the budgets (issue 11, obs. 6).
