@@ -31,6 +31,11 @@ RAMME = [100, 100, 100, 100, 100]
 PROVENUAENDRING = [30, 10, -20, 0, 5]
 PROVENUTAB = [10, 40, 0, 5, 20]
 UNDTAGET = [False, True, False, False, False]
+#: ILLUSTRATIVE udligning inputs (mio. kr.): udgiftsbehov, beskatningsgrundlag, hovedstad, selskabsskat
+UDGIFTSBEHOV = [300, 900, 1700, 600, 2300]
+BESKATNINGSGRUNDLAG = [1000, 3500, 6500, 2600, 8000]
+HOVEDSTAD = [True, True, False, False, False]
+SELSKABSSKAT = [30, 10, 0, 5, 20]
 VAEGTE = [0.6, 0.3, 0.1]
 SATSER = [1.2, 1.5, 1.8]
 #: ILLUSTRATIVE pay table (trin, løn): not the state's pay scale.
@@ -119,7 +124,33 @@ def examples() -> list[Example]:
                     PROVENUTAB, 2014, 30))),
         Example("Fordeling", "H2", "=SKATTENEDSAETTELSE_TILSKUD(Input!H2:H6,2015)", "xlmodel.bloktilskud",
                 lambda: _col(_core("xlmodel.bloktilskud:skattenedsaettelse_tilskud")(PROVENUTAB, 2015))),
+        # tilskud og udligning (issue 12), on the inputs in Input!Q:T
+        Example("Fordeling", "J2", "=STRUKTURELT_UNDERSKUD(Input!Q2:Q6,Input!R2:R6)", "xlmodel.udligning",
+                lambda: _col(_core("xlmodel.udligning:strukturelt_underskud")(
+                    UDGIFTSBEHOV, BESKATNINGSGRUNDLAG))),
+        Example("Fordeling", "K2", "=LANDSUDLIGNING(Input!Q2:Q6,Input!R2:R6)", "xlmodel.udligning",
+                lambda: _col(_core("xlmodel.udligning:landsudligning")(UDGIFTSBEHOV, BESKATNINGSGRUNDLAG))),
+        Example("Fordeling", "L2", "=HOVEDSTADSUDLIGNING(Input!Q2:Q6,Input!R2:R6,Input!B2:B6,Input!S2:S6)",
+                "xlmodel.udligning",
+                lambda: _col(_core("xlmodel.udligning:hovedstadsudligning")(
+                    UDGIFTSBEHOV, BESKATNINGSGRUNDLAG, INDBYGGERE, HOVEDSTAD))),
+        Example("Fordeling", "M2", "=HOEJT_UNDERSKUD_TILSKUD(Input!Q2:Q6,Input!R2:R6,Input!B2:B6)",
+                "xlmodel.udligning",
+                lambda: _col(_core("xlmodel.udligning:hoejt_underskud_tilskud")(
+                    UDGIFTSBEHOV, BESKATNINGSGRUNDLAG, INDBYGGERE))),
+        Example("Fordeling", "N2", "=SELSKABSSKAT_UDLIGNING(Input!T2:T6,Input!B2:B6)", "xlmodel.udligning",
+                lambda: _col(_core("xlmodel.udligning:selskabsskat_udligning")(SELSKABSSKAT, INDBYGGERE))),
+        Example("Fordeling", "J10",
+                "=TILSKUD_OG_UDLIGNING(Input!B2:B6,Input!Q2:Q6,Input!R2:R6,Input!S2:S6,Input!T2:T6,500)",
+                "xlmodel.udligning",
+                lambda: _table(_core("xlmodel.udligning:tilskud_og_udligning_tabel")(
+                    INDBYGGERE, UDGIFTSBEHOV, BESKATNINGSGRUNDLAG, HOVEDSTAD, SELSKABSSKAT, 500))),
     ]
+
+
+def _table(df: Any) -> list[list[Any]]:
+    """A table result as the engine spills it: the header row, then one row per municipality."""
+    return [list(df.columns), *df.to_numpy().tolist()]
 
 
 def hand_workbook(path: Path, *, extra: Callable[[Workbook], None] | None = None) -> Path:
@@ -148,6 +179,12 @@ def hand_workbook(path: Path, *, extra: Callable[[Workbook], None] | None = None
     for i, (w, s) in enumerate(zip(VAEGTE, SATSER, strict=True), start=2):
         ws.cell(i, 14, w)
         ws.cell(i, 15, s)
+    for col, name, values in ((17, "udgiftsbehov", UDGIFTSBEHOV),
+                              (18, "beskatningsgrundlag", BESKATNINGSGRUNDLAG),
+                              (19, "hovedstad", HOVEDSTAD), (20, "selskabsskat", SELSKABSSKAT)):
+        ws.cell(1, col, name)
+        for i, v in enumerate(values, start=2):
+            ws.cell(i, col, v)
     ws["B2"].comment = Comment("Indbyggertal 1. januar (illustrativt)", "xlmodel test")
     dv = DataValidation(type="whole", operator="greaterThanOrEqual", formula1="0",
                         showErrorMessage=True, error="Indbyggertal skal være et helt tal ≥ 0")

@@ -39,10 +39,10 @@ def test_footing_table_of_tabel1() -> None:
     udg, ind = table.iloc[0], table.iloc[1]
     cols = ["printed", "computed", "difference", "status"]
     assert udg[cols].tolist() == [346_745, 346_744, 1, "afrunding"]
-    assert ind[cols].tolist() == [-350_545, -350_545, 0, "ok"]
+    assert ind[cols].tolist() == [-350_545, -350_545, 0, "OK"]
     assert ind["n_parts"] == 4  # the memo line (betinget bloktilskud) is not summed
     strict = balance.footing_table(tolerance_per_line=0)
-    assert strict["status"].tolist() == ["fejl", "ok"]
+    assert strict["status"].tolist() == ["fejl", "OK"]
 
 
 def test_footing_table_flags_a_real_error() -> None:
@@ -59,11 +59,11 @@ def test_footing_vectorised_and_generic() -> None:
     record = balance.footing([10, 20, 30], [[4, 6], [9, 9], [15, 16]], 1.0)
     assert record["computed"].tolist() == [10, 18, 31]
     assert record["difference"].tolist() == [0, 2, -1]
-    assert record["status"].tolist() == ["ok", "afrunding", "afrunding"]
+    assert record["status"].tolist() == ["OK", "afrunding", "afrunding"]
     assert record["n_parts"] == 2 and record["tolerance"] == 2.0
     # floating-point noise is not a footing difference
-    assert balance.footing(0.3, [0.1, 0.2])["status"] == "ok"
-    assert balance.footing(0.0, [])["status"] == "ok"
+    assert balance.footing(0.3, [0.1, 0.2])["status"] == "OK"
+    assert balance.footing(0.0, [])["status"] == "OK"
     assert balance.footing(5, [])["status"] == "fejl"
 
 
@@ -89,7 +89,7 @@ def test_footing_status_consistent_with_difference(parts: list[int], offset: int
     assert record["difference"] == pytest.approx(offset)
     assert record["computed"] == sum(parts)
     d = abs(record["difference"])
-    expected = "ok" if d == 0 else ("afrunding" if d <= len(parts) * tol else "fejl")
+    expected = "OK" if d == 0 else ("afrunding" if d <= len(parts) * tol else "fejl")
     assert record["status"] == expected
     # the same rows as an array give the same answer
     many = balance.footing(np.array([printed, printed]), np.array([parts, parts]).reshape(2, len(parts)), tol)

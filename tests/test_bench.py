@@ -21,6 +21,7 @@ def test_bench_smoke_run_writes_its_table(tmp_path: Path) -> None:
     assert done.returncode == 0, done.stderr[-2000:]
     table = out.read_text(encoding="utf-8")
     for case in ("PL conversions", "98 municipalities", "PL_REGULER called once per cell",
-                 "import udfs.xlmodel_udfs", "xlmodel refresh", "xlmodel.validate"):
+                 "import udfs.xlmodel_udfs", "xlmodel refresh", "xlmodel.validate",
+                 "xlmodel validate FOLDER"):
         assert case in table, case
     assert "Smoke sizes" in table

@@ -53,6 +53,9 @@ def test_every_catalogue_function_refreshes_to_the_core_answer(ex, refreshed) ->
     r, c = parse_address(ex.cell)
     if isinstance(expected, list):
         got = [[ws.cell(r + i, c + j).value for j in range(len(row))] for i, row in enumerate(expected)]
+        if expected and all(isinstance(v, str) for v in expected[0]):  # a table: its header row, exactly
+            assert got[0] == expected[0]
+            got, expected = got[1:], expected[1:]
         np.testing.assert_allclose(np.array(got, float), np.array(expected, float), rtol=1e-12)
     elif isinstance(expected, str):
         assert ws.cell(r, c).value == expected

@@ -59,8 +59,8 @@ def test_footing_table_reports_only_what_does_not_foot() -> None:
 
 
 @pytest.mark.parametrize(("printed", "parts", "status"), [
-    (10.0, [4.0, 6.0], "ok"), (10.0 + 1e-12, [4.0, 6.0], "ok"), (12.0, [4.0, 6.0], "afrunding"),
-    (12.5, [4.0, 6.0], "fejl"), (-3.0, [-1.0, -1.0], "afrunding"), (0.1 + 0.2, [0.1, 0.2], "ok"),
+    (10.0, [4.0, 6.0], "OK"), (10.0 + 1e-12, [4.0, 6.0], "OK"), (12.0, [4.0, 6.0], "afrunding"),
+    (12.5, [4.0, 6.0], "fejl"), (-3.0, [-1.0, -1.0], "afrunding"), (0.1 + 0.2, [0.1, 0.2], "OK"),
 ])
 def test_classify_boundaries(printed: float, parts: list[float], status: str) -> None:
     assert classify_footing(printed, parts).status == status
@@ -73,7 +73,7 @@ def test_classification_follows_the_tolerance(parts: list[int], shift: int, per_
     result = classify_footing(sum(parts) + shift, parts, per_line)
     assert result.difference == shift
     if shift == 0:
-        assert result.status == "ok"
+        assert result.status == "OK"
     elif abs(shift) <= per_line * len(parts):
         assert result.status == "afrunding"
     else:

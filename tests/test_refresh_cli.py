@@ -46,8 +46,8 @@ def test_a_clean_refresh_exits_0_and_prints_the_summary(tmp_path: Path, capsys) 
     assert main(["refresh", str(book), "-o", str(out)]) == 0
     assert book.read_bytes() == before  # -o leaves the input as it was
     text = capsys.readouterr().out
-    assert "5 formula cells computed (2 spilled cells) with parameter set aftale-2014" in text
-    assert "no error cells" in text
+    assert "5 formelceller beregnet (2 spildte celler) med parametersættet aftale-2014" in text
+    assert "ingen fejlceller" in text
     ws = openpyxl.load_workbook(out, data_only=True)["Input"]
     assert ws["B3"].value == pytest.approx(pl.reguler(2000, 2013, 2014, "anlaeg"))
     assert ws["E2"].value == pytest.approx(1000.0)
@@ -109,7 +109,7 @@ def test_unknown_parameter_set_exits_2(tmp_path: Path, capsys) -> None:
 def test_params_writes_parametre_and_kontrol(tmp_path: Path, capsys, test_params_path: Path) -> None:
     book = clean_book(tmp_path / "model.xlsx", kontrol=True, parametre=True)
     assert main(["refresh", str(book), "--params", "aftale-2015-test"]) == 0
-    assert "with parameter set aftale-2015-test" in capsys.readouterr().out
+    assert "med parametersættet aftale-2015-test" in capsys.readouterr().out
     wb = openpyxl.load_workbook(book)
     rows = {(r.navn, r.aar): r.vaerdi for r in layout.read_parameters(wb[layout.SHEET])}
     assert rows[("pl.service", 2015)] == load("aftale-2015-test").value("pl.service", 2015)
@@ -128,11 +128,11 @@ def test_a_parametre_sheet_that_differs_from_the_set_fails_the_check(tmp_path: P
     wb.save(book)
     assert main(["refresh", str(book)]) == 1
     text = capsys.readouterr().out
-    assert f"check parametre: {layout.SHEET}!C{row[2].row}: pl.service (2014) is 9.9; parameter set " \
+    assert f"kontrol parametre: {layout.SHEET}!C{row[2].row}: pl.service (2014) is 9.9; parameter set " \
            "aftale-2014 has 1.3" in text
     status = openpyxl.load_workbook(book)[macros.STATUS_SHEET]
     kontrol = [tuple(c.value for c in r) for r in status.iter_rows()]
-    assert any(r[:2] == ("parametre", "FEJL") and "9.9" in r[3] for r in kontrol)
+    assert any(r[:2] == ("parametre", "fejl") and "9.9" in r[3] for r in kontrol)
 
 
 def test_valider_reads_the_cached_values_without_recalculating(tmp_path: Path) -> None:
@@ -274,5 +274,5 @@ def test_opdater_model_over_an_xlwings_book() -> None:
     assert tuple(kontrol[(1, c)] for c in range(1, 5)) == macros.KONTROL_COLUMNS
     errors = findings[findings["kontrol"] == "fejlceller"]
     assert errors[["status", "sted", "besked"]].values.tolist() == [
-        ["FEJL", "Model!A2", "#VALUE!: til_aar: 2019 is not allowed; allowed: a year in 2013–2014"]]
+        ["fejl", "Model!A2", "#VALUE!: til_aar: 2019 is not allowed; allowed: a year in 2013–2014"]]
     assert (findings.loc[findings["kontrol"] == "parametre", "status"] == "OK").all()

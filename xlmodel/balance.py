@@ -2,7 +2,7 @@
 
 The printed table is rounded line by line: the six expense lines add up to 346,744 mio. kr.
 while "Udgifter i alt" is printed as 346,745 [aftale: Aftale 2014, tabel 1].  A footing check
-reports such a difference and classifies it: "ok" (sums exactly), "afrunding" (within
+reports such a difference and classifies it: "OK" (sums exactly), "afrunding" (within
 ± ``tolerance_per_line`` per summed line) or "fejl" (beyond that).  It never hides the
 difference and never calls a rounding difference a formula error.
 
@@ -20,11 +20,12 @@ import pandas as pd
 from xlmodel._inputs import ArrayLike, numbers
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, Table, resolve
+from xlmodel.tekst import AFRUNDING, FEJL, OK
 
 __all__ = ["STATUSES", "balance_resultat", "finansieringsbehov", "footing", "footing_table", "tabel1"]
 
 #: Footing statuses, from good to bad.
-STATUSES = ("ok", "afrunding", "fejl")
+STATUSES = (OK, AFRUNDING, FEJL)  # the one status vocabulary (xlmodel.tekst)
 
 # A difference this small relative to the amounts is floating-point noise, not a footing
 # difference (0.1 + 0.2 vs 0.3).  Printed tables carry whole numbers or a few decimals.
@@ -61,7 +62,7 @@ def footing(printed: ArrayLike, parts: ArrayLike, tolerance_per_line: float = 1.
     ``parts`` holds the summed lines on its LAST axis: a 1-D list for one scalar ``printed``,
     or shape ``printed.shape + (n,)`` for many totals of n parts each.  Returns a record
     (dict) with printed, computed (the sum), difference (printed − computed), n_parts,
-    tolerance (n_parts × tolerance_per_line) and status: "ok" when the difference is 0,
+    tolerance (n_parts × tolerance_per_line) and status: "OK" when the difference is 0,
     "afrunding" when 0 < |difference| ≤ tolerance, else "fejl".  Scalars in → Python scalars
     out; arrays in → arrays of ``printed``'s shape.  Differences below 1e-9 of the amounts
     are floating-point noise and count as 0.
@@ -70,7 +71,7 @@ def footing(printed: ArrayLike, parts: ArrayLike, tolerance_per_line: float = 1.
     >>> r["computed"], r["difference"], r["status"]
     (346744.0, 1.0, 'afrunding')
     >>> footing([10, 20], [[4, 6], [9, 9]], 0.5)["status"].tolist()
-    ['ok', 'fejl']
+    ['OK', 'fejl']
     """
     total = numbers(printed, "printed")
     lines = np.atleast_1d(numbers(parts, "parts"))
@@ -108,7 +109,7 @@ def footing_table(params: str | ParameterSet | None = None, *, tabel: str = "tab
     >>> footing_table()[["key", "difference", "status"]]
                     key  difference     status
     0    udgifter_i_alt         1.0  afrunding
-    1  indtaegter_i_alt         0.0         ok
+    1  indtaegter_i_alt         0.0         OK
     """
     table = _table(params, tabel)
     amounts = {r["key"]: float(r["amount"]) for r in table.rows}

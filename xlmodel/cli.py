@@ -10,6 +10,7 @@ import argparse
 import importlib
 import sys
 from collections.abc import Sequence
+from typing import NoReturn
 
 from xlmodel.errors import XlmodelError
 
@@ -18,12 +19,51 @@ from xlmodel.errors import XlmodelError
 COMMANDS = ("params", "demo", "build", "refresh", "validate", "forklar", "excel", "importer")
 
 
+class _Formatter(argparse.HelpFormatter):
+    """argparse's help in Danish: ``brug:`` instead of ``usage:``."""
+
+    def add_usage(self, usage, actions, groups, prefix=None):  # type: ignore[no-untyped-def]
+        super().add_usage(usage, actions, groups, "brug: " if prefix is None else prefix)
+
+
+#: argparse's own error texts → Danish (the rest of its messages name the argument as is).
+_ARGPARSE_DA = (
+    ("the following arguments are required", "disse argumenter mangler"),
+    ("unrecognized arguments", "ukendte argumenter"),
+    ("invalid choice", "ugyldigt valg"),
+    ("choose from", "vælg mellem"),
+    ("invalid int value", "ikke et heltal"),
+    ("invalid float value", "ikke et tal"),
+    ("expected one argument", "forventer én værdi"),
+    ("argument ", "argument "),
+)
+
+
+class DanishParser(argparse.ArgumentParser):
+    """An ArgumentParser whose help and errors a Danish user reads (sub-commands included)."""
+
+    def __init__(self, *args, **kwargs):  # type: ignore[no-untyped-def]
+        kwargs.setdefault("formatter_class", _Formatter)
+        kwargs.setdefault("add_help", False)
+        super().__init__(*args, **kwargs)
+        self._positionals.title = "argumenter"
+        self._optionals.title = "tilvalg"
+        self.add_argument("-h", "--help", action="help", help="vis denne hjælp og afslut")
+
+    def error(self, message: str) -> NoReturn:
+        for english, danish in _ARGPARSE_DA:
+            message = message.replace(english, danish)
+        self.print_usage(sys.stderr)
+        self.exit(2, f"{self.prog}: fejl: {message}\n")
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(
+    parser = DanishParser(
         prog="xlmodel",
-        description="Danish municipal finance (økonomiaftalen) in Excel with Python.",
+        description="Kommunernes økonomi (økonomiaftalen) i Excel med Python: genberegn, kontrollér "
+                    "og forklar regneark uden Excel.",
     )
-    sub = parser.add_subparsers(dest="command", metavar="COMMAND", required=True)
+    sub = parser.add_subparsers(dest="command", metavar="KOMMANDO", required=True, title="kommandoer")
     for name in COMMANDS:
         importlib.import_module(f"xlmodel.commands.{name}").register(sub)
     return parser

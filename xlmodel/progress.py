@@ -22,6 +22,7 @@ optional ``progress`` callable and need not know about terminals.
 from __future__ import annotations
 
 import sys
+import threading
 import time
 from typing import IO, Any
 
@@ -30,6 +31,13 @@ from xlmodel.tekst import format_tal
 #: Seconds of work before the line appears (the issue: "more than about a second").
 DELAY = 1.0
 _WIDTH = 24
+
+
+def _columns() -> int:
+    """The terminal's width less one (a full line would wrap on some terminals)."""
+    import shutil
+
+    return max(20, shutil.get_terminal_size((100, 24)).columns - 1)
 
 
 class Progress:
@@ -45,6 +53,25 @@ class Progress:
         self._start = time.monotonic()
         self._drawn = False
         self._last = 0.0
+        self._detail = ""
+        self._ticker: Any = None
+        self._stop: Any = None
+        self._lock = threading.Lock()
+
+    def tick(self, interval: float = 0.5) -> Progress:
+        """Redraw every ``interval`` seconds from a background thread (elapsed time shown), for
+        one long step the caller cannot report into (a recalculation inside the engine)."""
+        if not self.enabled or self._ticker is not None:
+            return self
+        self._stop = threading.Event()
+
+        def run() -> None:
+            while not self._stop.wait(interval):
+                self._draw(self._detail, ticking=True)
+
+        self._ticker = threading.Thread(target=run, name="xlmodel-progress", daemon=True)
+        self._ticker.start()
+        return self
 
     def step(self, detail: str = "", n: int = 1) -> None:
         """``n`` more units done; ``detail`` (e.g. the file name) is shown after the count."""
@@ -55,9 +82,14 @@ class Progress:
         """Redraw with a new detail and no new unit (e.g. the phase of one long job)."""
         self._draw(detail)
 
-    def _draw(self, detail: str) -> None:
+    def _draw(self, detail: str, ticking: bool = False) -> None:
+        self._detail = detail
         if not self.enabled:
             return
+        with self._lock:
+            self._draw_locked(detail, ticking)
+
+    def _draw_locked(self, detail: str, ticking: bool) -> None:
         now = time.monotonic()
         if now - self._start < self.delay:
             return
@@ -70,18 +102,26 @@ class Progress:
             bar = "#" * filled + "." * (_WIDTH - filled)
             count = f"[{bar}] {format_tal(self.done, 0)}/{format_tal(self.total, 0)}"
         else:
-            count = f"trin {format_tal(self.done, 0)}"
-        line = f"{self.label} {count} {detail}"[:120]
-        self.stream.write("\r" + line.ljust(120 if self._drawn else len(line)))
+            count = f"trin {format_tal(self.done, 0)}" if self.done else ""
+        if ticking or self.total is None:
+            count = " · ".join(p for p in (count, f"{format_tal(now - self._start, 1)} s") if p)
+        width = _columns()
+        line = f"{self.label} {count} {detail}"[:width]
+        self.stream.write("\r" + line.ljust(width if self._drawn else len(line)))
         self.stream.flush()
         self._drawn = True
 
     def close(self) -> None:
         """End the line (only if one was drawn) so what follows starts on a new line."""
+        if self._ticker is not None:
+            self._stop.set()
+            self._ticker.join()
+            self._ticker = None
         if self._drawn:
             elapsed = time.monotonic() - self._start
-            self.stream.write(f"\r{self.label}: {format_tal(self.done, 0)} færdig på "
-                              f"{format_tal(elapsed, 1)} s".ljust(120) + "\n")
+            done = f"{format_tal(self.done, 0)} af {format_tal(self.total, 0)}" if self.total else "færdig"
+            line = f"{self.label}: {done} på {format_tal(elapsed, 1)} s"
+            self.stream.write("\r" + line.ljust(_columns()) + "\n")
             self.stream.flush()
             self._drawn = False
 

@@ -133,14 +133,16 @@ def format_aar(value: Any) -> str:
     return str(value)
 
 
-def format_vaerdi(value: Any) -> str:
+def format_vaerdi(value: Any, aar: bool = True) -> str:
     """A cell value for a report: integers grouped, others with up to 6 significant digits.
 
-    Years (integers 1900–2100) are printed without separator, since in these workbooks such a
-    number is nearly always a year.
+    With ``aar`` (default), integers 1900–2100 are printed without separator, since in a
+    workbook's cells such a number is nearly always a year; ``aar=False`` for amounts.
 
     >>> format_vaerdi(2014), format_vaerdi(346744), format_vaerdi(1.0125), format_vaerdi(1234567.891)
     ('2014', '346.744', '1,0125', '1.234.568')
+    >>> format_vaerdi(2000, aar=False)
+    '2.000'
     """
     if isinstance(value, bool):
         return "SAND" if value else "FALSK"
@@ -149,7 +151,7 @@ def format_vaerdi(value: Any) -> str:
     x = float(value)
     if math.isnan(x):
         return ""
-    if x.is_integer() and 1900 <= x <= 2100:
+    if aar and x.is_integer() and 1900 <= x <= 2100:
         return format_aar(x)
     if x.is_integer() and abs(x) < 1e15:
         return format_tal(x, 0)

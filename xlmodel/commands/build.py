@@ -6,15 +6,17 @@ import argparse
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("build", help="generate the workbook models (default into workbooks/)")
-    p.add_argument("--out", default="workbooks", help="output folder (default workbooks)")
-    p.add_argument("--params", default=None, help="parameter set (default aftale-2014)")
+    p = sub.add_parser("build", help="byg regnearksmodellerne (standard i workbooks/)")
+    p.add_argument("--out", default="workbooks", help="mappe der skrives i (standard workbooks)")
+    p.add_argument("--params", default=None, help="parametersæt (standard aftale-2014)")
+    p.add_argument("--quiet", action="store_true", help="ingen fremdriftslinje")
     p.set_defaults(func=run)
 
 
 def run(args: argparse.Namespace) -> int:
     from pathlib import Path
 
+    from xlmodel.progress import Progress
     from xlmodel.safeio import guard_output
     from xlmodel.workbooks import MODELS, build_all
 
@@ -22,10 +24,9 @@ def run(args: argparse.Namespace) -> int:
     if not out.exists():  # a new folder holds no lock file and no model: create it, then check
         out.mkdir(parents=True)
     for name in MODELS:  # lock files (open in Excel), symlinks, read-only: refused before any model is built
-        guard_output(out / name, flag="--out")
-    paths = build_all(args.out, args.params,
-                      progress=lambda name: print(f"building {name} ({list(MODELS).index(name) + 1}"
-                                                  f"/{len(MODELS)})", flush=True))
+        guard_output(Path(args.out) / name, flag="--out")
+    with Progress(len(MODELS), "Bygger", quiet=args.quiet).tick() as bar:
+        paths = build_all(args.out, args.params, progress=lambda name: bar.step(name))
     for path in paths:
-        print(f"wrote {path}")
+        print(f"Skrev {path}")
     return 0

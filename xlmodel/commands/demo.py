@@ -11,6 +11,8 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from xlmodel import parameters
+from xlmodel.tekst import format_tal as _t
+from xlmodel.tekst import format_vaerdi as _v
 
 if TYPE_CHECKING:
     import numpy as np
@@ -19,7 +21,7 @@ ILLUSTRATIVE = "ILLUSTRATIVE municipal data (not official figures)"
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("demo", help="compute the 2014 mechanics for the sample municipalities")
+    p = sub.add_parser("demo", help="beregn 2014-mekanikken for de illustrative eksempelkommuner")
     p.add_argument("--params", default=parameters.DEFAULT, help="parameter set name or .toml file")
     p.add_argument("--vaekst", type=float, default=3.0,
                    help="assumed yearly growth of the tax base 2011→2014 in pct (default 3.0)")
@@ -42,14 +44,14 @@ def run(args: argparse.Namespace) -> int:
 
     _title("1. Pris- og lønregulering (aftale, boks 1)")
     for serie, name in pl.SERIES.items():
-        print(f"  {serie:<9} {year - 1}→{year}: faktor {pl.faktor(year - 1, year, serie, ps):.4f}"
+        print(f"  {serie:<9} {year - 1}→{year}: faktor {_t(pl.faktor(year - 1, year, serie, ps), 4)}"
               f"   [{ps.source(name, year)}]")
     bidrag = pl.reguler(ps.value("regioner.udviklingsbidrag", year - 1), year - 1, year, "regional", ps)
-    print(f"  Udviklingsbidrag: {ps.value('regioner.udviklingsbidrag', year - 1):.0f} kr. → "
-          f"{bidrag:.3f} ≈ {round(bidrag)} kr. pr. indbygger")
+    print(f"  Udviklingsbidrag: {_t(ps.value('regioner.udviklingsbidrag', year - 1), 0)} kr. → "
+          f"{_t(bidrag, 3)} ≈ {_t(round(bidrag), 0)} kr. pr. indbygger")
 
     _title("2. Tabel 1: balance og fodning (mio. kr.)")
-    print(balance.footing_table(ps).to_string(index=False))
+    print(balance.footing_table(ps).to_string(index=False, float_format=lambda x: _t(x, 0)))
 
     _title(f"3. Udskrivningsgrundlag: statsgaranti vs selvbudgettering — {ILLUSTRATIVE}")
     garanti = skat.statsgaranti_grundlag(data["udskrivningsgrundlag_2011"], year, ps)
@@ -60,11 +62,13 @@ def run(args: argparse.Namespace) -> int:
     out["garanti_grundlag"] = garanti
     out["gevinst_selvbudget"] = valg["gevinst"].to_numpy()
     breakeven = skat.breakeven_vaekst(year, params=ps)
-    print(f"  Fremskrivningsprocent {ps.value('skat.fremskrivningsprocent', year):g} pct. "
-          f"[{ps.source('skat.fremskrivningsprocent', year)}]; break-even vækst {breakeven:.2f} pct. om året")
-    print(f"  Med antaget {args.vaekst:g} ± 0,8 pct. vækst om året (illustrativ spredning) vælger "
+    fremskriv = _v(ps.value('skat.fremskrivningsprocent', year), aar=False)
+    print(f"  Fremskrivningsprocent {fremskriv} pct. [{ps.source('skat.fremskrivningsprocent', year)}]; "
+          f"break-even vækst {_t(breakeven, 2)} pct. om året")
+    print(f"  Med antaget {_v(args.vaekst, aar=False)} ± 0,8 pct. vækst om året (illustrativ spredning) "
+          "vælger "
           f"{int((valg['anbefaling'] == 'selvbudgettering').sum())} af {len(valg)} kommuner selvbudgettering")
-    print(f"  Statsgaranteret grundlag i alt: {np.sum(garanti):,.0f} mio. kr.")
+    print(f"  Statsgaranteret grundlag i alt: {_t(np.sum(garanti), 0)} mio. kr.")
 
     _title(f"4. Bloktilskud fordelt efter indbyggere — {ILLUSTRATIVE}")
     # The amount shared by population is the § 14 bloktilskud the ministry announces (part of it
@@ -80,10 +84,11 @@ def run(args: argparse.Namespace) -> int:
     andel = bloktilskud.fordel_efter_indbyggere(data["indbyggere"], total)
     out["bloktilskud"] = np.asarray(andel)
     top = out.assign(indbyggere=data["indbyggere"]).nlargest(5, "indbyggere")
-    print(top[["navn", "indbyggere", "bloktilskud"]].to_string(index=False, float_format="{:,.1f}".format))
-    print(f"  Fordelt: {hvad}, {total:,.1f} mio. kr. [{ps.source(navn, year)}]")
-    print(f"  I alt fordelt: {np.sum(andel):,.1f} mio. kr. Til sammenligning bloktilskud mv. i tabel 1: "
-          f"{ps.value('bloktilskud.i_alt', year):,.0f} [{ps.source('bloktilskud.i_alt', year)}]")
+    print(top[["navn", "indbyggere", "bloktilskud"]].to_string(
+        index=False, formatters={"indbyggere": lambda x: _t(x, 0), "bloktilskud": lambda x: _t(x, 1)}))
+    print(f"  Fordelt: {hvad}, {_t(total, 1)} mio. kr. [{ps.source(navn, year)}]")
+    print(f"  I alt fordelt: {_t(np.sum(andel), 1)} mio. kr. Til sammenligning bloktilskud mv. i tabel 1: "
+          f"{_t(ps.value('bloktilskud.i_alt', year), 0)} [{ps.source('bloktilskud.i_alt', year)}]")
 
     _title(f"5. Regnskabssanktion, et tænkt scenarie — {ILLUSTRATIVE}")
     budget = data["indbyggere"] * 0.04  # illustrative service budget, mio. kr.
@@ -91,9 +96,10 @@ def run(args: argparse.Namespace) -> int:
     regnskab = budget * (1 + rng.normal(0.0, 0.01, len(budget)))
     sanktion = bloktilskud.regnskabssanktion_detalje(regnskab, budget, data["indbyggere"], params=ps)
     out["regnskabssanktion"] = sanktion["i_alt"].to_numpy()
-    print(f"  Overskridelse i alt R = {max(0.0, float(np.sum(regnskab - budget))):,.1f} mio. kr.; "
-          f"kollektivt {sanktion['kollektiv'].sum():,.1f}, individuelt {sanktion['individuel'].sum():,.1f} "
-          f"(andel {ps.value('sanktion.kollektiv_andel', year):g} kollektivt "
+    print(f"  Overskridelse i alt R = {_t(max(0.0, float(np.sum(regnskab - budget))), 1)} mio. kr.; "
+          f"kollektivt {_t(sanktion['kollektiv'].sum(), 1)}, "
+          f"individuelt {_t(sanktion['individuel'].sum(), 1)} "
+          f"(andel {_v(ps.value('sanktion.kollektiv_andel', year), aar=False)} kollektivt "
           f"[{ps.source('sanktion.kollektiv_andel', year)}])")
 
     start = ps.scheme("skat.nedsaettelse_tilskud_max", None, year).vintage or year
@@ -104,9 +110,10 @@ def run(args: argparse.Namespace) -> int:
     pulje = ps.scheme_value("skat.nedsaettelse_pulje", start, start)
     pct = ps.scheme_value("skat.nedsaettelse_tilskud_max", year, start)
     kilde = ps.source(ps.scheme("skat.nedsaettelse_pulje", start).name, start)
-    print(f"  {len(tab)} kommuner nedsætter med i alt {tab.sum():,.0f} mio. kr. (ILLUSTRATIVE fordeling); "
-          f"tilskud i {year} i alt {np.sum(tilskud):,.1f} mio. kr. (puljen {pulje:g} i {start} "
-          f"[{kilde}]; i {year} højst {pct:g} pct.)")
+    print(f"  {len(tab)} kommuner nedsætter med i alt {_t(tab.sum(), 0)} mio. kr. (ILLUSTRATIVE fordeling); "
+          f"tilskud i {year} i alt {_t(np.sum(tilskud), 1)} mio. kr. "
+          f"(puljen {_v(pulje, aar=False)} i {start} "
+          f"[{kilde}]; i {year} højst {_v(pct, aar=False)} pct.)")
 
     _title("7. Tjenestemandspension ud over trin 44/37 — et eksempel (illustrativ lønskala)")
     tabel = pension.skalatrin_tabel()
@@ -114,9 +121,10 @@ def run(args: argparse.Namespace) -> int:
     pct = pension.pensionsprocent(35, ps)
     mer = pension.merudgift(loen_faktisk, loen_loft, 35, ps)
     rente = ps.value("pension.diskonteringsrente", year)
-    print(f"  Skoleleder (lærer) på trin 50, 35 pensionsår: pensionsprocent {pct:g}; kommunens andel "
-          f"{mer:,.0f} kr. om året; kapitalværdi over 20 år ved {rente:g} pct. "
-          f"{pension.kapitalvaerdi(mer, rente, 20):,.0f} kr.")
+    print(f"  Skoleleder (lærer) på trin 50, 35 pensionsår: pensionsprocent {_v(pct, aar=False)}; "
+          "kommunens "
+          f"andel {_t(mer, 0)} kr. om året; kapitalværdi over 20 år ved {_v(rente, aar=False)} pct. "
+          f"{_t(pension.kapitalvaerdi(mer, rente, 20), 0)} kr.")
 
     if args.csv:
         from xlmodel.safe_csv import write_csv

@@ -20,17 +20,18 @@ if TYPE_CHECKING:
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("excel", help="set up workbooks for Excel with xlwings (xlmodel excel init NAME)")
+    p = sub.add_parser("excel", help="gør regneark klar til Excel med xlwings (xlmodel excel init NAVN)")
     actions = p.add_subparsers(dest="action", metavar="ACTION", required=True)
-    init = actions.add_parser("init", help="write NAME.xlsm: xlwings VBA, xlwings.conf, the two buttons")
-    init.add_argument("name", nargs="?", metavar="NAME",
-                      help="the workbook: NAME or NAME.xlsm (new or existing), or an existing NAME.xlsx")
+    init = actions.add_parser("init", help="skriv NAVN.xlsm: xlwings-VBA, xlwings.conf og de to knapper")
+    init.add_argument("name", nargs="?", metavar="NAVN",
+                      help="regnearket: NAVN eller NAVN.xlsm (nyt eller eksisterende) eller en "
+                           "eksisterende NAVN.xlsx")
     init.add_argument("--models", action="store_true",
-                      help="do it for the shipped workbook models (built afresh) instead of NAME")
-    init.add_argument("--out", default=".", help="folder for --models (default: the current folder)")
+                      help="gør det for de medfølgende modeller (bygget på ny) i stedet for NAVN")
+    init.add_argument("--out", default=".", help="mappe til --models (standard: den aktuelle mappe)")
     init.add_argument("--interpreter", metavar="PYTHON.EXE",
-                      help="Interpreter_Win in xlwings.conf (default: this Python on Windows, "
-                           "else xlwings' default 'python')")
+                      help="Interpreter_Win i xlwings.conf (standard: denne Python på Windows, "
+                           "ellers xlwings' standard 'python')")
     p.set_defaults(func=run)
 
 

@@ -8,11 +8,11 @@ from xlmodel import parameters
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("params", help="show a parameter set with units and sources")
+    p = sub.add_parser("params", help="vis et parametersæt med enheder og kilder")
     p.add_argument("--params", default=parameters.DEFAULT,
-                   help=f"parameter set name or .toml file (default {parameters.DEFAULT})")
-    p.add_argument("--list", action="store_true", help="list the available parameter sets")
-    p.add_argument("--csv", metavar="FILE", help="also write the table to a CSV file")
+                   help=f"parametersættets navn eller en .toml-fil (standard {parameters.DEFAULT})")
+    p.add_argument("--list", action="store_true", help="vis de tilgængelige parametersæt")
+    p.add_argument("--csv", metavar="FIL", help="skriv også tabellen til en CSV-fil")
     p.set_defaults(func=run)
 
 
@@ -31,23 +31,29 @@ def run(args: argparse.Namespace) -> int:
     frame = ps.to_frame()
     print(f"{ps.name}: {ps.title} (år {ps.horizon[0]}–{ps.horizon[1]}; {', '.join(ps.files)})")
     shown = frame.assign(value=frame["value"].map(_fmt))[
-        ["name", "year", "value", "unit", "source", "reference"]]
+        ["name", "year", "value", "unit", "source", "reference"]].rename(columns=_KOLONNER)
     with pd.option_context("display.max_rows", None, "display.max_colwidth", 60,
                            "display.width", 200):
         print(shown.to_string(index=False))
     for table in ps.tables.values():
         print(f"\n{table.label} ({table.unit}; {table.source}: {table.reference}): "
-              f"{len(table.rows)} rows — see `xlmodel demo` or xlmodel.balance")
+              f"{len(table.rows)} rækker — se `xlmodel demo` eller xlmodel.balance")
     if args.csv:
         from xlmodel.safe_csv import write_csv
         write_csv(frame, args.csv)  # ;-separated, decimal commas, BOM: Danish Excel
-        print(f"wrote {args.csv}")
+        print(f"Skrev {args.csv}")
     return 0
 
 
+#: The table's headers as printed (the CSV keeps the frame's own column names).
+_KOLONNER = {"name": "navn", "year": "år", "value": "værdi", "unit": "enhed", "source": "kilde",
+             "reference": "reference"}
+
+
 def _fmt(value: object) -> str:
-    if isinstance(value, float):
-        return f"{value:g}"
+    """A value in Danish notation: ``1,3``; ``75.479``; a list as ``[75; 50; 50; 25]``."""
+    from xlmodel.tekst import format_vaerdi
+
     if isinstance(value, list):
-        return "[" + ", ".join(f"{v:g}" for v in value) + "]"
-    return str(value)
+        return "[" + "; ".join(format_vaerdi(v, aar=False) for v in value) + "]"
+    return format_vaerdi(value, aar=False)

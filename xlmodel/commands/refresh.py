@@ -11,22 +11,30 @@ an error or a check failed; 2: bad input (missing file, not a workbook, unknown 
 from __future__ import annotations
 
 import argparse
+from typing import Any
 
 from xlmodel.errors import XlmodelError
 
 
 def register(sub: argparse._SubParsersAction) -> None:
-    p = sub.add_parser("refresh", help="recalculate a workbook headless and write the cached values")
-    p.add_argument("workbook", metavar="IN.xlsx", help="the workbook (.xlsx or .xlsm)")
-    p.add_argument("-o", "--output", metavar="OUT.xlsx",
-                   help="write here instead of replacing the input (written atomically either way)")
-    p.add_argument("--params", metavar="NAME",
-                   help="parameter set (name or .toml file) to use and to write into the Parametre "
-                        "sheet (default: aftale-2014; the Parametre sheet is then left as it is)")
+    p = sub.add_parser("refresh", help="genberegn et regneark uden Excel og gem de beregnede værdier",
+                       description="Genberegn hver formel (katalogfunktionerne med) og gem værdierne; "
+                                   "formler, formater, navne og makroer bevares. Afslutningskode 0: "
+                                   "ingen fejlceller; 1: fejlceller eller en fejlet kontrol; "
+                                   "2: ugyldigt input.")
+    p.add_argument("workbook", metavar="IN.xlsx", help="regnearket (.xlsx eller .xlsm)")
+    p.add_argument("-o", "--output", metavar="UD.xlsx",
+                   help="gem her i stedet for at erstatte input (skrives atomisk under alle "
+                        "omstændigheder)")
+    p.add_argument("--params", metavar="NAVN",
+                   help="parametersæt (navn eller .toml-fil) der bruges og skrives i Parametre-arket "
+                        "(standard: aftale-2014; Parametre-arket bliver da som det er)")
     p.add_argument("--backup", action="store_true",
-                   help="keep the previous version as NAME.bak.xlsx before replacing it")
+                   help="gem den forrige version som NAVN.bak.xlsx, før den erstattes")
     p.add_argument("--force", action="store_true",
-                   help="write even if the workbook seems open in Excel (a ~$NAME lock file exists)")
+                   help="skriv, selv om regnearket ser ud til at være åbent i Excel "
+                        "(en ~$NAVN-låsefil findes)")
+    p.add_argument("--quiet", action="store_true", help="ingen fremdriftslinje")
     p.set_defaults(func=run)
 
 
@@ -43,12 +51,39 @@ def run(args: argparse.Namespace) -> int:
         guard_output(src, in_place=True, force=args.force)
     else:
         guard_output(args.output, (src,), force=args.force)
-    book = FileBook(src, args.output, args.params, backup=args.backup, force=args.force)
-    findings = opdater_model(book, write_parameters=args.params is not None, write_kontrol=None)
+    from xlmodel.progress import Progress
+
+    with Progress(None, "Opdaterer", quiet=getattr(args, "quiet", False)).tick() as bar:
+        bar.show(f"{src.name}: læser")
+        book = FileBook(src, args.output, args.params, backup=args.backup, force=args.force)
+        bar.show(f"{src.name}: beregner")
+        findings = opdater_model(book, write_parameters=args.params is not None, write_kontrol=None)
     report = book.report
     assert report is not None  # opdater_model recalculated
-    print(report.summary())
+    print(opsummering(report))
     failed = findings[(findings["status"] == FEJL) & (findings["kontrol"] != "fejlceller")]
     for row in failed.itertuples(index=False):
-        print(f"check {row.kontrol}: {row.sted}: {row.besked}")
+        print(f"kontrol {row.kontrol}: {row.sted}: {row.besked}")
     return 1 if report.error_cells or len(failed) else 0
+
+
+def opsummering(report: Any) -> str:
+    """What a refresh did, in Danish (the terminal's text; :class:`RefreshReport` has the data)."""
+    from xlmodel.tekst import format_tal
+
+    line = f"{format_tal(report.cells_computed, 0)} formelceller beregnet"
+    if report.spilled_cells:
+        line += f" ({format_tal(report.spilled_cells, 0)} spildte celler)"
+    line += f" med parametersættet {report.params} på {format_tal(report.elapsed, 2)} s"
+    if report.output:
+        line += f"; skrev {report.output}"
+    lines = [line]
+    if report.error_cells:
+        n = len(report.error_cells)
+        lines.append(f"{format_tal(n, 0)} {'celle ender' if n == 1 else 'celler ender'} i en fejl:")
+        for e in report.error_cells:
+            lines.append(f"  {e.sheet}!{e.cell}: {e.error}" + (f"  {e.message}" if e.message else ""))
+    else:
+        lines.append("ingen fejlceller")
+    lines += [f"advarsel: {w}" for w in report.warnings]
+    return "\n".join(lines)

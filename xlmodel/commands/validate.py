@@ -178,6 +178,12 @@ def _many(args: argparse.Namespace, paths: list[Path], checks: list[str] | None)
     from xlmodel.progress import Progress
     from xlmodel.validate.batch import validate_many
 
+    if args.html:  # the index is refused (symlink, a workbook, locked) before any work is done
+        from xlmodel.safeio import guard_output
+
+        index, folder = _batch_targets(Path(args.html))
+        folder.mkdir(parents=True, exist_ok=True)
+        guard_output(index, paths, report=True, flag="--html")
     with Progress(len(paths), "Kontrollerer", quiet=args.quiet or args.json) as bar:
         results = validate_many(paths, args.params, checks, workers=args.jobs, dask=args.dask,
                                 on_result=lambda r: bar.step(Path(r.path).name))
@@ -206,13 +212,12 @@ def _many(args: argparse.Namespace, paths: list[Path], checks: list[str] | None)
 def write_batch_html(target: Path, results: list[Any]) -> Path:
     """``target/index.html`` (or ``target`` itself when it ends in .html, with the reports in
     ``<name>_filer/``) linking one report per file; returns the index's path."""
+    from xlmodel.safeio import guard_output
     from xlmodel.validate.html import render, render_index
 
-    if target.suffix.lower() in (".html", ".htm"):
-        index, folder = target, target.with_name(target.stem + "_filer")
-    else:
-        index, folder = target / "index.html", target
+    index, folder = _batch_targets(target)
     folder.mkdir(parents=True, exist_ok=True)
+    inputs = [r.path for r in results]
     links: list[tuple[Any, str | None]] = []
     used: set[str] = set()
     for r in results:
@@ -223,7 +228,15 @@ def write_batch_html(target: Path, results: list[Any]) -> Path:
         while name in used:  # two files of the same name from different folders
             name = "_" + name
         used.add(name)
+        guard_output(folder / name, inputs, report=True, flag="--html")
         _write_html(folder / name, render(r.report(), workbook=Path(r.path)))
         links.append((r, str((folder / name).relative_to(index.parent))))
     _write_html(index, render_index(links))
     return index
+
+
+def _batch_targets(target: Path) -> tuple[Path, Path]:
+    """(index page, folder of the per-file reports) for ``--html`` with several files."""
+    if target.suffix.lower() in (".html", ".htm"):
+        return target, target.with_name(target.stem + "_filer")
+    return target / "index.html", target

@@ -32,15 +32,15 @@ from typing import TYPE_CHECKING, Any, Protocol
 from xlmodel.engine.types import ErrorCell, RefreshReport
 from xlmodel.excel import layout
 from xlmodel.parameters import ParameterSet, resolve
+from xlmodel.tekst import FEJL, INFO, OK  # the one status vocabulary: fejl / OK / info
 
 if TYPE_CHECKING:
     import pandas as pd
 
 #: The status sheet's name when xlmodel adds it (another name if the workbook has that sheet).
 STATUS_SHEET = "Status (xlmodel)"
-#: The status sheet's columns: which check, OK / FEJL / INFO, where, what.
+#: The status sheet's columns: which check, OK / fejl / info, where, what.
 KONTROL_COLUMNS = ("kontrol", "status", "sted", "besked")
-FEJL, OK, INFO = "FEJL", "OK", "INFO"
 _WIDTHS = {"A": 28, "B": 8, "C": 24, "D": 100}
 
 

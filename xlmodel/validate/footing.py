@@ -63,7 +63,7 @@ MEMO_LABEL = re.compile(r"^\W*(heraf|deraf|hvoraf|of which)\b", re.I)
 class FootingResult:
     """The outcome of comparing a total with its parts.
 
-    ``status``: ``"ok"`` (equal up to floating-point noise), ``"afrunding"`` (within
+    ``status``: ``"OK"`` (equal up to floating-point noise), ``"afrunding"`` (within
     ``tolerance``) or ``"fejl"`` (larger).  ``difference`` is total − sum of parts.
     """
 
@@ -84,7 +84,7 @@ def classify_footing(printed: float, parts: Sequence[float] | np.ndarray,
     The rule itself is :func:`xlmodel.balance.footing`; this wraps it as a record.
 
     >>> classify_footing(-350545, [-255007, -75479, -12635, -7424]).status
-    'ok'
+    'OK'
     >>> classify_footing(100, [10, 20, 30]).status
     'fejl'
     """
@@ -96,7 +96,7 @@ def classify_footing(printed: float, parts: Sequence[float] | np.ndarray,
 
 def _finding(result: FootingResult, sheet: str | None, cell: str | None, what: str,
              formula: str | None = None) -> Finding | None:
-    if result.status == "ok":
+    if result.status == "OK":
         return None
     shown = f"{result.difference:+,.6g}"
     if result.status == "afrunding":

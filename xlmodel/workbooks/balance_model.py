@@ -28,7 +28,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
             parts = [rows[p] for p in _parts(ps, line.key)]
             ws.cell(r, 3, "=" + "+".join(f"B{p}" for p in parts)).number_format = KR
             ws.cell(r, 4, f"=B{r}-C{r}").number_format = KR
-            ws.cell(r, 5, f'=IF(D{r}=0,"ok",IF(ABS(D{r})<={len(parts)},"afrunding","fejl"))')
+            ws.cell(r, 5, f'=IF(D{r}=0,"OK",IF(ABS(D{r})<={len(parts)},"afrunding","fejl"))')
             align(ws, f"E{r}")
             pairs.append((f"{line.label}: sum af linjer", f"Tabel1!C{r}", "SUM(" + ",".join(
                 f"Tabel1!B{p}" for p in parts) + ")"))
