@@ -87,6 +87,14 @@ def run(smoke: bool) -> list[Result]:
                               f"98 municipalities × {scen:,} scenarios: distribution, both sanctions, "
                               "tax-cut compensation", d["median_s"], d["runs"], rss,
                               "the same, one scenario per call", d["peer_median_s"], 0.100))
+        risk_s = 10 if smoke else 10_000
+        print("· selvbudgettering risk (overslag)", flush=True)
+        d, rss = child_case("bench.overslag_cases", "selvbudget_risiko", str(risk_s))
+        results.append(Result("selvbudget_risiko",
+                              f"98 municipalities × {risk_s:,} scenarios: selvbudgettering risk"
+                              " (growth, population, surcharge, PV, P(loss), 5 % worst)", d["median_s"],
+                              d["runs"], rss, "the same, one scenario per call (1 run)", d["peer_median_s"],
+                              1.0, [f"vectorised and loop agree: {d['agree']}"]))
         print("· catalogue function per-call overhead", flush=True)
         d, rss = child_case("bench.excel_cases", "udf_call_overhead", str(calls))
         results.append(Result("udf_per_call", "PL_REGULER called once per cell (per call)",

@@ -77,7 +77,7 @@ def test_refresh_in_fresh_processes_gives_identical_values(tmp_path: Path) -> No
         run = subprocess.run([sys.executable, "-m", "xlmodel", "refresh", str(src), "-o", str(out)],
                              capture_output=True, text=True, env=env, cwd=ROOT, timeout=300)
         assert run.returncode == 0, f"run {i}: exit {run.returncode}\n{run.stdout}\n{run.stderr}"
-        assert "no error cells" in run.stdout, run.stdout
+        assert "ingen fejlceller" in run.stdout, run.stdout
         outputs.append(_sheet_parts(out))
     first = outputs[0]
     for i, other in enumerate(outputs[1:], start=2):

@@ -5,7 +5,9 @@ Runs the "Opdater model" macro headless (:mod:`xlmodel.excel.macros` over a file
 recalculated (catalogue functions included) and the cached values are written, keeping
 formulas, styles, names, validation, comments and VBA; a Kontrol sheet, if the workbook has
 one, gets the check results.  Exit 0: no error cells and no failed check; 1: some cell ends in
-an error or a check failed; 2: bad input (missing file, not a workbook, unknown parameter set).
+an error or a check failed; 2: bad input (missing file, not a workbook, unknown parameter set);
+3: some cells were not recomputed (the engine could not compute them, so they keep the value
+Excel cached; the report lists each with the reason, see xlmodel/engine/keep.py) — 3 wins over 1.
 """
 
 from __future__ import annotations
@@ -64,6 +66,8 @@ def run(args: argparse.Namespace) -> int:
     failed = findings[(findings["status"] == FEJL) & (findings["kontrol"] != "fejlceller")]
     for row in failed.itertuples(index=False):
         print(f"kontrol {row.kontrol}: {row.sted}: {row.besked}")
+    if report.not_recomputed:
+        return 3
     return 1 if report.error_cells or len(failed) else 0
 
 
@@ -85,5 +89,10 @@ def opsummering(report: Any) -> str:
             lines.append(f"  {e.sheet}!{e.cell}: {e.error}" + (f"  {e.message}" if e.message else ""))
     else:
         lines.append("ingen fejlceller")
+    if report.not_recomputed:
+        n = len(report.not_recomputed)
+        lines.append(f"{format_tal(n, 0)} {'celle er' if n == 1 else 'celler er'} ikke genberegnet "
+                     "(Excels værdi er beholdt):")
+        lines += [f"  {k.sheet}!{k.cell}: {k.reason}" for k in report.not_recomputed]
     lines += [f"advarsel: {w}" for w in report.warnings]
     return "\n".join(lines)

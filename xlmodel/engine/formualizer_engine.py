@@ -19,6 +19,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from xlmodel.engine import excel_functions, keep
+from xlmodel.engine.keep import NotRecomputed
 from xlmodel.engine.package import Package, write_atomic
 from xlmodel.engine.sheetxml import (
     FormulaCell,
@@ -75,6 +77,7 @@ class Computed:
     spills: dict[tuple[str, int, int], tuple[int, int, int, int]] = field(default_factory=dict)
     errors: list[ErrorCell] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
+    kept: list[NotRecomputed] = field(default_factory=list)  # left at Excel's value (engine.keep)
     parsed: dict[str, tuple[bytes, SheetXml]] = field(default_factory=dict)  # part → (bytes, parse)
 
     def sheet_xml(self, pkg: Package, part: str) -> SheetXml:
@@ -324,6 +327,7 @@ def compute(pkg: Package, ps: ParameterSet) -> Computed:
         out.formulas[ref.name] = out.sheet_xml(pkg, ref.part).formula_cells()
     wb = _load(_engine_copy(pkg, out.formulas), pkg.name, parallel=_parallel(out.formulas))
     failures = Failures([ref.name for ref in sheets])
+    excel_functions.register(wb)
     _register(wb, ps, failures)
     loaded = set(wb.sheet_names)
     for ref in sheets:
@@ -348,6 +352,8 @@ def compute(pkg: Package, ps: ParameterSet) -> Computed:
                 for c in range(c1, c2 + 1):
                     if (r, c) != (fc.row, fc.col):
                         out.values[(sheet, r, c)] = _python_value(wb.get_value(sheet, r, c), epoch)
+    out.kept = keep.apply(pkg, out, wb, read=lambda v: _python_value(v, epoch), known=keep.engine_knows,
+                          own_call=lambda text: _CATALOGUE_CALL.search(text) is not None)
     _diagnose(wb, out, failures)
     return out
 
@@ -430,11 +436,11 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
                 updates[(fc.row, fc.col)] = Update(value)
                 new = (fc.row, fc.col, fc.row, fc.col)
             else:
-                if cm is False:
+                if cm is False and extent != old:  # an array keeping its own range stays as it is
                     cm = pkg.dynamic_array_cm()
                 new = extent
                 updates[(fc.row, fc.col)] = Update(value, array_ref=range_text(*extent),
-                                                   cm=cm if isinstance(cm, int) else None)
+                                                   cm=cm if isinstance(cm, int) and extent != old else None)
                 r1, c1, r2, c2 = extent
                 for r in range(r1, r2 + 1):
                     for c in range(c1, c2 + 1):
@@ -471,7 +477,7 @@ def refresh_package(pkg: Package, ps: ParameterSet, *, write_parameters: bool = 
     pkg.without_full_calc_on_load()
     return RefreshReport(cells_computed=computed.cells_computed, error_cells=list(computed.errors),
                          elapsed=time.perf_counter() - start, spilled_cells=computed.spilled_cells,
-                         params=ps.name, warnings=warnings)
+                         params=ps.name, warnings=warnings, not_recomputed=list(computed.kept))
 
 
 def refresh(src: str | Path, dst: str | Path | None = None,

@@ -47,6 +47,7 @@ class RefreshReport:
     output: Path | None = None
     params: str = ""
     warnings: list[str] = field(default_factory=list)
+    not_recomputed: list = field(default_factory=list)  # keep.NotRecomputed: left at Excel's value
 
     @property
     def ok(self) -> bool:
@@ -63,5 +64,8 @@ class RefreshReport:
                 lines.append(f"  {e.sheet}!{e.cell}: {e.error}" + (f"  {e.message}" if e.message else ""))
         else:
             lines.append("no error cells")
+        if self.not_recomputed:
+            lines.append(f"{len(self.not_recomputed)} celler er ikke genberegnet (Excels værdi er beholdt):")
+            lines += [f"  {k.sheet}!{k.cell}: {k.reason}" for k in self.not_recomputed]
         lines += [f"warning: {w}" for w in self.warnings]
         return "\n".join(lines)

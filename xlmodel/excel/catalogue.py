@@ -184,7 +184,11 @@ def markdown() -> str:
         "gives a same-shaped spilled array out; ranges of different shapes are an error. "
         "Optional arguments left out or blank take the default shown (the active parameter set's "
         "value where a parameter is named). A blank cell inside a range is an error naming the "
-        "argument and the position; it is never read as 0. Invalid input gives an error value "
+        "argument and the position; it is never read as 0. A whole column or row (`A:A`, `1:1`, "
+        "typed or through a defined name) is read down to (across to) its last non-empty cell, so "
+        "both forms give the same result; a blank cell before that is an error as above. A finite "
+        "range (`A1:A100`) must be full: blank cells at its end are an error too. Invalid input "
+        "gives an error value "
         "whose message names the argument and what is allowed (see `docs/engine.md`).",
         "",
         "| function | arguments | result |",

@@ -13,6 +13,12 @@ Cell rules (the same in Excel via xlwings and in the headless engine):
   naming the argument and the position — never read as 0. An *optional* argument that is left
   out, or is a blank cell, or is empty text, takes its default (the core's default, usually the
   active parameter set's value).
+* **Whole columns and whole rows** (``A:A``, ``1:1``, ``A:B``; typed directly or through a defined
+  name — recognised by spanning Excel's whole grid, 1,048,576 rows or 16,384 columns) are read
+  down to (across to) their last non-empty cell; a blank cell before it is refused as above.  The
+  headless engine trims a direct ``A:A`` itself but hands a name over the whole column; xlwings
+  hands the whole column: :func:`used_part` makes all three the same.  Any other (finite) range
+  must be full: its blank cells, trailing ones included, are refused.
 * **Excel error values** (#N/A, #DIV/0!, … in whatever form xlwings or formualizer pass them)
   are an error naming the argument: the error is not turned into a number.
 * **Text and TRUE/FALSE** are refused where a number is expected (TRUE/FALSE is read only by
@@ -113,6 +119,44 @@ def excel_error(value: Any) -> str | None:
 
 def _is_blank(value: Any) -> bool:
     return value is None or (isinstance(value, str) and value == "")
+
+
+#: Excel's grid: a reference this tall (wide) is a whole column (row), however it reached us.
+EXCEL_ROWS, EXCEL_COLUMNS = 1_048_576, 16_384
+
+
+def used_part(grid: np.ndarray) -> np.ndarray:
+    """A whole-column (whole-row) grid cut after its last non-empty row (column); others as given.
+
+    The one rule for whole-column references (issue 11, obs. 14): ``=BLOKTILSKUD_FORDEL(A:A;100)``
+    and the same column through a defined name give the same result, whether the engine or
+    xlwings hands over the used cells or all 1,048,576.  Only trailing blanks are cut; a blank
+    before the last value stays and is refused by the conversion (never read as 0).  A whole
+    column with no value at all keeps its first cell (a blank: an optional argument's default,
+    else refused).  A finite range is returned unchanged (its blanks are refused).
+
+    >>> col = np.full((EXCEL_ROWS, 1), None, dtype=object); col[:3, 0] = [10.0, None, 30.0]
+    >>> used_part(col).ravel().tolist()
+    [10.0, None, 30.0]
+    >>> used_part(np.array([[1.0], [None]], dtype=object)).shape
+    (2, 1)
+    """
+    rows, columns = grid.shape
+    if rows == EXCEL_ROWS:
+        grid = grid[: _last_filled(grid) + 1, :]
+    if columns == EXCEL_COLUMNS:
+        grid = grid[:, : _last_filled(grid.T) + 1]
+    return grid
+
+
+def _last_filled(grid: np.ndarray) -> int:
+    """Index of the last row holding a non-blank cell (0 if none: the first row is kept)."""
+    filled = np.zeros(grid.shape[0], dtype=bool)
+    for j in range(grid.shape[1]):
+        column = grid[:, j]
+        filled |= np.fromiter((not _is_blank(v) for v in column), dtype=bool, count=column.size)
+    hits = np.flatnonzero(filled)
+    return int(hits[-1]) if hits.size else 0
 
 
 def _grid(value: Any, name: str) -> np.ndarray:
@@ -247,7 +291,7 @@ def call(name: str, *args: Any, params: str | ParameterSet | None = None) -> Any
     vectors: list[tuple[str, tuple[int, int]]] = []   # (name, original shape)
     for i, arg in enumerate(fn.args):
         raw = args[i] if i < len(args) else None
-        grid = None if raw is None else _grid(raw, arg.name)
+        grid = None if raw is None else used_part(_grid(raw, arg.name))
         blank = grid is None or (grid.size == 1 and _is_blank(grid[0, 0]))
         if blank and arg.optional:
             continue  # the core's default (usually the active parameter set's value)

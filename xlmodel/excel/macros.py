@@ -217,7 +217,8 @@ class FileBook:
         self._errors = list(computed.errors)
         self.report = RefreshReport(cells_computed=computed.cells_computed, error_cells=self._errors,
                                     spilled_cells=computed.spilled_cells, output=self.dst,
-                                    params=self.params.name, warnings=warnings)
+                                    params=self.params.name, warnings=warnings,
+                                    not_recomputed=list(computed.kept))
 
     def error_cells(self) -> list[ErrorCell]:
         if self._errors is not None:

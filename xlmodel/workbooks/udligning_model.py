@@ -101,13 +101,19 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
            [8, 14, 14, 14, 13, 13, 13, 13, 13, 13, 13, 13, 13, 12, 13, 13, 13, 13, 13], freeze_cols=1)
     t, lvl, hlvl = "P_udligning_skatteprocent", "P_udligning_landsudligning_pct", "P_udligning_hovedstad_pct"
     base = _b("B")
-    calc.cell(FIRST, 3, f"=STRUKTURELT_UNDERSKUD({_d('G')},{base})")
-    calc.cell(FIRST, 5, f"=LANDSUDLIGNING({_d('G')},{base})")
-    calc.cell(FIRST, 7, f"=HOVEDSTADSUDLIGNING({_d('H')},{base},{_d('D')},{_d('J')})")
-    calc.cell(FIRST, 9, f"=HOEJT_UNDERSKUD_TILSKUD({_d('G')},{base},{_d('D')})")
-    calc.cell(FIRST, 11, f"=SELSKABSSKAT_UDLIGNING({_d('I')},{_d('D')})")
     financed = f"SUM({_b('F')})+SUM({_b('J')})+SUM({_b('M')})"
-    calc.cell(FIRST, 15, f"=BLOKTILSKUD_FORDEL({_d('D')},P_bloktilskud_paragraf14-({financed}))")
+    # One formula per municipality, INDEX picking its row of the scheme: a spilled array formula
+    # would be recalculated by LibreOffice on open (it ignores an array's cached values) and show
+    # #NAME? to a colleague without Python; a single-cell formula keeps its value.
+    per_row = {3: f"STRUKTURELT_UNDERSKUD({_d('G')},{base})",
+               5: f"LANDSUDLIGNING({_d('G')},{base})",
+               7: f"HOVEDSTADSUDLIGNING({_d('H')},{base},{_d('D')},{_d('J')})",
+               9: f"HOEJT_UNDERSKUD_TILSKUD({_d('G')},{base},{_d('D')})",
+               11: f"SELSKABSSKAT_UDLIGNING({_d('I')},{_d('D')})",
+               15: f"BLOKTILSKUD_FORDEL({_d('D')},P_bloktilskud_paragraf14-({financed}))"}
+    for i in range(N):
+        for c, call in per_row.items():
+            calc.cell(FIRST + i, c, f"=INDEX({call},{i + 1})")
     su_h = f"({_d('H')}-{base}*{t}/100)"
     group = f"SUMPRODUCT(--{_d('J')},{su_h})/SUMPRODUCT(--{_d('J')},{_d('D')})"
     for i in range(N):
@@ -146,8 +152,11 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     tab["A4"] = "Kode"
     tab["A3"] = ("Funktionen bruger det landsdækkende udgiftsbehov også i hovedstadsudligningen og udelader "
                  "overudligning og øvrige tilskud; Beregning er den fulde opgørelse.")
-    tab["B4"] = (f"=TILSKUD_OG_UDLIGNING({_d('D')},{_d('G')},{base},{_d('J')},{_d('I')},"
-                 "P_bloktilskud_paragraf14)")
+    table = (f"TILSKUD_OG_UDLIGNING({_d('D')},{_d('G')},{base},{_d('J')},{_d('I')},"
+             "P_bloktilskud_paragraf14)")
+    for k in range(N + 1):  # the header row (row 4), then one row per municipality; INDEX as above
+        for j in range(6):
+            tab.cell(4 + k, 2 + j, f"=INDEX({table},{k + 1},{j + 1})")
     for i in range(N):
         tab.cell(FIRST + i, 1, f"=Data!A{FIRST + i}").number_format = YEAR
     formats(tab, FIRST, LAST, dict.fromkeys("BCDEFG", MIO))

@@ -1,0 +1,181 @@
+"""The headless refresh on real workbooks nobody here wrote (tests/corpus_real, issue 9 §8).
+
+Every file listed in tests/corpus_real/MANIFEST.tsv is refreshed and validated through the
+command line: each ends with a result or a one-line refusal, never a traceback; the refresh
+changes nothing but cached values; it never writes an error where Excel had a value; and the
+share of formula cells it recomputes to Excel's cached value is at least the published
+threshold (computed here, over the whole corpus, with corpus_measure.py's comparison).
+"""
+
+from __future__ import annotations
+
+import csv
+import importlib.util
+import re
+import sys
+import traceback
+import zipfile
+from functools import lru_cache
+from pathlib import Path
+
+import pytest
+
+from xlmodel.cli import main
+
+CORPUS = Path(__file__).parent / "corpus_real"
+_spec = importlib.util.spec_from_file_location("corpus_measure", CORPUS / "corpus_measure.py")
+assert _spec is not None and _spec.loader is not None
+measure = importlib.util.module_from_spec(_spec)
+sys.modules["corpus_measure"] = measure   # dataclasses look their module up by name
+_spec.loader.exec_module(measure)
+
+#: Published in docs/engine.md ("Real workbooks"): recomputed and agreeing / compared cells.
+AGREEMENT_THRESHOLD = 0.86
+#: Licences whose terms allow the files to be redistributed here (with the licence text).
+LICENCES = {"MIT", "BSD-2-Clause", "GPL-3.0", "EUPL-1.1"}
+
+
+def _manifest() -> list[dict[str, str]]:
+    with open(CORPUS / "MANIFEST.tsv", encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t"))
+
+
+ROWS = _manifest()
+FILES = [CORPUS / "files" / r["file"] for r in ROWS]
+
+
+def test_manifest_describes_every_file() -> None:
+    on_disk = sorted(p.name for p in (CORPUS / "files").iterdir())
+    assert on_disk == sorted(r["file"] for r in ROWS)
+    assert len(ROWS) >= 40
+    for r in ROWS:
+        assert r["licence"] in LICENCES, r
+        assert re.fullmatch(r"[0-9a-f]{40}", r["commit"]), r
+        assert r["repository"].count("/") == 1 and r["path"] and r["writer"], r
+        assert (CORPUS / "LICENSES" / f"{r['repository'].split('/')[1]}.txt").is_file(), r
+    assert sum((CORPUS / "files" / r["file"]).stat().st_size for r in ROWS) < 5_000_000
+
+
+def _run(argv: list[str], capsys: pytest.CaptureFixture[str]) -> tuple[int, str, str]:
+    try:
+        code = main(argv)
+    except SystemExit as exc:  # argparse
+        code = int(exc.code or 0)
+    except Exception:
+        pytest.fail(f"xlmodel {' '.join(argv)} raised:\n{traceback.format_exc()}")
+    out = capsys.readouterr()
+    return code, out.out, out.err
+
+
+def _non_value(data: bytes) -> bytes:
+    """A worksheet part without what a refresh may change: cached values and their type."""
+    text = data.decode("utf-8")
+    text = re.sub(r"<(\w+:)?v\b[^>/]*>.*?</\1?v>|<(\w+:)?v\b[^>]*/>", "", text, flags=re.S)
+    text = re.sub(r">\s+<", "><", text)  # whitespace between elements of a rewritten row
+    text = re.sub(r'(<(?:\w+:)?c\b[^>]*?)\s(?:t|cm)="[^"]*"', r"\1", text)
+    text = re.sub(r'(<(?:\w+:)?c\b[^>]*?)\s(?:t|cm)="[^"]*"', r"\1", text)
+    text = re.sub(r"<((?:\w+:)?c)\b([^>]*)></\1>", r"<\1\2/>", text)
+    text = re.sub(r"<(?:\w+:)?c\b[^>]*/>", "", text)  # an empty cell (an array member written anew)
+    return text.encode()
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_refresh_and_validate_end_cleanly(path: Path, tmp_path: Path,
+                                          capsys: pytest.CaptureFixture[str]) -> None:
+    out = tmp_path / ("out" + path.suffix.lower())
+    code, _, err = _run(["refresh", str(path), "-o", str(out)], capsys)
+    assert code in (0, 1, 2, 3), code
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1 and err.startswith("xlmodel refresh: "), err
+    code, _, err = _run(["validate", str(path)], capsys)
+    assert code in (0, 1, 2), code
+    if code == 2:
+        assert len(err.strip().splitlines()) == 1 and err.startswith("xlmodel validate: "), err
+
+
+@pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
+def test_refresh_changes_only_values(path: Path, tmp_path: Path) -> None:
+    from xlmodel.engine import refresh
+    from xlmodel.errors import XlmodelError
+
+    out = tmp_path / ("out" + path.suffix.lower())
+    try:
+        refresh(path, out)
+    except XlmodelError:
+        pytest.skip("refused (one line; see test_refresh_and_validate_end_cleanly)")
+    with zipfile.ZipFile(path) as a, zipfile.ZipFile(out) as b:
+        sheets = {n for n in a.namelist() if re.match(r"xl/worksheets/[^/]+\.xml$", n)}
+        for name in a.namelist():
+            if name in sheets:
+                assert _non_value(a.read(name)) == _non_value(b.read(name)), name
+            elif name.endswith("workbook.xml"):   # the one intended change: no forced recalculation
+                calc = re.compile(rb'\s*fullCalcOnLoad="(?:1|true)"')
+                assert calc.sub(b"", a.read(name)) == calc.sub(b"", b.read(name)), name
+            elif not name.endswith("/"):
+                assert a.read(name) == b.read(name), name
+
+
+@lru_cache(maxsize=1)
+def _measured() -> tuple[measure.FileResult, ...]:
+    return tuple(measure.measure_file(p) for p in FILES)
+
+
+#: Cells still written as an error where Excel had a value, all in formulas__test.xlsx (the
+#: BINOM.DIST/POISSON.DIST family with left-out arguments, TEXTAFTER and REGEXREPLACE where
+#: Excel cached empty text): not yet traced; the count may only go down (docs/engine.md).
+KNOWN_ERROR_OVER_VALUE = 4
+
+
+@pytest.mark.slow
+def test_no_error_where_excel_had_a_value() -> None:
+    bad = [(r.name, s, a, c, n) for r in _measured() for s, a, c, n, _ in r.differing
+           if isinstance(n, measure.Err) and not isinstance(c, measure.Err)]
+    assert len(bad) <= KNOWN_ERROR_OVER_VALUE, bad[:20]
+    assert all(name == "formulas__test.xlsx" for name, *_ in bad), bad
+
+
+@pytest.mark.slow
+def test_agreement_with_excel_at_least_the_published_threshold() -> None:
+    results = _measured()
+    assert not [r.name for r in results if r.status in ("crash", "unreadable")]
+    s = measure.summarise(results)
+    assert s["compared"] > 10_000   # the figure is over a real amount of cells
+    assert s["agreement"] >= AGREEMENT_THRESHOLD, s
+
+
+def test_kept_cells_keep_excels_value_and_say_why(tmp_path: Path,
+                                                  capsys: pytest.CaptureFixture[str]) -> None:
+    """Cells the engine cannot compute keep Excel's value, are listed with a reason, exit 3."""
+    from xlmodel.engine import refresh
+
+    seen = 0
+    for path in sorted(FILES, key=lambda p: p.stat().st_size)[:40]:
+        out = tmp_path / ("k" + path.suffix.lower())
+        report = refresh(path, out)
+        if not report.not_recomputed:
+            continue
+        seen += 1
+        before, _ = measure.read_cells(path)
+        after, _ = measure.read_cells(out)
+        for k in report.not_recomputed:
+            assert after.get((k.sheet, k.cell)) == before.get((k.sheet, k.cell)), (path.name, k)
+            assert "motor" in k.reason, k   # Danish: "... den hovedløse motor ..."
+        code, text, _ = _run(["refresh", str(path), "-o", str(tmp_path / ("c" + path.suffix))], capsys)
+        assert code == 3 and "ikke genberegnet" in text
+        if seen == 3:
+            break
+    assert seen, "no corpus file had a cell the engine could not compute"
+
+
+def test_legacy_array_formula_keeps_its_range(tmp_path: Path) -> None:
+    """{=SUM(B1:C1*B2:C2)} entered over A1:A3: Excel shows the sum in every cell of the range."""
+    from xlmodel.engine import refresh
+
+    src = CORPUS / "files" / "xlsxwriter__array_formula01.xlsx"
+    out = tmp_path / "out.xlsx"
+    refresh(src, out)
+    with zipfile.ZipFile(out) as zf:
+        sheet = zf.read("xl/worksheets/sheet1.xml").decode()
+    assert '<f t="array" ref="A1:A3">' in sheet
+    values, _ = measure.read_cells(out)
+    assert [values[("Sheet1", a)] for a in ("A1", "A2", "A3")] == [0.0, 0.0, 0.0]

@@ -1,0 +1,404 @@
+"""Excel functions the headless engine lacks or gets wrong, registered with formualizer.
+
+Each function here follows Excel's documented behaviour and is checked against the values Excel
+cached in the real-workbook corpus (tests/corpus_real; tests/test_excel_functions_corpus in
+tests/test_corpus_real.py).  :func:`register` binds them to a formualizer workbook, overriding a
+built-in of the same name (``allow_override_builtin=True``) where the built-in's answer differs
+from Excel's: formualizer's CONVERT knows few units and no prefixes, its DEC2BIN/DEC2OCT/DEC2HEX
+and the other base conversions refuse negative numbers and give #VALUE! where Excel gives #NUM!,
+its CEILING/CEILING.MATH/FLOOR.MATH round negative numbers the other way, and it has no VDB.
+
+A function gets its arguments as formualizer passes them (numbers as float, text, booleans,
+None for an empty cell, a range as a list of rows) and returns a value or an Excel error
+(``{"type": "Error", "kind": "Num"}``).  A range where Excel expects one value is applied
+element by element (Excel's array lifting) and returns a list of rows.
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Callable
+from typing import Any
+
+from xlmodel.engine.excel_units import UNITS
+
+
+class _Err(Exception):
+    """An Excel error to return (kind as formualizer names it: Num, Na, Value, Div)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def _error(kind: str) -> dict[str, str]:
+    return {"type": "Error", "kind": kind}
+
+
+def _is_error(v: Any) -> bool:
+    return isinstance(v, dict) and v.get("type") == "Error"
+
+
+def _number(v: Any) -> float:
+    """Excel's coercion of an argument to a number: blank 0, TRUE 1, numeric text, else #VALUE!."""
+    if _is_error(v):
+        raise _Err(str(v.get("kind")))
+    if v is None:
+        return 0.0
+    if isinstance(v, bool):
+        return 1.0 if v else 0.0
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, str):
+        try:
+            return float(v.strip())
+        except ValueError:
+            raise _Err("Value") from None
+    raise _Err("Value")
+
+
+def _text(v: Any) -> str:
+    if _is_error(v):
+        raise _Err(str(v.get("kind")))
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, float):
+        return str(int(v)) if v.is_integer() else repr(v)
+    return str(v)
+
+
+def _lifted(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """Apply ``fn`` element by element over range arguments; Excel errors become error values."""
+
+    def call(*args: Any) -> Any:
+        grids = [a for a in args if isinstance(a, list)]
+        if not grids:
+            try:
+                return fn(*args)
+            except _Err as e:
+                return _error(e.kind)
+        rows = max(len(g) for g in grids)
+        cols = max(len(g[0]) if g else 0 for g in grids)
+
+        def pick(a: Any, i: int, j: int) -> Any:
+            if not isinstance(a, list):
+                return a
+            ii = i if len(a) > 1 else 0
+            jj = j if a and len(a[0]) > 1 else 0
+            if ii >= len(a) or jj >= len(a[ii]):
+                raise _Err("Na")
+            return a[ii][jj]
+
+        out = []
+        for i in range(rows):
+            row = []
+            for j in range(cols):
+                try:
+                    row.append(fn(*(pick(a, i, j) for a in args)))
+                except _Err as e:
+                    row.append(_error(e.kind))
+            out.append(row)
+        return out
+
+    call.__name__ = fn.__name__
+    call.__doc__ = fn.__doc__
+    return call
+
+
+def _scalar(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` with Excel errors returned as error values (no lifting over ranges)."""
+
+    def call(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except _Err as e:
+            return _error(e.kind)
+
+    call.__name__ = fn.__name__
+    call.__doc__ = fn.__doc__
+    return call
+
+
+# ------------------------------------------------------------------------------- CONVERT ----
+_SI = {"Y": 1e24, "Z": 1e21, "E": 1e18, "P": 1e15, "T": 1e12, "G": 1e9, "M": 1e6, "k": 1e3,
+       "h": 1e2, "da": 1e1, "e": 1e1, "d": 1e-1, "c": 1e-2, "m": 1e-3, "u": 1e-6, "n": 1e-9,
+       "p": 1e-12, "f": 1e-15, "a": 1e-18, "z": 1e-21, "y": 1e-24}
+_BINARY = {"Yi": 2.0 ** 80, "Zi": 2.0 ** 70, "Ei": 2.0 ** 60, "Pi": 2.0 ** 50, "Ti": 2.0 ** 40,
+           "Gi": 2.0 ** 30, "Mi": 2.0 ** 20, "ki": 2.0 ** 10}
+_TEMPERATURE = {"fah": "F", "cel": "C", "kel": "K"}
+
+
+def _unit(name: str) -> tuple[str, str, float]:
+    """(unit, category, prefix multiplier) of a CONVERT unit text; #N/A if unknown."""
+    if name in UNITS:
+        return name, UNITS[name][0], 1.0
+    for size in (1, 2):
+        prefix, rest = name[:size], name[size:]
+        if rest in UNITS and (prefix in _SI or prefix in _BINARY):
+            category, _, allowed = UNITS[rest]
+            if not allowed or (prefix in _BINARY and category != "Information"):
+                raise _Err("Na")
+            return rest, category, _SI.get(prefix) or _BINARY[prefix]
+    raise _Err("Na")
+
+
+def _to_kelvin(unit: str, v: float) -> float:
+    unit = _TEMPERATURE.get(unit, unit)
+    return {"F": lambda x: (x - 32) / 1.8 + 273.15, "C": lambda x: x + 273.15,
+            "Rank": lambda x: x / 1.8, "Reau": lambda x: x * 1.25 + 273.15}.get(unit, lambda x: x)(v)
+
+
+def _from_kelvin(unit: str, v: float) -> float:
+    unit = _TEMPERATURE.get(unit, unit)
+    return {"F": lambda x: (x - 273.15) * 1.8 + 32, "C": lambda x: x - 273.15,
+            "Rank": lambda x: x * 1.8, "Reau": lambda x: (x - 273.15) * 0.8}.get(unit, lambda x: x)(v)
+
+
+@_scalar
+def convert(number: Any, from_unit: Any, to_unit: Any) -> float:
+    """CONVERT(number, from_unit, to_unit): Excel's units, SI and binary prefixes.
+
+    >>> convert(1, "Yg", "g"), convert(1, "kibyte", "byte"), round(convert(100, "C", "F"), 6)
+    (1e+24, 1024.0, 212.0)
+    >>> convert(1, "m", "g")
+    {'type': 'Error', 'kind': 'Na'}
+    """
+    if isinstance(number, str | bool | list) or isinstance(from_unit, list) or isinstance(to_unit, list):
+        raise _Err("Value")   # Excel: a number only (no text, no TRUE), and no ranges
+    value = _number(number)
+    f_unit, f_cat, f_mul = _unit(_text(from_unit))
+    t_unit, t_cat, t_mul = _unit(_text(to_unit))
+    if f_cat != t_cat:
+        raise _Err("Na")
+    value *= f_mul
+    if f_unit == t_unit:
+        return value / t_mul
+    if f_cat == "Temperature":
+        return _from_kelvin(t_unit, _to_kelvin(f_unit, value)) / t_mul
+    return value / UNITS[f_unit][1] * UNITS[t_unit][1] / t_mul
+
+
+# ------------------------------------------------------------------------ base conversions ----
+_BASES = {"BIN": 2, "OCT": 8, "DEC": 10, "HEX": 16}
+_DIGITS = "0123456789ABCDEF"
+
+
+def _parse_base(text: Any, base: int) -> int:
+    """A BIN/OCT/HEX argument (at most 10 digits, two's complement) as an integer."""
+    if isinstance(text, bool):
+        raise _Err("Value")
+    s = _text(text).strip().upper()
+    if len(s) > 10 or any(ch not in _DIGITS[:base] for ch in s):
+        raise _Err("Num")
+    if not s:
+        return 0
+    n = int(s, base)
+    if len(s) == 10 and n >= base ** 10 // 2:
+        n -= base ** 10
+    return n
+
+
+def _places(places: Any) -> int | None:
+    """The ``places`` argument: None when left out; #NUM! unless 1–10 (checked first, as Excel)."""
+    if places is None or places == "":
+        return None
+    p = _number(places)
+    if not 1 <= p <= 10:   # Excel: #NUM! for zero, negative or more than 10 places
+        raise _Err("Num")
+    return int(p)
+
+
+def _format_base(n: int, base: int, places: int | None) -> str:
+    """``n`` in ``base`` (negatives: 10 digits, two's complement), padded to ``places``."""
+    limit = base ** 10 // 2
+    if not -limit <= n < limit:
+        raise _Err("Num")
+    negative = n < 0
+    if negative:
+        n += base ** 10
+    digits = ""
+    while n:
+        n, r = divmod(n, base)
+        digits = _DIGITS[r] + digits
+    digits = digits or "0"
+    if places is not None and not negative:   # a negative number's 10 digits ignore places
+        if places < len(digits):
+            raise _Err("Num")
+        digits = digits.rjust(places, "0")
+    return digits
+
+
+def _base_function(src: str, dst: str) -> Callable[..., Any]:
+    sb, db = _BASES[src], _BASES[dst]
+
+    def fn(number: Any, places: Any = None) -> Any:
+        if isinstance(number, list) or isinstance(places, list):
+            raise _Err("Value")   # Excel's engineering functions do not take ranges
+        p = _places(places) if dst != "DEC" else None
+        if src == "DEC":
+            if isinstance(number, bool):
+                raise _Err("Value")
+            n = math.trunc(_number(number))
+        else:
+            n = _parse_base(number, sb)
+        if dst == "DEC":
+            return float(n)
+        return _format_base(n, db, p)
+
+    fn.__name__ = f"{src}2{dst}"
+    fn.__doc__ = f"{src}2{dst}(number, [places]): Excel's base conversion (10 digits, two's complement)."
+    return _scalar(fn)
+
+
+# ------------------------------------------------------------------------------- rounding ----
+def _quotient(n: float, s: float) -> float:
+    """n/s rounded to 15 significant digits, as Excel does before rounding up or down."""
+    return float(f"{n / s:.15g}")
+
+
+@_lifted
+def ceiling(number: Any, significance: Any) -> float:
+    """CEILING(number, significance): Excel 2010+ rules.
+
+    >>> ceiling(-2.5, -2), ceiling(-2.5, 2), ceiling(2, 0)
+    (-4.0, -2.0, 0.0)
+    >>> ceiling(2, -2)
+    {'type': 'Error', 'kind': 'Num'}
+    """
+    n, s = _number(number), _number(significance)
+    if s == 0 or n == 0:
+        return 0.0
+    if n > 0 and s < 0:
+        raise _Err("Num")
+    if n < 0 and s < 0:
+        return -math.ceil(_quotient(-n, -s)) * -s
+    return math.ceil(_quotient(n, s)) * s
+
+
+@_lifted
+def ceiling_math(number: Any, significance: Any = None, mode: Any = None) -> float:
+    """CEILING.MATH(number, [significance], [mode]).
+
+    >>> ceiling_math(-5.5, 2), ceiling_math(-5.5, 2, -1), ceiling_math(6.3)
+    (-4.0, -6.0, 7.0)
+    """
+    n = _number(number)
+    s = abs(_number(significance)) if significance not in (None, "") else 1.0
+    if s == 0:
+        return 0.0
+    if n < 0 and mode not in (None, "") and _number(mode) != 0:
+        return -math.ceil(_quotient(-n, s)) * s
+    return math.ceil(_quotient(n, s)) * s
+
+
+@_lifted
+def floor_math(number: Any, significance: Any = None, mode: Any = None) -> float:
+    """FLOOR.MATH(number, [significance], [mode]).
+
+    >>> floor_math(-5.5, 2), floor_math(-5.5, 2, -1), floor_math(6.7)
+    (-6.0, -4.0, 6.0)
+    """
+    n = _number(number)
+    s = abs(_number(significance)) if significance not in (None, "") else 1.0
+    if s == 0:
+        return 0.0
+    if n < 0 and mode not in (None, "") and _number(mode) != 0:
+        return -math.floor(_quotient(-n, s)) * s
+    return math.floor(_quotient(n, s)) * s
+
+
+# ------------------------------------------------------------------------------------ VDB ----
+def _ddb(cost: float, salvage: float, life: float, period: float, factor: float) -> float:
+    rate = factor / life
+    if rate >= 1.0:
+        rate, old = 1.0, (cost if period == 1.0 else 0.0)
+    else:
+        old = cost * (1.0 - rate) ** (period - 1.0)
+    new = cost * (1.0 - rate) ** period
+    ddb = old - salvage if new < salvage else old - new
+    return max(ddb, 0.0)
+
+
+def _inter_vdb(cost: float, salvage: float, life: float, life1: float, period: float,
+               factor: float) -> float:
+    vdb, sln, now_sln = 0.0, 0.0, False
+    end = math.ceil(period)
+    rest = cost - salvage
+    for i in range(1, int(end) + 1):
+        if not now_sln:
+            ddb = _ddb(cost, salvage, life, float(i), factor)
+            sln = rest / (life1 - (i - 1))
+            if sln > ddb:
+                term, now_sln = sln, True
+            else:
+                term = ddb
+                rest -= ddb
+        else:
+            term = sln
+        if i == end:
+            term *= period + 1.0 - end
+        vdb += term
+    return vdb
+
+
+@_lifted
+def vdb(cost: Any, salvage: Any, life: Any, start: Any, end: Any, factor: Any = None,
+        no_switch: Any = None) -> float:
+    """VDB(cost, salvage, life, start_period, end_period, [factor], [no_switch]).
+
+    Declining balance (factor × straight line, default 2) switching to straight line when that
+    is larger, unless ``no_switch``; fractional periods as Excel (the LibreOffice algorithm).
+
+    Excel's documented examples (VDB help page):
+
+    >>> [round(vdb(2400, 300, *a), 2) for a in [(3650, 0, 1), (120, 0, 1), (10, 0, 1),
+    ...                                          (120, 6, 18), (120, 6, 18, 1.5), (10, 0, 0.875, 1.5)]]
+    [1.32, 40.0, 480.0, 396.31, 311.81, 315.0]
+    """
+    c, s, lf, st, en = (_number(x) for x in (cost, salvage, life, start, end))
+    fa = _number(factor) if factor not in (None, "") else 2.0
+    ns = bool(_number(no_switch)) if no_switch not in (None, "") else False
+    if st < 0 or en < st or en > lf or c < 0 or s < 0 or fa <= 0 or lf <= 0:
+        raise _Err("Num")
+    i_start, i_end = math.floor(st), math.ceil(en)
+    if ns:
+        total = 0.0
+        for i in range(int(i_start) + 1, int(i_end) + 1):
+            term = _ddb(c, s, lf, float(i), fa)
+            if i == i_start + 1:
+                term *= min(en, i_start + 1) - st
+            elif i == i_end:
+                term *= en + 1 - i_end
+            total += term
+        return total
+    part = 0.0
+    if st != i_start:
+        temp = c - _inter_vdb(c, s, lf, lf, i_start, fa)
+        part += (st - i_start) * _inter_vdb(temp, s, lf, lf - i_start, 1.0, fa)
+    if en != i_end:
+        t_start = i_end - 1.0
+        temp = c - _inter_vdb(c, s, lf, lf, t_start, fa)
+        part += (i_end - en) * _inter_vdb(temp, s, lf, lf - t_start, 1.0, fa)
+    c2 = c - _inter_vdb(c, s, lf, lf, i_start, fa)
+    return _inter_vdb(c2, s, lf, lf - i_start, i_end - i_start, fa) - part
+
+
+#: name → (callable, min args, max args)
+FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
+    "CONVERT": (convert, 3, 3),
+    "CEILING": (ceiling, 2, 2),
+    "CEILING.MATH": (ceiling_math, 1, 3),
+    "FLOOR.MATH": (floor_math, 1, 3),
+    "VDB": (vdb, 5, 7),
+    **{f"{a}2{b}": (_base_function(a, b), 1, 1 if b == "DEC" else 2)
+       for a in _BASES for b in _BASES if a != b},
+}
+NAMES: frozenset[str] = frozenset(FUNCTIONS)
+
+
+def register(wb: Any) -> None:
+    """Register every function of this module on ``wb`` (built-ins of the same name overridden)."""
+    for name, (fn, lo, hi) in FUNCTIONS.items():
+        wb.register_function(name, fn, min_args=lo, max_args=hi, allow_override_builtin=True)

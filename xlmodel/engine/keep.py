@@ -1,0 +1,367 @@
+"""Never replace a good value with an engine failure.
+
+The headless engine (formualizer) lacks some Excel functions and forms (structured table
+references, external links, a few functions), and where it lacks one it answers with an error.
+Writing that error over the value Excel computed and cached would destroy a good number: the
+refresh would make the workbook worse.  So, after the engine has computed and before anything is
+written, :func:`apply` goes over every formula cell:
+
+* the engine's value is an error while the file's cached value is not (or the engine's error
+  says the engine could not compute: ``#NAME?``, ``#N/IMPL!``, ``#SPILL!`` over a differently
+  cached value): the cell keeps its cached value and is listed as *not recomputed* with the
+  reason in Danish (:class:`NotRecomputed`); ``xlmodel refresh`` then exits with status 3
+  (see xlmodel/commands/refresh.py);
+* the kept values are put into the engine in place of those formulas and the workbook is
+  evaluated again, so cells that depend on a kept cell are computed from Excel's value instead
+  of inheriting the failure (at most :data:`ROUNDS` rounds);
+* a cell whose formula calls a catalogue function is never kept: its error is the function's
+  answer (a refused input, with the adapter's message), not an engine failure.
+
+Array formulas keep their extent: a legacy (Ctrl+Shift+Enter) array formula covers the range
+the user selected, whatever the size of its result; the result is fitted to the range the way
+Excel does it (a single value fills the range, a single row or column is repeated, cells beyond
+the result get ``#N/A``).  Only a dynamic array formula (an anchor carrying ``cm``, Excel 365's
+spill metadata) takes the extent the engine computed, unless that is a single error value (the
+engine then failed before it knew the shape: the error fills the formula's range).
+"""
+
+from __future__ import annotations
+
+import contextlib
+import re
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any, NamedTuple
+from xml.sax.saxutils import unescape
+
+from xlmodel.engine.package import Package
+from xlmodel.engine.sheetxml import address, parse_range, range_text
+from xlmodel.engine.types import CellError
+
+#: Re-evaluations with kept values put in (each one may resolve the cells depending on them).
+ROUNDS = 3
+
+#: Engine errors that say the engine could not compute the cell (never an Excel answer as such).
+ENGINE_FAILURES = frozenset({"#NAME?", "#N/IMPL!", "#SPILL!", "#CIRC!", "#CALC!"})
+
+_FUNC = re.compile(r"(?<![\w.\"])((?:_xlfn\.|_xlws\.|_xludf\.)?[A-Za-z][\w.]*)\s*\(")
+_TABLE_REF = re.compile(r"[A-Za-z_][\w.]*\[")
+_EXTERNAL = re.compile(r"\[\d+\]")
+_STRING = re.compile(r'"(?:[^"]|"")*"')
+
+
+class NotRecomputed(NamedTuple):
+    """A formula cell the refresh left at the value Excel cached, and why (Danish)."""
+
+    sheet: str
+    cell: str
+    reason: str
+
+
+@dataclass
+class _Cached:
+    value: Any
+    dynamic: bool = False     # the anchor carries cm= (a dynamic array formula)
+
+
+def _shared_strings(pkg: Package) -> list[str]:
+    part = next((n for n in pkg.names() if n.lower().endswith("sharedstrings.xml")), None)
+    if part is None:
+        return []
+    text = pkg.get(part).decode("utf-8", "replace")
+    out = []
+    for si in re.finditer(r"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", text, re.S):
+        body = si.group(1) or ""
+        body = re.sub(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", "", body, flags=re.S)  # phonetic runs
+        out.append(unescape("".join(re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", body, re.S))))
+    return out
+
+
+def _decode(attrs: str, inner: str, strings: list[str], p: str) -> Any:
+    """The cached value of a ``<c>`` element (None when it has none)."""
+    t = re.search(r'(?:^|\s)t\s*=\s*["\'](\w+)["\']', attrs)
+    kind = t.group(1) if t else "n"
+    v = re.search(rf"<{p}v\b[^>]*>(.*?)</{p}v>", inner, re.S)
+    if kind == "inlineStr":
+        return unescape("".join(re.findall(rf"<{p}t\b[^>]*>(.*?)</{p}t>", inner, re.S))) or None
+    if v is None:   # <v/>: Excel's cached empty text
+        return "" if kind == "str" and re.search(rf"<{p}v\b[^>]*/>", inner) else None
+    text = unescape(v.group(1))
+    if kind == "s":
+        return strings[int(text)] if text.strip().isdigit() and int(text) < len(strings) else None
+    if kind in ("str", "d"):
+        return text
+    if kind == "b":
+        return text.strip() in ("1", "true")
+    if kind == "e":
+        return CellError(text.strip())
+    try:
+        return float(text)
+    except ValueError:
+        return None
+
+
+def cached_values(pkg: Package, computed: Any) -> dict[tuple[str, int, int], _Cached]:
+    """The cached value of every formula cell and array member, from the package as read."""
+    strings: list[str] | None = None
+    out: dict[tuple[str, int, int], _Cached] = {}
+    for ref in pkg.sheets():
+        cells = computed.formulas.get(ref.name)
+        if not cells:
+            continue
+        xml = computed.sheet_xml(pkg, ref.part)
+        if strings is None:
+            strings = _shared_strings(pkg)
+        wanted = {(fc.row, fc.col) for fc in cells}
+        for fc in cells:
+            if fc.f_type == "array" and fc.ref:
+                r1, c1, r2, c2 = parse_range(fc.ref)
+                wanted.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
+        p = re.escape(xml.p)
+        for r, _, _, _, row_cells in xml.rows:
+            for col, _, attrs, inner in row_cells:
+                if (r, col) in wanted:
+                    dynamic = re.search(r'(?:^|\s)cm\s*=', attrs) is not None
+                    out[(ref.name, r, col)] = _Cached(_decode(attrs, inner, strings, p), dynamic)
+    return out
+
+
+def _reason(formula: str, code: str, known: Callable[[str], bool]) -> str:
+    """Why the engine could not compute ``formula`` (Danish, for the refresh report)."""
+    bare = _STRING.sub('""', formula)
+    if _EXTERNAL.search(bare):
+        return "formlen henviser til en anden projektmappe, som den hovedløse motor ikke kan åbne"
+    missing = []
+    for m in _FUNC.finditer(bare):
+        name = m.group(1)
+        plain = re.sub(r"^_xl(?:fn|ws|udf)\.", "", name, flags=re.I).upper()
+        if not known(plain) and plain not in missing:
+            missing.append(plain)
+    if missing:
+        return f"{', '.join(missing)} understøttes ikke af den hovedløse motor"
+    if _TABLE_REF.search(bare):
+        return "tabelreferencer (Tabel[Kolonne]) understøttes ikke af den hovedløse motor"
+    if code == "#NAME?":
+        return "formlen bruger et navn, som den hovedløse motor ikke kan slå op"
+    if code == "#SPILL!":
+        return "matrixformlens resultat kunne ikke udfoldes i den hovedløse motor"
+    return f"den hovedløse motor gav {code}, hvor Excel havde beregnet en værdi"
+
+
+def _engine_value(value: Any) -> Any:
+    """A cached value as the engine takes it with ``set_value`` (None: leave the engine's)."""
+    if isinstance(value, CellError):
+        return None
+    return value
+
+
+def fit_array(grid: list[list[Any]], rows: int, cols: int) -> list[list[Any]]:
+    """A result fitted to a legacy array formula's range, as Excel does it.
+
+    >>> fit_array([[1.0]], 2, 2)
+    [[1.0, 1.0], [1.0, 1.0]]
+    >>> fit_array([[1.0, 2.0]], 2, 3)
+    [[1.0, 2.0, CellError(code='#N/A', message='')], [1.0, 2.0, CellError(code='#N/A', message='')]]
+    """
+    h, w = len(grid), len(grid[0]) if grid else 0
+    out = []
+    for i in range(rows):
+        row = []
+        for j in range(cols):
+            ii = i if h > 1 else 0
+            jj = j if w > 1 else 0
+            row.append(grid[ii][jj] if ii < h and jj < w else CellError("#N/A"))
+        out.append(row)
+    return out
+
+
+def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
+                   own_call: Callable[[str], bool]) -> dict[tuple[str, int, int], str]:
+    """Give every legacy array formula its own range back, filled as Excel fills it.
+
+    Returns the dynamic array formulas whose engine result has another shape than Excel's
+    (with the reason): :func:`apply` keeps Excel's values for them.
+    """
+    reshaped: dict[tuple[str, int, int], str] = {}
+    for sheet, cells in computed.formulas.items():
+        for fc in cells:
+            if fc.f_type != "array" or not fc.ref or own_call(fc.text):
+                continue   # a catalogue call's array takes its result's extent (xlmodel writes it)
+            key = (sheet, fc.row, fc.col)
+            info = cached.get(key)
+            target = parse_range(fc.ref)
+            extent = computed.spills.get(key, (fc.row, fc.col, fc.row, fc.col))
+            if extent == target:
+                continue
+            scalar_error = key not in computed.spills and isinstance(computed.values.get(key), CellError)
+            if info is not None and info.dynamic and not scalar_error:
+                if info.value is None:
+                    continue   # a dynamic array takes the extent the engine computed…
+                reshaped[key] = (f"resultatet har i den hovedløse motor en anden størrelse "
+                                 f"({range_text(*extent)}) end i Excel ({fc.ref}); Excels værdier er beholdt")
+                continue       # …unless Excel computed another shape (kept by apply)
+            r1, c1, r2, c2 = extent
+            grid = [[computed.values.get((sheet, r, c)) for c in range(c1, c2 + 1)]
+                    for r in range(r1, r2 + 1)]
+            for r in range(r1, r2 + 1):   # the engine's own spill cells outside the range go
+                for c in range(c1, c2 + 1):
+                    if (r, c) != (fc.row, fc.col):
+                        computed.values.pop((sheet, r, c), None)
+            t1, u1, t2, u2 = target
+            fitted = fit_array(grid, t2 - t1 + 1, u2 - u1 + 1)
+            for i, r in enumerate(range(t1, t2 + 1)):
+                for j, c in enumerate(range(u1, u2 + 1)):
+                    computed.values[(sheet, r, c)] = fitted[i][j]
+            computed.spills[key] = target
+    return reshaped
+
+
+_DIRECT_RANGE = re.compile(
+    r"^=?\s*(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+\s*$")
+
+
+def _implicit_intersection(computed: Any, texts: dict[tuple[str, int, int], tuple[Any, str]],
+                           cached: dict[tuple[str, int, int], _Cached],
+                           own_call: Callable[[str], bool]) -> dict[tuple[str, int, int], str]:
+    """A plain formula (not an array formula) that the engine spilled: Excel computed one value.
+
+    A plain formula in a file is evaluated with implicit intersection (Excel 365 shows it as
+    ``=@A1:A10``).  For a formula that is a bare range, the value is the range's cell in the
+    formula's row (a column) or column (a row); any other spilled plain formula keeps its cached
+    value (returned with the reason).  Catalogue calls are left as they are: their results spill
+    by design.
+    """
+    kept = {}
+    for key, (fc, text) in texts.items():
+        if fc.f_type == "array" or key not in computed.spills or own_call(text):
+            continue
+        sheet, row, col = key
+        r1, c1, r2, c2 = computed.spills.pop(key)
+        grid = {(r, c): computed.values.pop((sheet, r, c), None)
+                for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)}
+        value: Any = CellError("#VALUE!")
+        if _DIRECT_RANGE.match(text.strip()):
+            if c1 == c2 and r1 <= row <= r2:
+                value = grid[(row, c1)]
+            elif r1 == r2 and c1 <= col <= c2:
+                value = grid[(r1, col)]
+            computed.values[key] = value
+            continue
+        computed.values[key] = grid.get((row, col)) if (r1, c1) == (row, col) else value
+        old = cached.get(key)
+        if old is not None and old.value is not None:
+            computed.values[key] = old.value
+            kept[key] = "implicit snitmængde (en formel, hvis resultat er flere celler, i én celle) " \
+                        "understøttes ikke af den hovedløse motor"
+    return kept
+
+
+def _members(computed: Any, key: tuple[str, int, int], fc: Any) -> list[tuple[str, int, int]]:
+    extent = computed.spills.get(key)
+    if extent is None:
+        return [key]
+    r1, c1, r2, c2 = extent
+    return [(key[0], r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
+
+
+def _should_keep(new: Any, old: Any) -> bool:
+    if old is None or not isinstance(new, CellError):
+        return False
+    if not isinstance(old, CellError):
+        return True
+    return new.code in ENGINE_FAILURES and new.code != old.code
+
+
+def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
+          own_call: Callable[[str], bool], known: Callable[[str], bool]) -> list[NotRecomputed]:
+    """Keep Excel's cached value wherever the engine failed; returns the cells kept.
+
+    ``computed`` is the engine adapter's result (values, formulas, spills; changed in place),
+    ``wb`` the formualizer workbook it came from, ``read(raw)`` turns an engine value into a
+    Python value, ``own_call(formula)`` says whether a formula calls a catalogue function (never
+    kept) and ``known(NAME)`` whether the engine has a function.
+    """
+    cached = cached_values(pkg, computed)
+    reshaped = _legacy_arrays(computed, cached, own_call)
+    kept: dict[tuple[str, int, int], str] = {}
+    texts: dict[tuple[str, int, int], tuple[Any, str]] = {}
+    for sheet, cells in computed.formulas.items():
+        shared = {fc.si: fc.text for fc in cells if fc.shared_master}
+        for fc in cells:
+            texts[(sheet, fc.row, fc.col)] = (fc, fc.text or shared.get(fc.si, ""))
+    kept.update(_implicit_intersection(computed, texts, cached, own_call))
+    for _round in range(ROUNDS + 1):   # the last round keeps without evaluating again
+        new_kept = {}
+        if _round == 0:
+            for key, reason in reshaped.items():
+                fc = texts[key][0]
+                r1, c1, r2, c2 = parse_range(fc.ref)
+                new_kept[key] = (reason, [(key[0], r, c) for r in range(r1, r2 + 1)
+                                          for c in range(c1, c2 + 1)])
+        for key, (fc, text) in texts.items():
+            if key in kept or key in new_kept or own_call(text):
+                continue
+            members = _members(computed, key, fc)
+            if fc.f_type == "array" and fc.ref:
+                r1, c1, r2, c2 = parse_range(fc.ref)
+                members = sorted(set(members) | {(key[0], r, c) for r in range(r1, r2 + 1)
+                                                 for c in range(c1, c2 + 1)})
+            bad = [m for m in members if m in cached
+                   and _should_keep(computed.values.get(m), cached[m].value)]
+            if not bad:
+                continue
+            first = computed.values.get(bad[0])
+            code = first.code if isinstance(first, CellError) else "#VALUE!"
+            new_kept[key] = (_reason(text, code, known), members)
+        if not new_kept:
+            break
+        for key, (reason, members) in new_kept.items():
+            kept[key] = reason
+            fc = texts[key][0]
+            if fc.f_type == "array" and fc.ref:   # the file's own range stands, with Excel's values
+                extent = computed.spills.get(key)
+                computed.spills[key] = parse_range(fc.ref)
+                if extent is not None:
+                    r1, c1, r2, c2 = extent
+                    for r in range(r1, r2 + 1):
+                        for c in range(c1, c2 + 1):
+                            if (key[0], r, c) not in members:
+                                computed.values.pop((key[0], r, c), None)
+            for m in members:
+                if m in cached:
+                    computed.values[m] = cached[m].value
+                    value = _engine_value(cached[m].value)
+                    if value is not None:
+                        with contextlib.suppress(Exception):  # a value the engine refuses: its error stays
+                            wb.set_value(m[0], m[1], m[2], value)
+        if _round == ROUNDS:
+            break
+        wb.evaluate_all()
+        for key, (fc, _) in texts.items():   # array formulas keep their first-round values
+            if key not in kept and fc.f_type != "array":
+                for m in _members(computed, key, fc):
+                    computed.values[m] = read(wb.get_value(*m))
+    return [NotRecomputed(s, address(r, c), reason) for (s, r, c), reason in kept.items()]
+
+
+_KNOWN: dict[str, bool] = {}
+
+
+def engine_knows(name: str) -> bool:
+    """Does formualizer have the Excel function ``NAME`` (asked once per name, in a scratch book)?"""
+    from xlmodel.engine import excel_functions
+
+    name = name.upper()
+    if name in excel_functions.NAMES:
+        return True
+    if name not in _KNOWN:
+        import formualizer as fz
+
+        wb = fz.Workbook()
+        wb.sheet("S").set_formula(1, 1, f"={name}()")
+        try:
+            value = wb.evaluate_cell("S", 1, 1)
+        except Exception:
+            value = {"type": "Error", "kind": "Name"}
+        _KNOWN[name] = not (isinstance(value, dict) and str(value.get("kind")) in ("Name", "NImpl"))
+    return _KNOWN[name]
