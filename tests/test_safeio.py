@@ -320,7 +320,8 @@ def test_verify_fn_exception_is_reported(original: Path, base_bytes: bytes, new_
 def test_xlsx_content_named_xlsm_is_refused(tmp_path: Path, base_bytes: bytes, new_bytes: bytes) -> None:
     target = tmp_path / "makro.xlsm"
     target.write_bytes(base_bytes)
-    _refused_and_intact(target, base_bytes, lambda: atomic_write(target, writer(new_bytes)), "projektmappe uden makroer")
+    _refused_and_intact(target, base_bytes, lambda: atomic_write(target, writer(new_bytes)),
+                        "projektmappe uden makroer")
 
 
 def test_original_changed_meanwhile_is_not_overwritten(original: Path, new_bytes: bytes) -> None:

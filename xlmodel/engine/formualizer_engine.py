@@ -56,8 +56,8 @@ _MAYBE_OMITTED = re.compile(r"[(,]\s*[,)]|_xludf\.", re.IGNORECASE)
 _GENERIC = {
     "#DIV/0!": "division med nul",
     "#SPILL!": "cellerne, som resultatet skal spildes ud i, er ikke tomme",
-    "#NAME?": "ukendt funktion eller navn (beregningen uden Excel kender måske ikke denne Excel-funktion)",
-    "#N/IMPL!": "en Excel-funktion, som beregningen uden Excel ikke kender",
+    "#NAME?": "ukendt funktion eller navn (den hovedløse motor kender måske ikke denne Excel-funktion)",
+    "#N/IMPL!": "en Excel-funktion, som den hovedløse motor ikke kender",
     "#REF!": "en reference til en celle, der ikke findes",
     "#CIRC!": "en cirkulær reference",
     "#NUM!": "et tal uden for det tilladte område",
