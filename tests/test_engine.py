@@ -146,12 +146,13 @@ def test_error_cells_are_reported_with_address_and_message(tmp_path: Path) -> No
     report = refresh(book, tmp_path / "bad_out.xlsx")
     errors = {(e.sheet, e.cell): e for e in report.error_cells}
     assert errors[("Beregning", "F2")].error == "#VALUE!"
-    assert "til_aar: 2019 is not allowed" in errors[("Beregning", "F2")].message
+    assert ("til_aar: 2019 (parametersæt aftale-2014 har ikke en service-PL-sats for hvert år) "
+            "er ikke tilladt") in errors[("Beregning", "F2")].message
     assert errors[("Beregning", "F3")].message == "fra Beregning!F2 (#VALUE!)"
-    assert "beloeb: text 'abc' is not allowed" in errors[("Beregning", "F4")].message
+    assert "beloeb: teksten 'abc' er ikke tilladt" in errors[("Beregning", "F4")].message
     assert errors[("Beregning", "F6")].error == "#DIV/0!"
-    assert "indbyggere: a blank cell (row 1 of the range)" in errors[("Beregning", "G2")].message
-    assert "beloeb: a blank cell (row 7 of the range)" in errors[("Beregning", "I2")].message
+    assert "indbyggere: en tom celle (række 1 i området)" in errors[("Beregning", "G2")].message
+    assert "beloeb: en tom celle (række 7 i området)" in errors[("Beregning", "I2")].message
     summary = report.summary()
     assert all(f"  {e.sheet}!{e.cell}: {e.error}" in summary for e in report.error_cells)
     # the written cached value is the error, never a number

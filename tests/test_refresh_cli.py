@@ -60,14 +60,15 @@ def test_error_cells_exit_1_with_their_addresses(tmp_path: Path, capsys) -> None
     before = book.read_bytes()
     assert main(["refresh", str(book)]) == 1  # in place
     text = capsys.readouterr().out
-    assert "Beregning!F2: #VALUE!  til_aar: 2020 is not allowed" in text
+    assert "Beregning!F2: #VALUE!  til_aar: 2020 (parametersæt aftale-2014 har ikke en service-PL-sats " \
+        "for hvert år) er ikke tilladt; tilladt: et år i 2013–2014" in text
     assert book.read_bytes() != before
     assert openpyxl.load_workbook(book, data_only=True)["Beregning"]["F2"].value == "#VALUE!"
 
 
 @pytest.mark.parametrize(("setup", "message"), [
     (lambda d: d / "missing.xlsx", "{p}: findes ikke; tilladt: IN.xlsx"),
-    (lambda d: (d / "notes.txt").write_text("x") and d / "notes.txt", "allowed: an .xlsx or .xlsm file"),
+    (lambda d: (d / "notes.txt").write_text("x") and d / "notes.txt", "tilladt: en .xlsx- eller .xlsm-fil"),
     (lambda d: (d / "junk.xlsx").write_bytes(b"PK\x03\x04 not really") and d / "junk.xlsx",
      "afkortet eller beskadiget"),
     (lambda d: (d / "word.xlsx").write_bytes(_docx()) and d / "word.xlsx", "xl/workbook.xml mangler"),
@@ -102,7 +103,7 @@ def test_unknown_parameter_set_exits_2(tmp_path: Path, capsys) -> None:
     book = clean_book(tmp_path / "ok.xlsx")
     before = book.read_bytes()
     assert main(["refresh", str(book), "--params", "aftale-1999"]) == 2
-    assert "params: 'aftale-1999' is not allowed" in capsys.readouterr().err
+    assert "params: teksten 'aftale-1999' er ikke tilladt; tilladt: aftale-2014" in capsys.readouterr().err
     assert book.read_bytes() == before
 
 

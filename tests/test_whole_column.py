@@ -85,7 +85,7 @@ def test_direct_and_named_whole_row_give_the_same_numbers(tmp_path: Path) -> Non
     for top in ("A3", "A4"):
         err = values[("Calc", top)]
         assert isinstance(err, CellError), (top, err)
-        assert "indbyggere" in err.message and "column 2 of the range" in err.message
+        assert "indbyggere" in err.message and "kolonne 2 i området" in err.message
 
 
 def test_blank_inside_whole_column_is_refused_in_both_forms(tmp_path: Path) -> None:
@@ -98,7 +98,7 @@ def test_blank_inside_whole_column_is_refused_in_both_forms(tmp_path: Path) -> N
     for top in ("A1", "B1"):
         err = values[("Calc", top)]
         assert isinstance(err, CellError), (top, err)
-        assert "indbyggere" in err.message and "blank cell (row 3 of the range)" in err.message
+        assert "indbyggere" in err.message and "tom celle (række 3 i området)" in err.message
 
 
 def test_finite_range_must_be_full(tmp_path: Path) -> None:
@@ -109,7 +109,7 @@ def test_finite_range_must_be_full(tmp_path: Path) -> None:
     values = evaluate(book)
     trailing = values[("Calc", "A1")]
     assert isinstance(trailing, CellError)
-    assert "indbyggere" in trailing.message and "blank cell (row 6 of the range)" in trailing.message
+    assert "indbyggere" in trailing.message and "tom celle (række 6 i området)" in trailing.message
     assert isinstance(values[("Calc", "B1")], CellError)
 
 

@@ -75,7 +75,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         return int(args.func(args) or 0)
     except XlmodelError as exc:
-        print(f"xlmodel {args.command}: {exc}", file=sys.stderr)
+        print(f"xlmodel {args.command}: {_dansk(exc)}", file=sys.stderr)
         return 2
     except ModuleNotFoundError as exc:  # an extra that is not installed: one line, no traceback
         from xlmodel.extras import missing_message
@@ -89,3 +89,15 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 if __name__ == "__main__":  # pragma: no cover
     sys.exit(main())
+
+
+def _dansk(exc: XlmodelError) -> str:
+    """The refusal as the user reads it: Danish, from the error's fields (argument, value,
+    allowed). The file-safety and set-up errors already carry their Danish text."""
+    from xlmodel.errors import ParameterFileError
+
+    if type(exc) in (XlmodelError, ParameterFileError):
+        from xlmodel.excel.danish import message
+
+        return message(exc)
+    return str(exc)

@@ -47,7 +47,7 @@ def run(args: argparse.Namespace) -> int:
     src = guard_input(args.workbook)  # a folder or a pipe is named as such, before any work
     if src.suffix.lower() not in (".xlsx", ".xlsm"):
         raise XlmodelError("IN.xlsx", str(src), "an .xlsx or .xlsm file",
-                           detail=f"{src.suffix or 'no extension'}; .xls and .xlsb are not read")
+                           detail=f"{src.suffix or 'ingen filtype'}; .xls og .xlsb læses ikke")
     # Lock files, symlinks, -o onto the input: refused before anything is computed.
     if args.output is None:
         guard_output(src, in_place=True, force=args.force)

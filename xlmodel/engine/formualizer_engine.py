@@ -35,7 +35,7 @@ from xlmodel.engine.sheetxml import (
 from xlmodel.engine.types import CellError, ErrorCell, RefreshReport
 from xlmodel.errors import XlmodelError
 from xlmodel.excel import catalogue
-from xlmodel.excel.cells import FORMUALIZER_KINDS, engine_callback, prepare_engine
+from xlmodel.excel.cells import FORMUALIZER_KINDS, cell_message, engine_callback, prepare_engine
 from xlmodel.parameters import ParameterSet, resolve
 
 #: The first argument the engine's copy of a formula gives each catalogue call, followed by
@@ -164,7 +164,7 @@ def _register(wb: Any, ps: ParameterSet, failures: Failures) -> None:
             try:
                 return _inner(*args)
             except Exception as exc:
-                failures.record(where, str(exc))
+                failures.record(where, cell_message(exc))  # Danish: the report and Status sheet
                 raise
 
         wb.register_function(fn.name, callback, min_args=len(fn.required), max_args=len(fn.args) + 3)

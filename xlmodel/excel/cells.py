@@ -507,17 +507,20 @@ def parameter_source(navn: str, aar: Any = None, params: str | ParameterSet | No
 
 
 # ------------------------------------------------------------------------------------ faces ----
-def error_text(exc: BaseException) -> str:
-    """What an Excel cell shows for a refused call via xlwings: ``#VALUE! <message>``.
-
-    The message is Danish (the finance officer reads the cell), rendered from the error's
-    structured fields by :func:`xlmodel.excel.danish.message`; ``str(exc)`` stays English.
-    """
+def cell_message(exc: BaseException) -> str:
+    """The Danish message for a refused call (the finance officer reads it in the cell, the
+    refresh report and the Status sheet), rendered from the error's structured fields by
+    :func:`xlmodel.excel.danish.message`; ``str(exc)`` stays English for developers."""
     if isinstance(exc, XlmodelError):
         from xlmodel.excel.danish import message
 
-        return ERROR_PREFIX + message(exc)
-    return f"{ERROR_PREFIX}intern fejl {type(exc).__name__}: {exc}"
+        return message(exc)
+    return f"intern fejl {type(exc).__name__}: {exc}"
+
+
+def error_text(exc: BaseException) -> str:
+    """What an Excel cell shows for a refused call via xlwings: ``#VALUE! <message>``."""
+    return ERROR_PREFIX + cell_message(exc)
 
 
 def xlwings_call(name: str, *args: Any) -> Any:

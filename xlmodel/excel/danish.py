@@ -86,6 +86,10 @@ PHRASES = {
     "a single year for a parameter with a list value": "ét år for en parameter med en listeværdi",
     "fix the cell the error comes from": "ret den celle, fejlen kommer fra",
     "blank cells are not read as 0": "tomme celler læses ikke som 0",
+    # the command line's file refusals (xlmodel.engine.package, xlmodel.commands.refresh)
+    "an .xlsx or .xlsm file": "en .xlsx- eller .xlsm-fil",
+    "an .xlsx or .xlsm file (a zip package)": "en .xlsx- eller .xlsm-fil (en zip-pakke)",
+    "a readable .xlsx or .xlsm workbook": "en læsbar .xlsx- eller .xlsm-projektmappe",
     # the core's input checks (xlmodel._inputs) and mechanisms
     "text, not a number": "tekst, ikke et tal",
     "empty": "tom",
