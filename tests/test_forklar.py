@@ -47,7 +47,7 @@ def test_chain_down_to_parameter_and_catalogue_rule(tmp_path: Path) -> None:
     # the parameter behind the native formula: value, unit, year, source, and the name used
     native = by_cell.loc["Budget!C3"]
     assert native["formel"] == "=B3*(1+P_pl_service/100)"
-    params = table[table["parameter"] == "pl.service"]
+    params = table[(table["parameter"] == "pl.service") & (table["via"] == "P_pl_service")]
     assert len(params) == 1
     p = params.iloc[0]
     ps = load()
@@ -62,7 +62,9 @@ def test_chain_down_to_parameter_and_catalogue_rule(tmp_path: Path) -> None:
 def test_depth_first_each_input_under_its_formula(tmp_path: Path) -> None:
     table = forklar(model(tmp_path), "Budget!D2")
     cells = table["celle"].tolist()
-    assert cells.index("Budget!B2") == cells.index("Budget!C2") + 1
+    # right under the catalogue call: the parameters it read (no cell), then its inputs
+    between = table.iloc[cells.index("Budget!C2") + 1:cells.index("Budget!B2")]
+    assert list(between["parameter"]) == ["pl.service"] and set(between["via"]) == {"Budget!C2"}
     assert cells.index("Budget!B3") > cells.index("Budget!C3")
 
 
@@ -98,3 +100,51 @@ def test_shipped_model_outputs_are_explained() -> None:
     assert "Budget!E5" in found and all("Parametre" not in c for c in found)
     table = forklar(path, "Budget!E5")
     assert {"Budget!C5"} <= set(table["celle"]) and table["parameter"].notna().any()
+
+
+def one_call(tmp_path: Path, formula: str) -> Path:
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Budget"
+    ws.append(["Linje", "beløb"])
+    ws.append(["Post", formula])
+    write_parameters(wb, load())
+    path = tmp_path / "kald.xlsx"
+    wb.save(path)
+    refresh(path)
+    return path
+
+
+def test_parameters_read_inside_a_catalogue_call(tmp_path: Path) -> None:
+    ps = load()
+    table = forklar(one_call(tmp_path, '=PL_REGULER(1000,2013,2014,"anlaeg")'), "Budget!B2")
+    reads = table[table["via"] == "Budget!B2"]
+    anlaeg = reads[reads["parameter"] == "pl.anlaeg"]
+    assert len(anlaeg) == 1, reads
+    row = anlaeg.iloc[0]
+    expected = ps.get("pl.anlaeg", 2014)
+    assert row["år"] == 2014 and row["parameterværdi"] == expected.value
+    assert row["enhed"] == expected.unit and row["kilde"] == expected.source_text
+    assert row["niveau"] == 1 and row["celle"] is None
+    assert table.iloc[0]["værdi"] == pytest.approx(1000 * (1 + expected.value / 100))
+    assert not (reads["parameter"] == "pl.service").any()  # only what the call read
+
+
+def test_default_year_is_the_sets_budget_year(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    ps = load()
+    path = one_call(tmp_path, "=UDSKRIVNINGSGRUNDLAG_GARANTI(1000)")
+    table = forklar(path, "Budget!B2")
+    rows = table[(table["parameter"] == "skat.fremskrivningsprocent") & (table["via"] == "Budget!B2")]
+    assert len(rows) == 1, table
+    expected = ps.get("skat.fremskrivningsprocent", ps.budget_year)
+    assert rows.iloc[0]["år"] == ps.budget_year and rows.iloc[0]["parameterværdi"] == expected.value
+    assert rows.iloc[0]["kilde"] == expected.source_text
+    assert main(["forklar", str(path), "Budget!B2"]) == 0
+    assert "parameter: skat.fremskrivningsprocent" in capsys.readouterr().out
+
+
+def test_a_failing_call_says_its_parameters_are_unknown(tmp_path: Path) -> None:
+    table = forklar(one_call(tmp_path, '=PL_REGULER(1000,2013,2014,"nope")'), "Budget!B2")
+    reads = table[table["via"] == "Budget!B2"]
+    assert len(reads) == 1 and reads.iloc[0]["parameter"] is None
+    assert "parametre kunne ikke bestemmes" in reads.iloc[0]["regel"]

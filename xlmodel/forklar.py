@@ -13,6 +13,13 @@ so on down to constants:
   sheet (a sheet in xlmodel's Parametre layout, recognised by its header row, not its name);
 - ``via``: how the cell above reached it (a defined name such as ``P_pl_service``, a range).
 
+Below a cell calling catalogue functions come the parameters those functions read inside their
+core (``PL_REGULER(B5,2013,2014,"anlaeg")`` reads ``pl.anlaeg`` for 2014): the engine
+recomputes the cell with the catalogue bound to the workbook's active parameter set (the same
+adapter the refresh uses) while :func:`xlmodel.parameters.recording` notes each look-up; one row
+per parameter read, ``via`` the cell.  A call the engine could not compute gets one row saying
+"parametre kunne ikke bestemmes".
+
 The precedents come from the engine's own dependency tracing (formualizer's
 ``Workbook.trace``); nothing here parses a formula.  Ranges of many constants (a column of 98
 municipalities' data) are one row, not 98.
@@ -145,16 +152,17 @@ def forklar_fil(path: str | os.PathLike[str], cells: Iterable[str], *, max_depth
         raise XlmodelError("workbook", str(path), "a workbook the engine can read",
                            detail=f"{type(exc).__name__}: {exc}") from None
     params = _parameter_sheets(book)
+    reads = _CoreReads(path)
     out = {}
     for cell, sheet, address in wanted:
-        frame = _explain(book, engine, params, sheet, address, max_depth, max_rows)
+        frame = _explain(book, engine, params, sheet, address, max_depth, max_rows, reads)
         frame.attrs["fil"] = str(path)
         out[cell] = frame
     return out
 
 
 def _explain(book: Any, engine: Any, params: set[str], sheet: str, address: str,
-             max_depth: int, max_rows: int) -> pd.DataFrame:
+             max_depth: int, max_rows: int, reads: _CoreReads) -> pd.DataFrame:
     try:
         trace = engine.trace([f"{_quote(sheet)}!{address}"], max_depth=max_depth, max_nodes=4096,
                              max_links=16384, range_member_budget=4096, include_values=False)
@@ -176,7 +184,10 @@ def _explain(book: Any, engine: Any, params: set[str], sheet: str, address: str,
         if len(rows) >= max_rows:
             cut = True
             break
-        rows.append(_row(book, key, depth, via, params))
+        row = _row(book, key, depth, via, params)
+        rows.append(row)
+        if row["funktion"]:
+            rows.extend(reads.rows(row["celle"], depth + 1))
         node = nodes.get(key)
         if node is None:
             continue
@@ -200,6 +211,109 @@ def _explain(book: Any, engine: Any, params: set[str], sheet: str, address: str,
     frame.attrs["afkortet"] = cut
     frame.attrs["celle"] = root
     return frame
+
+
+class _CoreReads:
+    """The parameters each catalogue call of a workbook reads inside its core, found by letting
+    the engine recompute the cell (its own argument values) with a recording callback."""
+
+    def __init__(self, path: str | os.PathLike[str]) -> None:
+        self._path = path
+        self._engine: Any = None
+        self._failed: str | None = None
+        self._sheets: list[str] = []
+        self._by_cell: dict[tuple[str, int, int], list[Any]] = {}
+        self._errors: dict[tuple[str, int, int], str] = {}
+
+    def _load(self) -> None:
+        from xlmodel.engine import excel_functions
+        from xlmodel.engine import formualizer_engine as fe
+        from xlmodel.engine.package import Package
+        from xlmodel.engine.sheetxml import SheetXml
+        from xlmodel.engine.workbook_sheets import sheet_parameter_set
+        from xlmodel.excel import catalogue
+        from xlmodel.excel.cells import engine_callback, prepare_engine
+        from xlmodel.parameters import recording, resolve
+
+        pkg = Package.read(self._path)
+        ps = sheet_parameter_set(pkg, resolve(None))  # the set the refresh computes with
+        refs = pkg.sheets()
+        self._sheets = [ref.name for ref in refs]
+        formulas = {ref.name: SheetXml(pkg.get(ref.part), ref.part).formula_cells() for ref in refs}
+        wb = fe._load(fe._engine_copy(pkg, formulas), pkg.name, parallel=False)
+        excel_functions.register(wb)
+        prepare_engine(ps)
+        for fn in catalogue.functions():
+            inner = engine_callback(fn.name, ps)
+
+            def callback(*args: Any, _inner: Any = inner) -> Any:
+                where = self._where(*args[:3]) if len(args) >= 3 else None
+                if where is not None:
+                    args = args[3:]
+                with recording() as seen:  # in the callback's own thread: the core's look-ups
+                    try:
+                        result = _inner(*args)
+                    except Exception as exc:
+                        if where is not None:
+                            self._errors.setdefault(where, str(exc))
+                        raise
+                if where is not None:
+                    self._by_cell.setdefault(where, []).extend(seen)
+                return result
+
+            wb.register_function(fn.name, callback, min_args=len(fn.required),
+                                 max_args=len(fn.args) + 3)
+        self._engine = wb
+
+    def _where(self, tag: Any, row: Any, col: Any) -> tuple[str, int, int] | None:
+        from xlmodel.engine.formualizer_engine import CELL_TAG, _first_int
+
+        if not (isinstance(tag, str) and tag.startswith(CELL_TAG)):
+            return None
+        try:
+            return self._sheets[int(tag[len(CELL_TAG):])], _first_int(row), _first_int(col)
+        except (ValueError, IndexError, TypeError):
+            return None
+
+    def reads(self, sheet: str, cell: str) -> list[Any] | str:
+        """The :class:`~xlmodel.parameters.Value` s the cell's catalogue calls read, each once,
+        or a Danish sentence saying why they could not be determined."""
+        if self._engine is None and self._failed is None:
+            try:
+                self._load()
+            except Exception as exc:  # the engine's own types: say so in the rows, never guess
+                self._failed = f"{type(exc).__name__}: {exc}"
+        if self._failed is not None:
+            return f"parametre kunne ikke bestemmes (motoren kunne ikke indlæse filen: {self._failed})"
+        r, c = _rc(cell)
+        where = (sheet, r, c)
+        if where not in self._by_cell and where not in self._errors:
+            try:
+                self._engine.evaluate_cell(sheet, r, c)
+            except Exception as exc:  # the engine's own types for a cell it cannot compute
+                self._errors.setdefault(where, f"{type(exc).__name__}: {exc}")
+        if where in self._errors:
+            return f"parametre kunne ikke bestemmes (kaldet fejlede: {self._errors[where]})"
+        if where not in self._by_cell:
+            return "parametre kunne ikke bestemmes (motoren kaldte ikke funktionen)"
+        unique = {(v.name, v.year): v for v in self._by_cell[where]}
+        return list(unique.values())
+
+    def rows(self, celle: str, depth: int) -> list[dict[str, Any]]:
+        """One table row per parameter the cell's catalogue calls read (``via`` the cell)."""
+        sheet, cell = _parts(celle)
+        found = self.reads(sheet, cell)
+        if isinstance(found, str):
+            row: dict[str, Any] = dict.fromkeys(KOLONNER)
+            row.update(niveau=depth, regel=found, via=celle)
+            return [row]
+        out = []
+        for v in found:
+            row = dict.fromkeys(KOLONNER)
+            row.update(niveau=depth, parameter=v.name, parameterværdi=v.value, enhed=v.unit, år=v.year,
+                       kilde=v.source_text, via=celle)
+            out.append(row)
+        return out
 
 
 def _quote(sheet: str) -> str:
@@ -308,6 +422,15 @@ def som_tekst(table: pd.DataFrame) -> str:
     lines = []
     for row in map(_clean, table.to_dict("records")):
         pad = "  " * int(row["niveau"])
+        if row.get("celle") is None:  # a parameter a catalogue function read inside its core
+            if row.get("parameter"):
+                lines.append(f"{pad}parameter: {row['parameter']} = {format_vaerdi(row['parameterværdi'])} "
+                             f"{row['enhed'] or ''} ({format_vaerdi(row['år'])})".rstrip()
+                             + f"   (læst af {row['via']})")
+                lines.append(f"{pad}    kilde: {row['kilde']}")
+            elif row.get("regel"):
+                lines.append(f"{pad}{row['regel']}   ({row['via']})")
+            continue
         value = format_vaerdi(row["værdi"])
         head = f"{pad}{row['celle']} = {value}" if value != "" else f"{pad}{row['celle']}"
         if row.get("etiket"):

@@ -26,10 +26,13 @@ schedule.  After its last year a scheme pays 0 (:meth:`ParameterSet.scheme_value
 
 from __future__ import annotations
 
+import contextlib
+import contextvars
 import math
 import os
 import re
 import tomllib
+from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field, replace
 from functools import lru_cache
 from pathlib import Path
@@ -204,7 +207,11 @@ class ParameterSet:
             found = max(earlier)
         source, reference, note = param.provenance.get(
             found, (param.source, param.reference, param.note))
-        return Value(name, year, param.values[found], param.unit, source, reference, param.label, note)
+        read = Value(name, year, param.values[found], param.unit, source, reference, param.label, note)
+        reads = _READS.get()
+        if reads is not None:  # inside recording(): note what the caller read
+            reads.append(read)
+        return read
 
     def value(self, name: str, year: int | None = None) -> Any:
         return self.get(name, year).value
@@ -279,14 +286,21 @@ class ParameterSet:
             raise XlmodelError("aar", when, f"{begin} or later (the scheme of {name} started in {begin})",
                                detail=f"parameter set {self.name}")
         if when > last:
-            return after
-        if p.period == "year":
+            found, result = last, after
+        elif p.period == "year":
             if when not in p.values:
                 have = ", ".join(str(y) for y in sorted(p.values))
                 raise XlmodelError("aar", when, f"a year for which {name} has a value: {have}",
                                    detail=f"parameter set {self.name}")
-            return p.values[when]
-        return p.values[max(y for y in p.values if y <= when)]
+            found, result = when, p.values[when]
+        else:
+            found = max(y for y in p.values if y <= when)
+            result = p.values[found]
+        reads = _READS.get()
+        if reads is not None:  # inside recording(): note what the caller read
+            source, reference, note = p.provenance.get(found, (p.source, p.reference, p.note))
+            reads.append(Value(p.name, when, result, p.unit, source, reference, p.label, note))
+        return result
 
     def table(self, name: str) -> Table:
         if name not in self.tables:
@@ -388,6 +402,55 @@ class ParameterSet:
 
 
 # ------------------------------------------------------------------------------- loading ----
+#: The parameter reads of the current context while :func:`recording` runs (None: not recording).
+_READS: contextvars.ContextVar[list[Value] | None] = contextvars.ContextVar("xlmodel_parameter_reads",
+                                                                          default=None)
+
+
+@contextlib.contextmanager
+def recording() -> Iterator[list[Value]]:
+    """Collect every parameter look-up (:meth:`ParameterSet.get`/``value``/``source`` and
+    :meth:`ParameterSet.scheme_value`) made in this thread or context while the block runs.
+
+    Each read is a :class:`Value` (name, year, value, unit, source); ``forklar`` uses it to name
+    the parameters a catalogue function reads inside its core.  A context variable keeps threads
+    apart; outside a block a look-up pays one ``ContextVar.get``.
+
+    >>> ps = load("aftale-2014")
+    >>> with recording() as reads:
+    ...     _ = ps.value("pl.anlaeg", 2014)
+    >>> [(r.name, r.year) for r in reads]
+    [('pl.anlaeg', 2014)]
+    """
+    reads: list[Value] = []
+    token = _READS.set(reads)
+    try:
+        yield reads
+    finally:
+        _READS.reset(token)
+
+
+def recording_active() -> bool:
+    """Whether a :func:`recording` block runs in this context (a core that reads a whole series
+    at once, such as the PL index, then notes the years it used with :func:`note_reads`)."""
+    return _READS.get() is not None
+
+
+def note_reads(ps: ParameterSet, name: str, years: Iterable[int]) -> None:
+    """Inside :func:`recording`: note ``name`` in each of ``years`` as read from ``ps``.
+
+    >>> ps = load("aftale-2014")
+    >>> with recording() as reads:
+    ...     note_reads(ps, "pl.service", [2014, 2014])
+    >>> [(r.name, r.year, r.value) for r in reads]
+    [('pl.service', 2014, 1.3)]
+    """
+    if _READS.get() is None:
+        return
+    for year in sorted(set(years)):
+        ps.get(name, year)  # get() records the read, with its value and source
+
+
 def search_path() -> list[Path]:
     """Folders searched for ``NAME.toml``: ``XLMODEL_PARAMS_PATH`` first, then the package."""
     extra = [Path(p) for p in os.environ.get("XLMODEL_PARAMS_PATH", "").split(os.pathsep) if p]

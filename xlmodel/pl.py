@@ -13,7 +13,7 @@ import numpy as np
 
 from xlmodel._inputs import ArrayLike, broadcast, finite_result, like, numbers, same_length, years
 from xlmodel.errors import XlmodelError
-from xlmodel.parameters import ParameterSet, resolve
+from xlmodel.parameters import ParameterSet, note_reads, recording_active, resolve
 
 #: Excel-facing series name → parameter name.  ``sats`` is the satsreguleringsprocent
 #: used for overførsler [lov: satsreguleringsloven].
@@ -78,6 +78,10 @@ def faktor(fra_aar: ArrayLike, til_aar: ArrayLike, serie: str = "service",
     src = _positions(fra_aar, "fra_aar", first, index, serie, ps)
     dst = _positions(til_aar, "til_aar", first, index, serie, ps)
     src, dst = broadcast(("fra_aar", src), ("til_aar", dst))
+    if recording_active():  # forklar asks which rates the factor used: the years stepped over
+        steps = {first + y for a, b in zip(np.ravel(src), np.ravel(dst), strict=True)
+                 for y in range(min(a, b) + 1, max(a, b) + 1)}
+        note_reads(ps, SERIES[serie.strip().lower()], (int(y) for y in steps))
     return like(index[dst] / index[src], fra_aar, til_aar)
 
 
