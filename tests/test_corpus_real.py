@@ -179,3 +179,11 @@ def test_legacy_array_formula_keeps_its_range(tmp_path: Path) -> None:
     assert '<f t="array" ref="A1:A3">' in sheet
     values, _ = measure.read_cells(out)
     assert [values[("Sheet1", a)] for a in ("A1", "A2", "A3")] == [0.0, 0.0, 0.0]
+
+
+def test_a_1904_workbook_computes_its_dates_from_1904() -> None:
+    """PhpSpreadsheet's 1904_Calendar.xlsx (written by Excel with date1904): its date formulas
+    agree with Excel's cached values only when the engine counts serial dates from 1904."""
+    result = measure.measure_file(CORPUS / "files" / "phpspreadsheet__1904_Calendar.xlsx")
+    assert result.status == "ok" and result.compared > 0
+    assert result.agreeing == result.compared, result.differing

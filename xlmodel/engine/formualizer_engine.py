@@ -107,11 +107,13 @@ def _parallel(formulas: dict[str, list[FormulaCell]]) -> bool:
                    if fc.text)
 
 
-def _load(data: bytes, name: str, parallel: bool = True) -> Any:
+def _load(data: bytes, name: str, parallel: bool = True, date1904: bool = False) -> Any:
     import formualizer as fz
 
     config = fz.EvaluationConfig()
     config.enable_parallel = parallel
+    if date1904:  # the workbook counts serial dates from 1904 (Mac Excel's old default)
+        config.date_system = "1904"
     try:
         return fz.Workbook.from_bytes(data, config=fz.WorkbookConfig(eval_config=config))
     except Exception as exc:  # formualizer raises its own types for every malformed package
@@ -325,7 +327,8 @@ def compute(pkg: Package, ps: ParameterSet) -> Computed:
     sheets = pkg.sheets()
     for ref in sheets:
         out.formulas[ref.name] = out.sheet_xml(pkg, ref.part).formula_cells()
-    wb = _load(_engine_copy(pkg, out.formulas), pkg.name, parallel=_parallel(out.formulas))
+    wb = _load(_engine_copy(pkg, out.formulas), pkg.name, parallel=_parallel(out.formulas),
+               date1904=_date1904(pkg))
     failures = Failures([ref.name for ref in sheets])
     excel_functions.register(wb)
     _register(wb, ps, failures)
