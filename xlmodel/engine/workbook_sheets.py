@@ -201,9 +201,12 @@ def sheet_parameter_set(pkg: Package, ps: ParameterSet) -> ParameterSet:
 
     if owned(pkg, layout.OWNED_TABLE) is None:
         return ps
-    wb = load_workbook(io.BytesIO(pkg.to_bytes()), data_only=True)
+    # read-only: openpyxl parses only the sheet the table is on, not the whole workbook
+    wb = load_workbook(io.BytesIO(pkg.to_bytes()), data_only=True, read_only=True)
     try:
         table = layout.read_table(wb)
     except XlmodelError:  # the owned range no longer starts with xlmodel's header: not read
         return ps
+    finally:
+        wb.close()
     return ps if table is None else ps.with_sheet(table[2])
