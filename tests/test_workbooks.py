@@ -221,3 +221,11 @@ def test_one_chart_per_model_where_a_picture_says_more(built: dict[str, Path], n
         drawing_rels = zf.read(f"xl/worksheets/_rels/sheet{index}.xml.rels").decode()
     assert plotted in xml, f"{name}: the chart does not plot {plotted}"
     assert "drawing" in drawing_rels, f"{name}: the chart is not on {sheet}"
+
+
+def test_the_row_layout_has_one_row_per_municipality() -> None:
+    from xlmodel.kommuner import kommuner
+    from xlmodel.workbooks import style
+
+    assert len(kommuner()) == style.N
+    assert style.LAST - style.FIRST + 1 == style.N

@@ -11,10 +11,13 @@ from xlmodel.kommuner import eksempeldata
 from xlmodel.parameters import ParameterSet
 from xlmodel.workbooks.style import (
     BOOL,
+    FIRST,
     ILLUSTRATIVE,
     KR,
+    LAST,
     MIO,
     YEAR,
+    N,
     bar_chart,
     formats,
     forside,
@@ -23,10 +26,6 @@ from xlmodel.workbooks.style import (
     mark_input,
     title,
 )
-
-N = 98
-FIRST = 5
-LAST = FIRST + N - 1
 
 
 def _col(letter: str) -> str:

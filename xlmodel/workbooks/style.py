@@ -272,3 +272,10 @@ def finish(wb: Workbook, ps: ParameterSet) -> None:
         if ws.page_setup.paperSize is not None:  # the builder set this sheet up itself
             continue
         print_setup(ws, title_rows="1:1" if ws.title == PARAMETRE_SHEET else None, set_name=ps.name)
+
+
+#: The per-municipality models' row layout (kommuner_2014, udligning_2014): one row per
+#: municipality from FIRST (below the title and header rows) to LAST.
+N = 98  # the municipalities of xlmodel.kommuner.kommuner() (checked in tests/test_workbooks.py)
+FIRST = 5
+LAST = FIRST + N - 1

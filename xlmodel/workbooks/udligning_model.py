@@ -17,10 +17,13 @@ from xlmodel import udligning
 from xlmodel.parameters import ParameterSet
 from xlmodel.workbooks.style import (
     BOOL,
+    FIRST,
     KR,
+    LAST,
     MIO,
     PCT,
     YEAR,
+    N,
     bar_chart,
     formats,
     forside,
@@ -30,9 +33,6 @@ from xlmodel.workbooks.style import (
     title,
 )
 
-N = 98
-FIRST = 5
-LAST = FIRST + N - 1
 #: Data sheet columns: (letter, heading, eksempeldata column).  The importer writes these cells.
 DATA_COLUMNS = (
     ("A", "Kode", "kode"),
