@@ -19,8 +19,9 @@ from xlmodel.excel import catalogue
 from xlmodel.excel.layout import COLUMNS, SHEET
 from xlmodel.parameters import ParameterSet
 from xlmodel.tekst import format_eksakt, format_tal
+from xlmodel.validate.addresses import split_cell
+from xlmodel.validate.book import ExcelError, LoadedBook
 from xlmodel.validate.findings import Finding
-from xlmodel.validate.lint import ExcelError, LoadedBook, split_cell
 
 REL_TOL = 1e-9
 ABS_TOL = 1e-6
