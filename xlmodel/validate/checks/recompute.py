@@ -1,12 +1,21 @@
-"""Recompute check: the workbook's cached numbers against an independent recalculation.
+"""``recompute``: every workbook's cached values against one independent recalculation.
 
-For xlmodel's own workbooks (a Parametre sheet) and for any workbook whose formulas call
-catalogue functions, every formula cell is recalculated from the file alone by the headless
-engine (formualizer for native formulas, the Python core for catalogue functions; see
-docs/engine.md) and compared with the value the file shows.  A difference beyond the tolerance
-(relative 1e-9 or absolute 1e-6) is an error: the number a reader sees is not what the
-formulas and the agreement's mechanics give (a value typed over, a stale file, another
-parameter set).  Other workbooks are left to the lint checks.
+Every formula cell of every workbook with cached values is recalculated from the file alone by
+the headless engine (formualizer for native formulas, the Python core for catalogue functions;
+see docs/engine.md) and compared with the value the file shows.  A difference beyond the
+tolerance (relative 1e-9 or absolute 1e-6) is an error: the number a reader sees is not what
+the formulas give (a value typed over, a stale file saved without recalculating, another
+parameter set) — a stale cached value is an audit finding.
+
+What the engine cannot compute is not an error of the workbook: where the engine fails (an
+Excel function or form it lacks), :mod:`xlmodel.engine.keep` keeps the cached value and says
+why (:class:`~xlmodel.engine.keep.NotRecomputed`); each such block of cells is an ``info``
+finding with that reason.  A formula calling a function whose value changes on every
+calculation (TODAY, NOW, RAND, …) cannot be compared either: a difference there is ``info``,
+and a difference elsewhere in such a workbook is a ``warning`` (it may come from them).
+
+The engine runs once per loaded book (:func:`evaluation`); a workbook without cached values is
+left to the ``uncalculated`` check.
 """
 
 from __future__ import annotations
@@ -15,11 +24,12 @@ import math
 import re
 from typing import Any
 
-from xlmodel.excel import catalogue
-from xlmodel.excel.layout import COLUMNS, SHEET
+import numpy as np
+
+from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet
 from xlmodel.tekst import format_eksakt, format_tal
-from xlmodel.validate.addresses import split_cell
+from xlmodel.validate.addresses import a1, block, in_block, regions, split_cell
 from xlmodel.validate.book import ExcelError, LoadedBook
 from xlmodel.validate.findings import Finding
 
@@ -28,20 +38,36 @@ ABS_TOL = 1e-6
 CHECK = "recompute"
 MAX_FINDINGS = 500
 
+#: Functions whose value depends on the moment or chance (or the file's place), not on the
+#: workbook: a cached value of theirs cannot be checked by recalculating.
+VOLATILE = re.compile(r"(?<![\w.])(?:_xlfn\.)?(TODAY|NOW|RAND|RANDBETWEEN|RANDARRAY|CELL|INFO)\s*\(",
+                      re.IGNORECASE)
 
-def _calls_catalogue(book: LoadedBook) -> bool:
-    pattern = re.compile(r"(?<![\w.])(?:_xludf\.)?(" + "|".join(catalogue.names()) + r")\s*\(",
-                         re.IGNORECASE)
-    return any(pattern.search(f or "") for s in book.sheets for f in s.formulas.values())
+
+def evaluation(book: LoadedBook, params: ParameterSet | None) -> Any:
+    """The engine's recalculation of the book's file (``Computed``), once per book and set.
+
+    The file was checked by :func:`xlmodel.validate.validate` before anything parsed it.  The
+    workbook's own Parametre table (by its marker) is used as it stands — the ``parameters``
+    check compares it with the set — and the catalogue functions use the set.
+    """
+    from xlmodel.parameters import resolve
+
+    ps = resolve(params)
+    cache = book.__dict__.setdefault("_evaluations", {})
+    if ps.name not in cache:
+        cache[ps.name] = _compute(book.path, ps)
+    return cache[ps.name]
 
 
-def applies(book: LoadedBook) -> bool:
-    """xlmodel's own models (a Parametre sheet in xlmodel's layout) or catalogue calls."""
-    sheet = book.find_sheet(SHEET)
-    ours = sheet is not None and tuple(
-        str(sheet.values.get((1, c), "") or "").strip().lower() for c in range(1, len(COLUMNS) + 1)
-    ) == COLUMNS
-    return ours or _calls_catalogue(book)
+def _compute(path: str, ps: ParameterSet) -> Any:
+    """The one call into the engine (kept small: the engine's API is the file-format layer's)."""
+    from pathlib import Path
+
+    from xlmodel.engine.formualizer_engine import compute
+    from xlmodel.engine.package import Package
+
+    return compute(Package(Path(path).read_bytes(), name=path), ps)
 
 
 def _same(cached: Any, fresh: Any) -> bool:
@@ -67,38 +93,68 @@ def _code(error: Any) -> str:
 
 
 def recompute(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
-    if not applies(book) or not book.has_cached_values:
+    """``recompute`` (error / warning / info): see the module's docstring."""
+    if not book.formula_count or not book.has_cached_values:
         return []
-    from pathlib import Path
 
-    from xlmodel.engine.formualizer_engine import compute
-    from xlmodel.engine.package import Package
-    from xlmodel.engine.sheetxml import address
-    from xlmodel.parameters import resolve
-
-    # validate() has checked the file; the workbook's own Parametre sheet is used as it stands
-    # (the parameters check compares it with the set), the catalogue functions use the set.
-    computed = compute(Package(Path(book.path).read_bytes(), name=book.path), resolve(params))
-    fresh = {(s, address(r, c)): v for (s, r, c), v in computed.values.items()}
-    found: list[Finding] = []
-    for (sheet_name, cell), value in fresh.items():
+    try:
+        computed = evaluation(book, params)
+    except XlmodelError as exc:  # the engine cannot load this file: say so, the lint results stand
+        return [Finding(CHECK, "info", None, None,
+                        f"genberegningen kunne ikke køre på denne fil ({exc}): de gemte værdier er ikke "
+                        "kontrolleret")]
+    found = _not_recomputed(book, computed.kept)
+    volatile = any(VOLATILE.search(book.forms[form]) for form in range(len(book.forms)))
+    differences = 0
+    for (sheet_name, row, col), value in computed.values.items():
         sheet = book.find_sheet(sheet_name)
         if sheet is None:
             continue
-        row, col = split_cell(cell)
         cached = sheet.values.get((row, col))
         if _same(cached, value):
             continue
+        formula = sheet.formula(row, col)
+        own = formula is not None and VOLATILE.search(formula) is not None
+        severity = "info" if own else "warning" if volatile else "error"
         diff = (float(cached) - float(value) if isinstance(cached, int | float)
                 and isinstance(value, int | float) and not isinstance(cached, bool) else None)
-        found.append(Finding(CHECK, "error", sheet_name, cell,
-                             f"filen viser {format_eksakt(cached)}, men formlen giver {format_eksakt(value)} "
-                             "(genberegnet fra filen med xlmodels beregner og kerne)",
+        why = (" (formlen bruger en funktion, hvis værdi skifter ved hver beregning)" if own else
+               " (projektmappen bruger funktioner som TODAY eller RAND, hvis værdi skifter: "
+               "afvigelsen kan komme derfra)" if volatile else
+               ": en forældet eller overskrevet værdi (genberegnet fra filen med xlmodels beregner og kerne)")
+        found.append(Finding(CHECK, severity, sheet_name, a1(row, col),
+                             f"filen viser {format_eksakt(cached)}, men formlen giver {format_eksakt(value)}"
+                             + why,
                              expected=value if not hasattr(value, "code") else str(value.code),
-                             actual=cached, difference=diff, formula=sheet.formula(row, col)))
-        if len(found) >= MAX_FINDINGS:
+                             actual=cached, difference=diff, formula=formula))
+        differences += 1
+        if differences >= MAX_FINDINGS:
             found.append(Finding(CHECK, "info", None, None,
                                  f"mere end {format_tal(MAX_FINDINGS, 0)} celler afviger: resten er ikke "
                                  "vist"))
             break
     return found
+
+
+def _not_recomputed(book: LoadedBook, kept: list[Any]) -> list[Finding]:
+    """One info finding per block of cells the engine could not compute, with the reason."""
+    by_reason: dict[tuple[str, str], list[tuple[int, int]]] = {}
+    for item in kept:
+        try:
+            row, col = split_cell(item.cell)
+        except XlmodelError:  # an address the engine made up: skip it, never crash
+            continue
+        by_reason.setdefault((item.sheet, item.reason), []).append((row, col))
+    out = []
+    for (sheet_name, reason), cells in by_reason.items():
+        sheet = book.find_sheet(sheet_name)
+        rows = np.array([c[0] for c in cells], np.int64)
+        cols = np.array([c[1] for c in cells], np.int64)
+        for q in regions(rows, cols):
+            n = int(in_block(rows, cols, q).sum())
+            what = "cellen" if n == 1 else f"de {format_tal(n, 0)} celler"
+            out.append(Finding(CHECK, "info", sheet_name, block(*q),
+                               f"{what} er ikke genberegnet ({reason}): den gemte værdi er beholdt og ikke "
+                               "kontrolleret",
+                               formula=sheet.formula(q[0], q[1]) if sheet is not None else None))
+    return out
