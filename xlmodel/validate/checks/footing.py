@@ -38,6 +38,7 @@ import numpy as np
 from openpyxl.formula.tokenizer import Token
 
 from xlmodel import balance
+from xlmodel.balance import _NOISE
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, Table, resolve
 from xlmodel.tekst import format_tal, format_vaerdi
@@ -163,6 +164,70 @@ def _values_in(sheet: Sheet, r1: int, c1: int, r2: int, c2: int) -> list[float] 
     return out
 
 
+#: Fixed-size ranges up to this many cells are footed for a whole group of cells at once.
+_BULK_AREA = 256
+
+
+def _numbers(sheet: Sheet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sheet's cells as sorted keys (row × (MAX_COL+1) + col) with each one's number
+    (NaN for anything SUM skips) and whether it is an error value; built once per sheet."""
+    found = sheet.__dict__.get("_footing_numbers")
+    if found is None:
+        items = list(sheet.values.items())
+        keys = np.fromiter((r * (MAX_COL + 1) + c for (r, c), _ in items), np.int64, len(items))
+        values = np.fromiter((float(v) if _is_number(v) else np.nan for _, v in items), float, len(items))
+        errors = np.fromiter((isinstance(v, ExcelError) for _, v in items), bool, len(items))
+        order = np.argsort(keys)
+        found = sheet.__dict__["_footing_numbers"] = (keys[order], values[order], errors[order])
+    return found
+
+
+def _not_plainly_equal(book: LoadedBook, sheet: Sheet, refs: list[Ref], rows: np.ndarray,
+                       cols: np.ndarray) -> np.ndarray:
+    """Which SUM cells of one form need the cell-by-cell footing: all, except those whose cached
+    total equals the sum of its cached parts beyond doubt (half the noise margin of
+    :func:`xlmodel.balance.footing`, so float rounding in the bulk sum cannot hide a finding).
+
+    Only fixed-size ranges are summed in bulk; any other shape keeps every cell.
+    """
+    keep = np.ones(len(rows), bool)
+    totals = np.array([sheet.values.get(k) for k in zip(rows.tolist(), cols.tolist(), strict=True)],
+                      dtype=object)
+    total = np.array([float(v) if _is_number(v) else np.nan for v in totals], float)
+    computed = np.zeros(len(rows))
+    magnitude = np.zeros(len(rows))
+    count = np.zeros(len(rows), np.int64)
+    for ref in refs:
+        target = book.find_sheet(ref.sheet, default=sheet)
+        if target is None:
+            return keep
+        r1, c1, r2, c2 = ref.resolve(rows, cols)
+        height, width = r2 - r1, c2 - c1
+        if not len(rows) or not ((height == height[0]).all() and (width == width[0]).all()):
+            return keep
+        if (int(height[0]) + 1) * (int(width[0]) + 1) > _BULK_AREA:
+            return keep
+        keys, values, errors = _numbers(target)
+        if not len(keys):
+            continue
+        for dr in range(int(height[0]) + 1):
+            for dc in range(int(width[0]) + 1):
+                q = (r1 + dr) * (MAX_COL + 1) + (c1 + dc)
+                pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+                hit = keys[pos] == q
+                if (hit & errors[pos]).any():
+                    return keep  # an error value inside: the careful path decides
+                v = np.where(hit, values[pos], np.nan)
+                number = ~np.isnan(v)
+                computed += np.where(number, v, 0.0)
+                magnitude += np.abs(np.where(number, v, 0.0))
+                count += number
+    scale = np.maximum(1.0, np.maximum(np.abs(total), magnitude))
+    with np.errstate(invalid="ignore"):
+        plain = (count > 0) & ~np.isnan(total) & (np.abs(total - computed) <= 0.5 * _NOISE * scale)
+    return ~plain
+
+
 def footing(book: LoadedBook, params: ParameterSet | None = None, *,
             tolerance_per_line: float = 1.0) -> list[Finding]:
     """``footing``: SUM formulas and typed totals against the sum of their parts.
@@ -175,7 +240,8 @@ def footing(book: LoadedBook, params: ParameterSet | None = None, *,
         refs = _plain_sum_refs(book, sheet, form)
         if refs is None:
             continue
-        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        keep = _not_plainly_equal(book, sheet, refs, rows, cols)
+        for row, col in zip(rows[keep].tolist(), cols[keep].tolist(), strict=True):
             total = sheet.values.get((row, col))
             if not _is_number(total):
                 continue

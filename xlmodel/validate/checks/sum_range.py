@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import numpy as np
-
 from xlmodel.parameters import ParameterSet
 from xlmodel.validate.addresses import a1
 from xlmodel.validate.book import ExcelError, LoadedBook, Sheet
@@ -26,14 +24,21 @@ def sum_ranges(book: LoadedBook, params: ParameterSet | None = None) -> list[Fin
         if refs is None or len(refs) != 1 or refs[0].single or refs[0].sheet is not None:
             continue
         ref = refs[0]
-        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-            r1, c1, r2, c2 = (int(x[0]) for x in ref.resolve(np.array([row]), np.array([col])))
+        a1s, b1s, a2s, b2s = (x.tolist() for x in ref.resolve(rows, cols))
+        values = sheet.values
+        for row, col, r1, c1, r2, c2 in zip(rows.tolist(), cols.tolist(), a1s, b1s, a2s, b2s, strict=True):
             if c1 == c2 == col and r2 < row:
-                found = _check_line(sheet, row, col, r1, r2, vertical=True)
+                vertical, first, last, here = True, r1, r2, row
             elif r1 == r2 == row and c2 < col:
-                found = _check_line(sheet, row, col, c1, c2, vertical=False)
+                vertical, first, last, here = False, c1, c2, col
             else:
                 continue
+            # a finding needs the range to end 2–3 cells before the total, or text two cells
+            # before its first cell or in it (see _check_line): skip the walk otherwise
+            near = ((k, col) if vertical else (row, k) for k in (first - 2, first))
+            if last not in (here - 2, here - 3) and not any(isinstance(values.get(k), str) for k in near):
+                continue
+            found = _check_line(sheet, row, col, first, last, vertical=vertical)
             if found is not None:
                 out.append(found)
     return out
