@@ -195,18 +195,47 @@ def sheet_parameter_set(pkg: Package, ps: ParameterSet) -> ParameterSet:
     "bruger"); an out-of-range value is refused by :meth:`ParameterSet.with_sheet`, naming the
     row's parameter.  No owned table, or one whose header is not xlmodel's: ``ps`` unchanged.
     """
-    import io
-
-    from openpyxl import load_workbook
-
-    if owned(pkg, layout.OWNED_TABLE) is None:
+    found = owned(pkg, layout.OWNED_TABLE)
+    if found is None:
         return ps
-    # read-only: openpyxl parses only the sheet the table is on, not the whole workbook
-    wb = load_workbook(io.BytesIO(pkg.to_bytes()), data_only=True, read_only=True)
+    # a byte scan of that one sheet (no openpyxl): the owned range's cells, decoded as keep does
+    ref, bounds = found
     try:
-        table = layout.read_table(wb)
+        rows = layout.read_parameters(_TableSheet(pkg, ref, bounds), bounds)
     except XlmodelError:  # the owned range no longer starts with xlmodel's header: not read
         return ps
-    finally:
-        wb.close()
-    return ps if table is None else ps.with_sheet(table[2])
+    return ps.with_sheet(rows)
+
+
+class _TableSheet:
+    """The owned Parametre range of one worksheet part, read by a byte scan, with the one
+    method :func:`layout.read_parameters` uses (``iter_rows(..., values_only=True)``) and the
+    values as openpyxl gives them (a whole number written without a decimal point is an int)."""
+
+    def __init__(self, pkg: Package, ref: SheetRef, bounds: tuple[int, int, int, int]) -> None:
+        from xlmodel.engine.keep import _decode, _shared_strings
+
+        r1, c1, r2, c2 = bounds
+        self.title = ref.name
+        xml = SheetXml(pkg.get(ref.part), ref.part)
+        strings: list[str] | None = None
+        self._cells: dict[tuple[int, int], Any] = {}
+        for r, _, _, _, cells in xml.rows:
+            if not r1 <= r <= r2:
+                continue
+            for col, _, attrs, inner in cells:
+                if not c1 <= col <= c2:
+                    continue
+                if strings is None and re.search(r'(?:^|\s)t\s*=\s*["\']s["\']', attrs):
+                    strings = _shared_strings(pkg)
+                value = _decode(attrs, inner, strings or [], xml.p)
+                if isinstance(value, float) and value.is_integer() and re.search(
+                        r"<(?:\w+:)?v>\s*-?\d+\s*</", inner):
+                    value = int(value)
+                self._cells[(r, col)] = value
+
+    def iter_rows(self, min_row: int, max_row: int | None, min_col: int, max_col: int,
+                  values_only: bool = True) -> Any:
+        last = max((r for r, _ in self._cells), default=min_row) if max_row is None else max_row
+        for r in range(min_row, last + 1):
+            yield tuple(self._cells.get((r, c)) for c in range(min_col, max_col + 1))
