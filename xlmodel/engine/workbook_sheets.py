@@ -207,6 +207,12 @@ def sheet_parameter_set(pkg: Package, ps: ParameterSet) -> ParameterSet:
     return ps.with_sheet(rows)
 
 
+#: One cell of a worksheet part (any namespace prefix): column letters, row, attributes, body.
+_CELL = re.compile(r'<(?:\w+:)?c\s+r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_TYPE = re.compile(r'(?:^|\s)t\s*=\s*["\'](\w+)["\']')
+_INTEGER = re.compile(r"<(?:\w+:)?v>\s*-?\d+\s*</")
+
+
 class _TableSheet:
     """The owned Parametre range of one worksheet part, read by a byte scan, with the one
     method :func:`layout.read_parameters` uses (``iter_rows(..., values_only=True)``) and the
@@ -217,22 +223,23 @@ class _TableSheet:
 
         r1, c1, r2, c2 = bounds
         self.title = ref.name
-        xml = SheetXml(pkg.get(ref.part), ref.part)
+        text = pkg.get(ref.part).decode("utf-8", "replace")
+        prefix = re.search(r"<(\w+:)?worksheet\b", text)
+        p = re.escape(prefix.group(1) or "") if prefix else ""
         strings: list[str] | None = None
         self._cells: dict[tuple[int, int], Any] = {}
-        for r, _, _, _, cells in xml.rows:
-            if not r1 <= r <= r2:
+        for m in _CELL.finditer(text):
+            r, col = int(m.group(2)), col_number(m.group(1))
+            if not (r1 <= r <= r2 and c1 <= col <= c2):
                 continue
-            for col, _, attrs, inner in cells:
-                if not c1 <= col <= c2:
-                    continue
-                if strings is None and re.search(r'(?:^|\s)t\s*=\s*["\']s["\']', attrs):
-                    strings = _shared_strings(pkg)
-                value = _decode(attrs, inner, strings or [], xml.p)
-                if isinstance(value, float) and value.is_integer() and re.search(
-                        r"<(?:\w+:)?v>\s*-?\d+\s*</", inner):
-                    value = int(value)
-                self._cells[(r, col)] = value
+            attrs, inner = m.group(3), m.group(4) or ""
+            kind = _TYPE.search(attrs)
+            if strings is None and kind is not None and kind.group(1) == "s":
+                strings = _shared_strings(pkg)
+            value = _decode(attrs, inner, strings or [], p)
+            if isinstance(value, float) and value.is_integer() and _INTEGER.search(inner):
+                value = int(value)
+            self._cells[(r, col)] = value
 
     def iter_rows(self, min_row: int, max_row: int | None, min_col: int, max_col: int,
                   values_only: bool = True) -> Any:
