@@ -118,11 +118,9 @@ def cached_values(pkg: Package, computed: Any) -> dict[tuple[str, int, int], _Ca
                 r1, c1, r2, c2 = parse_range(fc.ref)
                 wanted.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
         p = re.escape(xml.p)
-        for r, _, _, _, row_cells in xml.rows:
-            for col, _, attrs, inner in row_cells:
-                if (r, col) in wanted:
-                    dynamic = re.search(r'(?:^|\s)cm\s*=', attrs) is not None
-                    out[(ref.name, r, col)] = _Cached(_decode(attrs, inner, strings, p), dynamic)
+        for (r, col), (attrs, inner) in xml.cell_parts(wanted).items():  # the file format's scan
+            dynamic = re.search(r'(?:^|\s)cm\s*=', attrs) is not None
+            out[(ref.name, r, col)] = _Cached(_decode(attrs, inner, strings, p), dynamic)
     return out
 
 
