@@ -131,6 +131,7 @@ class SheetXml:
         self._formulas: list[FormulaCell] | None = None
         self._cells: dict[tuple[int, int], tuple[int, int, str, str]] | None = None
         self._rows: list[_Row] | None = None
+        self._findex: dict[tuple[int, int], int] | None = None
 
     # -- the scan ------------------------------------------------------------------------------
     def _body(self) -> tuple[int, int]:
@@ -241,6 +242,25 @@ class SheetXml:
                 out[(row.r, col)] = (m.start(), m.end(), m.group(1), m.group(2) or "")
         self._cells = out
         return out
+
+    def cell_part(self, key: tuple[int, int]) -> tuple[str, str] | None:
+        """(attributes, content) of the cell at ``key`` = (row, col), or None if the part has none."""
+        if self._findex is None:
+            self._findex = {(fc.row, fc.col): fc.span[0] for fc in self.formula_cells() if fc.span[0] >= 0}
+        start = self._findex.get(key)
+        if start is not None:
+            m = self._cell_re.match(self.text, start)
+            if m is not None:
+                return m.group(1), m.group(2) or ""
+        found = self._all_cells().get(key)
+        return None if found is None else found[2:]
+
+    def has_formula(self, key: tuple[int, int]) -> bool:
+        """Is there a formula cell at ``key`` (from the scan, no further pass)?"""
+        if self._findex is None:
+            self.cell_part((0, 0))
+        assert self._findex is not None
+        return key in self._findex
 
     def cell_parts(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, str]]:
         """(row, col) → (attributes, content) of those ``wanted`` cells the part has."""
