@@ -144,12 +144,16 @@ def validate(path: str | os.PathLike[str] | LoadedBook,
     names = _selected(checks)
     params_set = resolve(params) if params is not None else None
     unreadable: tuple[tuple[str, str], ...] = ()
-    if not isinstance(path, LoadedBook):
-        from xlmodel.safeio import check_workbook_file
+    if isinstance(path, LoadedBook):
+        book = path
+    else:
+        from xlmodel.ooxml.package import Package
 
-        # once, before anything parses the file (recompute relies on it)
-        unreadable = check_workbook_file(path).unreadable
-    book = path if isinstance(path, LoadedBook) else load_book(path)
+        # the file is read, checked (the pre-open safety check, on the very bytes) and inflated
+        # once; the lint checks and the recompute's engine both read this one package
+        package = Package.read(path)
+        unreadable = package.info.unreadable if package.info is not None else ()
+        book = load_book(package)
     # A sheet that could not be read is a finding, never "no findings" for a workbook half-checked.
     findings: list[Finding] = [
         Finding("unreadable_sheet", "error", sheet, None,

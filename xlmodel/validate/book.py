@@ -175,6 +175,7 @@ class LoadedBook:
     _form_numbers: list[list[str]] = field(default_factory=list)
     _skeleton_first: list[int] = field(default_factory=list)
     _skeleton_ok: list[bool | None] = field(default_factory=list)
+    package: Any = None  # the ooxml Package it was read from, when validate() read one (recompute uses it)
 
     @property
     def sheetnames(self) -> list[str]:
@@ -374,8 +375,10 @@ def ref_uses(book: LoadedBook, sheet: Sheet, info: FormInfo) -> list[RefUse]:
     return uses
 
 
-def load_book(path: str | os.PathLike[str]) -> LoadedBook:
+def load_book(path: str | os.PathLike[str] | Any) -> LoadedBook:
     """Read an .xlsx/.xlsm workbook once: formulas, cached values, names, calculation mode.
+
+    ``path``: a file, or a :class:`~xlmodel.ooxml.package.Package` already read and checked.
 
     Raises :class:`XlmodelError` naming the file when it is missing or not an OOXML workbook.
     """

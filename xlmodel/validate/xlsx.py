@@ -37,12 +37,32 @@ def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _read_part(zf: zipfile.ZipFile, name: str) -> bytes:
-    info = zf.getinfo(name)
-    if info.file_size > MAX_PART_BYTES:
-        raise XlmodelError("path", zf.filename, "a workbook whose parts are smaller than 2 GB",
-                           detail=f"{name} would inflate to {info.file_size:,} bytes")
-    return zf.read(name)
+class _Parts:
+    """The package's members, from a :class:`~xlmodel.ooxml.package.Package` already read and
+    checked (the usual way: :func:`xlmodel.validate.validate` reads the file once) or from a
+    zip file opened here."""
+
+    def __init__(self, source: Any) -> None:
+        if isinstance(source, zipfile.ZipFile):
+            self.filename = source.filename or ""
+            self._zip: zipfile.ZipFile | None = source
+            self._names = set(source.namelist())
+        else:
+            self.filename = source.name
+            self._zip, self._pkg = None, source
+            self._names = set(source.names())
+
+    def __contains__(self, name: str) -> bool:
+        return name in self._names
+
+    def read(self, name: str) -> bytes:
+        if self._zip is None:
+            return self._pkg.get(name)
+        info = self._zip.getinfo(name)
+        if info.file_size > MAX_PART_BYTES:
+            raise XlmodelError("path", self.filename, "a workbook whose parts are smaller than 2 GB",
+                               detail=f"{name} would inflate to {info.file_size:,} bytes")
+        return self._zip.read(name)
 
 
 def _refuse_dtd(data: bytes, where: str) -> None:
@@ -53,17 +73,17 @@ def _refuse_dtd(data: bytes, where: str) -> None:
         raise XlmodelError("path", where, "an .xlsx file without a DTD", detail="XML DOCTYPE/ENTITY refused")
 
 
-def _xml(zf: zipfile.ZipFile, name: str) -> ET.Element:
-    data = _read_part(zf, name)
+def _xml(zf: _Parts, name: str) -> ET.Element:
+    data = zf.read(name)
     _refuse_dtd(data, f"{zf.filename}:{name}")
     return ET.fromstring(data)
 
 
-def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
+def _rels(zf: _Parts, part: str) -> dict[str, tuple[str, str]]:
     """Relationship id → (type, absolute part name) for ``part``."""
     folder, base = posixpath.split(part)
     rels_name = posixpath.join(folder, "_rels", base + ".rels")
-    if rels_name not in zf.namelist():
+    if rels_name not in zf:
         return {}
     out = {}
     for rel in _xml(zf, rels_name):
@@ -76,8 +96,8 @@ def _rels(zf: zipfile.ZipFile, part: str) -> dict[str, tuple[str, str]]:
     return out
 
 
-def _shared_strings(zf: zipfile.ZipFile, part: str | None) -> list[str]:
-    if part is None or part not in zf.namelist():
+def _shared_strings(zf: _Parts, part: str | None) -> list[str]:
+    if part is None or part not in zf:
         return []
     out = []
     for si in _xml(zf, part):
@@ -101,11 +121,16 @@ def _unescape(text: str) -> str:
     return _X_ESCAPE.sub(lambda m: chr(int(m.group(1), 16)), text) if "_x" in text else text
 
 
-def read_book(path: str | os.PathLike[str]) -> LoadedBook:
+def read_book(path: str | os.PathLike[str] | Any) -> LoadedBook:
     """Read an .xlsx/.xlsm workbook once: formulas, cached values, names, calculation mode.
 
+    ``path``: a file, or a :class:`~xlmodel.ooxml.package.Package` already read (and checked).
     Raises :class:`XlmodelError` naming the file when it is missing or not an OOXML workbook.
     """
+    if not isinstance(path, str | os.PathLike):
+        book = _read(_Parts(path), path.name)
+        book.package = path
+        return book
     text = os.fspath(path)
     if not os.path.isfile(text):
         raise XlmodelError("path", text, "an existing .xlsx or .xlsm file", detail="file not found")
@@ -115,41 +140,45 @@ def read_book(path: str | os.PathLike[str]) -> LoadedBook:
         raise XlmodelError("path", text, "an .xlsx or .xlsm workbook (Office Open XML)",
                            detail="not a zip package; old .xls files are not supported") from None
     with zf:
-        workbook_part = next((p for _, (kind, p) in _rels(zf, "").items() if kind == "officeDocument"),
-                             "xl/workbook.xml")
-        if workbook_part not in zf.namelist():
-            raise XlmodelError("path", text, "an .xlsx or .xlsm workbook", detail="no workbook part")
-        try:
-            wb = _xml(zf, workbook_part)
-        except ET.ParseError as exc:
-            raise XlmodelError("path", text, "a well-formed .xlsx workbook",
-                               detail=f"{workbook_part}: {exc}") from None
-        rels = _rels(zf, workbook_part)
-        strings = _shared_strings(zf, next((p for kind, p in rels.values() if kind == "sharedStrings"), None))
-        book = LoadedBook(text, [], {})
-        for el in wb.iter():
-            tag = _local(el.tag)
-            if tag == "calcPr":
-                book.calc_mode = el.get("calcMode", "auto")
-                book.iterate = el.get("iterate", "0").lower() in ("1", "true")
-            elif tag == "definedName" and el.text:
-                local = el.get("localSheetId")
-                book.names[(el.get("name", "").upper(), int(local) if local is not None else None)] = el.text
-        sheet_elements = [el for el in wb.iter() if _local(el.tag) == "sheet"]
-        form_ids: dict[str, int] = {}
-        for index, el in enumerate(sheet_elements):
-            rid = next((v for k, v in el.attrib.items() if k.endswith("}id") or k == "id"), None)
-            kind, part = rels.get(rid or "", ("", ""))
-            sheet = Sheet(el.get("name", f"Sheet{index + 1}"), index)
-            book.sheets.append(sheet)
-            if kind == "worksheet" and part in zf.namelist():
-                _read_sheet(zf, part, sheet, strings, book, form_ids)
+        return _read(_Parts(zf), text)
+
+
+def _read(zf: _Parts, text: str) -> LoadedBook:
+    workbook_part = next((p for _, (kind, p) in _rels(zf, "").items() if kind == "officeDocument"),
+                         "xl/workbook.xml")
+    if workbook_part not in zf:
+        raise XlmodelError("path", text, "an .xlsx or .xlsm workbook", detail="no workbook part")
+    try:
+        wb = _xml(zf, workbook_part)
+    except ET.ParseError as exc:
+        raise XlmodelError("path", text, "a well-formed .xlsx workbook",
+                           detail=f"{workbook_part}: {exc}") from None
+    rels = _rels(zf, workbook_part)
+    strings = _shared_strings(zf, next((p for kind, p in rels.values() if kind == "sharedStrings"), None))
+    book = LoadedBook(text, [], {})
+    for el in wb.iter():
+        tag = _local(el.tag)
+        if tag == "calcPr":
+            book.calc_mode = el.get("calcMode", "auto")
+            book.iterate = el.get("iterate", "0").lower() in ("1", "true")
+        elif tag == "definedName" and el.text:
+            local = el.get("localSheetId")
+            book.names[(el.get("name", "").upper(), int(local) if local is not None else None)] = el.text
+    sheet_elements = [el for el in wb.iter() if _local(el.tag) == "sheet"]
+    form_ids: dict[str, int] = {}
+    for index, el in enumerate(sheet_elements):
+        rid = next((v for k, v in el.attrib.items() if k.endswith("}id") or k == "id"), None)
+        kind, part = rels.get(rid or "", ("", ""))
+        sheet = Sheet(el.get("name", f"Sheet{index + 1}"), index)
+        book.sheets.append(sheet)
+        if kind == "worksheet" and part in zf:
+            _read_sheet(zf, part, sheet, strings, book, form_ids)
     return book
 
 
-def _read_sheet(zf: zipfile.ZipFile, part: str, sheet: Sheet, strings: list[str], book: LoadedBook,
+def _read_sheet(zf: _Parts, part: str, sheet: Sheet, strings: list[str], book: LoadedBook,
                 form_ids: dict[str, int]) -> None:
-    data = _read_part(zf, part)
+    data = zf.read(part)
     _refuse_dtd(data, f"{zf.filename}:{part}")
     store = _CellStore(sheet, strings, book, form_ids)
     try:

@@ -45,29 +45,29 @@ VOLATILE = re.compile(r"(?<![\w.])(?:_xlfn\.)?(TODAY|NOW|RAND|RANDBETWEEN|RANDAR
 
 
 def evaluation(book: LoadedBook, params: ParameterSet | None) -> Any:
-    """The engine's recalculation of the book's file (``Computed``), once per book and set.
+    """The engine's recalculation of the book's package (``Computed``), once per book and set.
 
-    The file was checked by :func:`xlmodel.validate.validate` before anything parsed it.  The
-    workbook's own Parametre table (by its marker) is used as it stands — the ``parameters``
-    check compares it with the set — and the catalogue functions use the set.
+    The file was read and checked once by :func:`xlmodel.validate.validate` (``book.package``);
+    a book loaded on its own is read (and checked) here.  The workbook's own Parametre table
+    (by its marker) is used as it stands — the ``parameters`` check compares it with the set —
+    and the catalogue functions use the set.
     """
     from xlmodel.parameters import resolve
 
     ps = resolve(params)
     cache = book.__dict__.setdefault("_evaluations", {})
     if ps.name not in cache:
-        cache[ps.name] = _compute(book.path, ps)
+        cache[ps.name] = _compute(book, ps)
     return cache[ps.name]
 
 
-def _compute(path: str, ps: ParameterSet) -> Any:
-    """The one call into the engine (kept small: the engine's API is the file-format layer's)."""
-    from pathlib import Path
+def _compute(book: LoadedBook, ps: ParameterSet) -> Any:
+    """The one call into the engine (the excel face hands it the catalogue's function table)."""
+    from xlmodel.excel.headless import compute
+    from xlmodel.ooxml.package import Package
 
-    from xlmodel.engine.formualizer_engine import compute
-    from xlmodel.engine.package import Package
-
-    return compute(Package(Path(path).read_bytes(), name=path), ps)
+    package = book.package if book.package is not None else Package.read(book.path)
+    return compute(package, ps)
 
 
 def _same(cached: Any, fresh: Any) -> bool:
