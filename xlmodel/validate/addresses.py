@@ -1,8 +1,8 @@
 """Cell addresses and grid geometry for validation: A1 text, rectangles, blocks of cells.
 
-The grid limits and the A1 helpers belong to the file-format layer; this module is the one
-place validation takes them from (to be replaced by ``xlmodel.ooxml``'s addresses).  ``regions``
-and ``covers`` are validation's own: how a finding names a block of cells.
+The grid, the error literals and column letters come from the file-format layer's one copy
+(:mod:`xlmodel.ooxml.addresses`); ``split_cell``, ``block``, ``covers``, ``regions`` and
+``sheet_prefix`` are validation's own: how a finding names a cell or a block of cells.
 """
 
 from __future__ import annotations
@@ -11,33 +11,23 @@ import re
 from functools import cache
 
 import numpy as np
-from openpyxl.utils.cell import column_index_from_string, get_column_letter
 
 from xlmodel.errors import XlmodelError
-
-MAX_ROW = 1_048_576
-MAX_COL = 16_384
-
-
-EXCEL_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
-                          "#GETTING_DATA", "#SPILL!", "#CALC!", "#FIELD!", "#BLOCKED!", "#BUSY!",
-                          "#CONNECT!", "#EXTERNAL!", "#UNKNOWN!", "#PYTHON!"})
+from xlmodel.ooxml.addresses import EXCEL_ERRORS, MAX_COL, MAX_ROW, address, col_letters
+from xlmodel.ooxml.addresses import col_number as _col_number
 
 
 @cache
 def col_index(letters: str) -> int:
-    """``"AB"`` → ``28``."""
-    return column_index_from_string(letters)
+    """``"AB"`` → ``28`` (upper-case letters; cached: the loader asks once per column).
+
+    >>> col_index("AB")
+    28
+    """
+    return _col_number(letters)
 
 
-@cache
-def col_letters(col: int) -> str:
-    return get_column_letter(col)
-
-
-def a1(row: int, col: int) -> str:
-    """``(2, 3)`` → ``"C2"``."""
-    return f"{col_letters(col)}{row}"
+a1 = address  #: ``(2, 3)`` → ``"C2"``
 
 
 _CELL_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
@@ -108,3 +98,7 @@ def regions(rows: np.ndarray, cols: np.ndarray) -> list[tuple[int, int, int, int
 
 def in_block(rows: np.ndarray, cols: np.ndarray, q: tuple[int, int, int, int]) -> np.ndarray:
     return (rows >= q[0]) & (rows <= q[2]) & (cols >= q[1]) & (cols <= q[3])
+
+
+__all__ = ["EXCEL_ERRORS", "MAX_COL", "MAX_ROW", "a1", "block", "col_index", "col_letters", "covers",
+           "in_block", "regions", "sheet_prefix", "split_cell"]
