@@ -331,6 +331,8 @@ def message(exc: XlmodelError) -> str:
     """The Danish message for a refused call: argument, value, detail, what is allowed."""
     from xlmodel.excel.cells import CellInputError  # cells imports this module
 
+    if getattr(exc, "dansk", None):  # an error written in Danish already (a broken Parametre table)
+        return str(exc)
     if isinstance(exc, ParameterFileError):
         return f"{exc.file}: nøgle '{exc.key}': {_tr(str(exc.value))}; tilladt: {_tr(exc.allowed)}"
     what = f"{exc.argument}: {value_text(exc.value, described=isinstance(exc, CellInputError))}"
