@@ -203,7 +203,7 @@ def test_a_workbook_without_the_marker_uses_the_shipped_set(tmp_path: Path) -> N
 
 @pytest.mark.parametrize(("kind", "expected"), [
     ("header", "kan ikke bruges: 'Parametre'!A1"),
-    ("range", "kan ikke bruges: skat.selvbudget_udligning"),
+    ("range", "kan ikke bruges: skat.selvbudget_udligning.values.2011: 150 "),
     ("text", "kan ikke bruges: "),
     ("dangling", "kan ikke findes: navnet _xlmodel_owned_parametre peger på =#REF!"),
 ])
@@ -218,6 +218,9 @@ def test_a_broken_table_is_a_danish_message_where_it_matters(tmp_path: Path, kin
         assert isinstance(text, str) and text.startswith("#VALUE! xlmodels Parametre-tabel"), text
         assert expected in text, text
         assert "Opdater model" in text  # what to do
+    if kind in ("range", "text"):  # the message names the cell to fix
+        row = next(r[0].row for r in book.wb["Parametre"].iter_rows() if r[0].value == ANTAGELSE)
+        assert f"(cellen 'Parametre'!C{row})" in text, text
     # a function that reads no parameter cannot depend on the table: it computes (shipped set)
     assert _udf(book, "B4") == pytest.approx(0.6 * 1.2 / 1.0 + 0.4 * 1.5)
 

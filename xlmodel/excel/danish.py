@@ -220,6 +220,8 @@ RULES: list[Rule] = [
     _rule(r"a finite number in ([\[(].*[\])])", lambda m: f"et endeligt tal i {m[1]}"),
     _rule(r"the same labels as (\w+) \(paired by label\)",
           lambda m: f"de samme etiketter som {m[1]} (parres efter etiket)"),
+    # the Parametre table (xlmodel.excel.layout.parse_rows)
+    _rule(r"the header ([\w, ]+)", lambda m: f"overskriften {m[1]}"),
     # udligning (issue 12)
     _rule(r"the column (\w+) overflowed", lambda m: f"kolonnen {m[1]} løb over"),
     _rule(r"the same number of municipalities as (\w+) \((\d+)\)",

@@ -96,9 +96,30 @@ def table_set(shipped: ParameterSet, where: str, cells: Sequence[Sequence[Any]])
         rows = layout.parse_rows(cells, where)
         return shipped.with_sheet(rows)
     except XlmodelError as exc:
-        raise ParametreFejl(f"xlmodels Parametre-tabel ({where}) kan ikke bruges: {message(exc)}. "
-                            f"Ret tabellen, eller klik Opdater model for at skrive {shipped.name} "
+        cell = _value_cell(where, cells, str(exc.argument))
+        raise ParametreFejl(f"xlmodels Parametre-tabel ({where}) kan ikke bruges: {message(exc)}"
+                            + (f" (cellen {cell})" if cell else "")
+                            + f". Ret tabellen, eller klik Opdater model for at skrive {shipped.name} "
                             "igen") from None
+
+
+def _value_cell(where: str, cells: Sequence[Sequence[Any]], key: str) -> str:
+    """The vaerdi cell of the row a refusal names (``NAME.values.YEAR``), or "" if none does.
+
+    >>> _value_cell("'P'!B3", [["navn"], ["pl.service", 2014.0, -150.0]], "pl.service.values.2014")
+    "'P'!D4"
+    """
+    name, sep, year = key.rpartition(".values.")
+    ref = layout.parse_ref(where)
+    if not sep or ref is None or not year.isdigit():
+        return ""
+    sheet, (r1, c1, _r2, _c2) = ref
+    for i, row in enumerate(cells[1:], start=1):
+        navn = str(row[0]).strip().partition("[")[0] if row and row[0] is not None else ""
+        if navn == name and len(row) > 1 and isinstance(row[1], int | float) and row[1] == int(year):
+            quoted = "'" + sheet.replace("'", "''") + "'"
+            return f"{quoted}!{layout._col_letters(c1 + 2)}{r1 + i}"
+    return ""
 
 
 class WorkbookSets:
