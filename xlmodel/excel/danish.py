@@ -90,6 +90,43 @@ PHRASES = {
     "an .xlsx or .xlsm file": "en .xlsx- eller .xlsm-fil",
     "an .xlsx or .xlsm file (a zip package)": "en .xlsx- eller .xlsm-fil (en zip-pakke)",
     "a readable .xlsx or .xlsm workbook": "en læsbar .xlsx- eller .xlsm-projektmappe",
+    # opening a workbook file (xlmodel.engine.package, xlmodel.validate.lint's loader, issue 15)
+    "a spreadsheet package": "en regnearkspakke (.xlsx eller .xlsm)",
+    "no workbook part (is it a Word or PowerPoint file?)":
+        "ingen projektmappedel (er det en Word- eller PowerPoint-fil?)",
+    "no [Content_Types].xml: not an Office package": "ingen [Content_Types].xml: ikke en Office-pakke",
+    "an existing .xlsx or .xlsm file": "en eksisterende .xlsx- eller .xlsm-fil",
+    "an Office package": "en Office-pakke",
+    "no _rels/.rels": "ingen _rels/.rels",
+    "a workbook part that declares the relationships namespace":
+        "en projektmappedel, der erklærer relationernes navnerum",
+    "a well-formed Office package": "en velformet Office-pakke",
+    "Strict Open XML is not read; save it as an Excel Workbook (.xlsx)":
+        "Strict Open XML læses ikke; gem den som Excel-projektmappe (.xlsx)",
+    "an A1 cell address such as 'B7'": "en A1-celleadresse som 'B7'",
+    "an A1 cell address": "en A1-celleadresse",
+    "a workbook whose parts are smaller than 2 GB": "en projektmappe, hvis dele er mindre end 2 GB",
+    "an .xlsx file without a DTD": "en .xlsx-fil uden DTD",
+    "XML DOCTYPE/ENTITY refused": "XML med DOCTYPE/ENTITY afvises",
+    "an .xlsx or .xlsm workbook (Office Open XML)": "en .xlsx- eller .xlsm-projektmappe (Office Open XML)",
+    "not a zip package; old .xls files are not supported":
+        "ikke en zip-pakke; gamle .xls-filer understøttes ikke",
+    "an .xlsx or .xlsm workbook": "en .xlsx- eller .xlsm-projektmappe",
+    "no workbook part": "ingen projektmappedel",
+    "a well-formed .xlsx workbook": "en velformet .xlsx-projektmappe",
+    "openpyxl using defusedxml: install defusedxml and unset OPENPYXL_DEFUSEDXML":
+        "openpyxl med defusedxml: installér defusedxml, og fjern OPENPYXL_DEFUSEDXML",
+    "'full' or 'zip'": "'full' eller 'zip'",
+    "a number of megabytes, e.g. 16000": "et antal megabyte, fx 16000",
+    # xlmodel's own parts of a workbook (xlmodel.engine.workbook_sheets, excel.layout, excel.macros)
+    "a name xlmodel owns (it refers into xlmodel's Parametre table)":
+        "et navn, som xlmodel ejer (det peger ind i xlmodels Parametre-tabel)",
+    "a name xlmodel owns": "et navn, som xlmodel ejer",
+    "the workbook defines it itself; rename that name, then run again":
+        "projektmappen definerer det selv; omdøb navnet, og kør igen",
+    "an empty cell where xlmodel's Parametre table grows":
+        "en tom celle, hvor xlmodels Parametre-tabel vokser",
+    "a workbook with fewer sheets of that name": "en projektmappe med færre ark med det navn",
     # the core's input checks (xlmodel._inputs) and mechanisms
     "text, not a number": "tekst, ikke et tal",
     "empty": "tom",
@@ -134,6 +171,28 @@ PHRASES = {
     "TRUE/FALSE (or 1/0) per municipality": "SAND/FALSK (eller 1/0) pr. kommune",
     "one TRUE/FALSE per municipality": "én SAND/FALSK pr. kommune",
 }
+
+#: argument names that are English words (a file, a sheet …), as a finance officer reads them
+ARGUMENTS = {"workbook": "projektmappe", "path": "fil", "file": "fil", "sheet": "ark", "cell": "celle",
+             "name": "navn", "table": "tabel", "text": "tekst", "check": "kontrol", "checks": "kontroller",
+             "severity": "alvorlighed", "findings": "fund", "parts": "delene", "total": "totalen",
+             "target": "mål", "workers": "processer"}
+#: arguments whose value is a file name: shown as it is (quoted), not as "the text …"
+FILE_ARGUMENTS = frozenset({"workbook", "path", "file"})
+
+
+def argument_text(argument: str) -> str:
+    """An argument's name as the message shows it: identifiers stay, English nouns are Danish.
+
+    >>> argument_text("beloeb"), argument_text("workbook"), argument_text("defined name P_x")
+    ('beloeb', 'projektmappe', 'det definerede navn P_x')
+    """
+    if argument in ARGUMENTS:
+        return ARGUMENTS[argument]
+    if argument.startswith("defined name "):
+        return "det definerede navn " + argument[len("defined name "):]
+    return argument
+
 
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 
@@ -220,6 +279,14 @@ RULES: list[Rule] = [
     _rule(r"a finite number in ([\[(].*[\])])", lambda m: f"et endeligt tal i {m[1]}"),
     _rule(r"the same labels as (\w+) \(paired by label\)",
           lambda m: f"de samme etiketter som {m[1]} (parres efter etiket)"),
+    # opening and building workbooks (issue 15)
+    _rule(r"not a workbook: (.+)", lambda m: f"ikke en projektmappe: {m[1]}"),
+    _rule(r"(\S+) would inflate to (\d+) bytes", lambda m: f"{m[1]} ville fylde {_num(m[2])} byte udpakket"),
+    _rule(r"a model without error cells under parameter set (\S+)",
+          lambda m: f"en model uden fejlceller under parametersæt {m[1]}"),
+    _rule(r"(\d+) error cells, first (.+)", lambda m: f"{m[1]} fejlceller, den første {m[2]}"),
+    _rule(r"parameter set (\S+) needs (\d+) rows from (\S+); move that cell, then run again",
+          lambda m: f"parametersæt {m[1]} skal bruge {m[2]} rækker fra {m[3]}; flyt cellen, og kør igen"),
     # the Parametre table (xlmodel.excel.layout.parse_rows)
     _rule(r"the header ([\w, ]+)", lambda m: f"overskriften {m[1]}"),
     # udligning (issue 12)
@@ -242,6 +309,7 @@ VALUE_RULES: list[Rule] = [
     _rule(r"an empty table", lambda m: "en tom tabel"),
     _rule(r"required after optional", lambda m: "påkrævet efter valgfri"),
     _rule(r"(\d+) municipalities", lambda m: f"{m[1]} kommuner"),  # udligning (issue 12)
+    _rule(r"a cell of the workbook's own", lambda m: "en af projektmappens egne celler"),
     _rule(r"values too large to compute with", lambda m: "værdier, der er for store at regne med"),
 ]
 
@@ -337,7 +405,11 @@ def message(exc: XlmodelError) -> str:
         return str(exc)
     if isinstance(exc, ParameterFileError):
         return f"{exc.file}: nøgle '{exc.key}': {_tr(str(exc.value))}; tilladt: {_tr(exc.allowed)}"
-    what = f"{exc.argument}: {value_text(exc.value, described=isinstance(exc, CellInputError))}"
+    if exc.argument in FILE_ARGUMENTS and isinstance(exc.value, str):
+        shown = repr(exc.value)
+    else:
+        shown = value_text(exc.value, described=isinstance(exc, CellInputError))
+    what = f"{argument_text(str(exc.argument))}: {shown}"
     if exc.detail:
         what += f" ({_tr(exc.detail)})"
     return f"{what} er ikke tilladt; tilladt: {_tr(str(exc.allowed))}"
