@@ -38,11 +38,21 @@ FILES = [
     "xlmodel/excel/workbook_params.py",
     "xlmodel/excel/lite.py",
     "xlmodel/udfs.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "xlmodel" / "commands").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "xlmodel" / "validate").glob("*.py")),
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "xlmodel" / "engine").glob("*.py")
+            if p.name != "package.py"),
+    "xlmodel/forklar.py",
+    "xlmodel/kommuner.py",
+    "xlmodel/safe_csv.py",
+    "xlmodel/excel/xlsm.py",
+    "xlmodel/excel/vba.py",
 ]
 #: shown through danish.message (translated from their fields)
 TRANSLATED = {"XlmodelError", "CellInputError", "ParameterFileError"}
 #: Python's own exceptions: for developers (never reach a cell or the CLI as such)
 BUILTIN = {"TypeError", "ValueError", "KeyError", "OSError", "AttributeError", "ImportError",
+           "ModuleNotFoundError",  # raised to the CLI, which prints xlmodel.extras.missing_message
            "RuntimeError", "IndexError", "NotImplementedError", "AssertionError", "SystemExit"}
 ENGLISH = re.compile(
     r"\b(allowed|number|blank|range|cell|cells|the|whole|year|text|finite|shape|values|column|row|rows|"
@@ -77,6 +87,9 @@ def english(text: str) -> list[str]:
     ([], ['is', 'a', 'folder'])
     """
     body = re.sub(r"'[^']*'|\"[^\"]*\"|`[^`]*`|\{\}", " ", text)
+    # commands to type and Excel's own menu names are not prose: pip install …, File → Import File
+    body = re.sub(r"(?:pip|apt-get) install(?: \S+)?|File → Import File", " ", body)
+    body = re.sub(r"\b[A-Z][A-Z0-9_]+\b", " ", body)  # CLI metavars and names: NAME, FILE, PATH
     body = re.sub(r"\S*[._/\[\]\\]\S*", " ", body)  # workbook.xml, _rels/.rels, xl/sharedStrings.xml
     return ENGLISH.findall(body)
 
@@ -124,6 +137,8 @@ def _problem(cls: str, role: str, text: str) -> list[str]:
             rendered = danish.value_text(text)
             return [] if not rendered.startswith("teksten ") else english(text)
         return [] if _translated(text) else english(text)
+    if role == "argument":  # a subclass shows its own text only (the file name, then the problem)
+        return []
     return english(text)  # a subclass with its own text: shown as it is
 
 
