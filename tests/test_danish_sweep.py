@@ -182,6 +182,6 @@ def test_a_users_name_in_the_way_of_the_parametre_table_is_refused_in_danish() -
                        "xlmodel's Parametre table)",
                        detail="the workbook defines it itself; rename that name, then run again")
     assert danish.message(exc) == (
-        "det definerede navn P_pl_service: teksten \"'Mine'!$A$1\" (projektmappen definerer det selv; "
+        "det definerede navn P_pl_service: \"'Mine'!$A$1\" (projektmappen definerer det selv; "
         "omdøb navnet, og kør igen) er ikke tilladt; tilladt: et navn, som xlmodel ejer (det peger ind "
         "i xlmodels Parametre-tabel)")

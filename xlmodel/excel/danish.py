@@ -267,7 +267,7 @@ ARGUMENTS = {"workbook": "projektmappe", "path": "fil", "file": "fil", "sheet": 
              "target": "mål", "workers": "processer"}
 _COLUMN = re.compile(r"(.+): column (.+)")
 #: arguments whose value is a file name: shown as it is (quoted), not as "the text …"
-FILE_ARGUMENTS = frozenset({"workbook", "path", "file", "FILE", "IN", "IN.xlsx", "--into"})
+FILE_ARGUMENTS = frozenset({"workbook", "path", "file", "model", "FILE", "IN", "IN.xlsx", "--into"})
 
 
 def argument_text(argument: str) -> str:
@@ -529,7 +529,8 @@ def message(exc: XlmodelError) -> str:
         return str(exc)
     if isinstance(exc, ParameterFileError):
         return f"{exc.file}: nøgle '{exc.key}': {_tr(str(exc.value))}; tilladt: {_tr(exc.allowed)}"
-    if exc.argument in FILE_ARGUMENTS and isinstance(exc.value, str):
+    if isinstance(exc.value, str) and (exc.argument in FILE_ARGUMENTS
+                                       or str(exc.argument).startswith("defined name ")):
         shown = repr(exc.value)
     else:
         shown = value_text(exc.value, described=isinstance(exc, CellInputError))
