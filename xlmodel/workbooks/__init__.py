@@ -37,9 +37,9 @@ def model_bytes(name: str, params: str | ParameterSet | None = None) -> bytes:
     """One model as a finished .xlsx package in memory: built, recalculated, cached values in."""
     import io
 
-    from xlmodel.engine.formualizer_engine import refresh_package
-    from xlmodel.engine.package import Package
     from xlmodel.errors import XlmodelError
+    from xlmodel.excel.headless import refresh_package
+    from xlmodel.ooxml.package import Package
 
     ps = resolve(params)
     wb = Workbook()
