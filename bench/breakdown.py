@@ -3,23 +3,20 @@
     python -m bench.breakdown MODEL.xlsx        # prints one JSON object (the bench's child)
 
 The refresh runs as the CLI runs it (``xlmodel.cli.main(["refresh", copy])``) in this fresh
-process, imports included.  A thread samples the main thread's stack every ~0.5 ms and charges
-the time since its previous sample to the *innermost* frame that matches a phase of
-:data:`PHASES`; the rest is "other".  Unlike cProfile this does not inflate Python-heavy code
-against native code, so the shares are those of a real run.  Native calls (formualizer's Rust)
-have no frame of their own: they are recognised by the source line of the Python frame that
-called them (``evaluate_all(`` …).  Interpreter start-up, which happens before any Python
-code, is measured apart as a bare ``python -c pass``.
-
-The phase table names functions of the refresh path; when the code moves, the table moves
-with it (a phase that matches nothing shows 0, and its time lands in "other" — visible).
+process, imports included.  A thread samples the main thread's stack every ~1 ms and charges
+the time since its previous sample to a phase: an import wherever it happens, the safety
+check, a catalogue call (Python, called from the engine), else the engine phase the thread is
+in (the engine's own ``_Phase`` blocks: read, load, evaluate, read back, keep, patch, write),
+else "other" (the CLI, the model's checks, the report).  Unlike cProfile this does not inflate
+Python-heavy code against native code.  The engine's own timers (``phase_timings``) are
+returned beside it as a cross-check.  Interpreter start-up, before any Python code, is
+measured apart as a bare ``python -c pass``.
 """
 
 from __future__ import annotations
 
 import contextlib
 import json
-import linecache
 import shutil
 import sys
 import tempfile
@@ -27,75 +24,59 @@ import threading
 import time
 from pathlib import Path
 from types import FrameType
+from typing import Any
 
-#: (phase, matchers).  A matcher is ``("func", module prefix, qualified-name prefix)`` for a
-#: Python function, or ``("line", module prefix, text)`` for a native call made on a line of
-#: that module containing ``text``.  The first phase whose matcher fits the innermost frame wins;
-#: if none fits, the next frame outwards is tried.
-PHASES: list[tuple[str, list[tuple[str, str, str]]]] = [
-    ("imports", [("func", "importlib._bootstrap", "")]),
-    ("safety check", [("func", "xlmodel.safeio", "check_workbook_file"),
-                      ("func", "xlmodel.ooxml.safety", "")]),
-    ("catalogue calls (Python, during evaluation)", [("func", "xlmodel.excel.cells", "")]),
-    ("evaluate (formualizer)", [("line", "xlmodel.engine", "evaluate_all("),
-                                ("line", "xlmodel.engine", ".evaluate("),
-                                ("func", "xlmodel.engine.excel_functions", "register")]),
-    ("load (package, sheet scan, engine load)", [
-        ("func", "xlmodel.engine.package", "Package.read"),
-        ("func", "xlmodel.engine.package", "Package.sheets"),
-        ("func", "xlmodel.engine.formualizer_engine", "_load"),
-        ("func", "xlmodel.engine.formualizer_engine", "_engine_copy"),
-        ("func", "xlmodel.engine.formualizer_engine", "Computed.sheet_xml"),
-        ("func", "xlmodel.engine.sheetxml", ""),
-        ("func", "xlmodel.engine.workbook_sheets", ""),
-        ("func", "xlmodel.ooxml.package", ""),
-        ("func", "xlmodel.ooxml.scan", ""),
-        ("func", "xlmodel.ooxml.sheet", ""),
-        ("line", "xlmodel.engine", "Workbook("),
-        ("line", "xlmodel.engine", "load_workbook("),
-        ("line", "xlmodel.engine", "from_path("),
-    ]),
-    ("read back (values, spills, kept values, diagnosis)", [
-        ("line", "xlmodel.engine.formualizer_engine", "get_value("),
-        ("line", "xlmodel.engine.formualizer_engine", "inspect_cell("),
-        ("line", "xlmodel.engine", "read_range("),
-        ("line", "xlmodel.engine", "get_values("),
-        ("func", "xlmodel.engine.formualizer_engine", "_python_value"),
-        ("func", "xlmodel.engine.formualizer_engine", "_diagnose"),
-        ("func", "xlmodel.engine.keep", ""),
-    ]),
-    ("patch cached values", [("func", "xlmodel.engine.formualizer_engine", "write_values"),
-                             ("func", "xlmodel.ooxml.patch", "")]),
-    ("write (zip, atomic replace)", [("func", "xlmodel.engine.package", "Package.to_bytes"),
-                                     ("func", "xlmodel.engine.package", "write_atomic"),
-                                     ("func", "xlmodel.safeio", "atomic_write"),
-                                     ("func", "xlmodel.ooxml.write", ""),
-                                     ("func", "zipfile", "")]),
-    ("report and checks (macros, Kontrol)", [("func", "xlmodel.excel.macros", ""),
-                                             ("func", "xlmodel.commands", "")]),
-]
-OTHER = "other (CLI, glue)"
+#: Labels of the engine's own phases (``xlmodel.engine.formualizer_engine._Phase``).
+ENGINE_PHASES = {
+    "read": "read package (unzip, identify, inflate)",
+    "load": "load (engine copy, formualizer load)",
+    "evaluate": "evaluate (formualizer)",
+    "read_back": "read back values and spills",
+    "keep": "keep decisions (cached values)",
+    "patch": "patch cached values",
+    "write": "write (zip, atomic replace)",
+}
+IMPORTS, SAFETY, CALLS = "imports", "safety check", "catalogue calls (Python, during evaluation)"
+OTHER = "other (CLI, model checks, report)"
+#: Frames that name a phase wherever they are on the stack, first match wins (module prefixes).
+_BY_FRAME = [("importlib._bootstrap", IMPORTS), ("xlmodel.ooxml.safety", SAFETY),
+             ("xlmodel.safeio", SAFETY), ("xlmodel.excel.cells", CALLS)]
+#: The engine phase the main thread is in (a stack: phases may nest), kept by the patched _Phase.
+_CURRENT: list[str] = []
 
 
 def _phase_of(frame: FrameType | None) -> str:
     while frame is not None:
         module = frame.f_globals.get("__name__", "")
-        qual = frame.f_code.co_qualname
-        line = None
-        for phase, matchers in PHASES:
-            for kind, mod, text in matchers:
-                if not module.startswith(mod):
-                    continue
-                if kind == "func":
-                    if qual.startswith(text):
-                        return phase
-                else:
-                    if line is None:
-                        line = linecache.getline(frame.f_code.co_filename, frame.f_lineno or 0)
-                    if text in line:
-                        return phase
+        for prefix, phase in _BY_FRAME:
+            if module.startswith(prefix):
+                if phase == SAFETY and "check" not in frame.f_code.co_qualname and module == "xlmodel.safeio":
+                    break  # safeio's other helpers (atomic writes) are not the safety check
+                return phase
         frame = frame.f_back
-    return OTHER
+    return ENGINE_PHASES.get(_CURRENT[-1], _CURRENT[-1]) if _CURRENT else OTHER
+
+
+def _follow_engine_phases() -> bool:
+    """Make the engine's ``_Phase`` blocks visible to the sampler; False if the engine has none."""
+    from xlmodel.engine import formualizer_engine as fe
+
+    phase = getattr(fe, "_Phase", None)
+    if phase is None:
+        return False
+    enter, leave = phase.__enter__, phase.__exit__
+
+    def __enter__(self: Any) -> None:
+        _CURRENT.append(self.name)
+        enter(self)
+
+    def __exit__(self: Any, *exc: object) -> None:
+        leave(self, *exc)
+        if _CURRENT:
+            _CURRENT.pop()
+
+    phase.__enter__, phase.__exit__ = __enter__, __exit__
+    return True
 
 
 class Sampler(threading.Thread):
@@ -134,13 +115,19 @@ def main(path: str) -> dict[str, object]:
         sampler.start()
         from xlmodel.cli import main as cli_main
 
+        followed = _follow_engine_phases()
         with contextlib.redirect_stdout(sys.stderr):  # stdout carries the JSON only
             rc = cli_main(["refresh", str(copy), "--quiet"])
         total = time.perf_counter() - start
         sampler.stop()
     if rc not in (0, 1):
         raise SystemExit(f"refresh failed: exit {rc}")
-    return {"total_s": total, "phases": sampler.seconds, "samples": sampler.samples}
+    from xlmodel import engine
+
+    timed = getattr(engine, "phase_timings", dict)()
+    return {"total_s": total, "phases": sampler.seconds, "samples": sampler.samples,
+            "engine_timings": {ENGINE_PHASES.get(k, k): v for k, v in timed.items()},
+            "followed_engine_phases": followed}
 
 
 if __name__ == "__main__":
