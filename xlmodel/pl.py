@@ -39,6 +39,11 @@ SERIES: dict[str, str] = {
 _INDEX_CACHE: dict[tuple[int, str], tuple[ParameterSet, int, np.ndarray, tuple[float, ...]]] = {}
 
 
+#: Factors of single year pairs, per set, series and years: a workbook converts between few pairs.
+_FACTOR_CACHE: dict[tuple[int, str, object, object], tuple[ParameterSet, float]] = {}
+_PLAIN = (int, float)
+
+
 def _index(ps: ParameterSet, serie: str) -> tuple[int, np.ndarray]:
     """(first year, cumulative price index with 1.0 at the first year) for a series."""
     hit = _INDEX_CACHE.get((id(ps), serie))
@@ -89,6 +94,12 @@ def faktor(fra_aar: ArrayLike, til_aar: ArrayLike, serie: str = "service",
     1.0
     """
     ps = resolve(params)
+    key = (id(ps), serie, fra_aar, til_aar)
+    one = type(fra_aar) in _PLAIN and type(til_aar) in _PLAIN and type(serie) is str
+    if one:  # one cell: the factor of these years was computed before (sets are immutable)
+        hit = _FACTOR_CACHE.get(key)
+        if hit is not None and hit[0] is ps and not recording_active():
+            return hit[1]
     first, index = _index(ps, serie)
     src = _positions(fra_aar, "fra_aar", first, index, serie, ps)
     dst = _positions(til_aar, "til_aar", first, index, serie, ps)
@@ -98,9 +109,14 @@ def faktor(fra_aar: ArrayLike, til_aar: ArrayLike, serie: str = "service",
                  for y in range(min(a, b) + 1, max(a, b) + 1)}
         note_reads(ps, SERIES[serie.strip().lower()], (int(y) for y in steps))
     if type(src) is int and type(dst) is int:  # the scalar path: the same doubles, as Python floats
-        hit = _INDEX_CACHE.get((id(ps), serie))
-        values = hit[3] if hit is not None and hit[0] is ps else index.tolist()
-        return like(values[dst] / values[src], fra_aar, til_aar)
+        cached = _INDEX_CACHE.get((id(ps), serie))
+        values = cached[3] if cached is not None and cached[0] is ps else index.tolist()
+        factor = values[dst] / values[src]
+        if one:
+            if len(_FACTOR_CACHE) > 4096:
+                _FACTOR_CACHE.clear()
+            _FACTOR_CACHE[key] = (ps, factor)
+        return factor
     return like(index[dst] / index[src], fra_aar, til_aar)
 
 

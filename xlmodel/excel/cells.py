@@ -340,10 +340,6 @@ def _scalar(raw: Any) -> Any:
 _NOT_SINGLE = object()
 
 
-#: Argument kinds a single plain cell can fill on the scalar path.
-_SCALAR_KINDS = ("number", "year", "text")
-
-
 @cache
 def _plan(name: str) -> tuple[tuple[tuple[str, bool, str], ...], int] | None:
     """((kind, optional, core keyword) per argument, how many arguments are required at least)
@@ -371,19 +367,21 @@ def _single_cells(fn: catalogue.Function, args: tuple[Any, ...]) -> tuple[list[A
         return None
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
-    for (kind, optional, keyword), v in zip(plan, args, strict=False):  # left-out optionals: defaults
-        if isinstance(v, (list, tuple)):  # a tuple: no union object built per call
+    for (kind, optional, keyword), v in zip(plan, args):  # noqa: B905 (left-out optionals: defaults)
+        t = type(v)
+        if t is list or t is tuple:  # xlwings' [[value]]
             v = _scalar(v)
-        if kind == "text":
-            if type(v) is not str or v == "" or v.startswith("#"):
-                return None
-        elif kind in _SCALAR_KINDS:
-            if type(v) not in (float, int) or not math.isfinite(v):
-                return None
+            t = type(v)
+        if t is float or t is int:  # (type, not isinstance: a bool is not a number here)
             if kind == "year":
-                if v != int(v):
+                if not math.isfinite(v) or v != int(v):
                     return None
                 v = int(v)
+            elif kind != "number" or not math.isfinite(v):
+                return None
+        elif t is str:
+            if kind != "text" or v == "" or v[0] == "#":
+                return None
         else:
             return None
         if optional:
