@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from xlmodel.engine import excel_lifting
+from xlmodel.engine import excel_lifting, excel_text
 from xlmodel.engine.excel_units import UNITS
 
 
@@ -409,15 +409,25 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
 NAMES: frozenset[str] = frozenset(FUNCTIONS)
 
 
+def charset(pkg: Any) -> str:
+    """The character set CHAR and CODE use for a package: that of the application that saved it."""
+    part = "docProps/app.xml"
+    return excel_text.charset_of(pkg.get(part).decode("utf-8", "replace") if pkg.has(part) else "")
+
+
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]] | None = None, *,
-             date1904: bool = False) -> None:
+             date1904: bool = False, charset: str = excel_text.WINDOWS) -> None:
     """Register every function of this module on ``wb`` (built-ins of the same name overridden).
 
     ``formulas`` (the workbook's formula cells by sheet, ``FormulaCell``-like: ``f_type``,
     ``text``) lets the built-ins its array formulas call be lifted over ranges as Excel does
-    (xlmodel.engine.excel_lifting); ``date1904`` is the workbook's date system, for those.
+    (xlmodel.engine.excel_lifting); ``date1904`` is the workbook's date system, for those;
+    ``charset`` the character set of CHAR and CODE (:func:`charset`).
     """
-    for name, (fn, lo, hi) in FUNCTIONS.items():
+    functions = {**FUNCTIONS,
+                 "CHAR": (_lifted(excel_text.char(charset, _Err, _number)), 1, 1),
+                 "CODE": (_lifted(excel_text.code(charset, _Err, _text)), 1, 1)}
+    for name, (fn, lo, hi) in functions.items():
         for spelling in excel_lifting.spellings(name):
             wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
     if formulas:

@@ -36,7 +36,7 @@ LIFTED: dict[str, frozenset[int]] = {
         "GAUSS", "HYPGEOM.DIST", "NEGBINOM.DIST", "PHI", "POISSON.DIST", "T.DIST", "T.DIST.2T",
         "T.DIST.RT", "T.INV", "T.INV.2T", "WEIBULL.DIST",
         # text
-        "ASC", "CLEAN", "CODE", "LEN", "LENB", "LOWER", "PROPER", "TRIM", "UNICODE", "UPPER",
+        "ASC", "CLEAN", "LEN", "LENB", "LOWER", "PROPER", "TRIM", "UNICODE", "UPPER",
         "VALUE", "FIXED", "REPT", "LEFT", "LEFTB", "RIGHT", "RIGHTB", "MID", "MIDB", "REPLACE",
         "REPLACEB", "SUBSTITUTE", "NUMBERVALUE", "VALUETOTEXT",
         # information and logical
@@ -46,7 +46,8 @@ LIFTED: dict[str, frozenset[int]] = {
     "PERCENTILE.EXC": frozenset({0}), "QUARTILE": frozenset({0}), "QUARTILE.INC": frozenset({0}),
     "QUARTILE.EXC": frozenset({0}), "FORECAST": frozenset({1, 2}),
     "FORECAST.LINEAR": frozenset({1, 2}), "RANK.AVG": frozenset({1}),
-    "LOOKUP": frozenset({1, 2}),
+    "LOOKUP": frozenset({1, 2}), "XLOOKUP": frozenset({1, 2}), "XMATCH": frozenset({1}),
+    "MATCH": frozenset({1}), "VLOOKUP": frozenset({1}), "HLOOKUP": frozenset({1}),
 }
 
 _ERROR_CODES = {"Null": "#NULL!", "Div": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!",

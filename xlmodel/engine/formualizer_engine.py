@@ -330,7 +330,8 @@ def compute(pkg: Package, ps: ParameterSet) -> Computed:
     wb = _load(_engine_copy(pkg, out.formulas), pkg.name, parallel=_parallel(out.formulas),
                date1904=_date1904(pkg))
     failures = Failures([ref.name for ref in sheets])
-    excel_functions.register(wb, out.formulas, date1904=_date1904(pkg))
+    excel_functions.register(wb, out.formulas, date1904=_date1904(pkg),
+                             charset=excel_functions.charset(pkg))
     _register(wb, ps, failures)
     loaded = set(wb.sheet_names)
     for ref in sheets:
