@@ -272,6 +272,40 @@ def _should_keep(new: Any, old: Any) -> bool:
     return new.code in ENGINE_FAILURES and new.code != old.code
 
 
+def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
+                        read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
+    """A one-cell legacy array formula whose result is larger: Excel shows its first value.
+
+    ``{=NORMDIST(C26:Q26,3,3,1)}`` entered in one cell computes 15 values and shows the first
+    (the array is fitted to the formula's range).  The engine treats it as a dynamic array, finds
+    the cells to its right occupied and answers ``#SPILL!``; the formula is evaluated again as
+    ``INDEX((formula),1,1)``, which is the fitted value.
+    """
+    changed = []
+    for sheet, cells in computed.formulas.items():
+        for fc in cells:
+            key = (sheet, fc.row, fc.col)
+            value = computed.values.get(key)
+            info = cached.get(key)
+            if (fc.f_type != "array" or not fc.ref or not fc.text or own_call(fc.text)
+                    or (info is not None and info.dynamic)
+                    or not isinstance(value, CellError) or value.code != "#SPILL!"):
+                continue
+            r1, c1, r2, c2 = parse_range(fc.ref)
+            if (r1, c1) != (r2, c2):
+                continue
+            with contextlib.suppress(Exception):
+                wb.set_formula(sheet, fc.row, fc.col, f"=INDEX(({fc.text}),1,1)")
+                changed.append(key)
+    if changed:   # cells depending on them are read again (spilled results stay as computed)
+        wb.evaluate_all()
+        for sheet, cells in computed.formulas.items():
+            for fc in cells:
+                key = (sheet, fc.row, fc.col)
+                if key in changed or (fc.f_type != "array" and key not in computed.spills):
+                    computed.values[key] = read(wb.get_value(*key))
+
+
 def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
           own_call: Callable[[str], bool], known: Callable[[str], bool]) -> list[NotRecomputed]:
     """Keep Excel's cached value wherever the engine failed; returns the cells kept.
@@ -282,6 +316,7 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
     kept) and ``known(NAME)`` whether the engine has a function.
     """
     cached = cached_values(pkg, computed)
+    _first_of_colliding(computed, cached, wb, read, own_call)
     reshaped = _legacy_arrays(computed, cached, own_call)
     kept: dict[tuple[str, int, int], str] = {}
     texts: dict[tuple[str, int, int], tuple[Any, str]] = {}
