@@ -164,7 +164,10 @@ def read_cells(path: Path) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, 
                         r1, c1 = _rc(a)
                         r2, c2 = _rc(b or a)
                         arrays.append(((r1, c1, r2, c2), text))
-                    formulas[(sheet, ref)] = Cell(val, text, "formula")
+                    if text or f.get("t") in ("shared", "array"):
+                        # an empty <f/> marks a member of an array formula: its formula is the
+                        # anchor's (added below with the array's range)
+                        formulas[(sheet, ref)] = Cell(val, text, "formula")
                 el.clear()
             for (r1, c1, r2, c2), text in arrays:
                 for r in range(r1, r2 + 1):

@@ -409,6 +409,35 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
 NAMES: frozenset[str] = frozenset(FUNCTIONS)
 
 
+def _text_function(date1904: bool) -> Callable[..., Any]:
+    """TEXT(value, format_text): number formats here (excel_text), dates and times by formualizer."""
+
+    def text(value: Any, fmt: Any) -> Any:
+        if _is_error(value):
+            raise _Err(str(value.get("kind")))
+        pattern = _text(fmt)
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"   # Excel: a logical value is not formatted
+        v: Any = 0.0 if value is None else value
+        if isinstance(v, str) and v.strip():   # numeric, date or time text counts as its number
+            try:
+                v = float(v.strip())
+            except ValueError:
+                number = excel_text.time_text(v)
+                if number is None:
+                    number = excel_lifting.builtin("VALUE", [v], date1904)
+                v = number if isinstance(number, float) else v
+        try:
+            return excel_text.text_format(v, pattern)
+        except excel_text.Unsupported:
+            return excel_lifting.builtin("TEXT", [value, pattern], date1904)
+        except (ValueError, OverflowError):
+            raise _Err("Value") from None
+
+    text.__name__ = "TEXT"
+    return text
+
+
 def charset(pkg: Any) -> str:
     """The character set CHAR and CODE use for a package: that of the application that saved it."""
     part = "docProps/app.xml"
@@ -426,7 +455,8 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]] | None = None, *,
     """
     functions = {**FUNCTIONS,
                  "CHAR": (_lifted(excel_text.char(charset, _Err, _number)), 1, 1),
-                 "CODE": (_lifted(excel_text.code(charset, _Err, _text)), 1, 1)}
+                 "CODE": (_lifted(excel_text.code(charset, _Err, _text)), 1, 1),
+                 "TEXT": (_lifted(_text_function(date1904)), 2, 2)}
     for name, (fn, lo, hi) in functions.items():
         for spelling in excel_lifting.spellings(name):
             wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)

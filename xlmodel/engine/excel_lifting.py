@@ -184,3 +184,20 @@ def spellings(name: str) -> tuple[str, str]:
     ('NORM.S.DIST', '_xlfn.NORM.S.DIST')
     """
     return name, f"_xlfn.{name}"
+
+
+_SCRATCH: dict[bool, _Scratch] = {}
+_SCRATCH_LOCK = threading.Lock()
+
+
+def builtin(name: str, args: list[Any], date1904: bool = False) -> Any:
+    """formualizer's own built-in ``name`` on scalar ``args`` (for an override to fall back on).
+
+    >>> builtin("LEN", ["abc"])
+    3.0
+    """
+    with _SCRATCH_LOCK:
+        scratch = _SCRATCH.get(date1904)
+        if scratch is None:
+            scratch = _SCRATCH[date1904] = _Scratch(date1904)
+    return scratch.call(name, list(args), [list(args)])[0]
