@@ -28,6 +28,7 @@ engine then failed before it knew the shape: the error fills the formula's range
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -265,7 +266,11 @@ def _members(computed: Any, key: tuple[str, int, int], fc: Any) -> list[tuple[st
 
 
 def _should_keep(new: Any, old: Any) -> bool:
-    if old is None or not isinstance(new, CellError):
+    if old is None:
+        return False
+    if isinstance(new, float) and not math.isfinite(new):
+        return True   # the engine's NaN or infinity: written as #NUM!, never an Excel answer
+    if not isinstance(new, CellError):
         return False
     if not isinstance(old, CellError):
         return True
@@ -346,7 +351,7 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
             if not bad:
                 continue
             first = computed.values.get(bad[0])
-            code = first.code if isinstance(first, CellError) else "#VALUE!"
+            code = first.code if isinstance(first, CellError) else "#NUM!"   # NaN: written as #NUM!
             new_kept[key] = (_reason(text, code, known), members)
         if not new_kept:
             break
