@@ -48,6 +48,14 @@ LIFTED: dict[str, frozenset[int]] = {
     "FORECAST.LINEAR": frozenset({1, 2}), "RANK.AVG": frozenset({1}),
     "LOOKUP": frozenset({1, 2}), "XLOOKUP": frozenset({1, 2}), "XMATCH": frozenset({1}),
     "MATCH": frozenset({1}), "VLOOKUP": frozenset({1}), "HLOOKUP": frozenset({1}),
+    "T.TEST": frozenset({0, 1}), "Z.TEST": frozenset({0}), "STANDARDIZE": frozenset(),
+    "BITAND": frozenset(), "BITOR": frozenset(), "BITXOR": frozenset(),
+    "CONCATENATE": frozenset(), "DATE": frozenset(), "TIME": frozenset(),
+    "COUNTIF": frozenset({0}), "SUMIF": frozenset({0, 2}), "AVERAGEIF": frozenset({0, 2}),
+    # (sum/max/min/average range, criteria range, criteria, criteria range, criteria, ...)
+    **{name: frozenset({0, *range(1, 255, 2)})
+       for name in ("SUMIFS", "MAXIFS", "MINIFS", "AVERAGEIFS")},
+    "COUNTIFS": frozenset(range(0, 255, 2)),   # (criteria range, criteria, ...)
 }
 
 _ERROR_CODES = {"Null": "#NULL!", "Div": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!",
