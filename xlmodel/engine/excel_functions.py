@@ -20,7 +20,7 @@ import math
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from xlmodel.engine import excel_lifting, excel_text
+from xlmodel.engine import excel_lifting, excel_more, excel_text
 from xlmodel.engine.excel_units import UNITS
 
 
@@ -406,7 +406,10 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     **{f"{a}2{b}": (_base_function(a, b), 1, 1 if b == "DEC" else 2)
        for a in _BASES for b in _BASES if a != b},
 }
-NAMES: frozenset[str] = frozenset(FUNCTIONS)
+_LIFTED_MORE = {"PERMUTATIONA", "REGEXTEST", "REGEXEXTRACT", "REGEXREPLACE"}
+_MORE = {name: ((_lifted if name in _LIFTED_MORE else _scalar)(fn), lo, hi)
+         for name, (fn, lo, hi) in excel_more.functions(_Err, _number, _text).items()}
+NAMES: frozenset[str] = frozenset(FUNCTIONS) | frozenset(_MORE) | {"CHAR", "CODE", "TEXT"}
 
 
 def _text_function(date1904: bool) -> Callable[..., Any]:
@@ -456,7 +459,7 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]] | None = None, *,
     functions = {**FUNCTIONS,
                  "CHAR": (_lifted(excel_text.char(charset, _Err, _number)), 1, 1),
                  "CODE": (_lifted(excel_text.code(charset, _Err, _text)), 1, 1),
-                 "TEXT": (_lifted(_text_function(date1904)), 2, 2)}
+                 "TEXT": (_lifted(_text_function(date1904)), 2, 2), **_MORE}
     for name, (fn, lo, hi) in functions.items():
         for spelling in excel_lifting.spellings(name):
             wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
