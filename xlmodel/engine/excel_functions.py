@@ -409,7 +409,7 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
 _LIFTED_MORE = {"PERMUTATIONA", "REGEXTEST", "REGEXEXTRACT", "REGEXREPLACE"}
 _MORE = {name: ((_lifted if name in _LIFTED_MORE else _scalar)(fn), lo, hi)
          for name, (fn, lo, hi) in excel_more.functions(_Err, _number, _text).items()}
-NAMES: frozenset[str] = frozenset(FUNCTIONS) | frozenset(_MORE) | {"CHAR", "CODE", "TEXT"}
+NAMES: frozenset[str] = frozenset(FUNCTIONS) | frozenset(_MORE) | {"CHAR", "CODE", "TEXT", "YEARFRAC"}
 
 
 def _text_function(date1904: bool) -> Callable[..., Any]:
@@ -459,7 +459,8 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]] | None = None, *,
     functions = {**FUNCTIONS,
                  "CHAR": (_lifted(excel_text.char(charset, _Err, _number)), 1, 1),
                  "CODE": (_lifted(excel_text.code(charset, _Err, _text)), 1, 1),
-                 "TEXT": (_lifted(_text_function(date1904)), 2, 2), **_MORE}
+                 "TEXT": (_lifted(_text_function(date1904)), 2, 2),
+                 "YEARFRAC": (_scalar(excel_more.yearfrac(_Err, _number, date1904)), 2, 3), **_MORE}
     for name, (fn, lo, hi) in functions.items():
         for spelling in excel_lifting.spellings(name):
             wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)

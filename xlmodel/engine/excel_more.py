@@ -214,3 +214,90 @@ def functions(err: Callable[[str], Exception], number: Callable[[Any], float],
         "REGEXTEST": (regextest, 2, 3), "REGEXEXTRACT": (regexextract, 2, 4),
         "REGEXREPLACE": (regexreplace, 3, 5),
     }
+
+
+def _serial_date(serial: int, date1904: bool) -> tuple[int, int, int]:
+    """(year, month, day) of a serial date; 1900 system with Excel's fictitious 29 Feb 1900."""
+    import datetime as dt
+
+    if date1904:
+        d = dt.date(1904, 1, 1) + dt.timedelta(days=serial)
+        return d.year, d.month, d.day
+    if serial == 60:
+        return 1900, 2, 29
+    d = dt.date(1899, 12, 31 if serial < 60 else 30) + dt.timedelta(days=serial)
+    return d.year, d.month, d.day
+
+
+def _leap(y: int) -> bool:
+    return y % 4 == 0 and (y % 100 != 0 or y % 400 == 0)
+
+
+def yearfrac_days(s: int, e: int, basis: int, date1904: bool = False) -> float:
+    """YEARFRAC of two serial dates (s ≤ e) for ``basis`` 0–4, as Excel computes it.
+
+    Basis 1 (actual/actual) is Excel's own rule, not ISDA's: within a year (up to the same
+    day a year later) the year is 366 days if it is a leap year or a 29 February lies between
+    the dates, else 365; over several years the average length of the years spanned.
+
+    >>> round(yearfrac_days(40909, 41274, 1), 10), round(yearfrac_days(39448, 39813, 0), 10)
+    (0.9972677596, 1.0)
+    """
+    y1, m1, d1 = _serial_date(s, date1904)
+    y2, m2, d2 = _serial_date(e, date1904)
+    days = e - s
+    if basis == 2:
+        return days / 360
+    if basis == 3:
+        return days / 365
+    if basis in (0, 4):
+        if basis == 0:
+            feb_end1 = m1 == 2 and d1 == (29 if _leap(y1) else 28)
+            feb_end2 = m2 == 2 and d2 == (29 if _leap(y2) else 28)
+            if feb_end1 and feb_end2:
+                d2 = 30
+            if feb_end1:
+                d1 = 30
+            if d2 == 31 and d1 >= 30:
+                d2 = 30
+            if d1 == 31:
+                d1 = 30
+        else:
+            d1, d2 = min(d1, 30), min(d2, 30)
+        return ((y2 - y1) * 360 + (m2 - m1) * 30 + (d2 - d1)) / 360
+    within = y1 == y2 or (y2 == y1 + 1 and (m1 > m2 or (m1 == m2 and d1 >= d2)))
+    if within:
+        leap_day_inside = (_leap(y1) and (m1, d1) <= (2, 29)) or (_leap(y2) and (m2, d2) >= (2, 29))
+        length = 366 if (y1 == y2 and _leap(y1)) or leap_day_inside else 365
+        return days / length
+    total = sum(366 if _leap(y) else 365 for y in range(y1, y2 + 1))
+    return days / (total / (y2 - y1 + 1))
+
+
+def yearfrac(err: Callable[[str], Exception], number: Callable[[Any], float],
+             date1904: bool) -> Callable[..., float]:
+    """YEARFRAC(start_date, end_date, [basis]): the basis is checked first (as Excel does: an
+    invalid basis wins over an error in a date), dates are truncated and may come in any order;
+    a range or a logical value is #VALUE! (Excel does not lift this function over arrays).
+
+    >>> f = yearfrac(ValueError, float, False)
+    >>> round(f(39448, 39600, 1), 10), round(f(39600, 39448), 10)
+    (0.4153005464, 0.4166666667)
+    """
+
+    def fn(start: Any, end: Any, basis: Any = None) -> float:
+        args = (start, end, basis)
+        if any(isinstance(a, list | bool) for a in args):
+            raise err("Value")   # an Analysis ToolPak function: no ranges, no logical values
+        b = 0 if basis is None else math.trunc(number(basis))
+        if not 0 <= b <= 4:
+            raise err("Num")
+        s, e = math.trunc(number(start)), math.trunc(number(end))
+        if s < 0 or e < 0:
+            raise err("Num")
+        if s > e:
+            s, e = e, s
+        return yearfrac_days(s, e, b, date1904)
+
+    fn.__name__ = "YEARFRAC"
+    return fn
