@@ -316,7 +316,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         ov[f"A{r}"].number_format = DATE
         ov[f"A{r}"].alignment = Alignment(horizontal="left")
         ov[f"B{r}"] = f"=INDEX({cal},{k + 2},2)"
-        ov[f"C{r}"] = "=$B$25/3"
+        ov[f"C{r}"] = "=ROUND($B$25/3,2)"  # the core pays each third to the øre
         ov[f"B{r}"].number_format = ov[f"C{r}"].number_format = KR
         pairs.append((f"Kassekalender, rate {k + 1}", f"Overslag!B{r}", f"Overslag!C{r}"))
     e, paid = f"(Skat!$B$25+{tq}!$B$10){kr}", f"Skat!$B$21{kr}"
@@ -334,7 +334,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         ov[f"B{r}"] = formula
         ov[f"B{r}"].number_format = KR
     ov["F24"] = "3 × diskontoen på den del af skat + udligning, der overstiger 3 pct. af det udbetalte"
-    pairs.append(("Efterregulering i alt inkl. tillæg", "Overslag!B22", "Overslag!B25"))
+    pairs.append(("Efterregulering i alt inkl. tillæg (tre rater)", "Overslag!B22", "SUM(Overslag!C19:C21)"))
 
     # ---------------------------------------------------------------------------- Beslutning
     bs = wb.create_sheet("Beslutning")
