@@ -64,6 +64,7 @@ def _threads(path: Path, parallel: bool) -> int:
     from xlmodel.engine import formualizer_engine as fe
     from xlmodel.engine.package import Package
     from xlmodel.excel import cells
+    from xlmodel.excel.headless import function_table
     from xlmodel.parameters import resolve
 
     seen: set[int] = set()
@@ -77,7 +78,7 @@ def _threads(path: Path, parallel: bool) -> int:
     saved = fe._parallel
     fe._parallel = lambda _f: parallel  # type: ignore[assignment]
     try:
-        fe.compute(Package.read(path), resolve(None))
+        fe.compute(Package.read(path), resolve(None), function_table)
     finally:
         cells.call, fe._parallel = real, saved
     return len(seen)
@@ -86,6 +87,7 @@ def _threads(path: Path, parallel: bool) -> int:
 def _timings(path: Path) -> tuple[float, float]:
     from xlmodel.engine import formualizer_engine as fe
     from xlmodel.engine.package import Package
+    from xlmodel.excel.headless import function_table
     from xlmodel.parameters import resolve
 
     pkg, ps = Package.read(path), resolve(None)
@@ -96,7 +98,7 @@ def _timings(path: Path) -> tuple[float, float]:
             for parallel in (True, False):
                 fe._parallel = lambda _f, p=parallel: p  # type: ignore[assignment]
                 start = time.perf_counter()
-                computed = fe.compute(pkg, ps)
+                computed = fe.compute(pkg, ps, function_table)
                 times[parallel].append(time.perf_counter() - start)
                 assert not computed.errors, computed.errors[:3]
     finally:
@@ -108,9 +110,10 @@ _CHILD = """
 import hashlib, json, sys
 from xlmodel.engine import formualizer_engine as fe
 from xlmodel.engine.package import Package
+from xlmodel.excel.headless import function_table
 from xlmodel.parameters import resolve
 fe._parallel = lambda _f: True
-c = fe.compute(Package.read(sys.argv[1]), resolve(None))
+c = fe.compute(Package.read(sys.argv[1]), resolve(None), function_table)
 print(len(c.errors), hashlib.sha256(json.dumps(sorted((str(k), repr(v)) for k, v in c.values.items()))
       .encode()).hexdigest()[:16])
 """

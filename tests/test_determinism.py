@@ -23,6 +23,7 @@ from excel_books import examples, hand_workbook
 from xlmodel.engine import formualizer_engine as fe
 from xlmodel.engine import refresh
 from xlmodel.excel import catalogue
+from xlmodel.excel.headless import CATALOGUE_CALL
 
 ROOT = Path(__file__).resolve().parents[1]
 #: copies of the hand workbook's Beregning and Fordeling sheets (each holds every catalogue function)
@@ -51,7 +52,7 @@ def _catalogue_calls(path: Path) -> dict[str, int]:
         for row in ws.iter_rows():
             for cell in row:
                 if isinstance(cell.value, str) and cell.value.startswith("="):
-                    for m in fe._CATALOGUE_CALL.finditer(cell.value):
+                    for m in CATALOGUE_CALL.finditer(cell.value):
                         counts[m.group(1).upper()] = counts.get(m.group(1).upper(), 0) + 1
     return counts
 

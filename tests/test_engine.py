@@ -19,6 +19,7 @@ from xlmodel.engine import CellError, evaluate, refresh
 from xlmodel.engine import formualizer_engine as fe
 from xlmodel.engine.sheetxml import address, parse_address
 from xlmodel.errors import XlmodelError
+from xlmodel.excel import catalogue
 from xlmodel.parameters import load
 
 
@@ -180,13 +181,16 @@ def test_left_out_optional_arguments_take_their_default(tmp_path: Path) -> None:
     assert openpyxl.load_workbook(out)["Beregning"]["F2"].value == "=PL_FAKTOR(2013,2014,)"
 
 
+_NAMES = set(catalogue.names())
+
+
 def test_fill_omitted_only_touches_catalogue_calls() -> None:
-    assert fe._fill_omitted("=PL_FAKTOR(2013,2014,)") == '=PL_FAKTOR(2013,2014,"")'
-    assert fe._fill_omitted("=SKATTESANKTION(A1:A3,B1:B3,,C1:C3)") == \
+    assert fe._fill_omitted("=PL_FAKTOR(2013,2014,)", _NAMES) == '=PL_FAKTOR(2013,2014,"")'
+    assert fe._fill_omitted("=SKATTESANKTION(A1:A3,B1:B3,,C1:C3)", _NAMES) == \
         '=SKATTESANKTION(A1:A3,B1:B3,"",C1:C3)'
-    assert fe._fill_omitted("=IF(A1,,2)+PL_FAKTOR(,2014)") == '=IF(A1,,2)+PL_FAKTOR("",2014)'
-    assert fe._fill_omitted("=_xludf.PL_FAKTOR(2013,2014)") == "=PL_FAKTOR(2013,2014)"
-    assert fe._fill_omitted("=SUM(A1,,A2)") == "=SUM(A1,,A2)"
+    assert fe._fill_omitted("=IF(A1,,2)+PL_FAKTOR(,2014)", _NAMES) == '=IF(A1,,2)+PL_FAKTOR("",2014)'
+    assert fe._fill_omitted("=_xludf.PL_FAKTOR(2013,2014)", _NAMES) == "=PL_FAKTOR(2013,2014)"
+    assert fe._fill_omitted("=SUM(A1,,A2)", _NAMES) == "=SUM(A1,,A2)"
 
 
 def test_params_rewrites_parametre_and_drives_the_functions(book: Path, tmp_path: Path,

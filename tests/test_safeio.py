@@ -151,14 +151,16 @@ def test_streamed_limit_stops_inflating(base_bytes: bytes, tmp_path: Path) -> No
     """The running total is enforced on bytes actually inflated, not only on the directory's claims."""
     p = tmp_path / "good.xlsx"
     p.write_bytes(base_bytes)
-    budget = safeio._Budget(max_uncompressed=1000, max_ratio=200, max_cells=10**6,
+    from xlmodel.ooxml import safety  # the check's mechanism lives in the file-format layer
+
+    budget = safety._Budget(max_uncompressed=1000, max_ratio=200, max_cells=10**6,
                             deadline=time.monotonic() + 60, timeout=60)
     with open(p, "rb") as fh, zipfile.ZipFile(fh) as z:
         info = z.getinfo("xl/theme/theme1.xml")  # 10 kB when inflated
-        with pytest.raises(safeio._Refused, match="fylder mere end"):
-            for _ in safeio._inflate(fh, info, budget):
+        with pytest.raises(safety._Refused, match="fylder mere end"):
+            for _ in safety._inflate(fh, info, budget):
                 pass
-    assert budget.inflated <= 1000 + safeio._CHUNK
+    assert budget.inflated <= 1000 + safety._CHUNK
 
 
 # ------------------------------------------------------------------ real workbooks pass

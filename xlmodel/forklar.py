@@ -229,18 +229,17 @@ class _CoreReads:
         from xlmodel.engine import excel_functions
         from xlmodel.engine import formualizer_engine as fe
         from xlmodel.engine.package import Package
-        from xlmodel.engine.sheetxml import SheetXml
         from xlmodel.engine.workbook_sheets import sheet_parameter_set
         from xlmodel.excel import catalogue
         from xlmodel.excel.cells import engine_callback, prepare_engine
+        from xlmodel.excel.headless import function_table
         from xlmodel.parameters import recording, resolve
 
         pkg = Package.read(self._path)
         ps = sheet_parameter_set(pkg, resolve(None))  # the set the refresh computes with
         refs = pkg.sheets()
         self._sheets = [ref.name for ref in refs]
-        formulas = {ref.name: SheetXml(pkg.get(ref.part), ref.part).formula_cells() for ref in refs}
-        wb = fe._load(fe._engine_copy(pkg, formulas), pkg.name, parallel=False)
+        wb = fe._load(fe.engine_copy(pkg, function_table(ps)), pkg.name, parallel=False)
         excel_functions.register(wb)
         prepare_engine(ps)
         for fn in catalogue.functions():

@@ -20,23 +20,19 @@ from pathlib import Path
 from typing import Any
 
 from xlmodel.engine import excel_functions, keep
+from xlmodel.engine.functions import FunctionTable
 from xlmodel.engine.keep import NotRecomputed
-from xlmodel.engine.package import Package, write_atomic
-from xlmodel.engine.sheetxml import (
-    FormulaCell,
-    SheetXml,
-    Update,
-    address,
-    parse_address,
-    parse_range,
-    range_text,
-    rewrite_formulas,
-)
+from xlmodel.engine.package import write_atomic
 from xlmodel.engine.types import CellError, ErrorCell, RefreshReport
 from xlmodel.errors import XlmodelError
-from xlmodel.excel import catalogue
-from xlmodel.excel.cells import FORMUALIZER_KINDS, cell_message, engine_callback, prepare_engine
+from xlmodel.ooxml.addresses import address, parse_address, parse_range, quote_sheet, range_text
+from xlmodel.ooxml.package import Package
+from xlmodel.ooxml.sheet import FormulaCell, SheetXml, Update, rewrite_formulas
 from xlmodel.parameters import ParameterSet, resolve
+
+#: A table, or how to build one for the workbook's active parameter set (the Parametre table
+#: of the workbook may change the set, and the callbacks are bound to the set they compute with).
+Functions = FunctionTable | Callable[[ParameterSet], FunctionTable]
 
 #: The first argument the engine's copy of a formula gives each catalogue call, followed by
 #: ``ROW(),COLUMN()``: the callback then knows which cell it computes, so a refusal's message is
@@ -63,9 +59,36 @@ _GENERIC = {
     "#NUM!": "et tal uden for det tilladte område",
 }
 
-_CATALOGUE_CALL = re.compile(
-    r"(?<![\w.])(?:_xludf\.)?(" + "|".join(sorted(catalogue.names(), key=len, reverse=True)) + r")\s*\(",
-    re.IGNORECASE)
+#: formualizer's error kinds → Excel's literal, for tables that bring none.
+_DEFAULT_KINDS = {
+    "Null": "#NULL!", "Div": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?",
+    "Num": "#NUM!", "Na": "#N/A", "Spill": "#SPILL!", "Calc": "#CALC!", "GettingData": "#GETTING_DATA",
+    "Circ": "#CIRC!", "NImpl": "#N/IMPL!", "Error": "#ERROR!", "Cancelled": "#CANCELLED!",
+}
+
+#: Timings of the last :func:`compute` / :func:`refresh` in this process, by phase (seconds);
+#: see :func:`phase_timings`.
+_PHASES: dict[str, float] = {}
+
+
+def phase_timings() -> dict[str, float]:
+    """Seconds per phase of the last refresh in this process (a copy): ``read`` (read, identify,
+    safety check and inflate), ``load`` (engine copy and formualizer load), ``evaluate``,
+    ``read_back``, ``keep``, ``patch``, ``write`` (zip and atomic write).  For benchmarks."""
+    return dict(_PHASES)
+
+
+class _Phase:
+    """``with _Phase("load"):`` adds the block's duration to :data:`_PHASES`."""
+
+    def __init__(self, name: str) -> None:
+        self.name = name
+
+    def __enter__(self) -> None:
+        self.t = time.perf_counter()
+
+    def __exit__(self, *exc: object) -> None:
+        _PHASES[self.name] = _PHASES.get(self.name, 0.0) + time.perf_counter() - self.t
 
 
 @dataclass
@@ -78,13 +101,15 @@ class Computed:
     errors: list[ErrorCell] = field(default_factory=list)
     warnings: list[str] = field(default_factory=list)
     kept: list[NotRecomputed] = field(default_factory=list)  # left at Excel's value (engine.keep)
+    cleared: dict[str, set[tuple[int, int]]] = field(default_factory=dict)  # array members, per sheet
     parsed: dict[str, tuple[bytes, SheetXml]] = field(default_factory=dict)  # part → (bytes, parse)
+    calls: re.Pattern[str] | None = None  # finds a call of the table's functions (None: no table)
 
     def sheet_xml(self, pkg: Package, part: str) -> SheetXml:
         """The parsed worksheet part, reused while the part is unchanged."""
         data = pkg.get(part)
         cached = self.parsed.get(part)
-        if cached is None or cached[0] != data:
+        if cached is None or (cached[0] is not data and cached[0] != data):
             cached = (data, SheetXml(data, part))
             self.parsed[part] = cached
         return cached[1]
@@ -99,12 +124,19 @@ class Computed:
 
 
 # ------------------------------------------------------------------------------ formualizer ----
-def _parallel(formulas: dict[str, list[FormulaCell]]) -> bool:
-    """Parallel evaluation, unless the workbook calls catalogue functions (PARALLEL_WITH_CATALOGUE)."""
-    if PARALLEL_WITH_CATALOGUE:
-        return True
-    return not any(_CATALOGUE_CALL.search(fc.text) for cells in formulas.values() for fc in cells
-                   if fc.text)
+def _calling_sheets(pkg: Package, out: Computed, sheets: list[Any]) -> set[str]:
+    """The sheets whose formulas call a function of the table (one search of each part's text
+    first: a sheet whose XML does not name a function has no call)."""
+    found: set[str] = set()
+    if out.calls is None:
+        return found
+    for ref in sheets:
+        xml = out.sheet_xml(pkg, ref.part)
+        if out.calls.search(xml.text) is None:
+            continue
+        if any(out.calls.search(fc.text) for fc in out.formulas.get(ref.name, ()) if fc.text):
+            found.add(ref.name)
+    return found
 
 
 def _load(data: bytes, name: str, parallel: bool = True, date1904: bool = False) -> Any:
@@ -154,36 +186,58 @@ def _first_int(value: Any) -> int:
     return int(value)
 
 
-def _register(wb: Any, ps: ParameterSet, failures: Failures) -> None:
-    prepare_engine(ps)  # every import a call needs happens here, on this thread (issue 9)
-    for fn in catalogue.functions():
-        inner = engine_callback(fn.name, ps)
+def _parallel(calling: set[str]) -> bool:
+    """Parallel evaluation, unless a sheet calls the table's functions (PARALLEL_WITH_CATALOGUE)."""
+    return PARALLEL_WITH_CATALOGUE or not calling
 
-        def callback(*args: Any, _inner: Callable[..., Any] = inner) -> Any:
+
+def _names_call(pkg: Package, calls: re.Pattern[str] | None) -> bool:
+    """Does a defined name's formula call one of the table's functions?"""
+    return calls is not None and any(calls.search(text) for text in pkg.defined_names().values())
+
+
+def engine_copy(pkg: Package, table: FunctionTable) -> bytes:
+    """The package bytes the engine loads (see :func:`_engine_copy`), for callers that drive
+    formualizer themselves (``xlmodel.forklar``)."""
+    out = Computed(calls=table.call_pattern())
+    sheets = pkg.sheets()
+    for ref in sheets:
+        out.formulas[ref.name] = out.sheet_xml(pkg, ref.part).formula_cells()
+    return _engine_copy(pkg, out, _calling_sheets(pkg, out, sheets), set(table.names()))
+
+
+def _register(wb: Any, table: FunctionTable, failures: Failures) -> None:
+    """Register the table's functions; each call's refusal is recorded for its cell."""
+    message = table.message
+    for fn in table.functions:
+        def callback(*args: Any, _inner: Callable[..., Any] = fn.callback) -> Any:
             where = failures.cell(*args[:3]) if len(args) >= 3 else None
             if where is not None:
                 args = args[3:]
             try:
                 return _inner(*args)
             except Exception as exc:
-                failures.record(where, cell_message(exc))  # Danish: the report and Status sheet
+                failures.record(where, message(exc))  # the face's wording (Danish for the catalogue)
                 raise
 
-        wb.register_function(fn.name, callback, min_args=len(fn.required), max_args=len(fn.args) + 3)
+        wb.register_function(fn.name, callback, min_args=fn.min_args, max_args=fn.max_args + 3)
 
 
-def _tag_calls(formula: str, sheet_index: int) -> str:
+def _tag_calls(formula: str, sheet_index: int, calls: re.Pattern[str] | None = None) -> str:
     """Give every catalogue call in ``formula`` the cell tag as its first arguments.
 
     ``PL_FAKTOR(2013,2014)`` → ``PL_FAKTOR("_xlmodel_cell_0",ROW(),COLUMN(),2013,2014)``.  Text
     in double quotes (strings) and single quotes (sheet names) is left alone.  ROW() and COLUMN()
     give each cell of a shared formula its own address, and an array formula its anchor's.
 
-    >>> _tag_calls('IF(A1,PL_FAKTOR(2013,2014),"PL_FAKTOR(")', 2)
+    >>> calls = re.compile(r"(?<![\\w.])(PL_FAKTOR)\\s*\\(", re.I)
+    >>> _tag_calls('IF(A1,PL_FAKTOR(2013,2014),"PL_FAKTOR(")', 2, calls)
     'IF(A1,PL_FAKTOR("_xlmodel_cell_2",ROW(),COLUMN(),2013,2014),"PL_FAKTOR(")'
-    >>> _tag_calls("PL_FAKTOR( )", 0)
+    >>> _tag_calls("PL_FAKTOR( )", 0, calls)
     'PL_FAKTOR("_xlmodel_cell_0",ROW(),COLUMN())'
     """
+    if calls is None:
+        return formula
     tag = f'"{CELL_TAG}{sheet_index}",ROW(),COLUMN()'
     out: list[str] = []
     for i, piece in enumerate(re.split(r"(\"(?:[^\"]|\"\")*\"|'(?:[^']|'')*')", formula)):
@@ -191,7 +245,7 @@ def _tag_calls(formula: str, sheet_index: int) -> str:
             out.append(piece)
             continue
         pos = 0
-        for m in _CATALOGUE_CALL.finditer(piece):
+        for m in calls.finditer(piece):
             out.append(piece[pos:m.end()])
             rest = piece[m.end():]
             closing = rest.lstrip()
@@ -205,16 +259,17 @@ def _tag_calls(formula: str, sheet_index: int) -> str:
     return "".join(out)
 
 
-def _engine_formula(text: str, sheet_index: int) -> str:
+def _engine_formula(text: str, sheet_index: int, calls: re.Pattern[str] | None,
+                    names: set[str]) -> str:
     """The formula as the engine gets it: left-out arguments filled, ``_xludf.`` dropped, tagged."""
-    if not _CATALOGUE_CALL.search(text):
+    if calls is None or not calls.search(text):
         return text
     if _MAYBE_OMITTED.search(text):
-        text = _fill_omitted(text)
-    return _tag_calls(text, sheet_index)
+        text = _fill_omitted(text, names)
+    return _tag_calls(text, sheet_index, calls)
 
 
-def _fill_omitted(formula: str) -> str:
+def _fill_omitted(formula: str, names: set[str]) -> str:
     """Make left-out arguments of catalogue calls explicit ``""`` and drop an ``_xludf.`` prefix.
 
     formualizer passes a left-out argument (``=F(a,,c)``) as 0, which would be a wrong number
@@ -224,12 +279,11 @@ def _fill_omitted(formula: str) -> str:
     import formualizer as fz
 
     if not formula.startswith("="):  # formualizer keeps a loaded formula without its "="
-        return _fill_omitted("=" + formula)[1:]
+        return _fill_omitted("=" + formula, names)[1:]
     try:
         tokens = list(fz.tokenize(formula))
     except Exception:  # a formula formualizer cannot tokenize is evaluated (and reported) as is
         return formula
-    names = set(catalogue.names())
     inserts: list[tuple[int, int, str]] = []   # (start, end, replacement)
     stack: list[bool] = []                     # per open function/paren: is it a catalogue call?
     prev = None
@@ -261,9 +315,11 @@ def _fill_omitted(formula: str) -> str:
     return formula
 
 
-def _python_value(value: Any, epoch: dt.date) -> Any:
+def _python_value(value: Any, epoch: dt.date, kinds: dict[str, str] = _DEFAULT_KINDS) -> Any:
+    if type(value) is float:  # the common case first
+        return value
     if isinstance(value, dict) and value.get("type") == "Error":
-        return CellError(FORMUALIZER_KINDS.get(str(value.get("kind")), "#VALUE!"))
+        return CellError(kinds.get(str(value.get("kind")), "#VALUE!"))
     if isinstance(value, bool | str) or value is None:
         return value
     if isinstance(value, int | float):
@@ -284,67 +340,107 @@ _NEWER_ERRORS = re.compile(
     rb"(<(?:\w+:)?v>)#(?:SPILL|CALC|FIELD|BLOCKED|CONNECT|BUSY|UNKNOWN)!(</(?:\w+:)?v>)")
 
 
-def _engine_copy(pkg: Package, formulas: dict[str, list[FormulaCell]]) -> bytes:
+def _engine_copy(pkg: Package, out: Computed, calling: set[str], names: set[str]) -> bytes:
     """The package bytes for the engine: array members cleared, new errors mapped, calls tagged.
 
     The cells an array (or spilled) formula covers belong to that formula; formualizer would
-    read their cached values as constants in its way and answer #SPILL!.  Catalogue calls get
-    their left-out arguments filled and the cell tag (:func:`_engine_formula`).  Only the
-    engine's copy is changed: the file is patched from ``pkg``.
+    read their cached values as constants in its way and answer #SPILL!.  Calls of the table's
+    functions get their left-out arguments filled and the cell tag (:func:`_engine_formula`).
+    Only the engine's copy is changed: the file is patched from ``pkg``.
     """
-    copy = Package(pkg.to_bytes() if pkg.changed else pkg.source_bytes(), pkg.name)
-    clear: dict[str, set[tuple[int, int]]] = {}
-    for sheet, cells in formulas.items():
-        here = {(fc.row, fc.col) for fc in cells}
-        for fc in cells:
-            if fc.f_type != "array" or not fc.ref:
-                continue
-            r1, c1, r2, c2 = parse_range(fc.ref)
-            clear.setdefault(sheet, set()).update(
-                (r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1) if (r, c) not in here)
+    copy = Package(pkg.to_bytes() if pkg.changed else pkg.source_bytes(), pkg.name,
+                   parts={n: pkg.get(n) for n in pkg.names()})
     for index, ref in enumerate(copy.sheets()):
+        cells = out.formulas.get(ref.name, ())
+        clear: set[tuple[int, int]] = set()
+        arrays = [fc for fc in cells if fc.f_type == "array" and fc.ref]
+        if arrays:
+            here = {(fc.row, fc.col) for fc in cells}
+            for fc in arrays:
+                r1, c1, r2, c2 = parse_range(fc.ref or "")
+                clear.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)
+                             if (r, c) not in here)
+        out.cleared[ref.name] = clear
         data = copy.get(ref.part)
-        if any(_CATALOGUE_CALL.search(fc.text) for fc in formulas.get(ref.name, ()) if fc.text):
-            data = rewrite_formulas(data, lambda text, i=index: _engine_formula(text, i))
-        if clear.get(ref.name):
-            data = SheetXml(data, ref.part).patch({}, clear[ref.name])
-        copy.set(ref.part, _NEWER_ERRORS.sub(rb"\1#VALUE!\2", data))
+        if ref.name in calling:
+            data = rewrite_formulas(data, lambda text, i=index: _engine_formula(text, i, out.calls, names))
+        if clear:
+            data = SheetXml(data, ref.part).patch({}, clear)
+        if b"#" in data and _NEWER_ERRORS.search(data):
+            data = _NEWER_ERRORS.sub(rb"\1#VALUE!\2", data)
+        copy.set(ref.part, data)
     if not copy.changed:
         return copy.source_bytes()
     return copy.to_bytes()
 
 
-def _quoted(sheet: str) -> str:
-    return "'" + sheet.replace("'", "''") + "'"
+def _table(functions: Functions, ps: ParameterSet) -> FunctionTable:
+    return functions(ps) if callable(functions) else functions
 
 
-def compute(pkg: Package, ps: ParameterSet) -> Computed:
-    """Recalculate every formula of ``pkg`` with the catalogue functions bound to ``ps``."""
-    from xlmodel.engine.workbook_sheets import sheet_parameter_set
+#: Largest area read back with one bulk call per sheet (cells); a sparser sheet is read cell by cell.
+_BULK_MAX_CELLS = 4_000_000
 
-    ps = sheet_parameter_set(pkg, ps)  # xlmodel's Parametre table (by its marker) is the active set
-    out = Computed()
-    sheets = pkg.sheets()
-    for ref in sheets:
-        out.formulas[ref.name] = out.sheet_xml(pkg, ref.part).formula_cells()
-    wb = _load(_engine_copy(pkg, out.formulas), pkg.name, parallel=_parallel(out.formulas),
-               date1904=_date1904(pkg))
-    failures = Failures([ref.name for ref in sheets])
-    excel_functions.register(wb)
-    _register(wb, ps, failures)
-    loaded = set(wb.sheet_names)
-    for ref in sheets:
-        if ref.name not in loaded and out.formulas[ref.name]:
-            out.warnings.append(f"sheet {ref.name!r} was not loaded by the engine; "
-                                "its formulas keep their old values")
-            out.formulas[ref.name] = []
-    wb.evaluate_all()
-    epoch = dt.date(1904, 1, 1) if _date1904(pkg) else dt.date(1899, 12, 30)
-    for sheet, cells in out.formulas.items():
+
+def _reader(wb: Any, sheet: str, cells: list[FormulaCell]) -> Callable[[int, int], Any]:
+    """``get(row, col)`` → the engine's raw value: from one bulk read of the formulas' bounding
+    box (plus a row and a column for spill detection) when that is dense enough, else per cell."""
+    import formualizer as fz
+
+    r1 = min(fc.row for fc in cells)
+    r2 = max(fc.row for fc in cells) + 1
+    c1 = min(fc.col for fc in cells)
+    c2 = max(fc.col for fc in cells) + 1
+    size = (r2 - r1 + 1) * (c2 - c1 + 1)
+    if size > _BULK_MAX_CELLS or size > 8 * len(cells) + 4096:
+        return lambda r, c: wb.get_value(sheet, r, c)
+    try:
+        grid = wb.sheet(sheet).get_values(fz.RangeAddress(sheet, r1, c1, r2, c2))
+    except Exception:  # a sheet the engine cannot page: cell by cell
+        return lambda r, c: wb.get_value(sheet, r, c)
+
+    def get(r: int, c: int) -> Any:
+        if r1 <= r <= r2 and c1 <= c <= c2:
+            row = grid[r - r1] if r - r1 < len(grid) else None
+            if row is not None and c - c1 < len(row):
+                return row[c - c1]
+            return None
+        return wb.get_value(sheet, r, c)
+
+    return get
+
+
+def _read_back(wb: Any, pkg: Package, out: Computed, epoch: dt.date, kinds: dict[str, str]) -> None:
+    """Every formula's value in bulk; spill extents only where a spill is possible.
+
+    A formula spills only if the cell to its right or below it receives a spilled value: a cell
+    that is not a formula, is empty in the engine's copy and has a value after evaluation.  Only
+    those anchors (and array formulas) are inspected one by one (``inspect_cell`` is the costly call).
+    """
+    for ref in pkg.sheets():
+        sheet = ref.name
+        cells = out.formulas.get(sheet)
+        if not cells:
+            continue
+        get = _reader(wb, sheet, cells)
+        xml = out.sheet_xml(pkg, ref.part)
+        cleared = out.cleared.get(sheet, set())
+        values = out.values
+        candidates = []
         for fc in cells:
-            value = _python_value(wb.get_value(sheet, fc.row, fc.col), epoch)
-            out.values[(sheet, fc.row, fc.col)] = value
-            spill = wb.inspect_cell(f"{_quoted(sheet)}!{address(fc.row, fc.col)}").cell.spill
+            raw = get(fc.row, fc.col)
+            values[(sheet, fc.row, fc.col)] = raw if type(raw) is float else _python_value(raw, epoch, kinds)
+            if fc.f_type == "array":
+                candidates.append(fc)
+                continue
+            for r, c in ((fc.row, fc.col + 1), (fc.row + 1, fc.col)):
+                if get(r, c) is None or xml.has_formula((r, c)):
+                    continue
+                if (r, c) in cleared or not _holds_value(xml, (r, c)):
+                    candidates.append(fc)
+                    break
+        for fc in candidates:
+            spill = wb.inspect_cell(f"{quote_sheet(sheet)}!{address(fc.row, fc.col)}").cell.spill
             if spill is None or str(spill.kind).split(".")[-1] != "Anchor" or not spill.extent:
                 continue
             r1, c1, r2, c2 = parse_range(spill.extent)
@@ -354,10 +450,62 @@ def compute(pkg: Package, ps: ParameterSet) -> Computed:
             for r in range(r1, r2 + 1):
                 for c in range(c1, c2 + 1):
                     if (r, c) != (fc.row, fc.col):
-                        out.values[(sheet, r, c)] = _python_value(wb.get_value(sheet, r, c), epoch)
-    out.kept = keep.apply(pkg, out, wb, read=lambda v: _python_value(v, epoch), known=keep.engine_knows,
-                          own_call=lambda text: _CATALOGUE_CALL.search(text) is not None)
-    _diagnose(wb, out, failures)
+                        values[(sheet, r, c)] = _python_value(get(r, c), epoch, kinds)
+
+
+def _holds_value(xml: SheetXml, key: tuple[int, int]) -> bool:
+    """Does the file hold a value (not only a style) in the cell at ``key``?"""
+    found = xml.cell_part(key)
+    if found is None:
+        return False
+    inner = found[1]
+    return f"<{xml.p}v" in inner or f"<{xml.p}is" in inner
+
+
+def compute(pkg: Package, ps: ParameterSet, functions: Functions) -> Computed:
+    """Recalculate every formula of ``pkg``, calling the functions of the table a face hands over.
+
+    ``functions``: a :class:`~xlmodel.engine.functions.FunctionTable`, or a callable that builds
+    one for the workbook's active parameter set (``ps`` with the user's changes in xlmodel's
+    Parametre table, found by its marker).
+    """
+    from xlmodel.engine.workbook_sheets import sheet_parameter_set
+
+    with _Phase("load"):
+        ps = sheet_parameter_set(pkg, ps)  # xlmodel's Parametre table (by its marker) is the active set
+        table = _table(functions, ps)
+        kinds = dict(table.error_kinds) or _DEFAULT_KINDS
+        out = Computed(calls=table.call_pattern())
+        sheets = pkg.sheets()
+        for ref in sheets:
+            out.formulas[ref.name] = out.sheet_xml(pkg, ref.part).formula_cells()
+        calling = _calling_sheets(pkg, out, sheets)
+        if table.prepare is not None and (calling or _names_call(pkg, out.calls)):
+            table.prepare()  # every import a call needs happens here, on this thread (issue 9)
+        parallel = _parallel(calling)
+        wb = _load(_engine_copy(pkg, out, calling, set(table.names())), pkg.name, parallel=parallel,
+                   date1904=pkg.date1904)
+        failures = Failures([ref.name for ref in sheets])
+        excel_functions.register(wb)
+        _register(wb, table, failures)
+        loaded = set(wb.sheet_names)
+        for ref in sheets:
+            if ref.name not in loaded and out.formulas[ref.name]:
+                out.warnings.append(f"arket {ref.name!r} blev ikke indlæst af beregningsmotoren; "
+                                    "dets formler beholder deres gamle værdier")
+                out.formulas[ref.name] = []
+    with _Phase("evaluate"):
+        wb.evaluate_all()
+    epoch = dt.date(1904, 1, 1) if pkg.date1904 else dt.date(1899, 12, 30)
+    with _Phase("read_back"):
+        _read_back(wb, pkg, out, epoch, kinds)
+    calls = out.calls
+    with _Phase("keep"):
+        out.kept = keep.apply(pkg, out, wb, read=lambda v: _python_value(v, epoch, kinds),
+                              known=keep.engine_knows,
+                              own_call=lambda text: calls is not None and bool(calling)
+                              and calls.search(text) is not None)
+        _diagnose(wb, out, failures)
     return out
 
 
@@ -386,7 +534,7 @@ def _diagnose(wb: Any, out: Computed, failures: Failures) -> None:
 
 def _from_precedent(wb: Any, sheet: str, r: int, c: int, out: Computed) -> str:
     try:
-        report = wb.precedents(f"{_quoted(sheet)}!{address(r, c)}", max_links=64)
+        report = wb.precedents(f"{quote_sheet(sheet)}!{address(r, c)}", max_links=64)
     except Exception:
         return ""
     for p in report.precedents:
@@ -404,12 +552,6 @@ def _from_precedent(wb: Any, sheet: str, r: int, c: int, out: Computed) -> str:
         if isinstance(v, CellError):
             return f"fra {target} ({v.code})"
     return ""
-
-
-def _date1904(pkg: Package) -> bool:
-    text = pkg.get(pkg.workbook_part).decode("utf-8", "replace")
-    m = re.search(r"<(?:\w+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](1|true)[\"']", text)
-    return m is not None
 
 
 # ----------------------------------------------------------------------------------- writing ----
@@ -434,8 +576,8 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
                 array_ref = range_text(*new) if fc.f_type == "array" else None
                 updates[(fc.row, fc.col)] = Update(value, array_ref=array_ref)
             elif fc.f_type == "shared":
-                warnings.append(f"{ref.name}!{address(fc.row, fc.col)}: a shared formula spills; "
-                                "only its first cell is written")
+                warnings.append(f"{ref.name}!{address(fc.row, fc.col)}: en delt formel spilder; "
+                                "kun dens første celle skrives")
                 updates[(fc.row, fc.col)] = Update(value)
                 new = (fc.row, fc.col, fc.row, fc.col)
             else:
@@ -467,7 +609,8 @@ def _parameter_sheet(pkg: Package, ps: ParameterSet) -> list[str]:
     return write_parameter_sheet(pkg, ps)
 
 
-def refresh_package(pkg: Package, ps: ParameterSet, *, write_parameters: bool = False) -> RefreshReport:
+def refresh_package(pkg: Package, ps: ParameterSet, functions: Functions, *,
+                    write_parameters: bool = False) -> RefreshReport:
     """Recalculate ``pkg`` in memory and patch its cached values (nothing is written to disk).
 
     The workbook then no longer forces a full recalculation on load (``fullCalcOnLoad``): its
@@ -475,43 +618,61 @@ def refresh_package(pkg: Package, ps: ParameterSet, *, write_parameters: bool = 
     """
     start = time.perf_counter()
     warnings = _parameter_sheet(pkg, ps) if write_parameters else []
-    computed = compute(pkg, ps)
-    warnings += computed.warnings + write_values(pkg, computed)
-    pkg.without_full_calc_on_load()
+    computed = compute(pkg, ps, functions)
+    with _Phase("patch"):
+        warnings += computed.warnings + write_values(pkg, computed)
+        pkg.without_full_calc_on_load()
     return RefreshReport(cells_computed=computed.cells_computed, error_cells=list(computed.errors),
                          elapsed=time.perf_counter() - start, spilled_cells=computed.spilled_cells,
                          params=ps.name, warnings=warnings, not_recomputed=list(computed.kept))
 
 
-def refresh(src: str | Path, dst: str | Path | None = None,
-            params: str | ParameterSet | None = None) -> RefreshReport:
+def read_package(src: str | Path) -> Package:
+    """:meth:`Package.read` (read, identify, check, inflate once), timed as the ``read`` phase."""
+    _PHASES.clear()
+    with _Phase("read"):
+        return Package.read(src)
+
+
+def save_package(pkg: Package, target: str | Path, *, backup: bool = False, force: bool = False) -> None:
+    """Write ``pkg`` atomically to ``target`` (refused if the input changed since it was read)."""
+    with _Phase("write"):
+        write_atomic(target, pkg.to_bytes(), backup=backup, force=force, expect_identity=pkg.identity)
+
+
+def refresh(src: str | Path, dst: str | Path | None = None, params: str | ParameterSet | None = None,
+            *, functions: Functions) -> RefreshReport:
     """Recalculate ``src`` and write it with fresh cached values to ``dst`` (None: in place).
 
     ``params`` (a set's name, a .toml path or a ParameterSet) is the active parameter set of
-    the catalogue functions and is also written into xlmodel's Parametre table and its ``P_*``
+    the table's functions and is also written into xlmodel's Parametre table and its ``P_*``
     names first; None keeps the table and uses aftale-2014.  The write is atomic (temporary
     file in the target's folder, then ``os.replace``): if anything fails, the target is untouched.
+    ``functions``: what the formulas may call (see :func:`compute`); the catalogue's table is
+    built by the Excel face (``xlmodel.excel.headless.refresh`` passes it).
     """
     start = time.perf_counter()
-    pkg = Package.read(src)
+    pkg = read_package(src)
     ps = resolve(params)
-    report = refresh_package(pkg, ps, write_parameters=params is not None)
+    report = refresh_package(pkg, ps, functions, write_parameters=params is not None)
     target = Path(dst) if dst is not None else Path(src)
-    write_atomic(target, pkg.to_bytes(), expect_identity=pkg.identity)
+    save_package(pkg, target)
     report.output = target
     report.elapsed = time.perf_counter() - start
     return report
 
 
-def evaluate(path: str | Path, params: str | ParameterSet | None = None) -> dict[tuple[str, str], Any]:
+def evaluate(path: str | Path, params: str | ParameterSet | None = None, *,
+             functions: Functions) -> dict[tuple[str, str], Any]:
     """The recomputed value of every formula cell (and spilled cell) of a workbook, unwritten.
 
     Keys are ``(sheet, "A1")``; values are floats, text, booleans, None or :class:`CellError`.
-    ``params`` as in :func:`refresh` (the Parametre sheet is rewritten in memory only).
+    ``params`` and ``functions`` as in :func:`refresh` (the Parametre sheet is rewritten in
+    memory only).
     """
-    pkg = Package.read(path)
+    pkg = read_package(path)
     ps = resolve(params)
     if params is not None:
         _parameter_sheet(pkg, ps)
-    computed = compute(pkg, ps)
+    computed = compute(pkg, ps, functions)
     return {(s, address(r, c)): v for (s, r, c), v in computed.values.items()}

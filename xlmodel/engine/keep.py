@@ -29,7 +29,7 @@ from __future__ import annotations
 
 import contextlib
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 from xml.sax.saxutils import unescape
@@ -101,29 +101,77 @@ def _decode(attrs: str, inner: str, strings: list[str], p: str) -> Any:
         return None
 
 
-def cached_values(pkg: Package, computed: Any) -> dict[tuple[str, int, int], _Cached]:
-    """The cached value of every formula cell and array member, from the package as read."""
-    strings: list[str] | None = None
-    out: dict[tuple[str, int, int], _Cached] = {}
-    for ref in pkg.sheets():
-        cells = computed.formulas.get(ref.name)
-        if not cells:
-            continue
-        xml = computed.sheet_xml(pkg, ref.part)
-        if strings is None:
-            strings = _shared_strings(pkg)
-        wanted = {(fc.row, fc.col) for fc in cells}
-        for fc in cells:
-            if fc.f_type == "array" and fc.ref:
-                r1, c1, r2, c2 = parse_range(fc.ref)
-                wanted.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
-        p = re.escape(xml.p)
-        for r, _, _, _, row_cells in xml.rows:
-            for col, _, attrs, inner in row_cells:
-                if (r, col) in wanted:
-                    dynamic = re.search(r'(?:^|\s)cm\s*=', attrs) is not None
-                    out[(ref.name, r, col)] = _Cached(_decode(attrs, inner, strings, p), dynamic)
-    return out
+def cached_values(pkg: Package, computed: Any) -> Mapping[tuple[str, int, int], _Cached]:
+    """The cached value of every formula cell and array member, from the package as read.
+
+    Decoded on demand (most cells are never asked for: only where the engine gave an error,
+    an array formula or a spill); ``key in cached`` says whether the file has that cell.
+    """
+    return _LazyCached(pkg, computed)
+
+
+class _LazyCached(Mapping):
+    """(sheet, row, col) → :class:`_Cached` for formula cells and array members, decoded when asked."""
+
+    def __init__(self, pkg: Package, computed: Any) -> None:
+        self._pkg, self._computed = pkg, computed
+        self._strings: list[str] | None = None
+        self._xml: dict[str, Any] = {}
+        self._members: dict[str, set[tuple[int, int]]] = {}
+        self._done: dict[tuple[str, int, int], _Cached | None] = {}
+        for ref in pkg.sheets():
+            cells = computed.formulas.get(ref.name)
+            if not cells:
+                continue
+            self._xml[ref.name] = computed.sheet_xml(pkg, ref.part)
+            members: set[tuple[int, int]] = set()
+            for fc in cells:
+                if fc.f_type == "array" and fc.ref:
+                    r1, c1, r2, c2 = parse_range(fc.ref)
+                    members.update((r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
+            self._members[ref.name] = members
+
+    def _load(self, key: tuple[str, int, int]) -> _Cached | None:
+        if key in self._done:
+            return self._done[key]
+        sheet, r, c = key
+        xml = self._xml.get(sheet)
+        found = None
+        if xml is not None and (xml.has_formula((r, c)) or (r, c) in self._members[sheet]):
+            parts = xml.cell_part((r, c))
+            if parts is not None:
+                if self._strings is None:
+                    self._strings = _shared_strings(self._pkg)
+                attrs, inner = parts
+                dynamic = re.search(r'(?:^|\s)cm\s*=', attrs) is not None
+                found = _Cached(_decode(attrs, inner, self._strings, re.escape(xml.p)), dynamic)
+        self._done[key] = found
+        return found
+
+    def __contains__(self, key: object) -> bool:
+        if not isinstance(key, tuple) or len(key) != 3:
+            return False
+        sheet, r, c = key
+        xml = self._xml.get(sheet)
+        if xml is not None and xml.has_formula((r, c)):
+            return True  # a formula cell is in the file by definition: nothing to decode
+        return self._load(key) is not None
+
+    def __getitem__(self, key: tuple[str, int, int]) -> _Cached:
+        found = self._load(key)
+        if found is None:
+            raise KeyError(key)
+        return found
+
+    def __iter__(self) -> Iterator[tuple[str, int, int]]:
+        for sheet, xml in self._xml.items():
+            keys = {(fc.row, fc.col) for fc in xml.formula_cells()} | self._members[sheet]
+            for r, c in sorted(keys):
+                if (sheet, r, c) in self:
+                    yield (sheet, r, c)
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self)
 
 
 def _reason(formula: str, code: str, known: Callable[[str], bool]) -> str:

@@ -6,27 +6,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import NamedTuple
 
-#: Error values written as a file's cached value (``<c t="e">``): the ECMA-376 set, which every
-#: reader knows (calamine, hence formualizer, refuses to load #SPILL! or #CALC!).  Others are
-#: written as #VALUE!; the refresh report keeps the real code.
-FILE_ERRORS = frozenset({"#NULL!", "#DIV/0!", "#VALUE!", "#REF!", "#NAME?", "#NUM!", "#N/A",
-                         "#GETTING_DATA"})
+from xlmodel.ooxml.addresses import FILE_ERRORS
+from xlmodel.ooxml.values import CellError  # the file format's error value, re-exported
 
-
-@dataclass(frozen=True)
-class CellError:
-    """An error value in a cell: the Excel code (``#VALUE!``) and, where known, why."""
-
-    code: str
-    message: str = ""
-
-    def __str__(self) -> str:
-        return self.code
-
-    @property
-    def file_code(self) -> str:
-        """The code as written to the file (#CIRC! and other engine-only codes become #VALUE!)."""
-        return self.code if self.code in FILE_ERRORS else "#VALUE!"
+__all__ = ["FILE_ERRORS", "CellError", "ErrorCell", "RefreshReport"]
 
 
 class ErrorCell(NamedTuple):

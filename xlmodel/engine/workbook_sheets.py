@@ -156,8 +156,8 @@ def write_parameter_sheet(pkg: Package, ps: ParameterSet) -> list[str]:
     for n in old_owned:
         if n not in final and n.upper() in used:
             final[n] = layout.MISSING
-            warnings.append(f"defined name {n}: parameter set {ps.name} has no value for it; "
-                            f"formulas that use it show {layout.MISSING}")
+            warnings.append(f"det definerede navn {n}: parametersæt {ps.name} har ingen værdi til det; "
+                            f"formler, der bruger det, viser {layout.MISSING}")
     final[layout.OWNED_TABLE] = layout.table_ref(sheet, len(table), r1, c1)
     pkg.update_defined_names([*old_owned, layout.OWNED_TABLE], final, hidden=[layout.OWNED_TABLE])
     return warnings

@@ -179,12 +179,12 @@ class FileBook:
                  force: bool = False) -> None:
         import time
 
-        from xlmodel.engine.package import Package
+        from xlmodel.engine.formualizer_engine import read_package
 
         self._start = time.perf_counter()
         self.src = Path(src)
         self.dst = Path(dst) if dst is not None else self.src
-        self.pkg = Package.read(src)
+        self.pkg = read_package(src)  # read, identify, check and inflate once
         self.params = resolve(params)
         self.report: RefreshReport | None = None
         self.warnings: list[str] = []
@@ -209,11 +209,13 @@ class FileBook:
         return layout.read_table(wb)
 
     def recalculate(self) -> None:
-        from xlmodel.engine.formualizer_engine import compute, write_values
+        from xlmodel.engine import formualizer_engine as fe
+        from xlmodel.excel.headless import function_table
 
-        computed = compute(self.pkg, self.params)
-        warnings = self.warnings + computed.warnings + write_values(self.pkg, computed)
-        self.pkg.without_full_calc_on_load()  # the cached values are right: no forced recalculation
+        computed = fe.compute(self.pkg, self.params, function_table)  # the engine gets the catalogue
+        with fe._Phase("patch"):
+            warnings = self.warnings + computed.warnings + fe.write_values(self.pkg, computed)
+            self.pkg.without_full_calc_on_load()  # the cached values are right: no forced recalculation
         self._errors = list(computed.errors)
         self.report = RefreshReport(cells_computed=computed.cells_computed, error_cells=self._errors,
                                     spilled_cells=computed.spilled_cells, output=self.dst,
@@ -223,11 +225,13 @@ class FileBook:
     def error_cells(self) -> list[ErrorCell]:
         if self._errors is not None:
             return self._errors
-        from xlmodel.engine.sheetxml import SheetXml, address
+        from xlmodel.excel.cells import ERROR_PREFIX
+        from xlmodel.ooxml.addresses import address
+        from xlmodel.ooxml.sheet import SheetXml
 
         out = []
         for ref in self.pkg.sheets():
-            for r, c, code, message in SheetXml(self.pkg.get(ref.part), ref.part).cached_errors():
+            for r, c, code, message in SheetXml(self.pkg.get(ref.part), ref.part).cached_errors(ERROR_PREFIX):
                 out.append(ErrorCell(ref.name, address(r, c), code, message))
         return out
 
@@ -244,10 +248,10 @@ class FileBook:
     def save(self) -> None:
         import time
 
-        from xlmodel.engine.package import write_atomic
+        from xlmodel.engine.formualizer_engine import save_package
 
-        write_atomic(self.dst, self.pkg.to_bytes(), backup=self.backup, force=self.force,
-                     expect_identity=self.pkg.identity)  # a file saved meanwhile is not replaced
+        save_package(self.pkg, self.dst, backup=self.backup, force=self.force)  # a file saved meanwhile
+        # is not replaced (the identity noted when it was read)
         if self.report is not None:
             self.report.elapsed = time.perf_counter() - self._start
 
@@ -282,8 +286,8 @@ class XlwingsBook:
             self.book.names[marker].api.Visible = False
 
     def write_parameters(self, ps: ParameterSet) -> None:
-        from xlmodel.engine.sheetxml import address
         from xlmodel.errors import XlmodelError
+        from xlmodel.ooxml.addresses import address
 
         table = layout.table_rows(ps)
         found = self._owned(layout.OWNED_TABLE)
@@ -331,8 +335,8 @@ class XlwingsBook:
         self.book.app.calculate()
 
     def error_cells(self) -> list[ErrorCell]:
-        from xlmodel.engine.sheetxml import address
         from xlmodel.excel.cells import ERROR_PREFIX, excel_error
+        from xlmodel.ooxml.addresses import address
 
         out = []
         for sheet in self.book.sheets:

@@ -70,9 +70,9 @@ def recompute(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
         return []
     from pathlib import Path
 
-    from xlmodel.engine.formualizer_engine import compute
     from xlmodel.engine.package import Package
     from xlmodel.engine.sheetxml import address
+    from xlmodel.excel.headless import compute  # the engine with the catalogue's function table
     from xlmodel.parameters import resolve
 
     # validate() has checked the file; the workbook's own Parametre sheet is used as it stands

@@ -45,9 +45,9 @@ def model_bytes(name: str, params: str | ParameterSet | None = None) -> bytes:
     """One model as a finished .xlsx package in memory: built, recalculated, cached values in."""
     import io
 
-    from xlmodel.engine.formualizer_engine import refresh_package
-    from xlmodel.engine.package import Package
     from xlmodel.errors import XlmodelError
+    from xlmodel.excel.headless import refresh_package
+    from xlmodel.ooxml.package import Package
 
     ps = resolve(params)
     wb = Workbook()
@@ -75,11 +75,11 @@ def _check_targets(paths: list[Path]) -> None:
     for path in paths:
         locks = lock_files(path)
         if locks:
-            raise SafeWriteError(path, f"looks open in Excel or LibreOffice (lock file {locks[0].name} "
-                                 "beside it); nothing was written",
-                                 "close it first; if no program has it open, delete the stale lock file")
+            raise SafeWriteError(path, f"ser ud til at være åben i Excel eller LibreOffice (låsefilen "
+                                 f"{locks[0].name} ligger ved siden af); intet blev skrevet",
+                                 "luk den først; har intet program den åben, så slet den gamle låsefil")
         if path.is_dir():
-            raise SafeWriteError(path, "is a folder; nothing was written", "a workbook file path")
+            raise SafeWriteError(path, "er en mappe; intet blev skrevet", "stien til en projektmappefil")
 
 
 def build(name: str, outdir: str | Path, params: str | ParameterSet | None = None) -> Path:

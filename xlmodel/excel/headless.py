@@ -1,0 +1,72 @@
+"""The headless face of the catalogue: the function table the engine gets, and the calls with it.
+
+The engine (:mod:`xlmodel.engine`) imports no face: it calls what it is handed.  This module
+builds that table from the catalogue — every function's name, arity, result kind and the
+adapter's callback bound to a parameter set, the Danish wording of a refusal, formualizer's
+error kinds — and offers ``refresh``, ``evaluate`` and ``compute`` with it, the calls the
+command line, the macros, the model builder and the tests use.
+
+>>> table = function_table(resolve(None))
+>>> "PL_FAKTOR" in table.names(), bool(CATALOGUE_CALL.search("=pl_faktor(2013,2014)"))
+(True, True)
+"""
+
+from __future__ import annotations
+
+import re
+from pathlib import Path
+from typing import Any
+
+from xlmodel.engine import formualizer_engine as fe
+from xlmodel.engine.functions import EngineFunction, FunctionTable
+from xlmodel.engine.types import RefreshReport
+from xlmodel.excel import catalogue
+from xlmodel.excel.cells import FORMUALIZER_KINDS, cell_message, engine_callback, prepare_engine
+from xlmodel.ooxml.package import Package
+from xlmodel.parameters import ParameterSet, resolve  # noqa: F401  (resolve: the doctest)
+
+#: A call of a catalogue function in a formula (``_xludf.`` prefix allowed).
+CATALOGUE_CALL = re.compile(
+    r"(?<![\w.])(?:_xludf\.)?(" + "|".join(sorted(catalogue.names(), key=len, reverse=True)) + r")\s*\(",
+    re.IGNORECASE)
+
+
+def function_table(ps: ParameterSet) -> FunctionTable:
+    """The catalogue's functions bound to ``ps``, as the engine registers them.
+
+    Nothing heavy is imported here: :func:`~xlmodel.excel.cells.prepare_engine` (pandas, the
+    core modules) runs as the table's ``prepare``, which the engine calls only for a workbook
+    that calls a catalogue function.
+    """
+    return FunctionTable(
+        functions=tuple(EngineFunction(fn.name, len(fn.required), len(fn.args),
+                                       engine_callback(fn.name, ps), fn.result)
+                        for fn in catalogue.functions()),
+        message=cell_message,
+        error_kinds=FORMUALIZER_KINDS,
+        prepare=lambda: prepare_engine(ps),
+    )
+
+
+def compute(pkg: Package, ps: ParameterSet) -> fe.Computed:
+    """:func:`xlmodel.engine.formualizer_engine.compute` with the catalogue's functions."""
+    return fe.compute(pkg, ps, function_table)
+
+
+def refresh_package(pkg: Package, ps: ParameterSet, *, write_parameters: bool = False) -> RefreshReport:
+    """:func:`xlmodel.engine.formualizer_engine.refresh_package` with the catalogue's functions."""
+    return fe.refresh_package(pkg, ps, function_table, write_parameters=write_parameters)
+
+
+def refresh(src: str | Path, dst: str | Path | None = None,
+            params: str | ParameterSet | None = None) -> RefreshReport:
+    """Recalculate ``src`` (catalogue calls included) and write it atomically to ``dst`` (None: in place).
+
+    See :func:`xlmodel.engine.formualizer_engine.refresh`.
+    """
+    return fe.refresh(src, dst, params, functions=function_table)
+
+
+def evaluate(path: str | Path, params: str | ParameterSet | None = None) -> dict[tuple[str, str], Any]:
+    """The recomputed value of every formula cell of a workbook, unwritten (catalogue calls included)."""
+    return fe.evaluate(path, params, functions=function_table)
