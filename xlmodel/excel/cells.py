@@ -46,6 +46,7 @@ xlmodel.excel.cells.CellInputError: beloeb: a blank cell (row 2 of the range) is
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import math
 import os
@@ -406,7 +407,7 @@ def _convert(fn: catalogue.Function, name: str, kind: str, grid: np.ndarray,
         if grid.size == 1:
             v = float(values[0, 0])
             return int(v) if kind == "year" and v.is_integer() else v
-        if fn.result in ("spill", "two_columns"):
+        if fn.result in ("spill", "two_columns", "rows"):
             raise CellInputError(name, f"a {_shape_text(shape)} range", "a single cell")
         elementwise.append((name, values))
         return values.ravel()
@@ -477,6 +478,8 @@ def _result(fn: catalogue.Function, result: Any, elementwise: list[tuple[str, np
         if arr.size == 1:
             arr = np.broadcast_to(arr.reshape(()), shape)
         return _rows(arr.reshape(shape), fn)
+    if fn.result == "rows":  # a labelled table: the header row, then the core's rows
+        return _labelled_rows(fn, result)
     n = int(np.prod(vectors[0][1])) if vectors else 1
     shape = vectors[0][1] if vectors else (1, 1)
     if fn.result == "table":  # a header row (the core's column names), then one row per municipality
@@ -502,6 +505,34 @@ def _table_rows(fn: catalogue.Function, table: Any, n: int) -> list[list[Any]]:
         raise XlmodelError(fn.name, f"shape {values.shape}", f"{n} rows (one per municipality) with headings",
                            detail="internal: the core returned no table of the inputs' length")
     return [columns, *_rows(values, fn)]
+
+
+#: Day 0 of Excel's 1900 date system as a date (1899-12-30: Excel counts 1900-02-29, which never was).
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _labelled_cell(value: Any, fn: catalogue.Function) -> Any:
+    """One cell of a ``rows`` result: a date becomes Excel's date number (the model formats it)."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return float((value - _EXCEL_EPOCH).days)
+    return _cell_value(value, fn)
+
+
+def _labelled_rows(fn: catalogue.Function, table: Any) -> list[list[Any]]:
+    """The ``rows`` result: the core DataFrame's headings, then each of its rows.
+
+    >>> import pandas as pd
+    >>> _labelled_rows(catalogue.get("EFTERREGULERING_KALENDER"),
+    ...                pd.DataFrame({"Dato": [dt.date(2017, 1, 1)], "Beløb": [-1.5]}))
+    [['Dato', 'Beløb'], [42736.0, -1.5]]
+    """
+    columns = [str(c) for c in getattr(table, "columns", [])]
+    if not columns or not hasattr(table, "itertuples") or len(table) == 0:
+        raise XlmodelError(fn.name, type(table).__name__, "a table with headings and at least one row",
+                           detail="internal: the core returned no table")
+    return [columns, *[[_labelled_cell(v, fn) for v in row] for row in table.itertuples(index=False)]]
 
 
 # -------------------------------------------------------------- parameter look-ups (PARAMETER) ----
