@@ -260,6 +260,15 @@ PHRASES = {
         "mindst én kommune med indbyggere > 0 i gruppen",
     "TRUE/FALSE (or 1/0) per municipality": "SAND/FALSK (eller 1/0) pr. kommune",
     "one TRUE/FALSE per municipality": "én SAND/FALSK pr. kommune",
+    # budget og overslagsår (issue 13)
+    "a growth rate in pct. above -100, one or one per year":
+        "en vækstrate i pct. over -100, én eller én pr. år",
+    "one value (one municipality)": "én værdi (én kommune)",
+    "one amount": "ét beløb",
+    "several values": "flere værdier",
+    "a table with headings and at least one row": "en tabel med overskrifter og mindst én række",
+    "internal: the core returned no table": "intern fejl: kernen gav ingen tabel",
+    "a guaranteed base above 0": "et garanteret grundlag over 0",
 }
 
 #: argument names that are English words (a file, a sheet …), as a finance officer reads them
@@ -417,6 +426,11 @@ RULES: list[Rule] = [
     _rule(r"the column (\w+) overflowed", lambda m: f"kolonnen {m[1]} løb over"),
     _rule(r"the same number of municipalities as (\w+) \((\d+)\)",
           lambda m: f"lige så mange kommuner som {m[1]} ({m[2]})"),
+    # budget og overslagsår (issue 13)
+    _rule(r"a budget year whose overslagsår have a rate (\S+) \(KL's skøn; set it in the parameter set\)",
+          lambda m: f"et budgetår, hvis overslagsår har en sats {m[1]} "
+                    "(KL's skøn; angiv den i parametersættet)"),
+    _rule(r"no (\S+) for (\d{4}) in (\S+)", lambda m: f"ingen {m[1]} for {m[2]} i {m[3]}"),
     # a list of options ("service, samlet, anlaeg", "0, 1, 2, 3") needs no translation
     _rule(r"[\w.\-]+(?:, [\w.\-]+)+", lambda m: m[0]),
 ]
