@@ -486,7 +486,8 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions) -> Computed:
         wb = _load(_engine_copy(pkg, out, calling, set(table.names())), pkg.name, parallel=parallel,
                    date1904=pkg.date1904)
         failures = Failures([ref.name for ref in sheets])
-        excel_functions.register(wb)
+        excel_functions.register(wb, out.formulas, date1904=pkg.date1904,
+                                 charset=excel_functions.charset(pkg))
         _register(wb, table, failures)
         loaded = set(wb.sheet_names)
         for ref in sheets:

@@ -156,6 +156,8 @@ PHRASES = {
     "an existing workbook file": "en eksisterende projektmappefil",
     "a file LibreOffice can open and save": "en fil, som LibreOffice kan åbne og gemme",
     "a worksheet part": "en regnearksdel",
+    "well-formed cells (<c>…</c>)": "velformede celler (<c>…</c>)",
+    "well-formed rows (<row>…</row>)": "velformede rækker (<row>…</row>)",
     "a worksheet with <sheetData>": "et regneark med <sheetData>",
     "a VBA project (MS-CFB)": "et VBA-projekt (MS-CFB)",
     "a VBA project (MS-OVBA)": "et VBA-projekt (MS-OVBA)",
@@ -270,7 +272,8 @@ PHRASES = {
 }
 
 #: argument names that are English words (a file, a sheet …), as a finance officer reads them
-ARGUMENTS = {"workbook": "projektmappe", "path": "fil", "file": "fil", "sheet": "ark", "cell": "celle",
+ARGUMENTS = {"workbook": "projektmappe", "worksheet": "regneark", "path": "fil", "file": "fil",
+             "sheet": "ark", "cell": "celle",
              "name": "navn", "table": "tabel", "text": "tekst", "check": "kontrol", "checks": "kontroller",
              "severity": "alvorlighed", "findings": "fund", "parts": "delene", "total": "totalen",
              "target": "mål", "workers": "processer"}
