@@ -20,7 +20,6 @@ import openpyxl
 import pytest
 from excel_books import examples, hand_workbook
 
-from xlmodel.engine import formualizer_engine as fe
 from xlmodel.engine import refresh
 from xlmodel.excel import catalogue
 from xlmodel.excel.headless import CATALOGUE_CALL
@@ -130,8 +129,9 @@ def test_an_error_message_comes_from_the_failing_call_not_a_rerun(tmp_path: Path
 
     A re-run to find the message would succeed and report no reason (observation 1).
     """
-    from xlmodel.engine.formualizer_engine import engine_callback as real
     from xlmodel.errors import XlmodelError
+    from xlmodel.excel import headless  # the face builds the engine's table from these callbacks
+    from xlmodel.excel.headless import engine_callback as real
 
     calls = {"n": 0}
 
@@ -147,7 +147,7 @@ def test_an_error_message_comes_from_the_failing_call_not_a_rerun(tmp_path: Path
 
         return callback
 
-    monkeypatch.setattr(fe, "engine_callback", flaky)
+    monkeypatch.setattr(headless, "engine_callback", flaky)
     wb = openpyxl.Workbook()
     wb.active["A1"] = "=PL_FAKTOR(2013,2014)"
     wb.save(tmp_path / "one.xlsx")

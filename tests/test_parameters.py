@@ -288,7 +288,7 @@ def test_with_sheet_takes_the_users_changes_as_bruger() -> None:
 
 
 def test_an_assumption_changed_in_the_workbook_changes_the_results(tmp_path: Path) -> None:
-    from xlmodel.engine.formualizer_engine import evaluate
+    from xlmodel.excel.headless import evaluate
 
     book = _changed_copy(tmp_path, "pension.diskonteringsrente", 1.0)
     before = evaluate(Path(__file__).resolve().parents[1] / "workbooks" / "pension_2014.xlsx")

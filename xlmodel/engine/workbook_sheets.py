@@ -195,12 +195,11 @@ def sheet_parameter_set(pkg: Package, ps: ParameterSet) -> ParameterSet:
     "bruger"); an out-of-range value is refused by :meth:`ParameterSet.with_sheet`, naming the
     row's parameter.  No owned table, or one whose header is not xlmodel's: ``ps`` unchanged.
     """
-    import io
-
-    from openpyxl import load_workbook
-
     if owned(pkg, layout.OWNED_TABLE) is None:
         return ps
+    import io
+
+    from openpyxl import load_workbook  # only for a workbook with xlmodel's Parametre table
     # read-only: openpyxl parses only the sheet the table is on, not the whole workbook
     wb = load_workbook(io.BytesIO(pkg.to_bytes()), data_only=True, read_only=True)
     try:

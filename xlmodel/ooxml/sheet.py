@@ -376,7 +376,7 @@ class SheetXml:
             fc = formulas.get(key)
             if fc is not None and fc.span[0] >= 0:
                 spans[key] = (fc.span[0], fc.span[2])
-        missing = [k for k in list(updates) + list(clear) if k not in spans and k in by_row.get(k[0], {})]
+        missing = [k for k in list(updates) + list(clear) if k not in spans and k[1] in by_row.get(k[0], {})]
         if missing:
             cells = self._all_cells()
             for key in missing:
