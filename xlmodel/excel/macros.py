@@ -215,14 +215,14 @@ class FileBook:
         self.warnings += write_parameter_sheet(self.pkg, ps)
 
     def parameter_rows(self) -> tuple[str, int, list[layout.Row]] | None:
-        import io
-
-        from openpyxl import load_workbook
-
         from xlmodel.engine.workbook_sheets import owned
 
         if owned(self.pkg, layout.OWNED_TABLE) is None:
             return None
+        import io
+
+        from openpyxl import load_workbook  # only for a workbook with xlmodel's Parametre table
+
         # read-only: openpyxl parses only the sheet the table is on, not the whole workbook
         wb = load_workbook(io.BytesIO(self.pkg.to_bytes()), data_only=True, read_only=True)
         try:
