@@ -30,7 +30,7 @@ sys.modules["corpus_measure"] = measure   # dataclasses look their module up by 
 _spec.loader.exec_module(measure)
 
 #: Published in docs/engine.md ("Real workbooks"): recomputed and agreeing / compared cells.
-AGREEMENT_THRESHOLD = 0.86
+AGREEMENT_THRESHOLD = 0.935
 #: Licences whose terms allow the files to be redistributed here (with the licence text).
 LICENCES = {"MIT", "BSD-2-Clause", "GPL-3.0", "EUPL-1.1"}
 
@@ -120,10 +120,9 @@ def _measured() -> tuple[measure.FileResult, ...]:
     return tuple(measure.measure_file(p) for p in FILES)
 
 
-#: Cells still written as an error where Excel had a value, all in formulas__test.xlsx (the
-#: BINOM.DIST/POISSON.DIST family with left-out arguments, TEXTAFTER and REGEXREPLACE where
-#: Excel cached empty text): not yet traced; the count may only go down (docs/engine.md).
-KNOWN_ERROR_OVER_VALUE = 4
+#: Cells written as an error where Excel had a value: none (engine.keep keeps Excel's value,
+#: an engine NaN included, and reports the cell as not recomputed).
+KNOWN_ERROR_OVER_VALUE = 0
 
 
 @pytest.mark.slow
@@ -131,7 +130,6 @@ def test_no_error_where_excel_had_a_value() -> None:
     bad = [(r.name, s, a, c, n) for r in _measured() for s, a, c, n, _ in r.differing
            if isinstance(n, measure.Err) and not isinstance(c, measure.Err)]
     assert len(bad) <= KNOWN_ERROR_OVER_VALUE, bad[:20]
-    assert all(name == "formulas__test.xlsx" for name, *_ in bad), bad
 
 
 @pytest.mark.slow
@@ -187,3 +185,120 @@ def test_a_1904_workbook_computes_its_dates_from_1904() -> None:
     result = measure.measure_file(CORPUS / "files" / "phpspreadsheet__1904_Calendar.xlsx")
     assert result.status == "ok" and result.compared > 0
     assert result.agreeing == result.compared, result.differing
+
+
+# ---------------------------------------------------------- the functions xlmodel registers ----
+def _cached_sheet(name: str, sheet: str) -> tuple[dict[tuple[str, str], object], object]:
+    import openpyxl
+
+    values, _ = measure.read_cells(CORPUS / "files" / name)
+    return values, openpyxl.load_workbook(CORPUS / "files" / name)[sheet]
+
+
+def _excel_equal(cached: object, got: object) -> bool:
+    codes = {"#N/A": "Na", "#VALUE!": "Value", "#NUM!": "Num", "#DIV/0!": "Div"}
+    if isinstance(cached, measure.Err):
+        return isinstance(got, dict) and codes.get(cached.code) == got.get("kind")
+    return measure.same(cached, got)
+
+
+def test_convert_agrees_with_excels_cached_values() -> None:
+    """Every CONVERT of formulas__test.xlsx whose arguments are literals or unit cells (EXTRA:
+    about 3,400 unit and prefix pairs) computes Excel's cached value."""
+    from xlmodel.engine.excel_functions import convert
+
+    values, ws = _cached_sheet("formulas__test.xlsx", "EXTRA")
+
+    def arg(text: str) -> object:
+        text = text.replace("$", "")
+        if text.startswith('"'):
+            return text[1:-1]
+        if "&" in text:
+            return "".join(str(arg(p)) for p in text.split("&"))
+        if re.fullmatch(r"[A-Z]+\d+", text):
+            return values.get(("EXTRA", text))
+        return float(text)
+
+    checked, wrong = 0, []
+    for row in ws.iter_rows():
+        for c in row:
+            m = re.fullmatch(r'=CONVERT\(([^,()]+),([^,()]+),([^,()]+)\)', str(c.value or ""))
+            if not m:
+                continue
+            args = [arg(a) for a in m.groups()]
+            if any(isinstance(a, measure.Err) for a in args):
+                continue
+            checked += 1
+            cached = values.get(("EXTRA", c.coordinate))
+            if not _excel_equal(cached, convert(*args)):
+                wrong.append((c.coordinate, args, cached))
+    assert checked > 3000
+    assert not wrong, wrong[:10]
+
+
+def test_convert_microsoft_examples() -> None:
+    """The examples of Microsoft's CONVERT help page."""
+    from xlmodel.engine.excel_functions import convert
+
+    assert round(convert(1, "lbm", "kg"), 7) == 0.4535924
+    assert round(convert(68, "F", "C"), 9) == 20
+    assert convert(2.5, "ft", "sec") == {"type": "Error", "kind": "Na"}
+    assert round(convert(convert(100, "ft", "m"), "ft", "m"), 9) == 9.290304
+
+
+def test_text_microsoft_examples() -> None:
+    """Examples of Microsoft's TEXT help page ("Examples", "Common format codes")."""
+    from xlmodel.engine.excel_text import text_format
+
+    assert text_format(1234.567, "$#,##0.00") == "$1,234.57"
+    assert text_format(0.285, "0.0%") == "28.5%"
+    assert text_format(12200000, "0.00E+00") == "1.22E+07"
+    assert text_format(1234567898, "[<=9999999]###-####;(###) ###-####") == "(123) 456-7898"
+    assert text_format(1234, "0000000") == "0001234"
+    assert text_format(123456, "##0° 00' 00''") == "12° 34' 56''"
+
+
+def test_text_agrees_with_excel_on_pycel_number_formats() -> None:
+    """pycel's text.xlsx (TextNumbers: 60+ number formats of Excel's documentation and odd
+    ones, written by Excel): TEXT agrees with Excel's cached value on all but the few the
+    engine's TEXT does not know yet (two exotic literal layouts), listed here."""
+    result = measure.measure_file(CORPUS / "files" / "pycel__text.xlsx")
+    text_cells = [d for d in result.differing if re.match(r"\s*TEXT\(", d[4])]
+    assert len(text_cells) <= 3, text_cells
+
+
+def test_char_and_code_follow_the_saving_platform() -> None:
+    """formulas__test.xlsx was saved by Excel for Mac: CHAR(128..255) and CODE are in the Mac
+    character set there (Microsoft: "Macintosh: Macintosh character set; Windows: ANSI")."""
+    result = measure.measure_file(CORPUS / "files" / "formulas__test.xlsx")
+    wrong = [d for d in result.differing
+             if d[0] == "CORE" and re.match(r"(CHAR|CODE|_xlfn\.UNICODE)\(", d[4])]
+    # CHAR(13) computes "\r", but the value writer (xlmodel/engine/sheetxml._xml_text) writes a
+    # raw carriage return, which every XML reader turns into "\n": Excel writes _x000D_.
+    # Known, in the writer (not a function here); the only exception.
+    assert [d[:4] for d in wrong] == [("CORE", "B44", "\r", "\n")], wrong[:10]
+
+
+def test_array_lifting_of_builtins(tmp_path: Path) -> None:
+    """{=LEN(A1:A3)} over three cells and a one-cell {=NORM.S.DIST(A1:A3,TRUE)}: Excel applies
+    the function to each element (and a one-cell range shows the first)."""
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    from xlmodel.engine import refresh
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i, v in enumerate(["a", "bcd", 0.5], start=1):
+        ws.cell(i, 1, v)
+    ws["B1"] = ArrayFormula("B1:B3", "=LEN(A1:A3)")
+    ws["C1"] = ArrayFormula("C1:C1", "=_xlfn.NORM.S.DIST(A3:A5,TRUE)")
+    ws["D1"] = ArrayFormula("D1:D3", '=_xlfn.TEXT(A1:A3,"0.0")')
+    src = tmp_path / "lift.xlsx"
+    wb.save(src)
+    out = tmp_path / "out.xlsx"
+    refresh(src, out)
+    values, _ = measure.read_cells(out)
+    assert [values[("Sheet", f"B{r}")] for r in (1, 2, 3)] == [1.0, 3.0, 3.0]
+    assert abs(values[("Sheet", "C1")] - 0.6914624612740131) < 1e-12
+    assert [values[("Sheet", f"D{r}")] for r in (1, 2, 3)] == ["a", "bcd", "0.5"]

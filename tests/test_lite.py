@@ -50,8 +50,15 @@ try:
     error = None
 except Exception as exc:  # what Lite turns into a real #VALUE! error with this message
     error = [type(exc).__name__, str(exc)]
+from xlwings.server import Caller, caller_from_address
+book_call = asyncio.run(s.custom_functions_call(
+    {"func_name": "PARAMETER", "args": [[["pl.service"]], None], **data}, main,
+    typehint_to_value={Caller: caller_from_address("[model.xlsx]Model!B1")}))
+script = getattr(book_call, "script", None)
+book_call = {"value": getattr(book_call, "value", book_call),
+             "script": getattr(script, "payload", script)}
 print(json.dumps({"meta": meta, "scripts": scripts, "results": results, "error": error,
-                  "formualizer": "formualizer" in sys.modules}))
+                  "book_call": book_call, "formualizer": "formualizer" in sys.modules}))
 """
 
 
@@ -100,7 +107,16 @@ def test_every_catalogue_function_is_registered_with_its_argument_docs(lite_view
 
 
 def test_the_two_macros_are_scripts(lite_view) -> None:
-    assert [s["function_name"] for s in lite_view["scripts"]] == ["opdater_model", "valider"]
+    assert [s["function_name"] for s in lite_view["scripts"]] == ["genindlaes_parametre", "opdater_model",
+                                                                   "valider"]
+
+
+def test_lite_hands_the_calling_workbook_and_a_first_call_asks_for_its_table(lite_view) -> None:
+    # Lite injects the caller (hidden from Excel's signature); the session has not read the book's
+    # Parametre table yet, so a function reading a parameter shows NOT_LOADED and requests the script
+    call = lite_view["book_call"]
+    assert call["value"] == [[lite.NOT_LOADED]]
+    assert call["script"]["script_name"] == lite.RELOAD_SCRIPT
 
 
 def test_bad_input_raises_the_message_lite_shows_in_the_error(lite_view) -> None:

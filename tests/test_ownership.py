@@ -173,7 +173,7 @@ def test_a_name_the_new_set_lacks_is_kept_as_na_with_a_warning(tmp_path: Path, c
     wb.save(tmp_path / "b.xlsx")
     assert main(["refresh", str(tmp_path / "b.xlsx"), "--params", "aftale-2015-test"]) == 1
     out = capsys.readouterr().out
-    assert "defined name P_pl_anlaeg: parameter set aftale-2015-test has no value for it" in out
+    assert "det definerede navn P_pl_anlaeg: parametersæt aftale-2015-test har ingen værdi til det" in out
     wb = openpyxl.load_workbook(tmp_path / "b.xlsx")
     assert wb.defined_names["P_pl_anlaeg"].attr_text == "#N/A"
     values = openpyxl.load_workbook(tmp_path / "b.xlsx", data_only=True).active
@@ -191,7 +191,7 @@ def test_a_users_own_p_name_is_refused_not_overwritten(tmp_path: Path, capsys) -
     wb.save(tmp_path / "u.xlsx")
     before = (tmp_path / "u.xlsx").read_bytes()
     assert main(["refresh", str(tmp_path / "u.xlsx"), "--params", "aftale-2014"]) == 2
-    assert "defined name P_pl_service" in capsys.readouterr().err
+    assert "det definerede navn P_pl_service" in capsys.readouterr().err
     assert (tmp_path / "u.xlsx").read_bytes() == before
 
 
@@ -214,7 +214,7 @@ def test_build_params_works_and_a_set_lacking_values_refuses_without_writing(
                           "aftale-2015-test"], capture_output=True, text=True, cwd=ROOT, timeout=600,
                          env={**__import__("os").environ, "XLMODEL_PARAMS_PATH": str(test_params_path)})
     assert run.returncode == 2 and "Traceback" not in run.stderr
-    assert "a model without error cells under parameter set aftale-2015-test" in run.stderr
+    assert "en model uden fejlceller under parametersæt aftale-2015-test" in run.stderr
     assert len(run.stderr.strip().splitlines()) == 1
     assert not list(empty.glob("*.xlsx"))  # nothing half-built
 

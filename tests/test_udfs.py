@@ -41,7 +41,9 @@ def test_one_wrapper_per_catalogue_function(udfs) -> None:
         assert f.__doc__ == fn.help
         assert f.__xlmodel__ is fn
         assert f.__annotations__ == {}  # a type hint would become an xlwings converter
-        params = list(inspect.signature(f).parameters.values())
+        *params, caller = inspect.signature(f).parameters.values()
+        # xlwings' reserved argument last: it passes the calling range there (hidden from Excel)
+        assert caller.name == "caller" and caller.default is None
         assert [p.name for p in params] == [a.name for a in fn.args]
         assert [p.default is None for p in params] == [a.optional for a in fn.args]
         assert all(p.default is inspect.Parameter.empty for p, a in zip(params, fn.args, strict=True)
@@ -109,8 +111,10 @@ def test_xlwings_own_decorators_record_the_catalogue(xlwings_view) -> None:
         assert m["name"] == fn.name and m["sub"] is False
         assert m["category"] == fn.category
         assert m["ret"]["doc"] == fn.help and m["ret"]["options"] == {}
-        assert [a["name"] for a in m["args"]] == [a.name for a in fn.args]
-        for got, a in zip(m["args"], fn.args, strict=True):
+        *args, caller = m["args"]
+        assert caller["name"] == "caller"  # xlwings hands it the calling range
+        assert [a["name"] for a in args] == [a.name for a in fn.args]
+        for got, a in zip(args, fn.args, strict=True):
             assert got["doc"] == a.help
             assert got["options"] == {"ndim": 2, "err_to_str": True}
             assert ("optional" in got) == a.optional
@@ -123,7 +127,9 @@ def test_xlwings_generates_the_vba_excel_calls(xlwings_view) -> None:
     for fn in catalogue.functions():
         params = ", ".join(("Optional " if a.optional else "") + a.name for a in fn.args)
         assert f"Function {fn.name}({params})" in vba
-        assert f'XLPy.CallUDF("{module}", "{fn.name}", Array({", ".join(a.name for a in fn.args)})' in vba
+        # Excel's signature has no caller; the call passes Nothing there (xlwings puts the range in)
+        array = ", ".join([a.name for a in fn.args] + ["Nothing"])
+        assert f'XLPy.CallUDF("{module}", "{fn.name}", Array({array})' in vba
 
 
 def test_import_is_cheap_and_does_not_load_the_core() -> None:

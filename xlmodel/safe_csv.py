@@ -120,7 +120,7 @@ def write_csv(frame: pd.DataFrame, path: str | os.PathLike[str] | io.TextIOBase,
 
     def verify(tmp: Path) -> None:
         if tmp.read_bytes() != data:
-            raise SafeWriteError(target, "the CSV read back differs from what was written; "
-                                 "the original is unchanged", "a file system that keeps what is written")
+            raise SafeWriteError(target, "CSV-filen, der blev læst tilbage, afviger fra det skrevne; "
+                                 "originalen er uændret", "et filsystem, der bevarer det skrevne")
 
     atomic_write_file(target, lambda tmp: tmp.write_bytes(data), verify_fn=verify, force=force)

@@ -6,7 +6,9 @@ over it.
 
 Every function here is generated at import from the catalogue (xlmodel/excel/catalogue.toml):
 a thin wrapper, decorated with ``@xw.func`` / ``@xw.arg(doc=...)`` so Excel's Function Wizard
-shows the catalogue's help, that hands the cells to :func:`xlmodel.excel.cells.xlwings_call`.
+shows the catalogue's help, that hands the cells and the calling workbook's parameter set to
+:func:`xlmodel.excel.cells.call` and shows a refusal as the text ``#VALUE! <besked>``
+(:func:`xlmodel.excel.cells.error_text`).
 Nothing else lives here; see udfs/README.md for the Excel set-up.
 
 Registration details that matter to xlwings (it finds UDFs by ``dir(module)`` and the
@@ -15,7 +17,10 @@ of that name, and reads the arguments with ``inspect.signature``):
 
 * each wrapper's ``__name__`` is the Excel name and it is bound to that name in this module;
 * its ``__signature__`` lists the catalogue's arguments, optional ones defaulting to None (the
-  generated VBA declares them ``Optional``; xlwings passes None when they are left out);
+  generated VBA declares them ``Optional``; xlwings passes None when they are left out), then
+  xlwings' reserved ``caller`` (the calling range, hidden from Excel's signature): the function
+  computes with the parameter set of the calling workbook, its own Parametre table
+  (:mod:`xlmodel.excel.workbook_params`; a workbook without one uses the shipped set);
 * every argument is read with ``ndim=2`` (a range keeps its orientation, so the result spills the
   same way) and ``err_to_str=True`` (an Excel error arrives as "#N/A", not as None, so it is
   refused instead of being taken for a blank cell).
@@ -52,22 +57,37 @@ def _decorators() -> tuple[Callable[..., Any], Callable[..., Any]]:
     return _identity_decorator, _identity_decorator
 
 
+#: xlwings' reserved argument: classic xlwings passes the calling range in it (the generated VBA
+#: passes ``Nothing`` there and Excel's signature does not show it).  Its book's own Parametre
+#: table is the parameter set of the call (:mod:`xlmodel.excel.workbook_params`).
+CALLER = "caller"
+
+
 def _wrapper(fn: catalogue.Function) -> Callable[..., Any]:
     name = fn.name
+    signature = inspect.Signature([
+        *(inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
+                            default=None if a.optional else _EMPTY) for a in fn.args),
+        inspect.Parameter(CALLER, inspect.Parameter.POSITIONAL_OR_KEYWORD, default=None)])
+    arg_names = [a.name for a in fn.args]
 
-    def udf(*args: Any) -> Any:
-        from xlmodel.excel.cells import xlwings_call  # numpy and the core load on the first call
+    def udf(*args: Any, **kwargs: Any) -> Any:
+        # numpy and the core load on the first call, not at import
+        from xlmodel.excel.cells import active_params, call, error_text
+        from xlmodel.excel.workbook_params import call_in_book, caller_book
 
-        return xlwings_call(name, *args)
+        try:
+            bound = signature.bind(*args, **kwargs).arguments
+            cells = [bound.get(a) for a in arg_names]
+            return call_in_book(call, name, cells, caller_book(bound.get(CALLER)), active_params())
+        except Exception as exc:  # a UDF must not put a traceback in a finance officer's cell
+            return error_text(exc)
 
     udf.__name__ = udf.__qualname__ = name
     udf.__module__ = __name__
     udf.__doc__ = fn.help  # the Function Wizard's description (Excel allows 255 characters)
     udf.__annotations__ = {}  # no type hints: xlwings would take them as converters
-    udf.__signature__ = inspect.Signature([  # type: ignore[attr-defined]
-        inspect.Parameter(a.name, inspect.Parameter.POSITIONAL_OR_KEYWORD,
-                          default=None if a.optional else _EMPTY)
-        for a in fn.args])
+    udf.__signature__ = signature  # type: ignore[attr-defined]
     udf.__xlmodel__ = fn  # type: ignore[attr-defined]  # what the decorators below were fed
     return udf
 

@@ -111,7 +111,15 @@ def _shared_strings(zf: zipfile.ZipFile) -> list[str]:
     if not names:
         return []
     root = ET.fromstring(zf.read(names[0]))
-    return ["".join(t.text or "" for t in si.iter(f"{NS}t")) for si in root.iter(f"{NS}si")]
+    return [_unescape("".join(t.text or "" for t in si.iter(f"{NS}t"))) for si in root.iter(f"{NS}si")]
+
+
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescape(text: str) -> str:
+    """OOXML's escaping of characters XML cannot carry (``_x000D_`` is a carriage return)."""
+    return _ESCAPED.sub(lambda m: chr(int(m.group(1), 16)), text)
 
 
 def _value(el: ET.Element, strings: list[str]) -> Any:
@@ -119,13 +127,15 @@ def _value(el: ET.Element, strings: list[str]) -> Any:
     v = el.find(f"{NS}v")
     if t == "inlineStr":
         is_ = el.find(f"{NS}is")
-        return "".join(x.text or "" for x in is_.iter(f"{NS}t")) if is_ is not None else None
+        return _unescape("".join(x.text or "" for x in is_.iter(f"{NS}t"))) if is_ is not None else None
     if v is None:
         return None
     text = v.text or ""
     if t == "s":
         return strings[int(text)] if text.strip().isdigit() and int(text) < len(strings) else text
-    if t in ("str", "d"):
+    if t == "str":
+        return _unescape(text)
+    if t == "d":
         return text
     if t == "b":
         return text.strip() in ("1", "true")
@@ -164,7 +174,10 @@ def read_cells(path: Path) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, 
                         r1, c1 = _rc(a)
                         r2, c2 = _rc(b or a)
                         arrays.append(((r1, c1, r2, c2), text))
-                    formulas[(sheet, ref)] = Cell(val, text, "formula")
+                    if text or f.get("t") in ("shared", "array"):
+                        # an empty <f/> marks a member of an array formula: its formula is the
+                        # anchor's (added below with the array's range)
+                        formulas[(sheet, ref)] = Cell(val, text, "formula")
                 el.clear()
             for (r1, c1, r2, c2), text in arrays:
                 for r in range(r1, r2 + 1):

@@ -17,9 +17,10 @@ element by element (Excel's array lifting) and returns a list of rows.
 from __future__ import annotations
 
 import math
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from xlmodel.engine import excel_lifting, excel_more, excel_text
 from xlmodel.engine.excel_units import UNITS
 
 
@@ -130,18 +131,24 @@ _BINARY = {"Yi": 2.0 ** 80, "Zi": 2.0 ** 70, "Ei": 2.0 ** 60, "Pi": 2.0 ** 50, "
 _TEMPERATURE = {"fah": "F", "cel": "C", "kel": "K"}
 
 
-def _unit(name: str) -> tuple[str, str, float]:
-    """(unit, category, prefix multiplier) of a CONVERT unit text; #N/A if unknown."""
+def _units(name: str) -> list[tuple[str, str, float]]:
+    """Every reading (unit, category, prefix multiplier) of a CONVERT unit text.
+
+    A text can be both a unit and a prefixed unit (``"pc"``: parsec, or pico-calorie); Excel
+    takes the reading whose category fits the other unit.
+    """
+    out = []
     if name in UNITS:
-        return name, UNITS[name][0], 1.0
+        out.append((name, UNITS[name][0], 1.0))
     for size in (1, 2):
         prefix, rest = name[:size], name[size:]
         if rest in UNITS and (prefix in _SI or prefix in _BINARY):
             category, _, allowed = UNITS[rest]
             if not allowed or (prefix in _BINARY and category != "Information"):
-                raise _Err("Na")
-            return rest, category, _SI.get(prefix) or _BINARY[prefix]
-    raise _Err("Na")
+                continue
+            power = 3 if rest.endswith("3") else 2 if rest.endswith("2") else 1
+            out.append((rest, category, (_SI.get(prefix) or _BINARY[prefix]) ** power))
+    return out
 
 
 def _to_kelvin(unit: str, v: float) -> float:
@@ -160,18 +167,22 @@ def _from_kelvin(unit: str, v: float) -> float:
 def convert(number: Any, from_unit: Any, to_unit: Any) -> float:
     """CONVERT(number, from_unit, to_unit): Excel's units, SI and binary prefixes.
 
+    A prefix of a squared or cubed unit is squared or cubed (Excel: ``"km2"`` is 10^6 m²):
+
     >>> convert(1, "Yg", "g"), convert(1, "kibyte", "byte"), round(convert(100, "C", "F"), 6)
     (1e+24, 1024.0, 212.0)
+    >>> convert(1, "km2", "m2"), round(convert("3.6", "C", "F"), 9), convert(1, "pc", "J")
+    (1000000.0, 38.48, 4.184e-12)
     >>> convert(1, "m", "g")
     {'type': 'Error', 'kind': 'Na'}
     """
-    if isinstance(number, str | bool | list) or isinstance(from_unit, list) or isinstance(to_unit, list):
-        raise _Err("Value")   # Excel: a number only (no text, no TRUE), and no ranges
+    if isinstance(number, bool | list) or isinstance(from_unit, list) or isinstance(to_unit, list):
+        raise _Err("Value")   # Excel: a number or numeric text (no TRUE), and no ranges
     value = _number(number)
-    f_unit, f_cat, f_mul = _unit(_text(from_unit))
-    t_unit, t_cat, t_mul = _unit(_text(to_unit))
-    if f_cat != t_cat:
+    pairs = [(f, t) for f in _units(_text(from_unit)) for t in _units(_text(to_unit)) if f[1] == t[1]]
+    if not pairs:
         raise _Err("Na")
+    (f_unit, f_cat, f_mul), (t_unit, _, t_mul) = pairs[0]
     value *= f_mul
     if f_unit == t_unit:
         return value / t_mul
@@ -395,10 +406,65 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     **{f"{a}2{b}": (_base_function(a, b), 1, 1 if b == "DEC" else 2)
        for a in _BASES for b in _BASES if a != b},
 }
-NAMES: frozenset[str] = frozenset(FUNCTIONS)
+_LIFTED_MORE = {"PERMUTATIONA", "REGEXTEST", "REGEXEXTRACT", "REGEXREPLACE"}
+_MORE = {name: ((_lifted if name in _LIFTED_MORE else _scalar)(fn), lo, hi)
+         for name, (fn, lo, hi) in excel_more.functions(_Err, _number, _text).items()}
+NAMES: frozenset[str] = frozenset(FUNCTIONS) | frozenset(_MORE) | {"CHAR", "CODE", "TEXT", "YEARFRAC"}
 
 
-def register(wb: Any) -> None:
-    """Register every function of this module on ``wb`` (built-ins of the same name overridden)."""
-    for name, (fn, lo, hi) in FUNCTIONS.items():
-        wb.register_function(name, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
+def _text_function(date1904: bool) -> Callable[..., Any]:
+    """TEXT(value, format_text): number formats here (excel_text), dates and times by formualizer."""
+
+    def text(value: Any, fmt: Any) -> Any:
+        if _is_error(value):
+            raise _Err(str(value.get("kind")))
+        pattern = _text(fmt)
+        if isinstance(value, bool):
+            return "TRUE" if value else "FALSE"   # Excel: a logical value is not formatted
+        v: Any = 0.0 if value is None else value
+        if isinstance(v, str) and v.strip():   # numeric, date or time text counts as its number
+            try:
+                v = float(v.strip())
+            except ValueError:
+                number = excel_text.time_text(v)
+                if number is None:
+                    number = excel_lifting.builtin("VALUE", [v], date1904)
+                v = number if isinstance(number, float) else v
+        try:
+            return excel_text.text_format(v, pattern)
+        except excel_text.Unsupported:
+            return excel_lifting.builtin("TEXT", [value, pattern], date1904)
+        except (ValueError, OverflowError):
+            raise _Err("Value") from None
+
+    text.__name__ = "TEXT"
+    return text
+
+
+def charset(pkg: Any) -> str:
+    """The character set CHAR and CODE use for a package: that of the application that saved it."""
+    part = "docProps/app.xml"
+    return excel_text.charset_of(pkg.get(part).decode("utf-8", "replace") if pkg.has(part) else "")
+
+
+def register(wb: Any, formulas: Mapping[str, Iterable[Any]] | None = None, *,
+             date1904: bool = False, charset: str = excel_text.WINDOWS) -> None:
+    """Register every function of this module on ``wb`` (built-ins of the same name overridden).
+
+    ``formulas`` (the workbook's formula cells by sheet, ``FormulaCell``-like: ``f_type``,
+    ``text``) lets the built-ins its array formulas call be lifted over ranges as Excel does
+    (xlmodel.engine.excel_lifting); ``date1904`` is the workbook's date system, for those;
+    ``charset`` the character set of CHAR and CODE (:func:`charset`).
+    """
+    functions = {**FUNCTIONS,
+                 "CHAR": (_lifted(excel_text.char(charset, _Err, _number)), 1, 1),
+                 "CODE": (_lifted(excel_text.code(charset, _Err, _text)), 1, 1),
+                 "TEXT": (_lifted(_text_function(date1904)), 2, 2),
+                 "YEARFRAC": (_scalar(excel_more.yearfrac(_Err, _number, date1904)), 2, 3), **_MORE}
+    for name, (fn, lo, hi) in functions.items():
+        for spelling in excel_lifting.spellings(name):
+            wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
+    if formulas:
+        texts = [fc.text for cells in formulas.values() for fc in cells
+                 if getattr(fc, "f_type", None) == "array" and getattr(fc, "text", None)]
+        excel_lifting.register(wb, excel_lifting.needed(texts), date1904=date1904)

@@ -507,13 +507,14 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions) -> Computed:
         wb = _load(_engine_copy(pkg, out, calling, set(table.names())), pkg.name, parallel=parallel,
                    date1904=pkg.date1904)
         failures = Failures([ref.name for ref in sheets])
-        excel_functions.register(wb)
+        excel_functions.register(wb, out.formulas, date1904=pkg.date1904,
+                                 charset=excel_functions.charset(pkg))
         _register(wb, table, failures)
         loaded = set(wb.sheet_names)
         for ref in sheets:
             if ref.name not in loaded and out.formulas[ref.name]:
-                out.warnings.append(f"sheet {ref.name!r} was not loaded by the engine; "
-                                    "its formulas keep their old values")
+                out.warnings.append(f"arket {ref.name!r} blev ikke indlæst af beregningsmotoren; "
+                                    "dets formler beholder deres gamle værdier")
                 out.formulas[ref.name] = []
     with _Phase("evaluate"):
         wb.evaluate_all()
@@ -605,8 +606,8 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
                 array_ref = range_text(*new) if fc.f_type == "array" else None
                 updates[(fc.row, fc.col)] = Update(value, array_ref=array_ref)
             elif fc.f_type == "shared":
-                warnings.append(f"{ref.name}!{address(fc.row, fc.col)}: a shared formula spills; "
-                                "only its first cell is written")
+                warnings.append(f"{ref.name}!{address(fc.row, fc.col)}: en delt formel spilder; "
+                                "kun dens første celle skrives")
                 updates[(fc.row, fc.col)] = Update(value)
                 new = (fc.row, fc.col, fc.row, fc.col)
             else:

@@ -28,6 +28,7 @@ engine then failed before it knew the shape: the error fills the formula's range
 from __future__ import annotations
 
 import contextlib
+import math
 import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
@@ -313,11 +314,49 @@ def _members(computed: Any, key: tuple[str, int, int], fc: Any) -> list[tuple[st
 
 
 def _should_keep(new: Any, old: Any) -> bool:
-    if old is None or not isinstance(new, CellError):
+    if old is None:
+        return False
+    if isinstance(new, float) and not math.isfinite(new):
+        return True   # the engine's NaN or infinity: written as #NUM!, never an Excel answer
+    if not isinstance(new, CellError):
         return False
     if not isinstance(old, CellError):
         return True
     return new.code in ENGINE_FAILURES and new.code != old.code
+
+
+def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
+                        read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
+    """A one-cell legacy array formula whose result is larger: Excel shows its first value.
+
+    ``{=NORMDIST(C26:Q26,3,3,1)}`` entered in one cell computes 15 values and shows the first
+    (the array is fitted to the formula's range).  The engine treats it as a dynamic array, finds
+    the cells to its right occupied and answers ``#SPILL!``; the formula is evaluated again as
+    ``INDEX((formula),1,1)``, which is the fitted value.
+    """
+    changed = []
+    for sheet, cells in computed.formulas.items():
+        for fc in cells:
+            key = (sheet, fc.row, fc.col)
+            value = computed.values.get(key)
+            info = cached.get(key)
+            if (fc.f_type != "array" or not fc.ref or not fc.text or own_call(fc.text)
+                    or (info is not None and info.dynamic)
+                    or not isinstance(value, CellError) or value.code != "#SPILL!"):
+                continue
+            r1, c1, r2, c2 = parse_range(fc.ref)
+            if (r1, c1) != (r2, c2):
+                continue
+            with contextlib.suppress(Exception):
+                wb.set_formula(sheet, fc.row, fc.col, f"=INDEX(({fc.text}),1,1)")
+                changed.append(key)
+    if changed:   # cells depending on them are read again (spilled results stay as computed)
+        wb.evaluate_all()
+        for sheet, cells in computed.formulas.items():
+            for fc in cells:
+                key = (sheet, fc.row, fc.col)
+                if key in changed or (fc.f_type != "array" and key not in computed.spills):
+                    computed.values[key] = read(wb.get_value(*key))
 
 
 def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
@@ -330,6 +369,7 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
     kept) and ``known(NAME)`` whether the engine has a function.
     """
     cached = cached_values(pkg, computed)
+    _first_of_colliding(computed, cached, wb, read, own_call)
     reshaped = _legacy_arrays(computed, cached, own_call)
     kept: dict[tuple[str, int, int], str] = {}
     texts: dict[tuple[str, int, int], tuple[Any, str]] = {}
@@ -360,7 +400,7 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
             if not bad:
                 continue
             first = computed.values.get(bad[0])
-            code = first.code if isinstance(first, CellError) else "#VALUE!"
+            code = first.code if isinstance(first, CellError) else "#NUM!"   # NaN: written as #NUM!
             new_kept[key] = (_reason(text, code, known), members)
         if not new_kept:
             break

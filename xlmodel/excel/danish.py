@@ -90,6 +90,133 @@ PHRASES = {
     "an .xlsx or .xlsm file": "en .xlsx- eller .xlsm-fil",
     "an .xlsx or .xlsm file (a zip package)": "en .xlsx- eller .xlsm-fil (en zip-pakke)",
     "a readable .xlsx or .xlsm workbook": "en læsbar .xlsx- eller .xlsm-projektmappe",
+    # opening a workbook file (xlmodel.engine.package, xlmodel.validate.lint's loader, issue 15)
+    "a spreadsheet package": "en regnearkspakke (.xlsx eller .xlsm)",
+    "no workbook part (is it a Word or PowerPoint file?)":
+        "ingen projektmappedel (er det en Word- eller PowerPoint-fil?)",
+    "no [Content_Types].xml: not an Office package": "ingen [Content_Types].xml: ikke en Office-pakke",
+    "an existing .xlsx or .xlsm file": "en eksisterende .xlsx- eller .xlsm-fil",
+    "an Office package": "en Office-pakke",
+    "no _rels/.rels": "ingen _rels/.rels",
+    "a workbook part that declares the relationships namespace":
+        "en projektmappedel, der erklærer relationernes navnerum",
+    "a well-formed Office package": "en velformet Office-pakke",
+    "Strict Open XML is not read; save it as an Excel Workbook (.xlsx)":
+        "Strict Open XML læses ikke; gem den som Excel-projektmappe (.xlsx)",
+    "an A1 cell address such as 'B7'": "en A1-celleadresse som 'B7'",
+    "an A1 cell address": "en A1-celleadresse",
+    "a workbook whose parts are smaller than 2 GB": "en projektmappe, hvis dele er mindre end 2 GB",
+    "an .xlsx file without a DTD": "en .xlsx-fil uden DTD",
+    "XML DOCTYPE/ENTITY refused": "XML med DOCTYPE/ENTITY afvises",
+    "an .xlsx or .xlsm workbook (Office Open XML)": "en .xlsx- eller .xlsm-projektmappe (Office Open XML)",
+    "not a zip package; old .xls files are not supported":
+        "ikke en zip-pakke; gamle .xls-filer understøttes ikke",
+    "an .xlsx or .xlsm workbook": "en .xlsx- eller .xlsm-projektmappe",
+    "no workbook part": "ingen projektmappedel",
+    "a well-formed .xlsx workbook": "en velformet .xlsx-projektmappe",
+    "openpyxl using defusedxml: install defusedxml and unset OPENPYXL_DEFUSEDXML":
+        "openpyxl med defusedxml: installér defusedxml, og fjern OPENPYXL_DEFUSEDXML",
+    "'full' or 'zip'": "'full' eller 'zip'",
+    "a number of megabytes, e.g. 16000": "et antal megabyte, fx 16000",
+    # xlmodel's own parts of a workbook (xlmodel.engine.workbook_sheets, excel.layout, excel.macros)
+    "a name xlmodel owns (it refers into xlmodel's Parametre table)":
+        "et navn, som xlmodel ejer (det peger ind i xlmodels Parametre-tabel)",
+    "a name xlmodel owns": "et navn, som xlmodel ejer",
+    "the workbook defines it itself; rename that name, then run again":
+        "projektmappen definerer det selv; omdøb navnet, og kør igen",
+    "an empty cell where xlmodel's Parametre table grows":
+        "en tom celle, hvor xlmodels Parametre-tabel vokser",
+    "a workbook with fewer sheets of that name": "en projektmappe med færre ark med det navn",
+    # the command line (xlmodel.commands, xlmodel.validate, xlmodel.forklar, issue 15)
+    "1 or more": "1 eller flere",
+    "0 or more findings": "0 eller flere fund",
+    "1 or more processes": "1 eller flere processer",
+    "a folder with .xlsx/.xlsm files": "en mappe med .xlsx-/.xlsm-filer",
+    "no workbooks found": "ingen projektmapper fundet",
+    "one or more .xlsx/.xlsm files or folders": "en eller flere .xlsx-/.xlsm-filer eller mapper",
+    "an existing .xlsx/.xlsm file or a folder": "en eksisterende .xlsx-/.xlsm-fil eller en mappe",
+    "not found": "findes ikke",
+    "a Dask scheduler address, with dask.distributed installed":
+        "adressen på en Dask-scheduler, med dask.distributed installeret",
+    "pip install 'xlmodel[dask]'": "installér med pip install 'xlmodel[dask]'",
+    "the address of a running Dask scheduler, e.g. tcp://127.0.0.1:8786":
+        "adressen på en kørende Dask-scheduler, fx tcp://127.0.0.1:8786",
+    "a check name such as 'recompute'": "navnet på en kontrol, fx 'recompute'",
+    "'module:function' or a function": "'modul:funktion' eller en funktion",
+    "the check's name, e.g. 'hardcoded_number'": "kontrollens navn, fx 'hardcoded_number'",
+    'JSON of the form {"findings": [...]}': 'JSON på formen {"findings": [...]}',
+    "a table name of the parameter set, e.g. 'tabel1'": "navnet på en tabel i parametersættet, fx 'tabel1'",
+    "cells holding numbers (cached values)": "celler med tal (gemte værdier)",
+    "a cell holding a number": "en celle med et tal",
+    "a workbook the engine can read": "en projektmappe, som beregningsmotoren kan læse",
+    "a cell the engine can trace": "en celle, som beregningsmotoren kan spore",
+    "LibreOffice on PATH (Debian: apt-get install libreoffice-calc-nogui)":
+        "LibreOffice på PATH (Debian: apt-get install libreoffice-calc-nogui)",
+    "not installed": "ikke installeret",
+    "an existing workbook file": "en eksisterende projektmappefil",
+    "a file LibreOffice can open and save": "en fil, som LibreOffice kan åbne og gemme",
+    "a worksheet part": "en regnearksdel",
+    "well-formed cells (<c>…</c>)": "velformede celler (<c>…</c>)",
+    "well-formed rows (<row>…</row>)": "velformede rækker (<row>…</row>)",
+    "a worksheet with <sheetData>": "et regneark med <sheetData>",
+    "a VBA project (MS-CFB)": "et VBA-projekt (MS-CFB)",
+    "a VBA project (MS-OVBA)": "et VBA-projekt (MS-OVBA)",
+    "at most 109 (a 7 MB VBA project)": "højst 109 (et VBA-projekt på 7 MB)",
+    "MS-OVBA data starting with 0x01": "MS-OVBA-data, der begynder med 0x01",
+    # xlmodel import (xlmodel.commands.importer) and the Statistikbanken reader (xlmodel.kommuner)
+    "an existing CSV or XLSX file": "en eksisterende CSV- eller XLSX-fil",
+    "an .xlsx with one header row and one row per municipality":
+        "en .xlsx med én overskriftsrække og én række pr. kommune",
+    "a CSV with one header row and one row per municipality":
+        "en CSV med én overskriftsrække og én række pr. kommune",
+    "a column 'kode' (or 'kommune') per row": "en kolonne 'kode' (eller 'kommune') i hver række",
+    "a municipality name of kommuner.csv": "et kommunenavn fra kommuner.csv",
+    "a municipality of kommuner.csv": "en kommune fra kommuner.csv",
+    "a FOLK1A export by age (a column ALDER)": "et FOLK1A-udtræk efter alder (en kolonne ALDER)",
+    "a number (no '..')": "et tal (ikke '..')",
+    "an amount ≥ 0 in kr. per inhabitant": "et beløb ≥ 0 i kr. pr. indbygger",
+    "no sheet carries the marker; build one with `xlmodel build`":
+        "intet ark har mærket; byg et med `xlmodel build`",
+    "municipality codes present in the Data sheet": "kommunekoder, der findes i arket Data",
+    "value cells in the Data block": "værdiceller i Data-blokken",
+    "a row for every municipality code": "en række for hver kommunekode",
+    "an existing, readable CSV file exported from Statistikbanken":
+        "en eksisterende, læsbar CSV-fil eksporteret fra Statistikbanken",
+    "the file is empty": "filen er tom",
+    "this is a zip/xlsx file; export the table as CSV instead":
+        "det er en zip-/xlsx-fil; eksportér tabellen som CSV i stedet",
+    "binary content (NUL bytes; or UTF-16), not a CSV text file":
+        "binært indhold (NUL-byte eller UTF-16), ikke en CSV-tekstfil",
+    "binary content, not readable as UTF-8 or Windows-1252 text":
+        "binært indhold, kan ikke læses som UTF-8- eller Windows-1252-tekst",
+    "binary content, not a text file": "binært indhold, ikke en tekstfil",
+    "'fejl' (raise on '..') or 'drop'": "'fejl' (afvis ved '..') eller 'drop'",
+    "no data rows below the header": "ingen datarækker under overskriften",
+    "'PSKAT' with a SKATTYPE column, or 'FOLK1A'": "'PSKAT' med en kolonne SKATTYPE, eller 'FOLK1A'",
+    "a single value (e.g. 'I alt'); select one in Statistikbanken":
+        "én værdi (fx 'I alt'); vælg én i Statistikbanken",
+    "several values would be mixed": "flere værdier ville blive blandet",
+    "municipality names or 3-digit codes from xlmodel/data/kommuner.csv ('Hele landet', regions, "
+    "landsdele and Christiansø are skipped)":
+        "kommunenavne eller 3-cifrede koder fra xlmodel/data/kommuner.csv ('Hele landet', regioner, "
+        "landsdele og Christiansø springes over)",
+    "a period such as 2014, 2014K1 or 2014M01": "en periode som 2014, 2014K1 eller 2014M01",
+    "a number in Danish form: 570000 or 570.000 (thousands), 23,8 (decimal comma)":
+        "et tal på dansk form: 570000 eller 570.000 (tusinder), 23,8 (decimalkomma)",
+    "a number in Danish form (569.557 or 23,80) or '..' for not available":
+        "et tal på dansk form (569.557 eller 23,80) eller '..' for ikke oplyst",
+    "a number below 1e15 (a count or a rate)": "et tal under 1e15 (et antal eller en sats)",
+    "a whole number of persons ≥ 0": "et helt antal personer ≥ 0",
+    "a rate between 0 and 100 (pct. or promille)": "en sats mellem 0 og 100 (pct. eller promille)",
+    "a number; pass manglende='drop' to leave out rows Statistikbanken marks as not available":
+        "et tal; angiv manglende='drop' for at udelade rækker, Statistikbanken markerer som ikke oplyst",
+    "every value is missing": "alle værdier mangler",
+    "at least one municipality value": "mindst én værdi for en kommune",
+    "the same municipality appears more than once (name and code?)":
+        "den samme kommune optræder mere end én gang (navn og kode?)",
+    "a FOLK1A frame from importer_statistikbanken (columns kode, tid, vaerdi)":
+        "en FOLK1A-tabel fra importer_statistikbanken (kolonnerne kode, tid, vaerdi)",
+    "a FOLK1A (population) import": "en FOLK1A-import (befolkning)",
     # the core's input checks (xlmodel._inputs) and mechanisms
     "text, not a number": "tekst, ikke et tal",
     "empty": "tom",
@@ -133,7 +260,41 @@ PHRASES = {
         "mindst én kommune med indbyggere > 0 i gruppen",
     "TRUE/FALSE (or 1/0) per municipality": "SAND/FALSK (eller 1/0) pr. kommune",
     "one TRUE/FALSE per municipality": "én SAND/FALSK pr. kommune",
+    # budget og overslagsår (issue 13)
+    "a growth rate in pct. above -100, one or one per year":
+        "en vækstrate i pct. over -100, én eller én pr. år",
+    "one value (one municipality)": "én værdi (én kommune)",
+    "one amount": "ét beløb",
+    "several values": "flere værdier",
+    "a table with headings and at least one row": "en tabel med overskrifter og mindst én række",
+    "internal: the core returned no table": "intern fejl: kernen gav ingen tabel",
+    "a guaranteed base above 0": "et garanteret grundlag over 0",
 }
+
+#: argument names that are English words (a file, a sheet …), as a finance officer reads them
+ARGUMENTS = {"workbook": "projektmappe", "worksheet": "regneark", "path": "fil", "file": "fil",
+             "sheet": "ark", "cell": "celle",
+             "name": "navn", "table": "tabel", "text": "tekst", "check": "kontrol", "checks": "kontroller",
+             "severity": "alvorlighed", "findings": "fund", "parts": "delene", "total": "totalen",
+             "target": "mål", "workers": "processer"}
+_COLUMN = re.compile(r"(.+): column (.+)")
+#: arguments whose value is a file name: shown as it is (quoted), not as "the text …"
+FILE_ARGUMENTS = frozenset({"workbook", "path", "file", "model", "FILE", "IN", "IN.xlsx", "--into"})
+
+
+def argument_text(argument: str) -> str:
+    """An argument's name as the message shows it: identifiers stay, English nouns are Danish.
+
+    >>> argument_text("beloeb"), argument_text("workbook"), argument_text("defined name P_x")
+    ('beloeb', 'projektmappe', 'det definerede navn P_x')
+    """
+    if argument in ARGUMENTS:
+        return ARGUMENTS[argument]
+    if argument.startswith("defined name "):
+        return "det definerede navn " + argument[len("defined name "):]
+    m = _COLUMN.fullmatch(argument)
+    return f"{m[1]}: kolonnen {m[2]}" if m else argument
+
 
 Rule = tuple[re.Pattern[str], Callable[[re.Match[str]], str]]
 
@@ -220,10 +381,56 @@ RULES: list[Rule] = [
     _rule(r"a finite number in ([\[(].*[\])])", lambda m: f"et endeligt tal i {m[1]}"),
     _rule(r"the same labels as (\w+) \(paired by label\)",
           lambda m: f"de samme etiketter som {m[1]} (parres efter etiket)"),
+    # opening and building workbooks (issue 15)
+    _rule(r"not a workbook: (.+)", lambda m: f"ikke en projektmappe: {m[1]}"),
+    _rule(r"(\S+) would inflate to (\d+) bytes", lambda m: f"{m[1]} ville fylde {_num(m[2])} byte udpakket"),
+    _rule(r"a model without error cells under parameter set (\S+)",
+          lambda m: f"en model uden fejlceller under parametersæt {m[1]}"),
+    _rule(r"(\d+) error cells, first (.+)", lambda m: f"{m[1]} fejlceller, den første {m[2]}"),
+    _rule(r"parameter set (\S+) needs (\d+) rows from (\S+); move that cell, then run again",
+          lambda m: f"parametersæt {m[1]} skal bruge {m[2]} rækker fra {m[3]}; flyt cellen, og kør igen"),
+    # the command line and the Statistikbanken reader (issue 15)
+    _rule(r"at least one of (.+)", lambda m: f"mindst én af {m[1]}"),
+    _rule(r"a workbook with xlmodel's Data sheet \(A3 = '(.*)'\)",
+          lambda m: f"en projektmappe med xlmodels ark Data (A3 = '{m[1]}')"),
+    _rule(r"(.+) not found", lambda m: f"{m[1]} findes ikke"),
+    _rule(r"(\S+) target cells hold formulas; they are left as they are",
+          lambda m: f"{m[1]} målceller indeholder formler; de bliver stående"),
+    _rule(r"(\S+) fields like the header", lambda m: f"{m[1]} felter som overskriften"),
+    _rule(r"a unit amount for every age group in the export: (.+)",
+          lambda m: f"et enhedsbeløb for hver aldersgruppe i udtrækket: {m[1]}"),
+    _rule(r"a recalculation within (\S+) s", lambda m: f"en genberegning inden for {m[1]} s"),
+    _rule(r"(\S+) rows, datakilde 'illustrativ'", lambda m: f"{m[1]} rækker, datakilde 'illustrativ'"),
+    _rule(r"(\S+) rows with unique codes and names", lambda m: f"{m[1]} rækker med entydige koder og navne"),
+    _rule(r"(.+), in UTF-8 or Windows-1252", lambda m: f"{m[1]}, i UTF-8 eller Windows-1252"),
+    _rule(r"line (\S+) has (\S+) fields, the header (\S+)",
+          lambda m: f"linje {m[1]} har {m[2]} felter, overskriften {m[3]}"),
+    _rule(r"columns after the first period must all be periods: (.+)",
+          lambda m: f"kolonnerne efter den første periode skal alle være perioder: {m[1]}"),
+    _rule(r"header (.+) lacks TID and INDHOLD", lambda m: f"overskriften {m[1]} mangler TID og INDHOLD"),
+    _rule(r"no OMRÅDE column in header (.+)", lambda m: f"ingen kolonne OMRÅDE i overskriften {m[1]}"),
+    _rule(r"(.+): the title mentions tax but there is no SKATTYPE column",
+          lambda m: f"{m[1]}: titlen nævner skat, men der er ingen kolonne SKATTYPE"),
+    _rule(r"the table in the file \((.+)\)", lambda m: f"tabellen i filen ({m[1]})"),
+    _rule(r"(.+): (.+) needs (.+); header is (.+)",
+          lambda m: f"{m[1]}: {m[2]} kræver {m[3]}; overskriften er {m[4]}"),
+    _rule(r"(\S+) unknown area name\(s\)", lambda m: f"{m[1]} ukendte områdenavne"),
+    _rule(r"no municipality rows \(only (.+)\)", lambda m: f"ingen kommunerækker (kun {m[1]})"),
+    _rule(r"(.+); a comma before three digits may be English thousands or a Danish decimal",
+          lambda m: f"{m[1]}; et komma foran tre cifre kan være engelske tusinder eller et dansk decimaltal"),
+    _rule(r"one of the periods in the data: (.+)", lambda m: f"en af perioderne i data: {m[1]}"),
+    _rule(r"a DataFrame with the columns (.+)", lambda m: f"en DataFrame med kolonnerne {m[1]}"),
+    # the Parametre table (xlmodel.excel.layout.parse_rows)
+    _rule(r"the header ([\w, ]+)", lambda m: f"overskriften {m[1]}"),
     # udligning (issue 12)
     _rule(r"the column (\w+) overflowed", lambda m: f"kolonnen {m[1]} løb over"),
     _rule(r"the same number of municipalities as (\w+) \((\d+)\)",
           lambda m: f"lige så mange kommuner som {m[1]} ({m[2]})"),
+    # budget og overslagsår (issue 13)
+    _rule(r"a budget year whose overslagsår have a rate (\S+) \(KL's skøn; set it in the parameter set\)",
+          lambda m: f"et budgetår, hvis overslagsår har en sats {m[1]} "
+                    "(KL's skøn; angiv den i parametersættet)"),
+    _rule(r"no (\S+) for (\d{4}) in (\S+)", lambda m: f"ingen {m[1]} for {m[2]} i {m[3]}"),
     # a list of options ("service, samlet, anlaeg", "0, 1, 2, 3") needs no translation
     _rule(r"[\w.\-]+(?:, [\w.\-]+)+", lambda m: m[0]),
 ]
@@ -240,6 +447,10 @@ VALUE_RULES: list[Rule] = [
     _rule(r"an empty table", lambda m: "en tom tabel"),
     _rule(r"required after optional", lambda m: "påkrævet efter valgfri"),
     _rule(r"(\d+) municipalities", lambda m: f"{m[1]} kommuner"),  # udligning (issue 12)
+    _rule(r"a cell of the workbook's own", lambda m: "en af projektmappens egne celler"),
+    _rule(r"not an OLE compound file", lambda m: "ikke en OLE-sammensat fil"),
+    _rule(r"no VBA/dir or PROJECT stream", lambda m: "ingen VBA/dir- eller PROJECT-strøm"),
+    _rule(r"a compressed container", lambda m: "en komprimeret container"),
     _rule(r"values too large to compute with", lambda m: "værdier, der er for store at regne med"),
 ]
 
@@ -331,9 +542,16 @@ def message(exc: XlmodelError) -> str:
     """The Danish message for a refused call: argument, value, detail, what is allowed."""
     from xlmodel.excel.cells import CellInputError  # cells imports this module
 
+    if getattr(exc, "dansk", None):  # an error written in Danish already (a broken Parametre table)
+        return str(exc)
     if isinstance(exc, ParameterFileError):
         return f"{exc.file}: nøgle '{exc.key}': {_tr(str(exc.value))}; tilladt: {_tr(exc.allowed)}"
-    what = f"{exc.argument}: {value_text(exc.value, described=isinstance(exc, CellInputError))}"
+    if isinstance(exc.value, str) and (exc.argument in FILE_ARGUMENTS
+                                       or str(exc.argument).startswith("defined name ")):
+        shown = repr(exc.value)
+    else:
+        shown = value_text(exc.value, described=isinstance(exc, CellInputError))
+    what = f"{argument_text(str(exc.argument))}: {shown}"
     if exc.detail:
         what += f" ({_tr(exc.detail)})"
     return f"{what} er ikke tilladt; tilladt: {_tr(str(exc.allowed))}"

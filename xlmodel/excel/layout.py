@@ -19,7 +19,7 @@ sheet.  :func:`find_table` and :func:`read_table` are the one way to find and re
 from __future__ import annotations
 
 import re
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
@@ -260,10 +260,28 @@ def read_parameters(ws: Worksheet, bounds: tuple[int, int, int, int] | None = No
     r1, c1, r2, _c2 = bounds or (1, 1, None, len(COLUMNS))
     values = ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c1 + len(COLUMNS) - 1,
                           values_only=True)
+    return parse_rows(values, f"{ws.title}!{_col_letters(c1)}{r1}")
+
+
+def parse_rows(values: Iterable[Sequence[Any] | None], where: str) -> list[Row]:
+    """The rows of a Parametre table given as its cells' values, header first: the one reading.
+
+    Both faces read the owned table with it: the headless path (:func:`read_parameters`, the
+    cells from the file) and live Excel (:mod:`xlmodel.excel.workbook_params`, the cells from
+    xlwings).  ``where`` names the header cell in the refusal of a missing or reordered header.
+    Rows with no navn, aar and vaerdi are skipped; short rows are padded.
+
+    >>> [r.navn for r in parse_rows([COLUMNS, ("pl.service", 2014, 1.3), (None, None, None)], "A1")]
+    ['pl.service']
+    >>> parse_rows([("name", "year")], "Parametre!A1")
+    Traceback (most recent call last):
+    ...
+    xlmodel.errors.XlmodelError: Parametre!A1: ('name', 'year') is not allowed; allowed: the header navn, ...
+    """
+    values = iter(values)
     header = tuple(next(values, ()) or ())
     if tuple(str(h).strip().lower() if h is not None else "" for h in header[:len(COLUMNS)]) != COLUMNS:
-        raise XlmodelError(f"{ws.title}!{_col_letters(c1)}{r1}", header[:len(COLUMNS)],
-                           "the header " + ", ".join(COLUMNS))
+        raise XlmodelError(where, header[:len(COLUMNS)], "the header " + ", ".join(COLUMNS))
     out = []
     for cells in values:
         if cells is None or all(c is None for c in cells[:3]):

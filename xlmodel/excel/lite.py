@@ -20,6 +20,7 @@ from __future__ import annotations
 
 import sys
 from pathlib import Path
+from typing import Any
 
 from xlmodel.excel import catalogue
 
@@ -46,9 +47,12 @@ def main_py() -> str:
         "from xlwings import arg, func, script",
         "",
         "from xlmodel.excel.lite import call as _call",
+        "from xlmodel.excel.lite import genindlaes_parametre as _genindlaes",
+        "from xlmodel.excel.lite import remember as _remember",
         "",
         "# Every argument is read as a 2-D range (a range keeps its orientation, so the result",
         "# spills the same way) with Excel errors as text (refused by name, never taken as blank).",
+        "# caller (hidden from Excel) names the calling workbook: its Parametre table is the set.",
         "",
     ]
     for fn in catalogue.functions():
@@ -58,9 +62,9 @@ def main_py() -> str:
             out.append(f"@arg({_literal(a.name)}, ndim=2, err_to_str=True, doc={_literal(a.help)})")
         params = ", ".join(f"{a.name}: Any = None" if a.optional else f"{a.name}: Any" for a in fn.args)
         names = ", ".join(a.name for a in fn.args)
-        out.append(f"def {fn.name}({params}):")
+        out.append(f"def {fn.name}({params}, caller: xw.Caller | None = None):")
         out.append(f"    {_literal(fn.help)}")
-        out.append(f"    return _call({_literal(fn.name)}, {names})")
+        out.append(f"    return _call({_literal(fn.name)}, {names}, caller=caller)")
         out.append("")
     out += [
         "",
@@ -69,7 +73,15 @@ def main_py() -> str:
         '    """Opdater model: parametersættet i arket Parametre, genberegning, kontroller."""',
         "    from xlmodel.excel.macros import XlwingsBook, opdater_model as run",
         "",
-        "    run(XlwingsBook(book))",
+        "    target = XlwingsBook(book)",
+        "    run(target)",
+        "    _remember(book, target.params)  # the set it wrote into the table is the book's set",
+        "",
+        "",
+        "@script",
+        "def genindlaes_parametre(book: xw.Book):",
+        '    """Genindlæs parametre: projektmappens Parametre-tabel bliver funktionernes parametersæt."""',
+        "    _genindlaes(book)",
         "",
         "",
         "@script",
@@ -96,8 +108,48 @@ class CellError(ValueError):
     """A refused call in xlwings Lite: Lite shows a real ``#VALUE!`` error with this message."""
 
 
-def call(name: str, *args: object) -> object:
-    """The Lite face: :func:`xlmodel.excel.cells.call`, bad input raised with the Danish message.
+#: The parameter set of each workbook in this Lite session (by its name), or why its table is broken.
+_BOOKS: dict[str, Any] = {}
+#: The script a function asks Lite to run when its workbook's table is not read yet.
+RELOAD_SCRIPT = "genindlaes_parametre"
+#: What such a cell shows until the script has run and Excel recalculated.
+NOT_LOADED = ("Parametre indlæses: xlmodel læser projektmappens Parametre-tabel (scriptet "
+              "genindlaes_parametre); genberegn (Ctrl+Alt+F9), hvis teksten bliver stående")
+
+
+def genindlaes_parametre(book: Any) -> None:
+    """The script "Genindlæs parametre": the book's own Parametre table becomes its functions' set.
+
+    Lite's custom functions get the calling cell's address only, never the workbook's values
+    (``xlwings.Caller``), so a script reads the table (the same reading and rule as the headless
+    path, :mod:`xlmodel.excel.workbook_params`) and the functions look the set up by book name.
+    Run it after changing the table; a function whose book has no set yet asks Lite to run it.
+    """
+    from xlmodel.excel.cells import active_params
+    from xlmodel.excel.workbook_params import ParametreFejl, table_cells, table_set
+
+    shipped = active_params()
+    try:
+        found = table_cells(book)
+        _BOOKS[str(book.name)] = shipped if found is None else table_set(shipped, *found)
+    except ParametreFejl as exc:
+        _BOOKS[str(book.name)] = exc
+    book.app.calculate()
+
+
+def remember(book: Any, ps: Any) -> None:
+    """After "Opdater model": the set it wrote into the table is the book's set."""
+    _BOOKS[str(book.name)] = ps
+
+
+def call(name: str, *args: object, caller: Any = None) -> object:
+    """The Lite face: :func:`xlmodel.excel.cells.call` with the calling workbook's parameter set;
+    bad input raised with the Danish message (Lite shows it on a real ``#VALUE!`` error).
+
+    ``caller`` is xlwings' ``Caller`` (``book_name``); None: the shipped set.  A workbook whose
+    table this session has not read yet gets, from a function that reads a parameter, the text
+    :data:`NOT_LOADED` and a request to run :data:`RELOAD_SCRIPT` (``xlwings.WithScript``); a
+    broken table, its message as the error.  A function that reads no parameter computes at once.
 
     >>> call("PL_FAKTOR", [[2013.0]], [[2014.0]], None)
     1.013
@@ -107,13 +159,28 @@ def call(name: str, *args: object) -> object:
     xlmodel.excel.lite.CellError: til_aar: Excel-fejlen #N/A er ikke tilladt; tilladt: et helt årstal, ...
     """
     from xlmodel.errors import XlmodelError
+    from xlmodel.excel.cells import active_params
     from xlmodel.excel.cells import call as core_call
     from xlmodel.excel.danish import message
+    from xlmodel.parameters import ParameterSet, recording
 
+    shipped = active_params()
+    book = str(getattr(caller, "book_name", "") or "") if caller is not None else ""
+    entry = _BOOKS.get(book) if book else shipped
     try:
-        return core_call(name, *args)
+        if isinstance(entry, ParameterSet):
+            return core_call(name, *args, params=entry)
+        with recording() as reads:
+            result = core_call(name, *args, params=shipped)
     except XlmodelError as exc:
         raise CellError(message(exc)) from None
+    if not reads:
+        return result  # reads no parameter: the same with any table
+    if entry is None:
+        import xlwings as xw
+
+        return xw.WithScript(NOT_LOADED, RELOAD_SCRIPT)
+    raise CellError(str(entry))
 
 
 def files() -> dict[str, str]:

@@ -18,12 +18,20 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from xlmodel.parameters import ParameterSet, resolve
-from xlmodel.workbooks import balance_model, budget_model, kommuner_model, pension_model, udligning_model
+from xlmodel.workbooks import (
+    balance_model,
+    budget_model,
+    kommuner_model,
+    overslag_model,
+    pension_model,
+    udligning_model,
+)
 from xlmodel.workbooks.style import finish
 
 #: file name → builder(workbook, parameter set)
 MODELS: dict[str, Callable[[Workbook, ParameterSet], None]] = {
     "budget_2014.xlsx": budget_model.build,
+    "budget_2014-2017.xlsx": overslag_model.build,
     "kommuner_2014.xlsx": kommuner_model.build,
     "pension_2014.xlsx": pension_model.build,
     "tabel1_2014.xlsx": balance_model.build,
@@ -67,11 +75,11 @@ def _check_targets(paths: list[Path]) -> None:
     for path in paths:
         locks = lock_files(path)
         if locks:
-            raise SafeWriteError(path, f"looks open in Excel or LibreOffice (lock file {locks[0].name} "
-                                 "beside it); nothing was written",
-                                 "close it first; if no program has it open, delete the stale lock file")
+            raise SafeWriteError(path, f"ser ud til at være åben i Excel eller LibreOffice (låsefilen "
+                                 f"{locks[0].name} ligger ved siden af); intet blev skrevet",
+                                 "luk den først; har intet program den åben, så slet den gamle låsefil")
         if path.is_dir():
-            raise SafeWriteError(path, "is a folder; nothing was written", "a workbook file path")
+            raise SafeWriteError(path, "er en mappe; intet blev skrevet", "stien til en projektmappefil")
 
 
 def build(name: str, outdir: str | Path, params: str | ParameterSet | None = None) -> Path:
