@@ -57,20 +57,23 @@ class DanishParser(argparse.ArgumentParser):
         self.exit(2, f"{self.prog}: fejl: {message}\n")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def build_parser(only: str | None = None) -> argparse.ArgumentParser:
     parser = DanishParser(
         prog="xlmodel",
         description="Kommunernes økonomi (økonomiaftalen) i Excel med Python: genberegn, kontrollér "
                     "og forklar regneark uden Excel.",
     )
     sub = parser.add_subparsers(dest="command", metavar="KOMMANDO", required=True, title="kommandoer")
-    for name in COMMANDS:
+    for name in COMMANDS if only is None else [only]:  # one command: only its module is imported
         importlib.import_module(f"xlmodel.commands.{name}").register(sub)
     return parser
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = build_parser()
+    words = list(sys.argv[1:] if argv is None else argv)
+    # A named command builds only its own sub-parser: `xlmodel refresh` does not import the
+    # validation (pandas, openpyxl) just to register `validate` (issue 10, start-up cost).
+    parser = build_parser(words[0] if words and words[0] in COMMANDS else None)
     args = parser.parse_args(argv)
     try:
         return int(args.func(args) or 0)

@@ -41,7 +41,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 
 
 def run(args: argparse.Namespace) -> int:
-    from xlmodel.excel.macros import FEJL, FileBook, opdater_model
+    from xlmodel.excel.macros import FEJL, FileBook, opdater_model_rows
     from xlmodel.safeio import guard_input, guard_output
 
     src = guard_input(args.workbook)  # a folder or a pipe is named as such, before any work
@@ -59,13 +59,13 @@ def run(args: argparse.Namespace) -> int:
         bar.show(f"{src.name}: læser")
         book = FileBook(src, args.output, args.params, backup=args.backup, force=args.force)
         bar.show(f"{src.name}: beregner")
-        findings = opdater_model(book, write_parameters=args.params is not None, write_kontrol=None)
+        findings = opdater_model_rows(book, write_parameters=args.params is not None, write_kontrol=None)
     report = book.report
     assert report is not None  # opdater_model recalculated
     print(opsummering(report))
-    failed = findings[(findings["status"] == FEJL) & (findings["kontrol"] != "fejlceller")]
-    for row in failed.itertuples(index=False):
-        print(f"kontrol {row.kontrol}: {row.sted}: {row.besked}")
+    failed = [row for row in findings if row[1] == FEJL and row[0] != "fejlceller"]
+    for kontrol, _, sted, besked in failed:
+        print(f"kontrol {kontrol}: {sted}: {besked}")
     if report.not_recomputed:
         return 3
     return 1 if report.error_cells or len(failed) else 0

@@ -124,17 +124,21 @@ class Computed:
 
 
 # ------------------------------------------------------------------------------ formualizer ----
-def _calling_sheets(pkg: Package, out: Computed, sheets: list[Any]) -> set[str]:
-    """The sheets whose formulas call a function of the table (one search of each part's text
-    first: a sheet whose XML does not name a function has no call)."""
+def _calling_sheets(pkg: Package, out: Computed, sheets: list[Any], names: list[str]) -> set[str]:
+    """The sheets whose formulas call a function of the table.
+
+    A substring test of the names first, over the sheet's formula texts joined and upper-cased
+    (fast: no regex scans the part), then the exact pattern per formula only where a name occurs.
+    """
     found: set[str] = set()
     if out.calls is None:
         return found
     for ref in sheets:
-        xml = out.sheet_xml(pkg, ref.part)
-        if out.calls.search(xml.text) is None:
+        cells = out.formulas.get(ref.name, ())
+        joined = "\x00".join(fc.text for fc in cells if fc.text).upper()
+        if not any(name in joined for name in names):
             continue
-        if any(out.calls.search(fc.text) for fc in out.formulas.get(ref.name, ()) if fc.text):
+        if any(out.calls.search(fc.text) for fc in cells if fc.text):
             found.add(ref.name)
     return found
 
@@ -203,7 +207,7 @@ def engine_copy(pkg: Package, table: FunctionTable) -> bytes:
     sheets = pkg.sheets()
     for ref in sheets:
         out.formulas[ref.name] = out.sheet_xml(pkg, ref.part).formula_cells()
-    return _engine_copy(pkg, out, _calling_sheets(pkg, out, sheets), set(table.names()))
+    return _engine_copy(pkg, out, _calling_sheets(pkg, out, sheets, table.names()), set(table.names()))
 
 
 def _register(wb: Any, table: FunctionTable, failures: Failures) -> None:
@@ -382,9 +386,9 @@ def _table(functions: Functions, ps: ParameterSet) -> FunctionTable:
 _BULK_MAX_CELLS = 4_000_000
 
 
-def _reader(wb: Any, sheet: str, cells: list[FormulaCell]) -> Callable[[int, int], Any]:
-    """``get(row, col)`` → the engine's raw value: from one bulk read of the formulas' bounding
-    box (plus a row and a column for spill detection) when that is dense enough, else per cell."""
+def _grid(wb: Any, sheet: str, cells: list[FormulaCell]) -> tuple[int, int, list[list[Any]]] | None:
+    """One bulk read of the formulas' bounding box plus a row and a column (for spill detection):
+    (first row, first col, rows of values); None when the box is too sparse or too large."""
     import formualizer as fz
 
     r1 = min(fc.row for fc in cells)
@@ -393,21 +397,15 @@ def _reader(wb: Any, sheet: str, cells: list[FormulaCell]) -> Callable[[int, int
     c2 = max(fc.col for fc in cells) + 1
     size = (r2 - r1 + 1) * (c2 - c1 + 1)
     if size > _BULK_MAX_CELLS or size > 8 * len(cells) + 4096:
-        return lambda r, c: wb.get_value(sheet, r, c)
+        return None
     try:
         grid = wb.sheet(sheet).get_values(fz.RangeAddress(sheet, r1, c1, r2, c2))
     except Exception:  # a sheet the engine cannot page: cell by cell
-        return lambda r, c: wb.get_value(sheet, r, c)
-
-    def get(r: int, c: int) -> Any:
-        if r1 <= r <= r2 and c1 <= c <= c2:
-            row = grid[r - r1] if r - r1 < len(grid) else None
-            if row is not None and c - c1 < len(row):
-                return row[c - c1]
-            return None
-        return wb.get_value(sheet, r, c)
-
-    return get
+        return None
+    width = c2 - c1 + 1
+    if len(grid) != r2 - r1 + 1 or any(len(row) != width for row in grid):
+        return None
+    return r1, c1, grid
 
 
 def _read_back(wb: Any, pkg: Package, out: Computed, epoch: dt.date, kinds: dict[str, str]) -> None:
@@ -417,29 +415,52 @@ def _read_back(wb: Any, pkg: Package, out: Computed, epoch: dt.date, kinds: dict
     that is not a formula, is empty in the engine's copy and has a value after evaluation.  Only
     those anchors (and array formulas) are inspected one by one (``inspect_cell`` is the costly call).
     """
+    values = out.values
     for ref in pkg.sheets():
         sheet = ref.name
         cells = out.formulas.get(sheet)
         if not cells:
             continue
-        get = _reader(wb, sheet, cells)
         xml = out.sheet_xml(pkg, ref.part)
+        formula_at = xml.formula_index()
         cleared = out.cleared.get(sheet, set())
-        values = out.values
+        bulk = _grid(wb, sheet, cells)
         candidates = []
-        for fc in cells:
-            raw = get(fc.row, fc.col)
-            values[(sheet, fc.row, fc.col)] = raw if type(raw) is float else _python_value(raw, epoch, kinds)
-            if fc.f_type == "array":
-                candidates.append(fc)
-                continue
-            for r, c in ((fc.row, fc.col + 1), (fc.row + 1, fc.col)):
-                if get(r, c) is None or xml.has_formula((r, c)):
-                    continue
-                if (r, c) in cleared or not _holds_value(xml, (r, c)):
+        if bulk is not None:
+            r0, c0, grid = bulk
+            for fc in cells:
+                i, j = fc.row - r0, fc.col - c0
+                row = grid[i]
+                raw = row[j]
+                values[(sheet, fc.row, fc.col)] = (raw if type(raw) is float
+                                                   else _python_value(raw, epoch, kinds))
+                if fc.f_type == "array":
                     candidates.append(fc)
-                    break
+                elif ((row[j + 1] is not None and (fc.row, fc.col + 1) not in formula_at)
+                      or (grid[i + 1][j] is not None and (fc.row + 1, fc.col) not in formula_at)):
+                    candidates.append(fc)  # checked below against the file (most are plain values)
+
+            def get(r: int, c: int, r0: int = r0, c0: int = c0, grid: list[list[Any]] = grid,
+                    sheet: str = sheet) -> Any:
+                if r0 <= r < r0 + len(grid) and c0 <= c < c0 + len(grid[0]):
+                    return grid[r - r0][c - c0]
+                return wb.get_value(sheet, r, c)
+        else:
+            def get(r: int, c: int, sheet: str = sheet) -> Any:
+                return wb.get_value(sheet, r, c)
+
+            for fc in cells:
+                values[(sheet, fc.row, fc.col)] = _python_value(get(fc.row, fc.col), epoch, kinds)
+                if fc.f_type == "array" or any(
+                        get(r, c) is not None and (r, c) not in formula_at
+                        for r, c in ((fc.row, fc.col + 1), (fc.row + 1, fc.col))):
+                    candidates.append(fc)
         for fc in candidates:
+            if fc.f_type != "array" and not any(
+                    get(r, c) is not None and (r, c) not in formula_at
+                    and ((r, c) in cleared or not _holds_value(xml, (r, c)))
+                    for r, c in ((fc.row, fc.col + 1), (fc.row + 1, fc.col))):
+                continue  # the neighbour's value is the file's own: no spill from here
             spill = wb.inspect_cell(f"{quote_sheet(sheet)}!{address(fc.row, fc.col)}").cell.spill
             if spill is None or str(spill.kind).split(".")[-1] != "Anchor" or not spill.extent:
                 continue
@@ -479,7 +500,7 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions) -> Computed:
         sheets = pkg.sheets()
         for ref in sheets:
             out.formulas[ref.name] = out.sheet_xml(pkg, ref.part).formula_cells()
-        calling = _calling_sheets(pkg, out, sheets)
+        calling = _calling_sheets(pkg, out, sheets, table.names())
         if table.prepare is not None and (calling or _names_call(pkg, out.calls)):
             table.prepare()  # every import a call needs happens here, on this thread (issue 9)
         parallel = _parallel(calling)
@@ -565,6 +586,14 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
         if not cells:
             continue
         xml = computed.sheet_xml(pkg, ref.part)
+        values, spills, name = computed.values, computed.spills, ref.name
+        if not any(fc.f_type == "array" or (name, fc.row, fc.col) in spills for fc in cells):
+            data = xml.patch_formula_values(
+                sorted(((fc, values.get((name, fc.row, fc.col))) for fc in cells),
+                       key=lambda cv: cv[0].span[0]))
+            if data is not None:  # the common case: plain formulas, one splice pass
+                pkg.set(ref.part, data)
+                continue
         updates: dict[tuple[int, int], Update] = {}
         clear: set[tuple[int, int]] = set()
         formula_pos = {(fc.row, fc.col) for fc in cells}

@@ -394,8 +394,9 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
                 r1, c1, r2, c2 = parse_range(fc.ref)
                 members = sorted(set(members) | {(key[0], r, c) for r in range(r1, r2 + 1)
                                                  for c in range(c1, c2 + 1)})
-            bad = [m for m in members if m in cached
-                   and _should_keep(computed.values.get(m), cached[m].value)]
+            values = computed.values  # an engine error first: only then is the cached value decoded
+            bad = [m for m in members if isinstance(values.get(m), CellError) and m in cached
+                   and _should_keep(values.get(m), cached[m].value)]
             if not bad:
                 continue
             first = computed.values.get(bad[0])

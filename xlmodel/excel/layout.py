@@ -21,14 +21,14 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
-from typing import Any
-
-from openpyxl.workbook.defined_name import DefinedName
-from openpyxl.workbook.workbook import Workbook
-from openpyxl.worksheet.worksheet import Worksheet
+from typing import TYPE_CHECKING, Any
 
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet
+
+if TYPE_CHECKING:  # openpyxl only where a function writes or reads an openpyxl workbook
+    from openpyxl.workbook.workbook import Workbook
+    from openpyxl.worksheet.worksheet import Worksheet
 
 SHEET = "Parametre"
 #: The hidden defined name that marks the Parametre table xlmodel owns (its range).
@@ -144,6 +144,8 @@ def write_parameters(wb: Workbook, ps: ParameterSet) -> Worksheet:
     ``Parametre (xlmodel)`` if the workbook already has a sheet of that name.  A user's
     workbook is rewritten through the package (``xlmodel.engine.workbook_sheets``).
     """
+    from openpyxl.workbook.defined_name import DefinedName
+
     name = unique_sheet_name(wb.sheetnames, SHEET)
     ws = wb.create_sheet(name)
     table = table_rows(ps)

@@ -124,12 +124,17 @@ def _parameter_findings(table: tuple[str, int, list[layout.Row]] | None,
     return out
 
 
+def check_rows(book: Book) -> list[tuple[str, str, str, str]]:
+    """The Kontrol findings as rows (:data:`KONTROL_COLUMNS`): error cells, and the Parametre
+    sheet against ``book.params``.  No pandas: the headless refresh uses these rows directly."""
+    return _error_findings(book.error_cells()) + _parameter_findings(book.parameter_rows(), book.params)
+
+
 def checks(book: Book) -> pd.DataFrame:
-    """The Kontrol findings: error cells, and the Parametre sheet against ``book.params``."""
+    """The Kontrol findings (:func:`check_rows`) as a DataFrame."""
     import pandas as pd
 
-    rows = _error_findings(book.error_cells()) + _parameter_findings(book.parameter_rows(), book.params)
-    return pd.DataFrame(rows, columns=list(KONTROL_COLUMNS))
+    return pd.DataFrame(check_rows(book), columns=list(KONTROL_COLUMNS))
 
 
 Check = Callable[[Book], "pd.DataFrame"]
@@ -140,6 +145,19 @@ def _write_kontrol(book: Book, frame: pd.DataFrame, write: bool | None) -> None:
         write = book.has_status()
     if write:
         book.write_status(list(frame.columns), frame.itertuples(index=False, name=None))
+
+
+def opdater_model_rows(book: Book, *, write_parameters: bool = True,
+                       write_kontrol: bool | None = True) -> list[tuple[str, str, str, str]]:
+    """:func:`opdater_model` with the built-in checks, returning their rows (no pandas)."""
+    if write_parameters:
+        book.write_parameters(book.params)
+    book.recalculate()
+    rows = check_rows(book)
+    if (book.has_status() if write_kontrol is None else write_kontrol):
+        book.write_status(list(KONTROL_COLUMNS), rows)
+    book.save()
+    return rows
 
 
 def opdater_model(book: Book, *, write_parameters: bool = True, write_kontrol: bool | None = True,
@@ -197,16 +215,20 @@ class FileBook:
         self.warnings += write_parameter_sheet(self.pkg, ps)
 
     def parameter_rows(self) -> tuple[str, int, list[layout.Row]] | None:
-        import io
-
-        from openpyxl import load_workbook
-
         from xlmodel.engine.workbook_sheets import owned
 
         if owned(self.pkg, layout.OWNED_TABLE) is None:
             return None
-        wb = load_workbook(io.BytesIO(self.pkg.to_bytes()), data_only=True)
-        return layout.read_table(wb)
+        import io
+
+        from openpyxl import load_workbook  # only for a workbook with xlmodel's Parametre table
+
+        # read-only: openpyxl parses only the sheet the table is on, not the whole workbook
+        wb = load_workbook(io.BytesIO(self.pkg.to_bytes()), data_only=True, read_only=True)
+        try:
+            return layout.read_table(wb)
+        finally:
+            wb.close()
 
     def recalculate(self) -> None:
         from xlmodel.engine import formualizer_engine as fe

@@ -486,6 +486,11 @@ def _xldapr_index(data: bytes) -> int | None:
 
 
 
+#: zlib level for changed members.  Measured on a 6.6 MB worksheet part (100,000 formulas):
+#: level 6 (zlib's default) 0.60 s → 1.09 MB, level 1 0.15 s → 1.26 MB.  A refresh rewrites the
+#: sheets it patched every time; 15 % more bytes for a quarter of the time.
+DEFLATE_LEVEL = 1
+
 _DATE1904 = re.compile(r"<(?:\w+:)?workbookPr\b[^>]*\bdate1904\s*=\s*[\"'](1|true)[\"']")
 _SI = re.compile(r"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", re.S)
 _RPH = re.compile(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", re.S)
@@ -542,7 +547,7 @@ def _member(name: str, data: bytes, info: zipfile.ZipInfo | None) -> tuple[bytes
     if stored:
         body = data
     else:
-        z = zlib.compressobj(zlib.Z_DEFAULT_COMPRESSION, zlib.DEFLATED, -15)
+        z = zlib.compressobj(DEFLATE_LEVEL, zlib.DEFLATED, -15)
         body = z.compress(data) + z.flush()
     y, mo, d, h, mi, sec = info.date_time if info is not None else (1980, 1, 1, 0, 0, 0)
     dos_time, dos_date = (h << 11) | (mi << 5) | (sec // 2), ((y - 1980) << 9) | (mo << 5) | d

@@ -20,7 +20,6 @@ from __future__ import annotations
 import bisect
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
 from functools import lru_cache
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape, unescape
@@ -32,6 +31,7 @@ from xlmodel.ooxml.values import CellError
 __all__ = ["Constant", "FormulaCell", "SheetXml", "Update", "encode_value", "rewrite_formulas"]
 
 _ILLEGAL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_INF, _NINF = float("inf"), float("-inf")
 _CELL_R = re.compile(r'(?:^|\s)r\s*=\s*["\']\$?([A-Za-z]{1,3})\$?(\d+)["\']')
 
 
@@ -63,9 +63,11 @@ class _Cell(NamedTuple):
     inner: str   # its content ("" when self-closing)
 
 
-@dataclass(frozen=True)
-class FormulaCell:
-    """A formula cell as the file stores it (``text`` is unescaped; "" for a shared follower)."""
+class FormulaCell(NamedTuple):
+    """A formula cell as the file stores it (``text`` is unescaped; "" for a shared follower).
+
+    ``span`` is where its ``<c>`` element is in the part's text: (start, end of ``<f>``, end).
+    """
 
     row: int
     col: int
@@ -74,11 +76,11 @@ class FormulaCell:
     shared_master: bool  # a shared formula's master cell (holds the text)
     text: str = ""       # the formula text as stored ("" for a shared formula's followers)
     si: str | None = None  # a shared formula's group index
-    span: tuple[int, int] = field(default=(-1, -1), compare=False, repr=False)  # the <c> in the text
+    span: tuple[int, int, int] = (-1, -1, -1)
+    attrs: str = ""      # the <c> element's attributes as written
 
 
-@dataclass(frozen=True)
-class Update:
+class Update(NamedTuple):
     """A new cached value for a cell; ``array_ref`` makes a formula cell an array formula."""
 
     value: Any
@@ -86,8 +88,7 @@ class Update:
     cm: int | None = None
 
 
-@dataclass(frozen=True)
-class Constant:
+class Constant(NamedTuple):
     """A plain value for a cell (not a formula result): the cell keeps only its style."""
 
     value: Any
@@ -119,7 +120,8 @@ class SheetXml:
         self._cell_re = re.compile(rf"<{p}c\b([^>]*?)(?:/>|>(.*?)</{p}c>)", re.S)
         self._f_re = re.compile(rf"<{p}f\b([^>]*?)(?:/>|>(.*?)</{p}f>)", re.S)
         self._fcell_re = re.compile(
-            rf"<{p}c\b([^>]*?)(?<!/)>\s*<{p}f\b([^>]*?)(?:/>|>([^<]*)</{p}f>)", re.S)
+            rf"<{p}c(?=[\s>])((?:\s+r=\"\$?([A-Z]{{1,3}})\$?(\d+)\")?[^>]*?)(?<!/)>\s*"
+            rf"<{p}f\b([^>]*?)(?:/>|>([^<]*)</{p}f>)", re.S)
         self._row_re = re.compile(rf"<{p}row\b([^>]*?)(/?)>", re.S)
         self._v_re = re.compile(rf"<{p}v\b[^>]*>(.*?)</{p}v>", re.S)
         self._child_re = re.compile(rf"<{p}(v|is|extLst)\b[^>]*?(?:/>|>.*?</{p}\1>)", re.S)
@@ -152,28 +154,35 @@ class SheetXml:
             return out
         text, close = self.text, self._close_c
         positions: list[tuple[int, int]] | None = None
+        find = text.find
+        append = out.append
         for m in self._fcell_re.finditer(text, lo, hi):
-            ref = _CELL_R.search(m.group(1))
-            if ref is None:  # a cell without r (allowed, rare): its position from the row walk
-                if positions is None:
-                    positions = {start: (r, c) for (r, c), (start, *_) in self._all_cells().items()}
-                r, col = positions[m.start()]
+            attrs, letters, digits, f_attrs, ftext = m.groups()
+            if letters is not None:  # r first, as Excel, LibreOffice and openpyxl write it
+                r, col = int(digits), col_number(letters)
             else:
-                r, col = int(ref.group(2)), col_number(ref.group(1))
-            end = text.find(close, m.end())
+                ref = _CELL_R.search(attrs)
+                if ref is None:  # a cell without r (allowed, rare): its position from the row walk
+                    if positions is None:
+                        positions = {start: (r, c) for (r, c), (start, *_) in self._all_cells().items()}
+                    r, col = positions[m.start()]
+                else:
+                    r, col = int(ref.group(2)), col_number(ref.group(1))
+            fend = m.end()
+            end = find(close, fend)
             if end < 0:
                 raise XlmodelError("worksheet", self.part, "well-formed cells (<c>…</c>)")
-            span = (m.start(), end + len(close))
-            ftext = m.group(3) or ""
-            if "&" in ftext:
+            span = (m.start(), fend, end + len(close))
+            if ftext is None:
+                ftext = ""
+            elif "&" in ftext:
                 ftext = unescape(ftext, {"&quot;": '"', "&apos;": "'"})
-            f_attrs = m.group(2)
-            if not f_attrs.strip():  # the common case: a plain formula
-                out.append(FormulaCell(r, col, None, None, False, ftext, None, span))
+            if not f_attrs or not f_attrs.strip():  # the common case: a plain formula
+                append(FormulaCell(r, col, None, None, False, ftext, None, span, attrs))
                 continue
             f_type, fref = _attr(f_attrs, "t"), _attr(f_attrs, "ref")
-            out.append(FormulaCell(r, col, f_type, fref, f_type == "shared" and fref is not None,
-                                   ftext, _attr(f_attrs, "si"), span))
+            append(FormulaCell(r, col, f_type, fref, f_type == "shared" and fref is not None,
+                               ftext, _attr(f_attrs, "si"), span, attrs))
         if len(out) != self._count_f(lo, hi):  # a formula this pass did not see (<f> not first?)
             out = self._formula_cells_slow()
         self._formulas = out
@@ -196,7 +205,7 @@ class SheetXml:
             f_attrs = f.group(1)
             f_type, ref = _attr(f_attrs, "t"), _attr(f_attrs, "ref")
             out.append(FormulaCell(r, col, f_type, ref, f_type == "shared" and ref is not None, text,
-                                   _attr(f_attrs, "si"), (start, end)))
+                                   _attr(f_attrs, "si"), (start, -1, end), _attrs))
         return out
 
     def _all_rows(self) -> list[_Row]:
@@ -245,9 +254,7 @@ class SheetXml:
 
     def cell_part(self, key: tuple[int, int]) -> tuple[str, str] | None:
         """(attributes, content) of the cell at ``key`` = (row, col), or None if the part has none."""
-        if self._findex is None:
-            self._findex = {(fc.row, fc.col): fc.span[0] for fc in self.formula_cells() if fc.span[0] >= 0}
-        start = self._findex.get(key)
+        start = self.formula_index().get(key)
         if start is not None:
             m = self._cell_re.match(self.text, start)
             if m is not None:
@@ -255,12 +262,15 @@ class SheetXml:
         found = self._all_cells().get(key)
         return None if found is None else found[2:]
 
+    def formula_index(self) -> dict[tuple[int, int], int]:
+        """(row, col) → start of its ``<c>`` for every formula cell (from the scan)."""
+        if self._findex is None:
+            self._findex = {(fc.row, fc.col): fc.span[0] for fc in self.formula_cells() if fc.span[0] >= 0}
+        return self._findex
+
     def has_formula(self, key: tuple[int, int]) -> bool:
         """Is there a formula cell at ``key`` (from the scan, no further pass)?"""
-        if self._findex is None:
-            self.cell_part((0, 0))
-        assert self._findex is not None
-        return key in self._findex
+        return key in (self._findex if self._findex is not None else self.formula_index())
 
     def cell_parts(self, wanted: Iterable[tuple[int, int]]) -> dict[tuple[int, int], tuple[str, str]]:
         """(row, col) → (attributes, content) of those ``wanted`` cells the part has."""
@@ -347,17 +357,31 @@ class SheetXml:
             return self._with_dimension(head + f"<{p}sheetData>{body}</{p}sheetData>" + tail, by_row)
         # Where each edited cell is: formula cells from the scan, others from the full pass.
         spans: dict[tuple[int, int], tuple[int, int]] = {}
-        formula_pos = {(fc.row, fc.col): fc.span for fc in self.formula_cells()}
-        for key in list(updates) + list(clear):
-            if key in formula_pos and formula_pos[key][0] >= 0:
-                spans[key] = formula_pos[key]
-        missing = [k for k in list(updates) + list(clear) if k not in spans]
+        edits: list[tuple[int, int, str]] = []   # (start, end, replacement), by position
+        formulas = {(fc.row, fc.col): fc for fc in self.formula_cells()}
+        fast = self._fast_formula
+        for key, u in updates.items():
+            fc = formulas.get(key)
+            if fc is None or fc.span[0] < 0:
+                continue
+            if type(u) is Update and u.array_ref is None and fc.span[1] >= 0:
+                new = fast(fc, u.value)
+                if new is not None:
+                    if new:
+                        edits.append((fc.span[0], fc.span[2], new))
+                    by_row[key[0]].pop(key[1], None)
+                    continue
+            spans[key] = (fc.span[0], fc.span[2])
+        for key in clear:
+            fc = formulas.get(key)
+            if fc is not None and fc.span[0] >= 0:
+                spans[key] = (fc.span[0], fc.span[2])
+        missing = [k for k in list(updates) + list(clear) if k not in spans and k[1] in by_row.get(k[0], {})]
         if missing:
             cells = self._all_cells()
             for key in missing:
                 if key in cells:
                     spans[key] = cells[key][:2]
-        edits: list[tuple[int, int, str]] = []   # (start, end, replacement), by position
         new_cells: dict[int, dict[int, Update | Constant | None]] = {}
         for r, row_edits in by_row.items():
             for c, u in row_edits.items():
@@ -383,7 +407,79 @@ class SheetXml:
             pieces.append(new)
             pos = end
         pieces.append(self.text[pos:])
+        for key in updates:  # the dimension counts every written cell, fast path included
+            by_row.setdefault(key[0], {})[key[1]] = updates[key]
         return self._with_dimension("".join(pieces), by_row)
+
+    def patch_formula_values(self, cells: Iterable[tuple[FormulaCell, Any]]) -> bytes | None:
+        """The part with new cached values for existing formula cells, in one splice pass.
+
+        ``cells``: (formula cell from :meth:`formula_cells`, value) in document order; no
+        array range changes, no new cells (the dimension stays).  None when a cell is not of the
+        simple kind (``<f>`` then at most a ``<v>``): the caller then uses :meth:`patch`.
+        """
+        text, p, close = self.text, self.p, self._close_c
+        v_open, v_close, n_close, head_off = f"<{p}v>", f"</{p}v>", len(close), 2 + len(p)
+        c_open = f"<{p}c"
+        pieces: list[str] = []
+        append = pieces.append
+        pos = 0
+        for fc, value in cells:
+            start, fend, end = fc.span
+            if fend < 0 or start < pos:
+                return None
+            rest = text[fend:end - n_close]
+            if rest and not (rest.startswith(v_open[:-1]) and rest.count("<") <= 2 and "extLst" not in rest):
+                return None
+            attrs = fc.attrs
+            if type(value) is float and value == value and value not in (_INF, _NINF):
+                t = None
+                v = str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+            else:
+                t, v = encode_value(value)
+            typed = " t=" in attrs or "\tt=" in attrs or "\nt=" in attrs
+            new_attrs = _del_attr(attrs, "t") if typed else attrs
+            if t:
+                new_attrs = f'{new_attrs} t="{t}"'
+            v_text = f"{v_open}{v}{v_close}" if v is not None else ""
+            if new_attrs is attrs and rest == v_text:
+                continue  # the same value: the cell stays as it is
+            append(text[pos:start])
+            append(c_open)
+            append(new_attrs)
+            append(text[start + head_off + len(attrs):fend])  # ">" … "<f>…</f>", as written
+            append(v_text)
+            append(close)
+            pos = end
+        if not pieces:
+            return text.encode("utf-8")
+        append(text[pos:])
+        return "".join(pieces).encode("utf-8")
+
+    def _fast_formula(self, fc: FormulaCell, value: Any) -> str | None:
+        """The ``<c>`` of a formula cell with a new cached value, spliced from its own text;
+        "" when nothing changes, None when the cell is not of the simple kind (then the
+        general path rewrites it): content ``<f>…</f>`` then at most a ``<v>``."""
+        start, fend, end = fc.span
+        text, p = self.text, self.p
+        close = self._close_c
+        rest = text[fend:end - len(close)]
+        if rest and not (rest.startswith(f"<{p}v") and rest.count("<") <= 2 and "extLst" not in rest):
+            return None
+        attrs = fc.attrs
+        if type(value) is float and value == value and value not in (_INF, _NINF):
+            t, v = None, _number(value)
+        else:
+            t, v = encode_value(value)
+        old_attrs = attrs
+        if " t=" in attrs or "\tt=" in attrs or "\nt=" in attrs:
+            attrs = _del_attr(attrs, "t")
+        if t:
+            attrs = f'{attrs} t="{t}"'
+        head = text[start + 2 + len(p) + len(old_attrs):fend]  # ">" … "<f>…</f>", as written
+        v_text = f"<{p}v>{v}</{p}v>" if v is not None else ""
+        new = f"<{p}c{attrs}{head}{v_text}{close}"
+        return "" if new == text[start:end] else new
 
     def _insertions(self, new_cells: dict[int, dict[int, Update | Constant | None]]
                     ) -> list[tuple[int, int, str]]:
