@@ -1,6 +1,7 @@
 """Run the benchmarks side by side and write the table (default outside the tree, see DEFAULT_OUT).
 
-    python -m bench              # full sizes (make bench), about 2–4 minutes
+    python -m bench              # full sizes (make bench), about 10 minutes on 2 cores
+    python -m bench --large      # also the 1,000,000-formula model in the cost growth
     python -m bench --smoke      # tiny sizes, for the test suite: checks the scripts still run
 
 Every case runs in a child process (its own peak memory, real start-up) and is reported as the
@@ -40,21 +41,41 @@ def _measured(argv: list[str]) -> tuple[float, float]:
     return wall, usage.ru_maxrss / 1024.0
 
 
-def _soffice_recalc(src: Path, workdir: Path) -> tuple[float, float]:
-    """Cold LibreOffice forced recalculation (start, load, recalc, save) of ``src``, fresh profile."""
-    from xlmodel.engine import libreoffice
+class LibreOffice:
+    """Cold LibreOffice forced recalculation (process start, load, recalc, save) of a file.
 
-    stamp = time.perf_counter_ns()
-    cmd = libreoffice.command(libreoffice.soffice() or "soffice", src, workdir / f"lo-{stamp}",
-                              workdir / f"profile-{stamp}")
-    return _measured(cmd)
+    One profile (forced-recalc settings, :mod:`xlmodel.engine.libreoffice`) made by a warm-up run
+    and reused: each measured run is a new soffice process, but LibreOffice's first-start
+    profile creation (about a second) is not charged to it — the peer at its best.
+    """
+
+    def __init__(self, workdir: Path) -> None:
+        self.workdir, self.profile = workdir, workdir / "lo-profile"
+        self.binary = shutil.which("soffice") or shutil.which("libreoffice")
+
+    def warm_up(self, src: Path) -> None:
+        self(src, self.workdir)
+
+    def __call__(self, src: Path, workdir: Path) -> tuple[float, float]:
+        from xlmodel.engine import libreoffice
+
+        out = workdir / f"lo-{time.perf_counter_ns()}"
+        return _measured(libreoffice.command(self.binary or "soffice", src, out, self.profile))
 
 
 def _cli_refresh(src: Path, workdir: Path) -> tuple[float, float]:
     """Cold `xlmodel refresh` as a user runs it (interpreter start, imports, refresh, write)."""
     copy = workdir / f"r-{time.perf_counter_ns()}.xlsx"
     shutil.copy(src, copy)
-    return _measured([sys.executable, "-m", "xlmodel", "refresh", str(copy)])
+    try:
+        return _measured([sys.executable, "-m", "xlmodel", "refresh", str(copy), "--quiet"])
+    finally:
+        copy.unlink(missing_ok=True)
+
+
+def _cli_validate(src: Path, workdir: Path) -> tuple[float, float]:
+    """Cold `xlmodel validate FILE` (every check, recompute included); exit 1 (findings) counts."""
+    return _measured_rc([sys.executable, "-m", "xlmodel", "validate", str(src), "--quiet"])
 
 
 def _median_of(fn, src: Path, workdir: Path, runs: int) -> tuple[float, list[float], float]:
@@ -63,18 +84,47 @@ def _median_of(fn, src: Path, workdir: Path, runs: int) -> tuple[float, list[flo
     return statistics.median(times), times, max(m for _, m in results)
 
 
-def run(smoke: bool) -> list[Result]:
+def _pair(src: Path, workdir: Path, runs: int, lo: LibreOffice | None, ours=None
+          ) -> tuple[tuple[float, list[float], float], tuple[float, list[float], float] | None]:
+    """Ours and LibreOffice on ``src``, alternating run by run (load hits both alike)."""
+    ours = ours or _cli_refresh
+    mine, theirs = [], []
+    for _ in range(runs):
+        mine.append(ours(src, workdir))
+        if lo is not None:
+            theirs.append(lo(src, workdir))
+
+    def summary(xs: list[tuple[float, float]]) -> tuple[float, list[float], float]:
+        return statistics.median(t for t, _ in xs), [t for t, _ in xs], max(m for _, m in xs)
+
+    return summary(mine), (summary(theirs) if theirs else None)
+
+
+def _ratio_target(lo: float | None, factor: float, text: str) -> tuple[float | None, str | None]:
+    if lo is None:
+        return None, None
+    return lo / factor, f"{text} = {_fmt_s(lo / factor)}"
+
+
+def run(smoke: bool, large: bool = False) -> tuple[list[Result], list[str]]:
     formulas = 2_000 if smoke else 100_000
     pl_n, scen, calls = (10_000, 10, 200) if smoke else (1_000_000, 1_000, 10_000)
     runs = 1 if smoke else 3
+    growth = [500, 2_000] if smoke else [10_000, 100_000, 500_000] + ([1_000_000] if large else [])
     results: list[Result] = []
+    sections: list[str] = []
     with tempfile.TemporaryDirectory() as tmp:
         workdir = Path(tmp)
+        grid = workdir / "grid.xlsx"
+        n_grid = make_workbook.build_grid(grid, formulas)
         mixed, native = workdir / "model.xlsx", workdir / "model_native.xlsx"
         n_mixed = make_workbook.build(mixed, make_workbook.scenarios_for(formulas))
         make_workbook.build(native, make_workbook.scenarios_for(formulas), native=True)
-        print(f"benchmark workbooks: {n_mixed} formulas each (catalogue+native, and native-only)",
-              flush=True)
+        print(f"benchmark workbooks: grid {n_grid:,} native formulas; bench model {n_mixed:,} formulas "
+              "(catalogue+native, and its native-only twin)", flush=True)
+        lo = LibreOffice(workdir) if shutil.which("soffice") or shutil.which("libreoffice") else None
+        if lo is not None:
+            lo.warm_up(grid)
 
         print("· PL conversions", flush=True)
         d, rss = child_case("bench.core_cases", "pl_conversions", str(pl_n))
@@ -95,45 +145,166 @@ def run(smoke: bool) -> list[Result]:
                               " (growth, population, surcharge, PV, P(loss), 5 % worst)", d["median_s"],
                               d["runs"], rss, "the same, one scenario per call (1 run)", d["peer_median_s"],
                               1.0, [f"vectorised and loop agree: {d['agree']}"]))
-        print("· catalogue function per-call overhead", flush=True)
+        print("· catalogue function per-call overhead (xlwings face)", flush=True)
         d, rss = child_case("bench.excel_cases", "udf_call_overhead", str(calls))
-        results.append(Result("udf_per_call", "PL_REGULER called once per cell (per call)",
+        results.append(Result("udf_per_call", "PL_REGULER called once per cell, xlwings face (per call)",
                               d["median_s"], d["runs"], rss, "one call for the whole range (per cell)",
                               d["peer_median_s"], 20e-6))
+        print("· one catalogue call from the engine", flush=True)
+        d, rss = child_case("bench.call_cases", str(500 if smoke else 20_000))
+        e = d["engine"]
+        fastest = min(d["callbacks"].items(), key=lambda kv: kv[1])
+        slowest = max(d["callbacks"].items(), key=lambda kv: kv[1])
+        results.append(Result(
+            "engine_call",
+            f"one single-cell catalogue call from the engine (PL_REGULER, {e['cells']:,} cells)",
+            d["median_s"], d["runs"], rss, "the same cells with the native twin =A1*1.013 (per cell)",
+            e["native_s"] / e["cells"], 3e-6,
+            [f"engine evaluation of the {e['cells']:,} cells: catalogue {e['catalogue_s']:.3f} s, native "
+             f"twin {e['native_s']:.3f} s (medians, alternating); the difference per cell is the figure",
+             "the registered Python callback alone (no Rust bridge, no cell tag), per call: "
+             + ", ".join(f"{k} {v * 1e6:.1f} µs" for k, v in sorted(d["callbacks"].items())),
+             f"callback alone: fastest {fastest[0]} {fastest[1] * 1e6:.1f} µs, slowest {slowest[0]} "
+             f"{slowest[1] * 1e6:.1f} µs"]))
         print("· cold import of the UDF module", flush=True)
         d, rss = child_case("bench.excel_cases", "import_udfs", "0")
         results.append(Result("import_udfs", "cold `import udfs.xlmodel_udfs` (interpreter included)",
                               d["median_s"], d["runs"], None, "bare interpreter start",
                               d["peer_median_s"], 0.5))
 
-        print("· refresh vs LibreOffice (native-only workbook)", flush=True)
-        ours, ours_runs, ours_rss = _median_of(_cli_refresh, native, workdir, runs)
-        if shutil.which("soffice"):
-            lo, _, lo_rss = _median_of(_soffice_recalc, native, workdir, runs)
-            note = [f"LibreOffice peak RSS {lo_rss:.0f} MiB"]
-        else:
-            lo, note = None, ["LibreOffice not installed: no peer"]
-        results.append(Result("refresh_native", f"`xlmodel refresh`, cold CLI, {n_mixed:,} native formulas",
-                              ours, ours_runs, ours_rss, "LibreOffice headless forced recalc, cold",
-                              lo, None if lo is None else lo / 2, note))
-        print("· refresh of the mixed workbook (catalogue + native)", flush=True)
-        ours, ours_runs, ours_rss = _median_of(_cli_refresh, mixed, workdir, runs)
-        results.append(Result("refresh_mixed", f"`xlmodel refresh`, cold CLI, {n_mixed:,} formulas "
-                              "(about 30 % catalogue calls)", ours, ours_runs, ours_rss,
-                              "LibreOffice cannot run catalogue functions", None, None))
+        lo_at: dict[int, tuple[float, float]] = {}
+        print("· refresh vs LibreOffice: the plain native model (rows × 5 formulas)", flush=True)
+        (ours, ours_runs, ours_rss), peer = _pair(grid, workdir, runs, lo)
+        lo_grid = None if peer is None else peer[0]
+        target, text = _ratio_target(lo_grid, 2.5, "≤ LibreOffice / 2.5")
+        notes = ["LibreOffice not installed: no peer"] if peer is None else [
+            f"LibreOffice peak RSS {peer[2]:.0f} MiB; runs ours {_runs(ours_runs)}, "
+            f"LibreOffice {_runs(peer[1])}"]
+        results.append(Result("refresh_grid", f"`xlmodel refresh`, cold CLI, plain model {n_grid:,} native "
+                              f"formulas ({n_grid // 5:,} rows × 5)", ours, ours_runs, ours_rss,
+                              "LibreOffice headless forced recalc, cold", lo_grid, target, notes, text))
+        ours_at = {n_grid: (ours, ours_rss)}
+        if peer is not None:
+            lo_at[n_grid] = (peer[0], peer[2])
 
-        print("· validate", flush=True)
-        refreshed = workdir / "model_refreshed.xlsx"
-        subprocess.run([sys.executable, "-m", "xlmodel", "refresh", str(mixed), "-o", str(refreshed)],
-                       check=True, stdout=subprocess.DEVNULL, cwd=ROOT)
-        d, rss = child_case("bench.excel_cases", "validate", str(refreshed))
-        results.append(Result("validate", f"`xlmodel.validate` on the refreshed {n_mixed:,}-formula "
-                              "workbook (all checks)", d["median_s"], d["runs"], rss,
-                              "LibreOffice recalc of the same size (above)", lo, 2.0,
-                              [f"checks with findings: {', '.join(d['checks'])}"]))
+        print("· refresh vs LibreOffice: bench's native twin", flush=True)
+        (ours, ours_runs, ours_rss), peer = _pair(native, workdir, runs, None if smoke else lo)
+        lo_native = None if peer is None else peer[0]
+        target, text = _ratio_target(lo_native, 2.5, "≤ LibreOffice / 2.5")
+        results.append(Result("refresh_native", f"`xlmodel refresh`, cold CLI, bench model's native twin "
+                              f"({n_mixed:,} native formulas, 17 sheets)", ours, ours_runs, ours_rss,
+                              "LibreOffice headless forced recalc, cold", lo_native, target,
+                              [] if peer is None else [f"LibreOffice peak RSS {peer[2]:.0f} MiB"], text))
+
+        print("· refresh of the mixed workbook (catalogue + native) vs LibreOffice on its twin", flush=True)
+        ours, ours_runs, ours_rss = _median_of(_cli_refresh, mixed, workdir, runs)
+        target, text = _ratio_target(lo_native, 1.0, "≤ LibreOffice")
+        results.append(Result("refresh_mixed", f"`xlmodel refresh`, cold CLI, bench model {n_mixed:,} "
+                              "formulas (about 30 % catalogue calls)", ours, ours_runs, ours_rss,
+                              "LibreOffice recalc of its native twin (above)", lo_native, target, [], text))
+
+        print("· validate (all checks, recompute included)", flush=True)
+        grid_done, mixed_done = workdir / "grid_refreshed.xlsx", workdir / "model_refreshed.xlsx"
+        for src, dst in ((grid, grid_done), (mixed, mixed_done)):
+            subprocess.run([sys.executable, "-m", "xlmodel", "refresh", str(src), "-o", str(dst), "--quiet"],
+                           check=False, stdout=subprocess.DEVNULL, cwd=ROOT)
+        ours, ours_runs, ours_rss = _median_of(_cli_validate, grid_done, workdir, runs)
+        target, text = _ratio_target(lo_grid, 1.5, "≤ 2/3 of LibreOffice's recalc")
+        results.append(Result("validate_grid", f"`xlmodel validate`, cold CLI, all checks incl. recompute, "
+                              f"the refreshed plain model ({n_grid:,} formulas)", ours, ours_runs, ours_rss,
+                              "LibreOffice recalc of the same model (above)", lo_grid, target, [], text))
+        ours, ours_runs, ours_rss = _median_of(_cli_validate, mixed_done, workdir, runs)
+        results.append(Result("validate_mixed", f"`xlmodel validate`, cold CLI, all checks incl. recompute, "
+                              f"the refreshed bench model ({n_mixed:,} formulas, 30 % catalogue)", ours,
+                              ours_runs, ours_rss, "LibreOffice recalc of its native twin (above)",
+                              lo_native, None))
+
+        print("· cost growth", flush=True)
+        sections.append(_growth(growth, grid, n_grid, ours_at, lo_at, workdir, lo, smoke))
+        print("· refusal where a file would not fit", flush=True)
+        results.append(_refusal(grid, workdir, n_grid, 1 if smoke else 100))
+        print("· breakdown of one refresh", flush=True)
+        sections.append(_breakdown(grid, n_grid, results[next(i for i, r in enumerate(results)
+                                                              if r.case == "refresh_grid")].median_s))
         print("· a folder of workbooks: one command, process pool vs serial", flush=True)
         results.append(_folder_case(workdir, 4 if smoke else 98, runs))
-    return results
+    return results, sections
+
+
+def _runs(times: list[float]) -> str:
+    return ", ".join(f"{t:.2f}" for t in times) + " s"
+
+
+def _growth(sizes: list[int], grid: Path, n_grid: int, ours_at: dict[int, tuple[float, float]],
+            lo_at: dict[int, tuple[float, float]], workdir: Path, lo: LibreOffice | None, smoke: bool) -> str:
+    """Refresh time and peak memory of the plain model at each size (one cold run each; the size
+    of the main case reuses its medians), LibreOffice beside it (not in smoke runs)."""
+    for n in sizes:
+        if n in ours_at:
+            continue
+        path = workdir / f"grid-{n}.xlsx"
+        make_workbook.build_grid(path, n)
+        ours_at[n] = _cli_refresh(path, workdir)
+        if lo is not None and not smoke:
+            lo_at[n] = lo(path, workdir)
+        path.unlink()
+    lines = ["| formulas | `xlmodel refresh` | µs per formula | marginal µs per formula | peak RSS | "
+             "marginal MiB per million formulas | LibreOffice | LibreOffice peak RSS | LibreOffice / ours |",
+             "|---|---|---|---|---|---|---|---|---|"]
+    previous: tuple[int, float, float] | None = None
+    for n in sorted(ours_at):
+        t, rss = ours_at[n]
+        lo_t, lo_rss = lo_at.get(n, (None, None))
+        if previous:
+            dn = n - previous[0]
+            marginal_t = f"{(t - previous[1]) / dn * 1e6:.1f}"
+            marginal_m = f"{(rss - previous[2]) / dn * 1e6:.0f}"
+        else:
+            marginal_t = marginal_m = "–"
+        lines.append(f"| {n:,} | {_fmt_s(t)} | {t / n * 1e6:.1f} | {marginal_t} | {rss:.0f} MiB "
+                     f"| {marginal_m} | "
+                     f"{_fmt_s(lo_t)} | {'–' if lo_rss is None else f'{lo_rss:.0f} MiB'} | "
+                     f"{'–' if lo_t is None else f'{lo_t / t:.2f}×'} |")
+        previous = (n, t, rss)
+    return "\n".join(["## Cost growth (plain native model, one cold run per size)", "", *lines])
+
+
+def _refusal(grid: Path, workdir: Path, n: int, limit_mb: int) -> Result:
+    """`xlmodel refresh` under ``XLMODEL_MAX_MEMORY_MB`` below the file's estimate: a refusal."""
+    copy = workdir / "refuse.xlsx"
+    shutil.copy(grid, copy)
+    start = time.perf_counter()
+    done = subprocess.run([sys.executable, "-m", "xlmodel", "refresh", str(copy), "--quiet"],
+                          capture_output=True, text=True, cwd=ROOT, check=False,
+                          env={**os.environ, "XLMODEL_MAX_MEMORY_MB": str(limit_mb)})
+    took = time.perf_counter() - start
+    message = (done.stderr.strip().splitlines() or ["(no message)"])[-1]
+    untouched = copy.read_bytes() == grid.read_bytes()
+    refused = done.returncode != 0 and "XLMODEL_MAX_MEMORY_MB" in message and untouched
+    return Result("refusal", f"`XLMODEL_MAX_MEMORY_MB={limit_mb} xlmodel refresh` of the {n:,}-formula "
+                  "model: "
+                  "refused before any work, file untouched", took, [took], None, None, None, None,
+                  [f"exit {done.returncode}, refused as asked: {refused}; message: {message}"])
+
+
+def _breakdown(grid: Path, n: int, cold_median: float) -> str:
+    d, rss = child_case("bench.breakdown", str(grid))
+    bare = statistics.median(_measured([sys.executable, "-c", "pass"])[0] for _ in range(5))
+    total = d["total_s"] + bare
+    timed = d.get("engine_timings", {})
+    rows = [("interpreter start (bare `python -c pass`)", bare)]
+    rows += sorted(d["phases"].items(), key=lambda kv: -kv[1])
+    lines = [f"## Where one refresh goes ({n:,}-formula plain model, one cold run, sampled)", "",
+             "A thread samples the refresh's stack every millisecond (`bench/breakdown.py`): an import "
+             "counts as *imports* wherever it happens, the safety check and catalogue calls as "
+             "themselves, the rest as the engine phase it ran in (the engine's own timer for that "
+             "phase, which includes imports and checks made inside it, beside it).",
+             "", "| phase | seconds (sampled) | share | engine's own timer |", "|---|---|---|---|"]
+    lines += [f"| {name} | {sec:.3f} | {sec / total:.0%} | "
+              f"{'–' if name not in timed else f'{timed[name]:.3f}'} |" for name, sec in rows]
+    lines += [f"| **total** (this run; the cold CLI median above: {cold_median:.2f} s) | {total:.3f} "
+              "| 100% | |", "", f"{d['samples']:,} samples; peak RSS {rss:.0f} MiB."]
+    return "\n".join(lines)
 
 
 def _folder_case(workdir: Path, n: int, runs: int) -> Result:
@@ -183,7 +354,7 @@ def _fmt_s(s: float | None) -> str:
     return f"{s:.2f} s"
 
 
-def markdown(results: list[Result], smoke: bool) -> str:
+def markdown(results: list[Result], smoke: bool, sections: list[str] | None = None) -> str:
     cpu = platform.processor() or platform.machine()
     lines = [
         "# Benchmarks",
@@ -200,11 +371,14 @@ def markdown(results: list[Result], smoke: bool) -> str:
         ratio = "–" if r.ratio is None else f"{r.ratio:.1f}×"
         met = "–" if r.met is None else ("yes" if r.met else "**no**")
         rss = "–" if r.peak_rss_mib is None else f"{r.peak_rss_mib:.0f} MiB"
+        target = r.target_text or _fmt_s(r.target_s)
         lines.append(f"| {r.what} | {_fmt_s(r.median_s)} | {r.peer or '–'} | {_fmt_s(r.peer_median_s)} "
-                     f"| {ratio} | {_fmt_s(r.target_s)} | {met} | {rss} |")
+                     f"| {ratio} | {target} | {met} | {rss} |")
     notes = [f"- {r.case}: {n}" for r in results for n in r.notes]
     if notes:
         lines += ["", "Notes:", *notes]
+    for section in sections or []:
+        lines += ["", section]
     return "\n".join(lines) + "\n"
 
 
@@ -214,9 +388,11 @@ def main() -> None:
     parser.add_argument("--out", default=None, help="markdown file for the table (default "
                         f"{DEFAULT_OUT}, outside the tracked tree; `--out docs/benchmarks-latest.md` "
                         "to publish; --smoke writes nothing unless given)")
+    parser.add_argument("--large", action="store_true",
+                        help="add the 1,000,000-formula size to the cost growth (a few minutes more)")
     args = parser.parse_args()
-    results = run(args.smoke)
-    text = markdown(results, args.smoke)
+    results, sections = run(args.smoke, args.large)
+    text = markdown(results, args.smoke, sections)
     print("\n" + text)
     out = args.out or (None if args.smoke else str(DEFAULT_OUT))
     if out:

@@ -29,6 +29,8 @@ class Result:
     peer_median_s: float | None = None
     target_s: float | None = None
     notes: list[str] = field(default_factory=list)
+    #: How the target reads in the table when it is relative (e.g. "≤ LibreOffice / 2.5 = 1.2 s").
+    target_text: str | None = None
 
     @property
     def ratio(self) -> float | None:

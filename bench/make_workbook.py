@@ -1,10 +1,12 @@
-"""Generate the benchmark workbook: 98 municipalities × 10 years × scenarios.
+"""Generate the benchmark workbooks: 98 municipalities × 10 years × scenarios, and a plain grid.
 
 Each scenario sheet projects, per municipality and year, the tax base (native), the tax
 revenue (SKATTEPROVENU), the service frame in 2014-pl (PL_REGULER) with its native twin,
 and the statsgaranti base (UDSKRIVNINGSGRUNDLAG_GARANTI) with its native twin.  The
 ``native=True`` twin writes the same quantities with native formulas only, for engines that
 cannot run Python functions (LibreOffice).  Municipal inputs are ILLUSTRATIVE (seeded).
+:func:`build_grid` writes the plain native model of issue 10 (rows × 5 native formulas) at any
+size, for the refresh and growth cases.
 """
 
 from __future__ import annotations
@@ -74,13 +76,39 @@ def build(path: str | Path, scenarios: int, *, native: bool = False, municipalit
     return count
 
 
+#: The five native formulas of each row of :func:`build_grid` (``{r}`` is the row): arithmetic, a
+#: comparison, a rounding and a short row sum, the mix of a plain budget sheet.  None of them
+#: refers to a growing range, so the cost of a row is the same on row 10 and on row 200,000.
+GRID_FORMULAS = ("=A{r}*1.013", "=B{r}+A{r}", "=IF(C{r}>B{r},C{r}-B{r},B{r}-C{r})",
+                 "=ROUND(D{r}/7,2)", "=SUM(A{r}:E{r})")
+
+
+def build_grid(path: str | Path, formulas: int) -> int:
+    """The plain native model of issue 10: ``formulas / 5`` rows × (1 value + 5 native formulas)
+    on one sheet, no catalogue call, written streaming (openpyxl write-only: a million formulas
+    fit in little memory).  Returns the number of formula cells.  Inputs are ILLUSTRATIVE."""
+    rows = max(1, formulas // len(GRID_FORMULAS))
+    wb = Workbook(write_only=True)
+    ws = wb.create_sheet("Model")
+    ws.append(["beloeb (ILLUSTRATIVE)", "pl", "sum", "forskel", "afrundet", "i alt"])
+    for r in range(2, rows + 2):
+        ws.append([float(1000 + (r * 37) % 9000), *(f.format(r=r) for f in GRID_FORMULAS)])
+    wb.save(path)
+    return rows * len(GRID_FORMULAS)
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("out")
     parser.add_argument("--formulas", type=int, default=100_000)
     parser.add_argument("--native", action="store_true")
+    parser.add_argument("--grid", action="store_true",
+                        help="the plain native model (rows × 5 native formulas) instead")
     args = parser.parse_args()
-    n = build(args.out, scenarios_for(args.formulas), native=args.native)
+    if args.grid:
+        n = build_grid(args.out, args.formulas)
+    else:
+        n = build(args.out, scenarios_for(args.formulas), native=args.native)
     print(f"wrote {args.out}: {n} formulas")
 
 

@@ -68,19 +68,25 @@ def _threads(path: Path, parallel: bool) -> int:
     from xlmodel.parameters import resolve
 
     seen: set[int] = set()
-    real = cells.call
+    # the engine's callbacks run one of the adapter's two paths (scalar or general): spy on both
+    real = {name: getattr(cells, name) for name in ("_call_single", "_call_general")}
 
-    def spy(*a, **k):  # type: ignore[no-untyped-def]
-        seen.add(threading.get_ident())
-        return real(*a, **k)
+    def spying(inner):  # type: ignore[no-untyped-def]
+        def spy(*a, **k):  # type: ignore[no-untyped-def]
+            seen.add(threading.get_ident())
+            return inner(*a, **k)
+        return spy
 
-    cells.call = spy
+    for name, inner in real.items():
+        setattr(cells, name, spying(inner))
     saved = fe._parallel
     fe._parallel = lambda _f: parallel  # type: ignore[assignment]
     try:
         fe.compute(Package.read(path), resolve(None), function_table)
     finally:
-        cells.call, fe._parallel = real, saved
+        for name, inner in real.items():
+            setattr(cells, name, inner)
+        fe._parallel = saved
     return len(seen)
 
 

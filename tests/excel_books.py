@@ -145,12 +145,31 @@ def examples() -> list[Example]:
                 "xlmodel.udligning",
                 lambda: _table(_core("xlmodel.udligning:tilskud_og_udligning_tabel")(
                     INDBYGGERE, UDGIFTSBEHOV, BESKATNINGSGRUNDLAG, HOVEDSTAD, SELSKABSSKAT, 500))),
+        # budget year + 3 overslagsår (issue 13): labelled tables for one ILLUSTRATIVE municipality
+        Example("Fordeling", "Q2", "=OVERSLAG_SKAT(10000,25,4.5)", "xlmodel.overslag",
+                lambda: _table(_core("xlmodel.overslag:overslag_skat_tabel")(10_000, 25, 4.5))),
+        Example("Fordeling", "Q10", "=SELVBUDGET_BEREGNING(11140,11411.7,25,,1)", "xlmodel.overslag",
+                lambda: _table(_core("xlmodel.overslag:selvbudget_beregning_tabel")(
+                    11_140, 11_411.7, 25, diskonto_pct=1))),
+        Example("Fordeling", "Q14", "=EFTERREGULERING_KALENDER(-121.1,70.2,2852.9,1)", "xlmodel.overslag",
+                lambda: _table(_core("xlmodel.overslag:efterregulering_kalender_tabel")(
+                    -121.1, 70.2, 2852.9, 1))),
+        Example("Fordeling", "Q20", "=SELVBUDGET_RISIKO(11140,25,4.5,1.5,,2000)", "xlmodel.overslag",
+                lambda: _table(_core("xlmodel.overslag:selvbudget_risiko_tabel")(
+                    11_140, 25, 4.5, 1.5, scenarier=2000))),
     ]
+
+
+def _excel_date(value: Any) -> Any:
+    """A date as Excel's date number (the 1900 system), as the ``rows`` result writes it."""
+    import datetime as dt
+
+    return float((value - dt.date(1899, 12, 30)).days) if isinstance(value, dt.date) else value
 
 
 def _table(df: Any) -> list[list[Any]]:
     """A table result as the engine spills it: the header row, then one row per municipality."""
-    return [list(df.columns), *df.to_numpy().tolist()]
+    return [list(df.columns), *[[_excel_date(v) for v in row] for row in df.to_numpy().tolist()]]
 
 
 def hand_workbook(path: Path, *, extra: Callable[[Workbook], None] | None = None) -> Path:

@@ -52,6 +52,14 @@ ISSUE_TABLE = {
     "SELSKABSSKAT_UDLIGNING": "selskabsskat, indbyggere, [udligning_pct]",
     "TILSKUD_OG_UDLIGNING": "indbyggere, udgiftsbehov, beskatningsgrundlag, hovedstad, selskabsskat, "
                             "[bloktilskud_i_alt]",
+    # issue 13 (budget og overslagsår), appended; SELVBUDGET_RISIKO's [budgetaar] per issue 11
+    "OVERSLAG_SKAT": "grundlag_basisaar, udskrivningsprocent, [vaekst_pct], [budgetaar]",
+    "SELVBUDGET_BEREGNING": "garanti_grundlag, forventet_grundlag, udskrivningsprocent, [udligning_pct], "
+                            "[diskonto_pct], [budgetaar]",
+    "EFTERREGULERING_KALENDER": "efterregulering_skat, efterregulering_udligning, udbetalt, diskonto_pct, "
+                                "[budgetaar]",
+    "SELVBUDGET_RISIKO": "garanti_grundlag, udskrivningsprocent, vaekst_middel_pct, vaekst_spredning_pct, "
+                         "[udligning_pct], [scenarier], [budgetaar]",
 }
 #: Defaults the issue's table states (a parameter-set default is checked against the set).
 ISSUE_DEFAULTS = {
@@ -223,6 +231,10 @@ SAMPLE_CALLS = {
     "SELSKABSSKAT_UDLIGNING": ([[3.0], [1.0]], [[10.0], [20.0]]),
     "TILSKUD_OG_UDLIGNING": ([[10.0], [20.0]], [[300.0], [200.0]], [[1000.0], [1000.0]], [[True], [False]],
                              [[3.0], [1.0]]),
+    "OVERSLAG_SKAT": (1000.0, 25.0),
+    "SELVBUDGET_BEREGNING": (1100.0, 1150.0, 25.0),
+    "EFTERREGULERING_KALENDER": (-50e6, 10e6, 1000e6, 1.0),
+    "SELVBUDGET_RISIKO": (1100.0, 25.0, 3.5, 1.0),
 }
 #: Described defaults that mean "the active set's budget year" (or a scheme chosen by it).
 _BUDGET_YEAR = {"the set's budget year"}

@@ -175,11 +175,25 @@ CASES = [
                               [[True], [True], [False]], col([30, 10, 0]), 500),
      lambda: _table(core("xlmodel.udligning:tilskud_og_udligning_tabel")(
          [100, 100, 40], [300, 200, 120], [1000, 1000, 400], [True, True, False], [30, 10, 0], 500))),
+    # issue 13 (overslag): a header row, then the rows; dates as Excel's date numbers
+    ("OVERSLAG_SKAT", (1000, 25, 4.0, 2014),
+     lambda: _table(core("xlmodel.overslag:overslag_skat_tabel")(1000, 25, 4.0, 2014))),
+    ("SELVBUDGET_BEREGNING", (1114, 1150, 25, 58, 2.0),
+     lambda: _table(core("xlmodel.overslag:selvbudget_beregning_tabel")(1114, 1150, 25, 58, 2.0))),
+    ("EFTERREGULERING_KALENDER", (-50e6, 10e6, 1000e6, 1.0),
+     lambda: _table(core("xlmodel.overslag:efterregulering_kalender_tabel")(-50e6, 10e6, 1000e6, 1.0))),
+    ("SELVBUDGET_RISIKO", (1114, 25, 4.0, 1.0, None, 500),
+     lambda: _table(core("xlmodel.overslag:selvbudget_risiko_tabel")(1114, 25, 4.0, 1.0, scenarier=500))),
 ]
 
 
 def _table(df) -> list:
-    return [list(df.columns), *df.to_numpy().tolist()]
+    import datetime as dt
+
+    def cell(v):
+        return float((v - dt.date(1899, 12, 30)).days) if isinstance(v, dt.date) else v
+
+    return [list(df.columns), *[[cell(v) for v in row] for row in df.to_numpy().tolist()]]
 
 
 def _close(got, expected) -> None:

@@ -29,6 +29,7 @@ ROOT = Path(__file__).resolve().parents[1]
 #: what opens, lints, builds and writes a workbook, and xlmodel's own parts of it
 FILES = [
     "xlmodel/engine/package.py",
+    *sorted(str(p.relative_to(ROOT)) for p in (ROOT / "xlmodel" / "ooxml").glob("*.py")),
     "xlmodel/workbooks/__init__.py",
     "xlmodel/validate/lint.py",
     "xlmodel/safeio.py",
@@ -56,7 +57,7 @@ BUILTIN = {"TypeError", "ValueError", "KeyError", "OSError", "AttributeError", "
            "RuntimeError", "IndexError", "NotImplementedError", "AssertionError", "SystemExit"}
 ENGLISH = re.compile(
     r"\b(allowed|number|blank|range|cell|cells|the|whole|year|text|finite|shape|values|column|row|rows|"
-    r"of|with|from|to|above|below|or|and|an?|is|not|no|file|found|workbook|sheet|sheets|name|names|"
+    r"of|with|from|to|above|below|or|and|an?|is|not|no|file|found|workbook|worksheet|sheet|sheets|name|names|"
     r"package|nothing|was|written|open|folder|path|lock|close|first|delete|stale|without|error|"
     r"parameter|set|defines|itself|rename|then|run|again|such|as|table|header|fewer|owns|that|"
     r"declares|saved|read|save|would|bytes|smaller|than|whose|parts|existing|supported|old|refused|"

@@ -15,7 +15,7 @@ from openpyxl import Workbook
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import load
 from xlmodel.validate import load_book, validate
-from xlmodel.validate.footing import classify_footing, footing_cells, footing_table
+from xlmodel.validate.checks.footing import classify_footing, footing_cells, footing_table
 
 
 def sheet_book(tmp_path: Path, cells: dict[str, Any], name: str = "t.xlsx") -> Path:

@@ -37,6 +37,8 @@ pytestmark = [
 #: the most pages each sheet may take on A4 landscape (Forside: portrait); every sheet must print
 PAGE_BOUNDS = {
     "budget_2014.xlsx": {"Forside": 1, "Budget": 1, "Skattegrundlag": 1, "Kontrol": 1, "Parametre": 3},
+    "budget_2014-2017.xlsx": {"Forside": 1, "Data": 3, "Skat": 1, "Tilskud og udligning": 3, "Overslag": 1,
+                              "Beslutning": 1, "Kontrol": 2, "Parametre": 3},
     "kommuner_2014.xlsx": {"Forside": 1, "Data": 3, "Beregning": 3, "Diagram": 1, "Kontrol": 1,
                            "Parametre": 3},
     "pension_2014.xlsx": {"Forside": 1, "Loentabel": 2, "Medarbejdere": 1, "Kontrol": 2, "Parametre": 3},

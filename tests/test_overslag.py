@@ -281,3 +281,96 @@ def test_the_udligning_table_as_hook_takes_back_part_of_a_higher_own_base() -> N
             ),
             indbyggere=d["indbyggere"].to_numpy(),
         )
+
+
+# ------------------------------------------------- issue 13 items 1 and 3: a second year, Excel tables
+def test_the_projection_runs_under_a_second_parameter_set(test_params_path) -> None:
+    """aftale-2015-test: budget year 2015 + 2016–2018, every rate from that set (never 2014's)."""
+    ps = load("aftale-2015-test")
+    o = ov.projektion(10_000, 25.0, params=ps)
+    assert o.aar == [2015, 2016, 2017, 2018]
+    g = o.garanti_grundlag
+    assert g[0] == pytest.approx(10_000 * (1 + ps.value("skat.fremskrivningsprocent", 2015) / 100))
+    for k, y in enumerate(o.aar[1:], start=1):
+        assert g[k] / g[k - 1] == pytest.approx(1 + ps.value("overslag.garanti_vaekst", y) / 100)
+    assert ps.value("overslag.garanti_vaekst", 2016) != load().value("overslag.garanti_vaekst", 2016)
+    f = ov.pl_faktorer(2015, params=ps)
+    assert f[3] == pytest.approx(np.prod([1 + ps.value("overslag.pl", y) / 100 for y in (2016, 2017, 2018)]))
+    # the 2015 efterregulering lands in 2018, inside this window
+    o = ov.projektion(10_000, 25.0, 4.5, faktisk_vaekst_pct=3.0, params=ps)
+    assert o.afregnet[3] == pytest.approx(o.efterregulering_skat[0] + o.efterregulering_udligning[0]
+                                          + o.tillaeg[0])
+    assert o.afregnet[3] < 0
+
+
+def test_a_budget_year_whose_overslagsaar_have_no_rate_is_an_error_not_0(tmp_path: Path) -> None:
+    text = TOML.read_text(encoding="utf-8")
+    start = text.index("[overslag.garanti_vaekst]")
+    line = text.index("values = { 2015 = 3.7, 2016 = 3.7, 2017 = 3.7 }", start)
+    cut = text[:line] + "values = { 2015 = 3.7, 2016 = 3.7 }" + text[line + 48:]
+    path = tmp_path / "uden-2017.toml"
+    path.write_text(cut.replace('name = "aftale-2014"', 'name = "uden-2017"', 1), encoding="utf-8")
+    with pytest.raises(XlmodelError, match=r"^budgetaar: 2014 .*overslag\.garanti_vaekst") as info:
+        ov.garanti_grundlag(1_000, 2014, params=load(str(path)))
+    assert "2017" in str(info.value)
+    with pytest.raises(XlmodelError, match=r"^budgetaar: 2015 .*skat\.fremskrivningsprocent"):
+        ov.garanti_grundlag(1_000, 2015)       # the 2014 set has no guarantee for 2015
+    with pytest.raises(XlmodelError, match=r"^budgetaar: 1999 .*a year in 2013–2017"):
+        ov.aarraekke(1999)
+
+
+def test_the_tax_increase_regulation_runs_by_year_from_the_year_of_the_increase() -> None:
+    """lov 477/2008 § 7 stk. 2: individual 75/50/50/25 pct. in years 0–3, from year 4 collective."""
+    from xlmodel import bloktilskud as bt
+
+    pop, change = [1.0, 1.0, 3.0], [30.0, 10.0, -20.0]
+    df = ov.ordninger(pop, 2014, loebende=False, provenuaendring=change, stigning_aar=2013)
+    for y in (2014, 2015, 2016, 2017):
+        want = -np.asarray(bt.skattestigning_regulering(change, pop, y - 2013, aar=2013), float).sum(axis=1)
+        got = df[df.aar == y].sort_values("kommune")["skattestigning"].to_numpy()
+        np.testing.assert_allclose(got, want)
+    # 2017 is year 4 of a 2013 increase: all collective, by population (20 × 1/5, 1/5, 3/5)
+    np.testing.assert_allclose(df[df.aar == 2017]["skattestigning"], [-4.0, -4.0, -12.0])
+    assert (df["i_alt"] == df[["skattenedsaettelse", "skolereform_ekstra", "skolereform_dut",
+                               "skattestigning"]].sum(axis=1)).all()
+    # before the increase's year nothing; with the rest of the country the raisers keep their part
+    later = ov.ordninger(pop, 2014, loebende=False, provenuaendring=change, stigning_aar=2016)
+    assert (later[later.aar < 2016]["skattestigning"] == 0).all()
+    part = ov.ordninger(pop, 2014, loebende=False, provenuaendring=change, indbyggere_i_alt=10.0)
+    assert part[part.aar == 2014]["skattestigning"].sum() > -20.0  # the rest pays part of the collective
+    with pytest.raises(XlmodelError, match="provenuaendring"):
+        ov.ordninger(pop, 2014, provenuaendring=[1.0, 2.0])
+
+
+def test_the_excel_tables_are_the_core_with_danish_headings() -> None:
+    from xlmodel.excel.cells import call
+
+    rows = call("OVERSLAG_SKAT", 10_000, 25, 4.5)
+    assert rows[0] == ["År", "Statsgaranti: grundlag", "Statsgaranti: skat", "Selvbudget: grundlag",
+                       "Selvbudget: skat"]
+    core = ov.skat_projektion(10_000, 25, 4.5)
+    assert [r[0] for r in rows[1:]] == [float(y) for y in ov.aarraekke()]
+    np.testing.assert_allclose([r[1:] for r in rows[1:]], core.iloc[:, 1:].to_numpy())
+    cal = call("EFTERREGULERING_KALENDER", -121.1, 70.2, 2852.9, 1.0)
+    assert cal[0] == ["Dato", "Beløb"]
+    # Excel's date numbers of 1 January, February, March 2017 (t + 3)
+    assert [r[0] for r in cal[1:]] == [42736.0, 42767.0, 42795.0]
+    assert sum(r[1] for r in cal[1:]) == pytest.approx(-50.9, abs=0.01)
+    decision = call("SELVBUDGET_BEREGNING", 11_140, 11_411.7, 25, None, None, 2014)
+    assert decision[0][-1] == "Afregningsår" and decision[1][-1] == 2017.0
+    risk = call("SELVBUDGET_RISIKO", 11_140, 25, 4.5, 1.5)
+    assert risk == call("SELVBUDGET_RISIKO", 11_140, 25, 4.5, 1.5)  # seeded: the same every time
+    assert 0 < risk[1][2] < 1 and risk[1][3] < 0
+
+
+@pytest.mark.parametrize("name, args, argument", [
+    ("OVERSLAG_SKAT", ([[1.0], [2.0]], 25), "grundlag_basisaar"),
+    ("SELVBUDGET_BEREGNING", (1114, [[1150.0, 1160.0]], 25), "forventet_grundlag"),
+    ("SELVBUDGET_RISIKO", (1114, 25, 4.0, -1.0), "vaekst_spredning_pct"),
+    ("EFTERREGULERING_KALENDER", (1.0, 2.0, 3.0, 1.0, 2030), "budgetaar"),
+])
+def test_the_excel_tables_refuse_ranges_and_bad_values_by_name(name, args, argument) -> None:
+    from xlmodel.excel.cells import call
+
+    with pytest.raises(XlmodelError, match=rf"^{argument}:"):
+        call(name, *args)

@@ -89,8 +89,8 @@ CATALOGUE_CALL = b'<c r="A1"><f>PL_FAKTOR(2013,2014,"service")</f><v>1.0</v></c>
 def test_cached_error_that_now_computes_to_empty_text_is_a_finding(tmp_path: Path,
                                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Was: IndexError in recompute._same (``"".split()[0]``)."""
-    from xlmodel.validate.lint import ExcelError
-    from xlmodel.validate.recompute import _same
+    from xlmodel.validate.book import ExcelError
+    from xlmodel.validate.checks.recompute import _same
 
     assert _same(ExcelError("#VALUE!"), "") is False and _same("", ExcelError("#N/A")) is False
     book = _package(tmp_path / "fejl.xlsx", {"Ark1": b'<row r="1">' + CATALOGUE_CALL

@@ -92,3 +92,56 @@ def test_cli_refuses_broken_files_with_exit_2(tmp_path: Path, content: bytes,
     assert main(["validate", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("xlmodel validate: ") and "Traceback" not in err and "broken.xlsx" in err
+
+
+def plain_book(tmp_path: Path, cells: dict[str, object], cached: dict[str, str]) -> Path:
+    """A workbook that is not xlmodel's (no Parametre table, no catalogue call), typed with
+    openpyxl, with the cached values ``cached`` written in as a saving application would."""
+    import re
+    import zipfile
+
+    wb = Workbook()
+    ws = wb.active
+    ws.title = "Ark1"
+    for cell, value in cells.items():
+        ws[cell] = value
+    path = tmp_path / "andet.xlsx"
+    wb.save(path)
+    with zipfile.ZipFile(path) as zf:
+        parts = {n: zf.read(n) for n in zf.namelist()}
+    xml = parts["xl/worksheets/sheet1.xml"].decode()
+    for cell, value in cached.items():
+        xml, n = re.subn(rf'(<c r="{cell}"[^>]*>)(<f>[^<]*</f>)<v ?/>', rf"\g<1>\g<2><v>{value}</v>", xml)
+        assert n == 1, cell
+    parts["xl/worksheets/sheet1.xml"] = xml.encode()
+    with zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in parts.items():
+            zf.writestr(name, data)
+    return path
+
+
+def test_recompute_runs_on_any_workbook_and_finds_a_stale_value(tmp_path: Path) -> None:
+    path = plain_book(tmp_path, {"A1": 2, "A2": 3, "B1": "=A1*2", "B2": "=A2*2"}, {"B1": "4", "B2": "5"})
+    report = validate(path, checks=["recompute"])
+    assert report.findings[["severity", "sheet", "cell", "expected", "actual"]].values.tolist() == [
+        ["error", "Ark1", "B2", 6.0, 5.0]]
+    assert "forældet" in report.findings.iloc[0]["message"]
+
+
+def test_a_cell_the_engine_cannot_compute_is_info_with_the_reason(tmp_path: Path) -> None:
+    # FORECAST.ETS is Excel's, not the engine's: the cached 42 is kept and reported as info
+    path = plain_book(tmp_path, {"A1": 1, "A2": 2, "B1": "=_xlfn.FORECAST.ETS(3,A1:A2,A1:A2)", "B2": "=A2+1"},
+                      {"B1": "42", "B2": "3"})
+    report = validate(path, checks=["recompute"])
+    rows = report.findings
+    assert rows[["severity", "cell"]].values.tolist() == [["info", "B1"]], rows.to_dict("records")
+    assert "ikke genberegnet" in rows.iloc[0]["message"] and "FORECAST.ETS" in rows.iloc[0]["message"]
+    assert not report.has_errors
+
+
+def test_a_volatile_function_is_not_a_stale_value(tmp_path: Path) -> None:
+    path = plain_book(tmp_path, {"B1": "=TODAY()", "B2": "=B1+1", "A3": 1, "B3": "=A3*2"},
+                      {"B1": "40000", "B2": "40001", "B3": "7"})
+    rows = validate(path, checks=["recompute"]).findings
+    got = dict(zip(rows["cell"], rows["severity"], strict=True))
+    assert got == {"B1": "info", "B2": "warning", "B3": "warning"}, rows.to_dict("records")

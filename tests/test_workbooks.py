@@ -28,8 +28,8 @@ def parts(path: Path) -> dict[str, bytes]:
         return {n: zf.read(n) for n in zf.namelist() if n not in TIMESTAMP_PARTS}
 
 
-def test_five_models_build(built: dict[str, Path]) -> None:
-    assert sorted(built) == sorted(MODELS) and len(built) == 5
+def test_six_models_build(built: dict[str, Path]) -> None:
+    assert sorted(built) == sorted(MODELS) and len(built) == 6
 
 
 @pytest.mark.parametrize("name", sorted(MODELS))
@@ -92,6 +92,7 @@ def test_tabel1_footing_is_rounding(built: dict[str, Path]) -> None:
 # ------------------------------------------------------------------ how the models read (issue 15 §2)
 MODEL_SHEETS = {  # the sheets a builder styles (Parametre and Kontrol are xlmodel's own)
     "budget_2014.xlsx": ["Budget", "Skattegrundlag"],
+    "budget_2014-2017.xlsx": ["Data", "Skat", "Tilskud og udligning", "Overslag", "Beslutning"],
     "kommuner_2014.xlsx": ["Data", "Beregning"],
     "pension_2014.xlsx": ["Loentabel", "Medarbejdere"],
     "tabel1_2014.xlsx": ["Tabel1"],
@@ -99,6 +100,7 @@ MODEL_SHEETS = {  # the sheets a builder styles (Parametre and Kontrol are xlmod
 }
 INPUTS = {  # cells a user is meant to change
     "budget_2014.xlsx": {"Budget": ["C5", "C10"], "Skattegrundlag": ["B5", "B6", "B7"]},
+    "budget_2014-2017.xlsx": {"Skat": ["B5", "B12", "B13"], "Beslutning": ["B13"], "Data": ["D5", "K102"]},
     "kommuner_2014.xlsx": {"Data": ["D5", "E50", "K102"]},
     "pension_2014.xlsx": {"Loentabel": ["A5", "B5"], "Medarbejdere": ["A5", "C5", "F14", "Q14"]},
     "udligning_2014.xlsx": {"Data": ["D5", "G50", "J60", "N102"]},
@@ -204,6 +206,7 @@ def test_forside_says_what_the_model_is_its_parameters_sources_and_illustrative_
 
 CHARTS = {  # model → (sheet the chart is on, a range the chart plots)
     "budget_2014.xlsx": ("Budget", "'Budget'!$C$14:$C$18"),
+    "budget_2014-2017.xlsx": ("Beslutning", "'Beslutning'!$B$21:$B$31"),
     "kommuner_2014.xlsx": ("Diagram", "'Beregning'!$K$5:$K$102"),
     "pension_2014.xlsx": ("Medarbejdere", "'Medarbejdere'!$D$20:$D$24"),
     "udligning_2014.xlsx": ("Diagram", "'Beregning'!$S$5:$S$102"),

@@ -42,6 +42,45 @@ def _first_bad(raw: np.ndarray) -> Any:
     return _OK
 
 
+def _plain(value: Any, minimum: float | None, maximum: float | None, integer: bool) -> bool:
+    """Whether ``value`` is one Python number that passes :func:`numbers`'s checks as it is.
+
+    The one statement of the checks for a single value; everything else (arrays, Series, text,
+    out-of-range values) is for :func:`numbers` to take or refuse.
+    """
+    return ((type(value) is float or (type(value) is int and -2**63 < value < 2**63))
+            and math.isfinite(value)
+            and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
+            and (not integer or value == int(value)))
+
+
+def number(
+    value: ArrayLike,
+    name: str,
+    *,
+    minimum: float | None = None,
+    maximum: float | None = None,
+    integer: bool = False,
+    allowed: str = "",
+) -> float | np.ndarray:
+    """:func:`numbers` with a scalar path: one plain valid number comes back as a Python float.
+
+    The scalar path of a core (a single cell from Excel or the engine) then runs on Python floats,
+    not 0-d arrays; anything else — an array, a Series, a value the checks refuse — goes through
+    :func:`numbers`, so its result and its error message are exactly those of the array path.
+
+    >>> number(2.5, "beloeb"), number([1, 2], "beloeb")
+    (2.5, array([1., 2.]))
+    >>> number(-1.0, "beloeb", minimum=0)
+    Traceback (most recent call last):
+    ...
+    xlmodel.errors.XlmodelError: beloeb: -1.0 is not allowed; allowed: a finite number ≥ 0
+    """
+    if _plain(value, minimum, maximum, integer):
+        return float(value)
+    return numbers(value, name, minimum=minimum, maximum=maximum, integer=integer, allowed=allowed)
+
+
 def numbers(
     value: ArrayLike,
     name: str,
@@ -60,10 +99,7 @@ def numbers(
     ...
     xlmodel.errors.XlmodelError: beloeb: '12' is not allowed (text, not a number); allowed: a finite number
     """
-    if ((type(value) is float or (type(value) is int and -2**63 < value < 2**63))  # fast path: one cell
-            and math.isfinite(value)
-            and (minimum is None or value >= minimum) and (maximum is None or value <= maximum)
-            and (not integer or value == int(value))):
+    if _plain(value, minimum, maximum, integer):  # fast path: one cell
         return np.array(float(value))
     what = allowed or _describe(minimum, maximum, integer)
     pd = _pandas()
@@ -119,14 +155,33 @@ def _describe(minimum: float | None, maximum: float | None, integer: bool) -> st
     return noun
 
 
+#: What :func:`years` accepts (range checks against the data belong to the parameter set).
+_YEAR = {"integer": True, "minimum": 1, "maximum": 9999, "allowed": "a whole year"}
+
+
 def years(value: ArrayLike, name: str) -> np.ndarray:
     """Whole-number years as an int ndarray (range checks belong to the parameter set)."""
     pd = _pandas()
     arr = value.to_numpy() if pd is not None and isinstance(value, pd.Series) else value
     if isinstance(arr, np.ndarray) and arr.dtype.kind in "iu":  # fast path: already whole
         return arr.astype(np.int64, copy=False)
-    return numbers(value, name, integer=True, minimum=1, maximum=9999,
-                   allowed="a whole year").astype(np.int64)
+    return numbers(value, name, **_YEAR).astype(np.int64)  # type: ignore[arg-type]
+
+
+def year(value: ArrayLike, name: str) -> int | np.ndarray:
+    """:func:`years` with a scalar path: one plain whole year comes back as a Python int.
+
+    >>> year(2014.0, "aar"), year([2013, 2014], "aar")
+    (2014, array([2013, 2014]))
+    """
+    if _plain(value, _YEAR["minimum"], _YEAR["maximum"], True):  # type: ignore[arg-type]
+        return int(value)
+    return years(value, name)
+
+
+def any_true(mask: bool | np.ndarray) -> bool:
+    """``np.any`` that costs nothing on the scalar path (a comparison of Python numbers)."""
+    return mask if type(mask) is bool else bool(np.any(mask))
 
 
 def like(result: np.ndarray | float, *templates: ArrayLike) -> Any:
@@ -134,8 +189,15 @@ def like(result: np.ndarray | float, *templates: ArrayLike) -> Any:
 
     Scalars in → a Python float out; a pandas Series in → a Series with its index.
     """
-    result = np.asarray(result, dtype=float)
     pd = _pandas()
+    if isinstance(result, float):  # the scalar path: a Python (or numpy) float …
+        series = None if pd is None else pd.Series
+        for template in templates:
+            if series is not None and isinstance(template, series):
+                break
+        else:
+            return float(result)  # … and no Series whose container to follow
+    result = np.asarray(result, dtype=float)
     for template in templates:
         if pd is not None and isinstance(template, pd.Series):
             return pd.Series(np.broadcast_to(result, template.shape).copy()
@@ -161,7 +223,17 @@ def same_length(arrays: Iterable[tuple[str, np.ndarray]]) -> int:
 
 
 def broadcast(*named: tuple[str, np.ndarray]) -> list[np.ndarray]:
-    """Broadcast the inputs against each other, or name the one that does not fit."""
+    """Broadcast the inputs against each other, or name the one that does not fit.
+
+    Python numbers (the scalar path of :func:`number`) broadcast with anything: all-scalar
+    inputs come back as they are.
+    """
+    for _, arr in named:
+        if isinstance(arr, np.ndarray):
+            break
+    else:
+        return [arr for _, arr in named]
+    named = tuple((name, np.asarray(arr)) for name, arr in named)
     shape: tuple[int, ...] = ()
     first = named[0][0]
     for name, arr in named:
@@ -187,6 +259,8 @@ def finite_result(values: ArrayLike, name: str) -> np.ndarray:
     ...
     xlmodel.errors.XlmodelError: beloeb: 'values this large' is not allowed (the calculation ...
     """
+    if type(values) is float and math.isfinite(values):  # the scalar path: stays a Python float
+        return values  # type: ignore[return-value]
     with np.errstate(over="ignore", invalid="ignore"):
         arr = np.asarray(values, dtype=float)
     if not np.all(np.isfinite(arr)):

@@ -32,7 +32,7 @@ import pandas as pd
 
 from xlmodel import bloktilskud as bt
 from xlmodel import pl, skat
-from xlmodel._inputs import ArrayLike, numbers
+from xlmodel._inputs import ArrayLike, finite_result, numbers
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
@@ -49,15 +49,19 @@ __all__ = [
     "aarraekke",
     "breakeven_vaekst",
     "efterregulering_kalender",
+    "efterregulering_kalender_tabel",
     "egen_grundlag",
     "garanti_grundlag",
     "lineaer_udligning",
     "loebende_priser",
     "ordninger",
+    "overslag_skat_tabel",
     "pl_faktorer",
     "projektion",
     "selvbudget_beregning",
+    "selvbudget_beregning_tabel",
     "selvbudget_risiko",
+    "selvbudget_risiko_tabel",
     "skat_projektion",
 ]
 
@@ -70,21 +74,32 @@ def aarraekke(budgetaar: int | None = None, params: Params = None) -> list[int]:
     [2014, 2015, 2016, 2017]
     """
     ps = resolve(params)
-    year = skat._year(budgetaar, ps)
+    year = _budget_year(budgetaar, ps)
     return [year + k for k in range(OVERSLAGSAAR + 1)]
 
 
-def _skoen(ps: ParameterSet, name: str, year: int) -> float:
-    """A rate for one overslagsår; a missing year is an error naming the year and the parameter."""
+def _budget_year(budgetaar: int | None, ps: ParameterSet) -> int:
+    """One budget year inside the set's horizon (None → its budget year), else an error naming it."""
+    year = skat._year(budgetaar, ps)
+    lo, hi = ps.horizon
+    if not lo <= year <= hi:
+        raise XlmodelError("budgetaar", year, f"a year in {lo}–{hi}",
+                           detail=f"outside parameter set {ps.name}")
+    return year
+
+
+def _skoen(ps: ParameterSet, name: str, year: int, budgetaar: int | None = None) -> float:
+    """A rate for one overslagsår; a missing year is an error naming the budget year, the
+    overslagsår and the parameter (never 0)."""
     try:
         return float(ps.value(name, year))
     except XlmodelError as exc:
         if exc.args and "aar" not in str(exc):
             raise
         raise XlmodelError(
-            "aar",
-            year,
-            f"a year for which {name} has a rate (KL's skøn; set it in the parameter set)",
+            "budgetaar",
+            year if budgetaar is None else budgetaar,
+            f"a budget year whose overslagsår have a rate {name} (KL's skøn; set it in the parameter set)",
             detail=f"no {name} for {year} in {ps.name}",
         ) from exc
 
@@ -94,7 +109,7 @@ def _per_year(
 ) -> np.ndarray:
     """A per-year rate: None → the set's value for each year; else broadcast on the years axis (last)."""
     if value is None:
-        return np.array([_skoen(ps, default, y) for y in years])
+        return np.array([_skoen(ps, default, y, years[0]) for y in years])
     arr = numbers(value, name, minimum=-100, allowed="a growth rate in pct. above -100, one or one per year")
     if arr.ndim and arr.shape[-1] not in (1, len(years)):
         raise XlmodelError(
@@ -119,12 +134,18 @@ def garanti_grundlag(
     """
     ps = resolve(params)
     years = aarraekke(budgetaar, ps)
-    first = np.asarray(
-        skat.statsgaranti_grundlag(numbers(grundlag_basisaar, "grundlag_basisaar", minimum=0), years[0], ps),
-        dtype=float,
+    base = numbers(grundlag_basisaar, "grundlag_basisaar", minimum=0)
+    try:
+        first = np.asarray(skat.statsgaranti_grundlag(base, years[0], ps), dtype=float)
+    except XlmodelError as exc:  # the budget year has no fremskrivningsprocent: name the argument
+        if getattr(exc, "argument", None) != "aar":
+            raise
+        raise XlmodelError("budgetaar", years[0], exc.allowed, detail=exc.detail) from exc
+    growth = np.array(
+        [1.0] + [1 + _skoen(ps, "overslag.garanti_vaekst", y, years[0]) / 100 for y in years[1:]]
     )
-    growth = np.array([1.0] + [1 + _skoen(ps, "overslag.garanti_vaekst", y) / 100 for y in years[1:]])
-    return first[..., None] * np.cumprod(growth)
+    with np.errstate(over="ignore", invalid="ignore"):
+        return finite_result(first[..., None] * np.cumprod(growth), "grundlag_basisaar")
 
 
 def egen_grundlag(
@@ -148,8 +169,10 @@ def egen_grundlag(
     g = _per_year(vaekst_pct, "vaekst_pct", years, ps, "overslag.grundlag_vaekst")
     g = np.broadcast_to(g, np.broadcast_shapes(g.shape, (len(years),)) if g.ndim else (len(years),))
     span = years[0] - skat.garanti_basisaar(years[0], ps)
-    steps = np.concatenate([(1 + g[..., :1] / 100) ** span, 1 + g[..., 1:] / 100], axis=-1)
-    return np.asarray(base)[..., None] * np.cumprod(steps, axis=-1)
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused by name below
+        steps = np.concatenate([(1 + g[..., :1] / 100) ** span, 1 + g[..., 1:] / 100], axis=-1)
+        growth = finite_result(np.cumprod(steps, axis=-1), "vaekst_pct")
+        return finite_result(np.asarray(base)[..., None] * growth, "grundlag_basisaar")
 
 
 def pl_faktorer(
@@ -166,7 +189,7 @@ def pl_faktorer(
     ps = resolve(params)
     years = aarraekke(budgetaar, ps)
     first = float(pl.faktor(fra_aar, years[0], serie, ps))
-    steps = [1.0] + [1 + _skoen(ps, "overslag.pl", y) / 100 for y in years[1:]]
+    steps = [1.0] + [1 + _skoen(ps, "overslag.pl", y, years[0]) / 100 for y in years[1:]]
     return first * np.cumprod(steps)
 
 
@@ -504,6 +527,9 @@ def ordninger(
     indbyggere_i_alt: float | None = None,
     loebende: bool = True,
     params: Params = None,
+    provenuaendring: ArrayLike | None = None,
+    undtaget: ArrayLike | None = None,
+    stigning_aar: int | None = None,
 ) -> pd.DataFrame:
     """The multi-year schemes for each year, by the year they started (mio. kr.).
 
@@ -514,6 +540,12 @@ def ordninger(
       [aftale 2014, afsnit 4] — both distributed by population
       (:func:`xlmodel.bloktilskud.fordel_efter_indbyggere`; ``indbyggere_i_alt`` = the country's
       population when not all municipalities are given);
+    - skattestigning: minus the grant reduction for a tax increase (``provenuaendring``, mio. kr. a
+      year, made in ``stigning_aar``, default the budget year) by
+      :func:`xlmodel.bloktilskud.skattestigning_regulering` with ``aar_nr`` = year − stigning_aar:
+      individual 75/50/50/25 pct. in years 0–3, from year 4 all collective [lov nr. 477 af 2008
+      § 7 stk. 2]; ``undtaget`` as there.  Before the increase's year 0.  The collective part is
+      shared by population over all the country's municipalities (``indbyggere_i_alt``);
     - ``loebende``: the agreement's amounts (2014-pl) in each year's prices (:func:`pl_faktorer`).
 
     Returns one row per municipality and year (columns kommune, aar, the schemes, i_alt).
@@ -525,6 +557,14 @@ def ordninger(
     3  2015                 5.0               300.0            203.5
     5  2016                 5.0               300.0            203.5
     7  2017                 2.5               150.0            203.5
+
+    A tax increase of 30 / 10 / −20 in 2014 (increases beyond the total 20, lov 477/2008): year
+    0 the individual 75 pct. of 20 = 15 is shared 3:1 among the raisers, the collective 5 by
+    population; in 2017 (year 3) 25 pct. individual; the sign is a reduction of the grant.
+
+    >>> df = ordninger([1, 1, 3], 2014, loebende=False, provenuaendring=[30, 10, -20])
+    >>> df[df.kommune == 0]["skattestigning"].round(2).tolist()
+    [-12.25, -9.5, -9.5, -6.75]
     """
     ps = resolve(params)
     years = aarraekke(budgetaar, ps)
@@ -547,6 +587,22 @@ def ordninger(
             return np.asarray(bt.fordel_efter_indbyggere(pop, amount), float)
         return np.asarray(bt.fordel_efter_indbyggere(np.append(pop, rest), amount), float)[:-1]
 
+    start = years[0] if stigning_aar is None else int(numbers(stigning_aar, "stigning_aar", integer=True))
+    change = None if provenuaendring is None else np.atleast_1d(numbers(provenuaendring, "provenuaendring"))
+    if change is not None and change.shape != pop.shape:
+        raise XlmodelError("provenuaendring", f"{change.size} values", f"one per municipality ({pop.size})")
+
+    def rise(y: int) -> np.ndarray:
+        """Minus the tax-increase regulation in year y of an increase made in ``start``."""
+        if change is None or y < start:
+            return np.zeros_like(pop)
+        c, n, x = change, pop, undtaget
+        if rest is not None:  # the rest of the country: no increase, its population share
+            c, n = np.append(change, 0.0), np.append(pop, rest)
+            x = None if undtaget is None else np.append(np.asarray(undtaget, bool), False)
+        reg = np.asarray(bt.skattestigning_regulering(c, n, y - start, x, params=ps, aar=start), float)
+        return -reg.sum(axis=1)[: pop.size]
+
     ekstra_start = ps.scheme("bloktilskud.skolereform_ekstra", None, years[0]).vintage or years[0]
     rows = []
     for y in years:
@@ -559,7 +615,7 @@ def ordninger(
         )
         ekstra = by_population(float(ps.scheme_value("bloktilskud.skolereform_ekstra", y, ekstra_start)))
         dut = by_population(float(ps.value("bloktilskud.skolereform_dut", y)))
-        rows.append((y, cut, ekstra, dut))
+        rows.append((y, cut, ekstra, dut, rise(y)))
     factor = pl_faktorer(years[0], years[0], params=ps) if loebende else np.ones(len(years))
     out = pd.DataFrame(
         {
@@ -568,9 +624,12 @@ def ordninger(
             "skattenedsaettelse": np.concatenate([r[1] * f for r, f in zip(rows, factor, strict=True)]),
             "skolereform_ekstra": np.concatenate([r[2] * f for r, f in zip(rows, factor, strict=True)]),
             "skolereform_dut": np.concatenate([r[3] * f for r, f in zip(rows, factor, strict=True)]),
+            "skattestigning": np.concatenate([r[4] for r in rows]) + 0.0,
         }
     )
-    out["i_alt"] = out[["skattenedsaettelse", "skolereform_ekstra", "skolereform_dut"]].sum(axis=1)
+    out["i_alt"] = out[["skattenedsaettelse", "skolereform_ekstra", "skolereform_dut", "skattestigning"]].sum(
+        axis=1
+    )
     return out
 
 
@@ -601,7 +660,9 @@ def _gain(
         skat.efterregulering_tillaeg(e_tax, paid_base * rate / 100, diskonto, e_udl, ps, aar=year), float
     )
     later = e_tax + e_udl + surcharge
-    return now + later, surcharge, now + later / (1 + rente / 100) ** delay
+    with np.errstate(over="ignore"):  # a huge rate discounts to 0 (numpy), never an OverflowError
+        discount = np.float64(1 + rente / 100) ** delay
+    return now + later, surcharge, now + later / discount
 
 
 def _decision_inputs(
@@ -611,7 +672,7 @@ def _decision_inputs(
     rente_pct: ArrayLike | None,
     diskonto_pct: ArrayLike | None,
 ) -> tuple[int, np.ndarray, float, float, int]:
-    year = skat._year(budgetaar, ps)
+    year = _budget_year(budgetaar, ps)
     u = (
         numbers(
             ps.value("skat.selvbudget_udligning", year) if udligning_pct is None else udligning_pct,
@@ -692,11 +753,14 @@ def selvbudget_beregning(
     )
 
 
-def _actual_base(g: np.ndarray, growth_pct: np.ndarray, ps: ParameterSet, year: int) -> np.ndarray:
+def _actual_base(
+    g: np.ndarray, growth_pct: np.ndarray, ps: ParameterSet, year: int, name: str = "vaekst_middel_pct"
+) -> np.ndarray:
     """The actual base implied by annual growth from the statsgaranti's base year."""
     f = ps.value("skat.fremskrivningsprocent", year)
     span = year - skat.garanti_basisaar(year, ps)
-    return g / (1 + f / 100) * (1 + growth_pct / 100) ** span
+    with np.errstate(over="ignore", invalid="ignore"):  # an overflow is refused by name
+        return finite_result(g / (1 + f / 100) * (1 + growth_pct / 100) ** span, name)
 
 
 def selvbudget_risiko(
@@ -749,7 +813,9 @@ def selvbudget_risiko(
         growth = np.atleast_1d(numbers(vaekst_scenarier, "vaekst_scenarier", minimum=-100))
         growth = growth[:, None] if growth.ndim == 1 else growth
         growth = np.broadcast_to(growth, (growth.shape[0], n))
+        growth_name = "vaekst_scenarier"
     else:
+        growth_name = "vaekst_middel_pct"
         s = numbers(scenarier, "scenarier", integer=True, minimum=1, maximum=10_000_000)
         mean = numbers(vaekst_middel_pct, "vaekst_middel_pct", minimum=-100)
         sd = numbers(vaekst_spredning_pct, "vaekst_spredning_pct", minimum=0)
@@ -762,7 +828,7 @@ def selvbudget_risiko(
         pm + psd * rng.standard_normal(growth.shape) if np.any(psd > 0) else np.broadcast_to(pm, growth.shape)
     )
     pop_effect = per_head * pop * dev / 100
-    actual = _actual_base(g, growth, ps, year)
+    actual = _actual_base(g, growth, ps, year, growth_name)
     _, _, pv = _gain(g, actual, g, rate, u, pop_effect, disk, rente, delay, ps, year)
     return pd.DataFrame(
         {
@@ -859,7 +925,7 @@ def efterregulering_kalender(
     2  2017-03-01    marts -13433333.33
     """
     ps = resolve(params)
-    year = skat._year(budgetaar, ps)
+    year = _budget_year(budgetaar, ps)
     disk = _diskonto(ps, year) if diskonto_pct is None else diskonto_pct
     for name, v in (
         ("efterregulering_skat", efterregulering_skat),
@@ -877,3 +943,127 @@ def efterregulering_kalender(
     plan = skat.efterregulering_afregning(total, year, ps)
     dates = [_dt.date(int(a), i + 1, 1) for i, a in enumerate(plan["aar"])]
     return pd.DataFrame({"dato": dates, "maaned": plan["maaned"], "beloeb": plan["beloeb"].round(2)})
+
+
+# ------------------------------------------------------------------- the Excel functions' tables ----
+# The catalogue's "rows" result (xlmodel/excel/cells.py) spills a header row and then these rows:
+# the headings are what a finance officer reads in the sheet, so they are Danish.
+def _one(value: ArrayLike | None, name: str) -> None:
+    """Refuse a range where one municipality's single value is meant (the tables are for one)."""
+    if value is not None and numbers(value, name).ndim:
+        raise XlmodelError(name, f"{numbers(value, name).size} values", "one value (one municipality)")
+
+
+def overslag_skat_tabel(
+    grundlag_basisaar: float,
+    udskrivningsprocent: float,
+    vaekst_pct: float | None = None,
+    budgetaar: int | None = None,
+    params: Params = None,
+) -> pd.DataFrame:
+    """OVERSLAG_SKAT: :func:`skat_projektion` with the sheet's headings, one row per year.
+
+    >>> overslag_skat_tabel(1_000, 25.0, 4.0, 2014).round(2).iloc[0].tolist()
+    [2014.0, 1114.0, 278.5, 1124.86, 281.22]
+    """
+    _one(udskrivningsprocent, "udskrivningsprocent")
+    _one(vaekst_pct, "vaekst_pct")
+    df = skat_projektion(grundlag_basisaar, udskrivningsprocent, vaekst_pct, budgetaar, params)
+    return df.rename(
+        columns={
+            "aar": "År",
+            "garanti_grundlag": "Statsgaranti: grundlag",
+            "garanti_provenu": "Statsgaranti: skat",
+            "selvbudget_grundlag": "Selvbudget: grundlag",
+            "selvbudget_provenu": "Selvbudget: skat",
+        }
+    )
+
+
+def selvbudget_beregning_tabel(
+    garanti_grundlag: float,
+    forventet_grundlag: float,
+    udskrivningsprocent: float,
+    udligning_pct: float | None = None,
+    diskonto_pct: float | None = None,
+    budgetaar: int | None = None,
+    params: Params = None,
+) -> pd.DataFrame:
+    """SELVBUDGET_BEREGNING: :func:`selvbudget_beregning` for one municipality, with headings.
+
+    >>> selvbudget_beregning_tabel(1_114, 1_150, 25.0, 58, 2.0, 2014).round(3).iloc[0].tolist()
+    [3.78, 0.0, 3.562, 2017.0]
+    """
+    for name, v in (("garanti_grundlag", garanti_grundlag), ("forventet_grundlag", forventet_grundlag),
+                    ("udskrivningsprocent", udskrivningsprocent)):
+        _one(v, name)
+    df = selvbudget_beregning(
+        garanti_grundlag, forventet_grundlag, udskrivningsprocent, udligning_pct, diskonto_pct, budgetaar,
+        params=params,
+    )
+    return df.rename(
+        columns={
+            "gevinst": "Gevinst",
+            "tillaeg": "Tillæg (§ 16, stk. 3)",
+            "nutidsvaerdi": "Nutidsværdi",
+            "afregningsaar": "Afregningsår",
+        }
+    )
+
+
+def efterregulering_kalender_tabel(
+    efterregulering_skat: float,
+    efterregulering_udligning: float,
+    udbetalt: float,
+    diskonto_pct: float | None = None,
+    budgetaar: int | None = None,
+    params: Params = None,
+) -> pd.DataFrame:
+    """EFTERREGULERING_KALENDER: the three payments of :func:`efterregulering_kalender` with their dates.
+
+    >>> print(efterregulering_kalender_tabel(-50e6, 10e6, 1_000e6, 1.0, 2014).to_string(index=False))
+          Dato        Beløb
+    2017-01-01 -13433333.33
+    2017-02-01 -13433333.33
+    2017-03-01 -13433333.33
+    """
+    df = efterregulering_kalender(
+        efterregulering_skat, efterregulering_udligning, udbetalt, diskonto_pct, budgetaar, params
+    )
+    return pd.DataFrame({"Dato": df["dato"], "Beløb": df["beloeb"]})
+
+
+def selvbudget_risiko_tabel(
+    garanti_grundlag: float,
+    udskrivningsprocent: float,
+    vaekst_middel_pct: float,
+    vaekst_spredning_pct: float,
+    udligning_pct: float | None = None,
+    scenarier: int = 10_000,
+    budgetaar: int | None = None,
+    params: Params = None,
+) -> pd.DataFrame:
+    """SELVBUDGET_RISIKO: :func:`selvbudget_risiko` for one municipality, with headings.
+
+    The scenarios are drawn with the core's fixed seed, so a cell gives the same numbers in
+    every process and on every recalculation.
+
+    >>> r = selvbudget_risiko_tabel(1_114, 25.0, 3.6641, 1.0, 58, 10_000)
+    >>> list(r.columns)
+    ['Forventet gevinst (nutidsværdi)', 'Spredning', 'Sandsynlighed for tab', 'Tab i 5 %-værste tilfælde']
+    """
+    for name, v in (("garanti_grundlag", garanti_grundlag), ("udskrivningsprocent", udskrivningsprocent),
+                    ("vaekst_middel_pct", vaekst_middel_pct), ("vaekst_spredning_pct", vaekst_spredning_pct)):
+        _one(v, name)
+    df = selvbudget_risiko(
+        garanti_grundlag, udskrivningsprocent, vaekst_middel_pct, vaekst_spredning_pct, udligning_pct,
+        scenarier, budgetaar=budgetaar, params=params,
+    )
+    return df.rename(
+        columns={
+            "forventet_gevinst": "Forventet gevinst (nutidsværdi)",
+            "spredning": "Spredning",
+            "sandsynlighed_tab": "Sandsynlighed for tab",
+            "tab_5pct": "Tab i 5 %-værste tilfælde",
+        }
+    )

@@ -11,7 +11,17 @@ from __future__ import annotations
 
 import numpy as np
 
-from xlmodel._inputs import ArrayLike, broadcast, finite_result, like, numbers, same_length, years
+from xlmodel._inputs import (
+    ArrayLike,
+    any_true,
+    broadcast,
+    finite_result,
+    like,
+    number,
+    numbers,
+    same_length,
+    year,
+)
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, note_reads, recording_active, resolve
 
@@ -26,7 +36,12 @@ SERIES: dict[str, str] = {
 }
 
 
-_INDEX_CACHE: dict[tuple[int, str], tuple[ParameterSet, int, np.ndarray]] = {}
+_INDEX_CACHE: dict[tuple[int, str], tuple[ParameterSet, int, np.ndarray, tuple[float, ...]]] = {}
+
+
+#: Factors of single year pairs, per set, series and years: a workbook converts between few pairs.
+_FACTOR_CACHE: dict[tuple[int, str, object, object], tuple[ParameterSet, float]] = {}
+_PLAIN = (int, float)
 
 
 def _index(ps: ParameterSet, serie: str) -> tuple[int, np.ndarray]:
@@ -34,6 +49,10 @@ def _index(ps: ParameterSet, serie: str) -> tuple[int, np.ndarray]:
     hit = _INDEX_CACHE.get((id(ps), serie))
     if hit is not None and hit[0] is ps:  # sets are immutable: one index per set and series
         return hit[1], hit[2]
+    return _cache_index(ps, serie)
+
+
+def _cache_index(ps: ParameterSet, serie: str) -> tuple[int, np.ndarray]:
     if not isinstance(serie, str) or serie.strip().lower() not in SERIES:
         raise XlmodelError("serie", serie, ", ".join(SERIES))
     rates = ps.rates(SERIES[serie.strip().lower()])
@@ -43,18 +62,19 @@ def _index(ps: ParameterSet, serie: str) -> tuple[int, np.ndarray]:
     index.flags.writeable = False
     if len(_INDEX_CACHE) > 256:
         _INDEX_CACHE.clear()
-    _INDEX_CACHE[(id(ps), serie)] = (ps, first, index)
+    _INDEX_CACHE[(id(ps), serie)] = (ps, first, index, tuple(index.tolist()))  # floats: the scalar path
     return first, index
 
 
 def _positions(value: ArrayLike, name: str, first: int, index: np.ndarray,
-               serie: str, ps: ParameterSet) -> np.ndarray:
-    pos = years(value, name) - first
+               serie: str, ps: ParameterSet) -> int | np.ndarray:
+    """Positions of the years in the index (a Python int for one year: the scalar path)."""
+    pos = year(value, name) - first
     bad = (pos < 0) | (pos >= index.size)
-    if np.any(bad):
-        year = int(pos[bad].ravel()[0] + first)
+    if any_true(bad):
+        wrong = int(np.ravel(pos)[np.ravel(bad)][0] + first)
         raise XlmodelError(
-            name, year, f"a year in {first}–{first + index.size - 1}",
+            name, wrong, f"a year in {first}–{first + index.size - 1}",
             detail=f"no {serie} PL rate for every step in parameter set {ps.name}")
     return pos
 
@@ -74,6 +94,12 @@ def faktor(fra_aar: ArrayLike, til_aar: ArrayLike, serie: str = "service",
     1.0
     """
     ps = resolve(params)
+    key = (id(ps), serie, fra_aar, til_aar)
+    one = type(fra_aar) in _PLAIN and type(til_aar) in _PLAIN and type(serie) is str
+    if one:  # one cell: the factor of these years was computed before (sets are immutable)
+        hit = _FACTOR_CACHE.get(key)
+        if hit is not None and hit[0] is ps and not recording_active():
+            return hit[1]
     first, index = _index(ps, serie)
     src = _positions(fra_aar, "fra_aar", first, index, serie, ps)
     dst = _positions(til_aar, "til_aar", first, index, serie, ps)
@@ -82,6 +108,15 @@ def faktor(fra_aar: ArrayLike, til_aar: ArrayLike, serie: str = "service",
         steps = {first + y for a, b in zip(np.ravel(src), np.ravel(dst), strict=True)
                  for y in range(min(a, b) + 1, max(a, b) + 1)}
         note_reads(ps, SERIES[serie.strip().lower()], (int(y) for y in steps))
+    if type(src) is int and type(dst) is int:  # the scalar path: the same doubles, as Python floats
+        cached = _INDEX_CACHE.get((id(ps), serie))
+        values = cached[3] if cached is not None and cached[0] is ps else index.tolist()
+        factor = values[dst] / values[src]
+        if one:
+            if len(_FACTOR_CACHE) > 4096:
+                _FACTOR_CACHE.clear()
+            _FACTOR_CACHE[key] = (ps, factor)
+        return factor
     return like(index[dst] / index[src], fra_aar, til_aar)
 
 
@@ -98,8 +133,10 @@ def reguler(beloeb: ArrayLike, fra_aar: ArrayLike, til_aar: ArrayLike, serie: st
     >>> round(reguler(124, 2013, 2014, "regional"))
     125
     """
-    amount = numbers(beloeb, "beloeb")
-    factor = np.asarray(faktor(fra_aar, til_aar, serie, params))
+    amount = number(beloeb, "beloeb")
+    factor = faktor(fra_aar, til_aar, serie, params)
+    if not isinstance(factor, float):  # a Series (labelled years) is paired by position here
+        factor = np.asarray(factor)
     amount, factor = broadcast(("beloeb", amount), ("fra_aar", factor))
     return like(finite_result(amount * factor, "beloeb"), beloeb, fra_aar, til_aar)
 

@@ -10,16 +10,25 @@ import math
 import numpy as np
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, broadcast, finite_result, like, numbers, years
+from xlmodel._inputs import ArrayLike, broadcast, finite_result, like, number, numbers, year
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
 Params = str | ParameterSet | None
 
 
+#: What a tax rate in percent may be: strictly between 0 and 100 (the one statement of the check).
+_RATE = {"allowed": "a tax rate in percent, above 0 and below 100",
+         "minimum": float(np.nextafter(0, 1)), "maximum": float(np.nextafter(100, 0))}
+
+
 def _rate(value: ArrayLike, name: str) -> np.ndarray:
-    return numbers(value, name, allowed="a tax rate in percent, above 0 and below 100",
-                   minimum=np.nextafter(0, 1), maximum=np.nextafter(100, 0))
+    return numbers(value, name, **_RATE)  # type: ignore[arg-type]
+
+
+def _rate1(value: ArrayLike, name: str) -> float | np.ndarray:
+    """:func:`_rate` with the scalar path (:func:`~xlmodel._inputs.number`): a float for one value."""
+    return number(value, name, **_RATE)  # type: ignore[arg-type]
 
 
 def _year(budgetaar: ArrayLike, ps: ParameterSet | None = None, name: str = "budgetaar") -> int:
@@ -28,7 +37,9 @@ def _year(budgetaar: ArrayLike, ps: ParameterSet | None = None, name: str = "bud
         if ps is None or ps.budget_year is None:
             raise XlmodelError(name, None, "a whole year", detail="the parameter set has no budget year")
         return ps.budget_year
-    arr = years(budgetaar, name)
+    arr = year(budgetaar, name)
+    if type(arr) is int:  # the scalar path
+        return arr
     if arr.ndim:
         raise XlmodelError(name, arr.tolist(), "one budget year")
     return int(arr)
@@ -60,7 +71,7 @@ def statsgaranti_grundlag(grundlag_basisaar: ArrayLike, budgetaar: int | None = 
     """
     ps = resolve(params)
     year = _year(budgetaar, ps)
-    base = numbers(grundlag_basisaar, "grundlag_basisaar", minimum=0)
+    base = number(grundlag_basisaar, "grundlag_basisaar", minimum=0)
     f = ps.value("skat.fremskrivningsprocent", year)
     return like(base * (1 + f / 100), grundlag_basisaar)
 
@@ -71,8 +82,8 @@ def skatteprovenu(udskrivningsgrundlag: ArrayLike, udskrivningsprocent: ArrayLik
     >>> skatteprovenu(1_000_000, 25.0)
     250000.0
     """
-    base = numbers(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=0)
-    rate = _rate(udskrivningsprocent, "udskrivningsprocent")
+    base = number(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=0)
+    rate = _rate1(udskrivningsprocent, "udskrivningsprocent")
     base, rate = broadcast(("udskrivningsgrundlag", base), ("udskrivningsprocent", rate))
     return like(finite_result(base * rate / 100, "udskrivningsgrundlag"), udskrivningsgrundlag,
                 udskrivningsprocent)
@@ -122,9 +133,9 @@ def efterregulering(selvbudgetteret_grundlag: ArrayLike, opgjort_grundlag: Array
     >>> efterregulering(1_000_000, 980_000, 25.0)
     -5000.0
     """
-    budget = numbers(selvbudgetteret_grundlag, "selvbudgetteret_grundlag", minimum=0)
-    actual = numbers(opgjort_grundlag, "opgjort_grundlag", minimum=0)
-    rate = _rate(udskrivningsprocent, "udskrivningsprocent")
+    budget = number(selvbudgetteret_grundlag, "selvbudgetteret_grundlag", minimum=0)
+    actual = number(opgjort_grundlag, "opgjort_grundlag", minimum=0)
+    rate = _rate1(udskrivningsprocent, "udskrivningsprocent")
     budget, actual, rate = broadcast(("selvbudgetteret_grundlag", budget), ("opgjort_grundlag", actual),
                                      ("udskrivningsprocent", rate))
     return like(finite_result((actual - budget) * rate / 100, "opgjort_grundlag"), selvbudgetteret_grundlag,

@@ -290,6 +290,52 @@ def TILSKUD_OG_UDLIGNING(indbyggere: Any, udgiftsbehov: Any, beskatningsgrundlag
     return _call('TILSKUD_OG_UDLIGNING', indbyggere, udgiftsbehov, beskatningsgrundlag, hovedstad, selskabsskat, bloktilskud_i_alt, caller=caller)
 
 
+@func
+@arg('grundlag_basisaar', ndim=2, err_to_str=True, doc='Basisårets korrigerede udskrivningsgrundlag (3 år før budgetåret), fx mio. kr.')
+@arg('udskrivningsprocent', ndim=2, err_to_str=True, doc='Udskrivningsprocent (pct.)')
+@arg('vaekst_pct', ndim=2, err_to_str=True, doc='Kommunens eget skøn over den årlige vækst i grundlaget, pct. (standard: parametersættets antagelse for hvert år)')
+@arg('budgetaar', ndim=2, err_to_str=True, doc='Budgetår; rækkerne er budgetaar..budgetaar+3 (standard: parametersættets budgetår)')
+def OVERSLAG_SKAT(grundlag_basisaar: Any, udskrivningsprocent: Any, vaekst_pct: Any = None, budgetaar: Any = None, caller: xw.Caller | None = None):
+    'Skat i budgetåret og de tre overslagsår ved statsgaranti og ved selvbudgettering: en overskriftsrække, så én række pr. år (grundlag og skat)'
+    return _call('OVERSLAG_SKAT', grundlag_basisaar, udskrivningsprocent, vaekst_pct, budgetaar, caller=caller)
+
+
+@func
+@arg('garanti_grundlag', ndim=2, err_to_str=True, doc='Statsgaranteret udskrivningsgrundlag for budgetåret')
+@arg('forventet_grundlag', ndim=2, err_to_str=True, doc='Kommunens forventede (faktiske) udskrivningsgrundlag for budgetåret')
+@arg('udskrivningsprocent', ndim=2, err_to_str=True, doc='Udskrivningsprocent (pct.)')
+@arg('udligning_pct', ndim=2, err_to_str=True, doc='Andel af en grundlagsforskel, som udligningen tager tilbage, pct. (standard: årets parameter; antagelse)')
+@arg('diskonto_pct', ndim=2, err_to_str=True, doc='Kommunens kalkulationsrente til nutidsværdien, pct. (standard: parameteren; tillægget bruger Nationalbankens diskonto fra parametersættet)')
+@arg('budgetaar', ndim=2, err_to_str=True, doc='Budgetår; efterreguleringen afregnes i budgetaar+3 (standard: parametersættets budgetår)')
+def SELVBUDGET_BEREGNING(garanti_grundlag: Any, forventet_grundlag: Any, udskrivningsprocent: Any, udligning_pct: Any = None, diskonto_pct: Any = None, budgetaar: Any = None, caller: xw.Caller | None = None):
+    'Selvbudgettering mod statsgaranti: gevinst, tillæg efter § 16, stk. 3, nutidsværdi og afregningsår (overskriftsrække og én række)'
+    return _call('SELVBUDGET_BEREGNING', garanti_grundlag, forventet_grundlag, udskrivningsprocent, udligning_pct, diskonto_pct, budgetaar, caller=caller)
+
+
+@func
+@arg('efterregulering_skat', ndim=2, err_to_str=True, doc='Efterregulering af skatten (positiv: kommunen får penge)')
+@arg('efterregulering_udligning', ndim=2, err_to_str=True, doc='Efterregulering af tilskud og udligning (positiv: kommunen får penge)')
+@arg('udbetalt', ndim=2, err_to_str=True, doc='Summen af de udbetalte månedlige beløb (3 pct.-grænsen regnes af den)')
+@arg('diskonto_pct', ndim=2, err_to_str=True, doc='Nationalbankens diskonto 1. juli året før budgetåret, pct. (tillægget er 3 × diskontoen, kommuneskatteloven § 16, stk. 3)')
+@arg('budgetaar', ndim=2, err_to_str=True, doc='Det efterregulerede budgetår (standard: parametersættets budgetår); datoerne er Excel-datoer')
+def EFTERREGULERING_KALENDER(efterregulering_skat: Any, efterregulering_udligning: Any, udbetalt: Any, diskonto_pct: Any, budgetaar: Any = None, caller: xw.Caller | None = None):
+    'Efterreguleringen med tillæg afregnet i tre lige store rater januar, februar og marts i budgetaar+3: overskriftsrække, så dato og beløb for hver rate'
+    return _call('EFTERREGULERING_KALENDER', efterregulering_skat, efterregulering_udligning, udbetalt, diskonto_pct, budgetaar, caller=caller)
+
+
+@func
+@arg('garanti_grundlag', ndim=2, err_to_str=True, doc='Statsgaranteret udskrivningsgrundlag for budgetåret')
+@arg('udskrivningsprocent', ndim=2, err_to_str=True, doc='Udskrivningsprocent (pct.)')
+@arg('vaekst_middel_pct', ndim=2, err_to_str=True, doc='Forventet årlig vækst i grundlaget fra basisåret, pct.')
+@arg('vaekst_spredning_pct', ndim=2, err_to_str=True, doc='Spredning (standardafvigelse) på den årlige vækst, procentpoint (≥ 0)')
+@arg('udligning_pct', ndim=2, err_to_str=True, doc='Andel af en grundlagsforskel, som udligningen tager tilbage, pct. (standard: årets parameter; antagelse)')
+@arg('scenarier', ndim=2, err_to_str=True, doc='Antal scenarier (standard 10.000); samme input giver altid samme tal')
+@arg('budgetaar', ndim=2, err_to_str=True, doc='Budgetår (standard: parametersættets budgetår)')
+def SELVBUDGET_RISIKO(garanti_grundlag: Any, udskrivningsprocent: Any, vaekst_middel_pct: Any, vaekst_spredning_pct: Any, udligning_pct: Any = None, scenarier: Any = None, budgetaar: Any = None, caller: xw.Caller | None = None):
+    'Risikoen ved selvbudgettering over scenarier for væksten: forventet gevinst, spredning, sandsynlighed for tab og tabet i det 5 %-værste tilfælde (fast seed)'
+    return _call('SELVBUDGET_RISIKO', garanti_grundlag, udskrivningsprocent, vaekst_middel_pct, vaekst_spredning_pct, udligning_pct, scenarier, budgetaar, caller=caller)
+
+
 @script
 def opdater_model(book: xw.Book):
     """Opdater model: parametersættet i arket Parametre, genberegning, kontroller."""

@@ -216,7 +216,12 @@ CORPUS: dict[str, Planted] = {p.name: p for p in [
             description="Tabel 1 as printed: 346,745 against lines adding to 346,744 (afrunding)"),
     Planted("tabel1_typo", _tabel1_typo, (Expect("footing", "Tabel 1", "B8", "error"),), needs_values=True,
             description="Tabel 1 with the printed total mistyped by 100"),
-    Planted("stale_total", _clean, (Expect("footing", "Model", "B8", "error"),), needs_values=True,
+    Planted("stale_total", _clean, (Expect("footing", "Model", "B8", "error"),
+                                    Expect("recompute", "Model", "B8", "error")), needs_values=True,
+            # every formula downstream of B3 shows a stale cached value: recompute finds each one
+            also=tuple(Expect("recompute", sheet, cell, "error") for sheet, cell in (
+                ("Model", "C3"), ("Model", "D3"), ("Model", "C8"), ("Model", "D8"),
+                *(("Fremskrivning", f"{c}2") for c in "BCDEFG"))),
             description="a cached part changed without recalculation", post=_stale_total),
 ]}
 

@@ -195,18 +195,54 @@ def sheet_parameter_set(pkg: Package, ps: ParameterSet) -> ParameterSet:
     "bruger"); an out-of-range value is refused by :meth:`ParameterSet.with_sheet`, naming the
     row's parameter.  No owned table, or one whose header is not xlmodel's: ``ps`` unchanged.
     """
-    import io
-
-    from openpyxl import load_workbook
-
-    if owned(pkg, layout.OWNED_TABLE) is None:
+    found = owned(pkg, layout.OWNED_TABLE)
+    if found is None:
         return ps
-    # read-only: openpyxl parses only the sheet the table is on, not the whole workbook
-    wb = load_workbook(io.BytesIO(pkg.to_bytes()), data_only=True, read_only=True)
+    # a byte scan of that one sheet (no openpyxl): the owned range's cells, decoded as keep does
+    ref, bounds = found
     try:
-        table = layout.read_table(wb)
+        rows = layout.read_parameters(_TableSheet(pkg, ref, bounds), bounds)
     except XlmodelError:  # the owned range no longer starts with xlmodel's header: not read
         return ps
-    finally:
-        wb.close()
-    return ps if table is None else ps.with_sheet(table[2])
+    return ps.with_sheet(rows)
+
+
+#: One cell of a worksheet part (any namespace prefix): column letters, row, attributes, body.
+_CELL = re.compile(r'<(?:\w+:)?c\s+r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+_TYPE = re.compile(r'(?:^|\s)t\s*=\s*["\'](\w+)["\']')
+_INTEGER = re.compile(r"<(?:\w+:)?v>\s*-?\d+\s*</")
+
+
+class _TableSheet:
+    """The owned Parametre range of one worksheet part, read by a byte scan, with the one
+    method :func:`layout.read_parameters` uses (``iter_rows(..., values_only=True)``) and the
+    values as openpyxl gives them (a whole number written without a decimal point is an int)."""
+
+    def __init__(self, pkg: Package, ref: SheetRef, bounds: tuple[int, int, int, int]) -> None:
+        from xlmodel.engine.keep import _decode, _shared_strings
+
+        r1, c1, r2, c2 = bounds
+        self.title = ref.name
+        text = pkg.get(ref.part).decode("utf-8", "replace")
+        prefix = re.search(r"<(\w+:)?worksheet\b", text)
+        p = re.escape(prefix.group(1) or "") if prefix else ""
+        strings: list[str] | None = None
+        self._cells: dict[tuple[int, int], Any] = {}
+        for m in _CELL.finditer(text):
+            r, col = int(m.group(2)), col_number(m.group(1))
+            if not (r1 <= r <= r2 and c1 <= col <= c2):
+                continue
+            attrs, inner = m.group(3), m.group(4) or ""
+            kind = _TYPE.search(attrs)
+            if strings is None and kind is not None and kind.group(1) == "s":
+                strings = _shared_strings(pkg)
+            value = _decode(attrs, inner, strings or [], p)
+            if isinstance(value, float) and value.is_integer() and _INTEGER.search(inner):
+                value = int(value)
+            self._cells[(r, col)] = value
+
+    def iter_rows(self, min_row: int, max_row: int | None, min_col: int, max_col: int,
+                  values_only: bool = True) -> Any:
+        last = max((r for r, _ in self._cells), default=min_row) if max_row is None else max_row
+        for r in range(min_row, last + 1):
+            yield tuple(self._cells.get((r, c)) for c in range(min_col, max_col + 1))

@@ -29,7 +29,7 @@ from xlmodel.errors import XlmodelError
 
 PATH = Path(__file__).with_name("catalogue.toml")
 KINDS = frozenset({"number", "year", "vector", "flags", "text", "table"})
-RESULTS = frozenset({"scalar", "spill", "two_columns", "value", "table"})
+RESULTS = frozenset({"scalar", "spill", "two_columns", "value", "table", "rows"})
 _NO_DEFAULT = object()
 
 
@@ -154,6 +154,7 @@ _RESULT_TEXT = {
     "two_columns": "spills: two columns (individual, collective) per municipality",
     "value": "the value (a list value spills as a row)",
     "table": "spills: a header row, then one row per municipality (one column per scheme and the total)",
+    "rows": "spills: a header row, then the rows of the result (single-cell arguments; dates as Excel dates)",
 }
 
 

@@ -46,6 +46,7 @@ xlmodel.excel.cells.CellInputError: beloeb: a blank cell (row 2 of the range) is
 
 from __future__ import annotations
 
+import datetime as dt
 import inspect
 import math
 import os
@@ -277,11 +278,24 @@ def call(name: str, *args: Any, params: str | ParameterSet | None = None) -> Any
     fn = catalogue.get(name)
     fast = _single_cells(fn, args)
     if fast is not None:  # one value per argument: skip the range machinery (Excel's common call)
-        positional, keywords = fast
         _, core, takes_params = _binding(fn.name)
-        if takes_params:
-            keywords["params"] = resolve(params) if params is not None else active_params()
-        return _result(fn, core(*positional, **keywords), [], [])
+        return _call_single(fn, fast, core, takes_params, params)
+    return _call_general(fn, args, params)
+
+
+def _call_single(fn: catalogue.Function, fast: tuple[list[Any], dict[str, Any]], core: Callable[..., Any],
+                 takes_params: bool, params: str | ParameterSet | None) -> Any:
+    """The scalar path: every argument one plain cell (:func:`_single_cells`), the core called with
+    Python numbers and text (its own scalar path, :func:`xlmodel._inputs.number`), the result
+    checked by :func:`_result` as on the general path.  No numpy on the way in or out."""
+    positional, keywords = fast
+    if takes_params:
+        keywords["params"] = resolve(params) if params is not None else active_params()
+    return _result(fn, core(*positional, **keywords), [], [])
+
+
+def _call_general(fn: catalogue.Function, args: tuple[Any, ...], params: str | ParameterSet | None) -> Any:
+    """The general path: ranges, blanks, booleans, error values — every cell rule, by numpy."""
     if len(args) > len(fn.args):
         raise CellInputError(fn.name, f"{len(args)} arguments", f"at most {len(fn.args)}: "
                              + fn.signature())
@@ -327,36 +341,52 @@ def _scalar(raw: Any) -> Any:
 _NOT_SINGLE = object()
 
 
+@cache
+def _plan(name: str) -> tuple[tuple[tuple[str, bool, str], ...], int] | None:
+    """((kind, optional, core keyword) per argument, how many arguments are required at least)
+    for a single-value function, else None."""
+    fn = catalogue.get(name)
+    if fn.result != "scalar":
+        return None
+    need = max((i + 1 for i, a in enumerate(fn.args) if not a.optional), default=0)
+    return tuple((a.kind, a.optional, a.keyword) for a in fn.args), need
+
+
 def _single_cells(fn: catalogue.Function, args: tuple[Any, ...]) -> tuple[list[Any], dict[str, Any]] | None:
     """Positional and keyword arguments when every argument is one plain cell, else None.
 
-    Only finite numbers and non-empty, non-error text qualify; anything else (a range, a
-    blank, a boolean, an error value) takes the general path and its checks and messages.
+    Only finite numbers (whole ones for a year) and non-empty, non-error text qualify; anything
+    else (a range, a blank, a boolean, an error value, another kind) takes the general path and
+    its checks and messages.  This is the scalar path's only test: what it lets through, the
+    general path would convert to the same Python values (tests/test_scalar_path.py).
     """
-    if fn.result != "scalar" or len(args) > len(fn.args):
+    found = _plan(fn.name)
+    if found is None:
+        return None
+    plan, need = found
+    if not need <= len(args) <= len(plan):
         return None
     positional: list[Any] = []
     keywords: dict[str, Any] = {}
-    for i, arg in enumerate(fn.args):
-        if i >= len(args):
-            if not arg.optional:
-                return None
-            continue
-        v = _scalar(args[i])
-        if arg.kind in ("number", "year"):
-            if type(v) not in (float, int) or not math.isfinite(v):
-                return None
-            if arg.kind == "year":
-                if v != int(v):
+    for (kind, optional, keyword), v in zip(plan, args):  # noqa: B905 (left-out optionals: defaults)
+        t = type(v)
+        if t is list or t is tuple:  # xlwings' [[value]]
+            v = _scalar(v)
+            t = type(v)
+        if t is float or t is int:  # (type, not isinstance: a bool is not a number here)
+            if kind == "year":
+                if not math.isfinite(v) or v != int(v):
                     return None
                 v = int(v)
-        elif arg.kind == "text":
-            if type(v) is not str or v == "" or v.startswith("#"):
+            elif kind != "number" or not math.isfinite(v):
+                return None
+        elif t is str:
+            if kind != "text" or v == "" or v[0] == "#":
                 return None
         else:
             return None
-        if arg.optional:
-            keywords[arg.keyword] = v
+        if optional:
+            keywords[keyword] = v
         else:
             positional.append(v)
     return positional, keywords
@@ -377,7 +407,7 @@ def _convert(fn: catalogue.Function, name: str, kind: str, grid: np.ndarray,
         if grid.size == 1:
             v = float(values[0, 0])
             return int(v) if kind == "year" and v.is_integer() else v
-        if fn.result in ("spill", "two_columns"):
+        if fn.result in ("spill", "two_columns", "rows"):
             raise CellInputError(name, f"a {_shape_text(shape)} range", "a single cell")
         elementwise.append((name, values))
         return values.ravel()
@@ -416,7 +446,7 @@ def _same_shapes(items: Sequence[tuple[str, Any]]) -> None:
 def _cell_value(value: Any, fn: catalogue.Function) -> Any:
     if isinstance(value, str):
         return value
-    if isinstance(value, bool | np.bool_):
+    if isinstance(value, (bool, np.bool_)):  # a tuple: no union built per call
         return bool(value)
     f = float(value)
     if not math.isfinite(f):
@@ -433,6 +463,8 @@ def _rows(arr: np.ndarray, fn: catalogue.Function) -> list[list[Any]]:
 
 def _result(fn: catalogue.Function, result: Any, elementwise: list[tuple[str, np.ndarray]],
             vectors: list[tuple[str, tuple[int, int]]]) -> Any:
+    if not elementwise and fn.result == "scalar" and isinstance(result, (float, str)):
+        return _cell_value(result, fn)  # one value (the scalar path): the same check, no array
     if fn.result == "value" and isinstance(result, list):  # a list-valued parameter: one row
         return [[_cell_value(v, fn) for v in result]]
     arr = np.asarray(result, dtype=object if fn.result in ("value",) else None)
@@ -446,6 +478,8 @@ def _result(fn: catalogue.Function, result: Any, elementwise: list[tuple[str, np
         if arr.size == 1:
             arr = np.broadcast_to(arr.reshape(()), shape)
         return _rows(arr.reshape(shape), fn)
+    if fn.result == "rows":  # a labelled table: the header row, then the core's rows
+        return _labelled_rows(fn, result)
     n = int(np.prod(vectors[0][1])) if vectors else 1
     shape = vectors[0][1] if vectors else (1, 1)
     if fn.result == "table":  # a header row (the core's column names), then one row per municipality
@@ -471,6 +505,34 @@ def _table_rows(fn: catalogue.Function, table: Any, n: int) -> list[list[Any]]:
         raise XlmodelError(fn.name, f"shape {values.shape}", f"{n} rows (one per municipality) with headings",
                            detail="internal: the core returned no table of the inputs' length")
     return [columns, *_rows(values, fn)]
+
+
+#: Day 0 of Excel's 1900 date system as a date (1899-12-30: Excel counts 1900-02-29, which never was).
+_EXCEL_EPOCH = dt.date(1899, 12, 30)
+
+
+def _labelled_cell(value: Any, fn: catalogue.Function) -> Any:
+    """One cell of a ``rows`` result: a date becomes Excel's date number (the model formats it)."""
+    if isinstance(value, dt.datetime):
+        value = value.date()
+    if isinstance(value, dt.date):
+        return float((value - _EXCEL_EPOCH).days)
+    return _cell_value(value, fn)
+
+
+def _labelled_rows(fn: catalogue.Function, table: Any) -> list[list[Any]]:
+    """The ``rows`` result: the core DataFrame's headings, then each of its rows.
+
+    >>> import pandas as pd
+    >>> _labelled_rows(catalogue.get("EFTERREGULERING_KALENDER"),
+    ...                pd.DataFrame({"Dato": [dt.date(2017, 1, 1)], "Beløb": [-1.5]}))
+    [['Dato', 'Beløb'], [42736.0, -1.5]]
+    """
+    columns = [str(c) for c in getattr(table, "columns", [])]
+    if not columns or not hasattr(table, "itertuples") or len(table) == 0:
+        raise XlmodelError(fn.name, type(table).__name__, "a table with headings and at least one row",
+                           detail="internal: the core returned no table")
+    return [columns, *[[_labelled_cell(v, fn) for v in row] for row in table.itertuples(index=False)]]
 
 
 # -------------------------------------------------------------- parameter look-ups (PARAMETER) ----
@@ -558,11 +620,15 @@ def engine_callback(name: str, params: ParameterSet) -> Callable[..., Any]:
 
     Calls are serialised by :data:`ENGINE_LOCK` (they may come from several threads).
     """
-    fn_name = name.upper()
+    fn = catalogue.get(name.upper())
+    _, core, takes_params = _binding(fn.name)  # bound once, not per call (prepare_engine imported it)
 
     def callback(*args: Any) -> Any:
         with ENGINE_LOCK:
-            return call(fn_name, *args, params=params)
+            fast = _single_cells(fn, args)
+            if fast is not None:  # the engine's common call: one value per argument
+                return _call_single(fn, fast, core, takes_params, params)
+            return _call_general(fn, args, params)
 
-    callback.__name__ = fn_name
+    callback.__name__ = fn.name
     return callback

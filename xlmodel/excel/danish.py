@@ -156,6 +156,8 @@ PHRASES = {
     "an existing workbook file": "en eksisterende projektmappefil",
     "a file LibreOffice can open and save": "en fil, som LibreOffice kan åbne og gemme",
     "a worksheet part": "en regnearksdel",
+    "well-formed cells (<c>…</c>)": "velformede celler (<c>…</c>)",
+    "well-formed rows (<row>…</row>)": "velformede rækker (<row>…</row>)",
     "a worksheet with <sheetData>": "et regneark med <sheetData>",
     "a VBA project (MS-CFB)": "et VBA-projekt (MS-CFB)",
     "a VBA project (MS-OVBA)": "et VBA-projekt (MS-OVBA)",
@@ -258,10 +260,20 @@ PHRASES = {
         "mindst én kommune med indbyggere > 0 i gruppen",
     "TRUE/FALSE (or 1/0) per municipality": "SAND/FALSK (eller 1/0) pr. kommune",
     "one TRUE/FALSE per municipality": "én SAND/FALSK pr. kommune",
+    # budget og overslagsår (issue 13)
+    "a growth rate in pct. above -100, one or one per year":
+        "en vækstrate i pct. over -100, én eller én pr. år",
+    "one value (one municipality)": "én værdi (én kommune)",
+    "one amount": "ét beløb",
+    "several values": "flere værdier",
+    "a table with headings and at least one row": "en tabel med overskrifter og mindst én række",
+    "internal: the core returned no table": "intern fejl: kernen gav ingen tabel",
+    "a guaranteed base above 0": "et garanteret grundlag over 0",
 }
 
 #: argument names that are English words (a file, a sheet …), as a finance officer reads them
-ARGUMENTS = {"workbook": "projektmappe", "path": "fil", "file": "fil", "sheet": "ark", "cell": "celle",
+ARGUMENTS = {"workbook": "projektmappe", "worksheet": "regneark", "path": "fil", "file": "fil",
+             "sheet": "ark", "cell": "celle",
              "name": "navn", "table": "tabel", "text": "tekst", "check": "kontrol", "checks": "kontroller",
              "severity": "alvorlighed", "findings": "fund", "parts": "delene", "total": "totalen",
              "target": "mål", "workers": "processer"}
@@ -414,6 +426,11 @@ RULES: list[Rule] = [
     _rule(r"the column (\w+) overflowed", lambda m: f"kolonnen {m[1]} løb over"),
     _rule(r"the same number of municipalities as (\w+) \((\d+)\)",
           lambda m: f"lige så mange kommuner som {m[1]} ({m[2]})"),
+    # budget og overslagsår (issue 13)
+    _rule(r"a budget year whose overslagsår have a rate (\S+) \(KL's skøn; set it in the parameter set\)",
+          lambda m: f"et budgetår, hvis overslagsår har en sats {m[1]} "
+                    "(KL's skøn; angiv den i parametersættet)"),
+    _rule(r"no (\S+) for (\d{4}) in (\S+)", lambda m: f"ingen {m[1]} for {m[2]} i {m[3]}"),
     # a list of options ("service, samlet, anlaeg", "0, 1, 2, 3") needs no translation
     _rule(r"[\w.\-]+(?:, [\w.\-]+)+", lambda m: m[0]),
 ]

@@ -34,9 +34,11 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape
 
-from xlmodel.engine.package import NS_MAIN, NS_REL, Package, _rels_part, _resolve
+from xlmodel.engine.package import NS_MAIN, NS_REL, Package
 from xlmodel.errors import XlmodelError
 from xlmodel.excel import vba
+from xlmodel.ooxml.addresses import rels_part as _rels_part
+from xlmodel.ooxml.addresses import resolve_target as _resolve
 
 #: The VBA module xlmodel writes, and the macros its buttons call: (macro, button text, Python call).
 MODULE = "xlmodel"

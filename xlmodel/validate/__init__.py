@@ -1,6 +1,6 @@
 """Validate a workbook from the file alone: ``validate(path) -> Report``.
 
-The engine loads the workbook once (:func:`~xlmodel.validate.lint.load_book`, no Excel
+The engine loads the workbook once (:func:`~xlmodel.validate.book.load_book`, no Excel
 needed) and runs the checks listed in :data:`CHECKS`.  A check is a function
 ``(book: LoadedBook, params: ParameterSet | None) -> list[Finding]``; :data:`CHECKS` maps its
 name to ``"module:function"`` and is imported only when the check runs, so a check module
@@ -29,26 +29,27 @@ from typing import Any
 
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
+from xlmodel.validate.addresses import split_cell
+from xlmodel.validate.book import ExcelError, LoadedBook, Sheet, load_book
 from xlmodel.validate.findings import COLUMNS, SEVERITIES, Finding, Report
-from xlmodel.validate.lint import ExcelError, LoadedBook, Sheet, load_book, split_cell
 
 CheckFunction = Callable[[LoadedBook, ParameterSet | None], list[Finding]]
 
 # name → "module:function".  Order is the order the checks run and report in.
 CHECKS: dict[str, str] = {
-    "hardcoded_number": "xlmodel.validate.lint:hardcoded_numbers",
-    "inconsistent_formula": "xlmodel.validate.lint:inconsistent_formulas",
-    "error_value": "xlmodel.validate.lint:error_values",
-    "empty_reference": "xlmodel.validate.lint:empty_references",
-    "circular_reference": "xlmodel.validate.lint:circular_references",
-    "number_as_text": "xlmodel.validate.lint:numbers_as_text",
-    "approximate_lookup": "xlmodel.validate.lint:approximate_lookups",
-    "manual_calculation": "xlmodel.validate.lint:manual_calculation",
-    "uncalculated": "xlmodel.validate.lint:uncalculated",
-    "footing": "xlmodel.validate.footing:footing",
-    "sum_range": "xlmodel.validate.footing:sum_ranges",
-    "parameters": "xlmodel.validate.paramcheck:parameters",
-    "recompute": "xlmodel.validate.recompute:recompute",
+    "hardcoded_number": "xlmodel.validate.checks.hardcoded_number:hardcoded_numbers",
+    "inconsistent_formula": "xlmodel.validate.checks.inconsistent_formula:inconsistent_formulas",
+    "error_value": "xlmodel.validate.checks.error_value:error_values",
+    "empty_reference": "xlmodel.validate.checks.empty_reference:empty_references",
+    "circular_reference": "xlmodel.validate.checks.circular_reference:circular_references",
+    "number_as_text": "xlmodel.validate.checks.number_as_text:numbers_as_text",
+    "approximate_lookup": "xlmodel.validate.checks.approximate_lookup:approximate_lookups",
+    "manual_calculation": "xlmodel.validate.checks.manual_calculation:manual_calculation",
+    "uncalculated": "xlmodel.validate.checks.uncalculated:uncalculated",
+    "footing": "xlmodel.validate.checks.footing:footing",
+    "sum_range": "xlmodel.validate.checks.sum_range:sum_ranges",
+    "parameters": "xlmodel.validate.checks.parameters:parameters",
+    "recompute": "xlmodel.validate.checks.recompute:recompute",
 }
 
 #: Groups of checks a user can name instead of (or beside) single checks: ``--checks lint``.
@@ -143,12 +144,16 @@ def validate(path: str | os.PathLike[str] | LoadedBook,
     names = _selected(checks)
     params_set = resolve(params) if params is not None else None
     unreadable: tuple[tuple[str, str], ...] = ()
-    if not isinstance(path, LoadedBook):
-        from xlmodel.safeio import check_workbook_file
+    if isinstance(path, LoadedBook):
+        book = path
+    else:
+        from xlmodel.ooxml.package import Package
 
-        # once, before anything parses the file (recompute relies on it)
-        unreadable = check_workbook_file(path).unreadable
-    book = path if isinstance(path, LoadedBook) else load_book(path)
+        # the file is read, checked (the pre-open safety check, on the very bytes) and inflated
+        # once; the lint checks and the recompute's engine both read this one package
+        package = Package.read(path)
+        unreadable = package.info.unreadable if package.info is not None else ()
+        book = load_book(package)
     # A sheet that could not be read is a finding, never "no findings" for a workbook half-checked.
     findings: list[Finding] = [
         Finding("unreadable_sheet", "error", sheet, None,

@@ -130,7 +130,7 @@ class Report:
 
     def at(self, sheet: str, cell: str) -> pd.DataFrame:
         """Findings whose sheet is ``sheet`` and whose cell or block covers ``cell``."""
-        from xlmodel.validate.lint import covers  # local: lint imports this module
+        from xlmodel.validate.addresses import covers
 
         mask = [(s == sheet and c is not None and covers(c, cell))
                 for s, c in zip(self.findings["sheet"], self.findings["cell"], strict=True)]

@@ -18,12 +18,20 @@ from pathlib import Path
 from openpyxl import Workbook
 
 from xlmodel.parameters import ParameterSet, resolve
-from xlmodel.workbooks import balance_model, budget_model, kommuner_model, pension_model, udligning_model
+from xlmodel.workbooks import (
+    balance_model,
+    budget_model,
+    kommuner_model,
+    overslag_model,
+    pension_model,
+    udligning_model,
+)
 from xlmodel.workbooks.style import finish
 
 #: file name → builder(workbook, parameter set)
 MODELS: dict[str, Callable[[Workbook, ParameterSet], None]] = {
     "budget_2014.xlsx": budget_model.build,
+    "budget_2014-2017.xlsx": overslag_model.build,
     "kommuner_2014.xlsx": kommuner_model.build,
     "pension_2014.xlsx": pension_model.build,
     "tabel1_2014.xlsx": balance_model.build,

@@ -14,9 +14,10 @@ Checks for a workbook (``(book, params) -> list[Finding]``):
   edited by a program that does not calculate), and every *typed* total, a number in a row
   labelled "i alt"/"total"/"sum", against the numbers above it up to the previous total
   (of-which rows, "heraf", are not summed).
-* ``sum_range``: a SUM over a column (or row) block that stops one cell short of the block
-  or starts one cell late (``error``: a line is left out), or that takes in the header
-  (``warning``: harmless while the header is text).
+* ``sum_range`` (its own module, :mod:`xlmodel.validate.checks.sum_range`): a SUM over a
+  column (or row) block that stops one cell short of the block or starts one cell late
+  (``error``: a line is left out), or that takes in the header (``warning``: harmless while
+  the header is text).
 
 And for tables given as data: :func:`footing_table` (the parameter set's printed tables, e.g.
 ``tabel1``) and :func:`footing_cells` (a total cell and its part cells in a workbook).
@@ -37,21 +38,14 @@ import numpy as np
 from openpyxl.formula.tokenizer import Token
 
 from xlmodel import balance
+from xlmodel.balance import _NOISE
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, Table, resolve
 from xlmodel.tekst import format_tal, format_vaerdi
+from xlmodel.validate.addresses import MAX_COL, a1, block, sheet_prefix, split_cell
+from xlmodel.validate.book import ExcelError, LoadedBook, Sheet
 from xlmodel.validate.findings import Finding
-from xlmodel.validate.lint import (
-    MAX_COL,
-    ExcelError,
-    LoadedBook,
-    Ref,
-    Sheet,
-    a1,
-    block,
-    sheet_prefix,
-    split_cell,
-)
+from xlmodel.validate.references import Ref
 
 # A code-like name (``pl.samlet``, ``udgifter_i_alt``) is a key, not a row label of a table.
 IDENTIFIER = re.compile(r"[A-Za-z_]\w*[._][\w.\[\]]*")
@@ -170,6 +164,70 @@ def _values_in(sheet: Sheet, r1: int, c1: int, r2: int, c2: int) -> list[float] 
     return out
 
 
+#: Fixed-size ranges up to this many cells are footed for a whole group of cells at once.
+_BULK_AREA = 256
+
+
+def _numbers(sheet: Sheet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The sheet's cells as sorted keys (row × (MAX_COL+1) + col) with each one's number
+    (NaN for anything SUM skips) and whether it is an error value; built once per sheet."""
+    found = sheet.__dict__.get("_footing_numbers")
+    if found is None:
+        items = list(sheet.values.items())
+        keys = np.fromiter((r * (MAX_COL + 1) + c for (r, c), _ in items), np.int64, len(items))
+        values = np.fromiter((float(v) if _is_number(v) else np.nan for _, v in items), float, len(items))
+        errors = np.fromiter((isinstance(v, ExcelError) for _, v in items), bool, len(items))
+        order = np.argsort(keys)
+        found = sheet.__dict__["_footing_numbers"] = (keys[order], values[order], errors[order])
+    return found
+
+
+def _not_plainly_equal(book: LoadedBook, sheet: Sheet, refs: list[Ref], rows: np.ndarray,
+                       cols: np.ndarray) -> np.ndarray:
+    """Which SUM cells of one form need the cell-by-cell footing: all, except those whose cached
+    total equals the sum of its cached parts beyond doubt (half the noise margin of
+    :func:`xlmodel.balance.footing`, so float rounding in the bulk sum cannot hide a finding).
+
+    Only fixed-size ranges are summed in bulk; any other shape keeps every cell.
+    """
+    keep = np.ones(len(rows), bool)
+    totals = np.array([sheet.values.get(k) for k in zip(rows.tolist(), cols.tolist(), strict=True)],
+                      dtype=object)
+    total = np.array([float(v) if _is_number(v) else np.nan for v in totals], float)
+    computed = np.zeros(len(rows))
+    magnitude = np.zeros(len(rows))
+    count = np.zeros(len(rows), np.int64)
+    for ref in refs:
+        target = book.find_sheet(ref.sheet, default=sheet)
+        if target is None:
+            return keep
+        r1, c1, r2, c2 = ref.resolve(rows, cols)
+        height, width = r2 - r1, c2 - c1
+        if not len(rows) or not ((height == height[0]).all() and (width == width[0]).all()):
+            return keep
+        if (int(height[0]) + 1) * (int(width[0]) + 1) > _BULK_AREA:
+            return keep
+        keys, values, errors = _numbers(target)
+        if not len(keys):
+            continue
+        for dr in range(int(height[0]) + 1):
+            for dc in range(int(width[0]) + 1):
+                q = (r1 + dr) * (MAX_COL + 1) + (c1 + dc)
+                pos = np.minimum(np.searchsorted(keys, q), len(keys) - 1)
+                hit = keys[pos] == q
+                if (hit & errors[pos]).any():
+                    return keep  # an error value inside: the careful path decides
+                v = np.where(hit, values[pos], np.nan)
+                number = ~np.isnan(v)
+                computed += np.where(number, v, 0.0)
+                magnitude += np.abs(np.where(number, v, 0.0))
+                count += number
+    scale = np.maximum(1.0, np.maximum(np.abs(total), magnitude))
+    with np.errstate(invalid="ignore"):
+        plain = (count > 0) & ~np.isnan(total) & (np.abs(total - computed) <= 0.5 * _NOISE * scale)
+    return ~plain
+
+
 def footing(book: LoadedBook, params: ParameterSet | None = None, *,
             tolerance_per_line: float = 1.0) -> list[Finding]:
     """``footing``: SUM formulas and typed totals against the sum of their parts.
@@ -182,7 +240,8 @@ def footing(book: LoadedBook, params: ParameterSet | None = None, *,
         refs = _plain_sum_refs(book, sheet, form)
         if refs is None:
             continue
-        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
+        keep = _not_plainly_equal(book, sheet, refs, rows, cols)
+        for row, col in zip(rows[keep].tolist(), cols[keep].tolist(), strict=True):
             total = sheet.values.get((row, col))
             if not _is_number(total):
                 continue
@@ -256,86 +315,6 @@ def _typed_totals(book: LoadedBook, tolerance_per_line: float) -> list[Finding]:
     return out
 
 
-# ------------------------------------------------------------------------ off-by-one SUMs ----
-def sum_ranges(book: LoadedBook, params: ParameterSet | None = None) -> list[Finding]:
-    """``sum_range``: a SUM below (or right of) a block of numbers whose range is off by one.
-
-    The block is the run of numbers and formulas ending right above the total (one empty
-    spacer row allowed).  ``error`` when the range stops one cell short of the block's end,
-    or starts one cell after a block that sits right under a text header (a year above the
-    block, 1900–2100, is taken as a header and not reported); ``warning`` when the range
-    takes in the text header above the block.
-    """
-    out = []
-    for sheet, form, rows, cols in book.groups(_is_sum):
-        refs = _plain_sum_refs(book, sheet, form)
-        if refs is None or len(refs) != 1 or refs[0].single or refs[0].sheet is not None:
-            continue
-        ref = refs[0]
-        for row, col in zip(rows.tolist(), cols.tolist(), strict=True):
-            r1, c1, r2, c2 = (int(x[0]) for x in ref.resolve(np.array([row]), np.array([col])))
-            if c1 == c2 == col and r2 < row:
-                found = _check_line(sheet, row, col, r1, r2, vertical=True)
-            elif r1 == r2 == row and c2 < col:
-                found = _check_line(sheet, row, col, c1, c2, vertical=False)
-            else:
-                continue
-            if found is not None:
-                out.append(found)
-    return out
-
-
-def _check_line(sheet: Sheet, row: int, col: int, first: int, last: int, *, vertical: bool) -> Finding | None:
-    """Compare the summed span [first, last] with the block of numbers before the total."""
-    def at(k: int) -> tuple[int, int]:
-        return (k, col) if vertical else (row, k)
-
-    def numeric(k: int) -> bool:
-        return k >= 1 and (sheet.is_formula(*at(k)) or _is_number(sheet.values.get(at(k))))
-
-    def text(k: int) -> bool:
-        value = sheet.values.get(at(k)) if k >= 1 else None
-        return isinstance(value, str) and not isinstance(value, ExcelError) and not sheet.is_formula(*at(k))
-
-    here = row if vertical else col
-    bottom = here - 1
-    if not numeric(bottom) and sheet.values.get(at(bottom)) is None and numeric(bottom - 1):
-        bottom -= 1  # one empty spacer between the block and its total
-    if not numeric(bottom):
-        return None
-    top = bottom
-    while numeric(top - 1):
-        top -= 1
-    where = "kolonnen" if vertical else "rækken"
-    step = "række" if vertical else "kolonne"
-
-    def cell(k: int) -> str:
-        return a1(*at(k))
-
-    def fixed(lo: int, hi: int) -> str:  # the formula is a plain =SUM(range) here
-        return f"=SUM({a1(*at(lo))}:{a1(*at(hi))})"
-
-    formula = sheet.formula(row, col)
-    if last == bottom - 1 and top <= first <= last:
-        return Finding("sum_range", "error", sheet.name, a1(row, col),
-                       f"SUM stopper én {step} for tidligt: {cell(bottom)}, det sidste tal i "
-                       f"{where} {cell(top)}:{cell(bottom)}, er udeladt",
-                       expected=fixed(first, bottom), actual=formula, formula=formula)
-    skipped = sheet.values.get(at(top))
-    is_year = _is_number(skipped) and float(skipped).is_integer() and 1900 <= float(skipped) <= 2100
-    if first == top + 1 and last >= first and text(top - 1) and not is_year:
-        return Finding("sum_range", "error", sheet.name, a1(row, col),
-                       f"SUM begynder én {step} for sent: {cell(top)}, det første tal i "
-                       f"{where} {cell(top)}:{cell(bottom)}, er udeladt",
-                       expected=fixed(top, last), actual=formula, formula=formula)
-    if first == top - 1 and text(first) and last >= top:
-        return Finding("sum_range", "warning", sheet.name, a1(row, col),
-                       f"SUM tager overskriften {cell(first)} ({sheet.values.get(at(first))!r}) med: "
-                       "harmløst, så længe den er tekst, forkert hvis den bliver et tal (et årstal)",
-                       expected=fixed(top, last), actual=formula, formula=formula)
-    return None
-
-
 # ------------------------------------------------------------------- tables given as data ----
 def footing_table(table: str | Table = "tabel1", params: str | ParameterSet | None = None, *,
                   tolerance_per_line: float = 1.0) -> list[Finding]:
@@ -390,4 +369,4 @@ def footing_cells(book: LoadedBook, sheet: str, total: str, parts: str | Sequenc
     return [] if found is None else [found]
 
 
-__all__ = ["FootingResult", "classify_footing", "footing", "footing_cells", "footing_table", "sum_ranges"]
+__all__ = ["FootingResult", "classify_footing", "footing", "footing_cells", "footing_table"]

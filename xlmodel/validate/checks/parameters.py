@@ -17,8 +17,9 @@ from typing import Any
 from xlmodel.excel.layout import COLUMNS, SHEET
 from xlmodel.parameters import OFFICIAL, ParameterSet, resolve
 from xlmodel.tekst import format_aar, format_eksakt
+from xlmodel.validate.addresses import block
+from xlmodel.validate.book import LoadedBook
 from xlmodel.validate.findings import Finding
-from xlmodel.validate.lint import LoadedBook, block
 
 _NAME = re.compile(r"^(?P<name>[\w.]+)(\[(?P<index>\d+)\])?$")
 CHECK = "parameters"
