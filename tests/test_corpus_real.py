@@ -302,3 +302,25 @@ def test_array_lifting_of_builtins(tmp_path: Path) -> None:
     assert [values[("Sheet", f"B{r}")] for r in (1, 2, 3)] == [1.0, 3.0, 3.0]
     assert abs(values[("Sheet", "C1")] - 0.6914624612740131) < 1e-12
     assert [values[("Sheet", f"D{r}")] for r in (1, 2, 3)] == ["a", "bcd", "0.5"]
+
+
+def test_one_cell_array_formula_with_a_larger_result_shows_the_first(tmp_path: Path) -> None:
+    """{=LEN(A1:A3)} entered in B1 alone, with B2 holding a value: Excel shows LEN(A1) in B1;
+    the engine would spill into B2 (#SPILL!), keep evaluates it as INDEX(...,1,1)."""
+    import openpyxl
+    from openpyxl.worksheet.formula import ArrayFormula
+
+    from xlmodel.engine import refresh
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    for i, v in enumerate(["abcd", "b", "c"], start=1):
+        ws.cell(i, 1, v)
+    ws["B1"] = ArrayFormula("B1", "=LEN(A1:A3)")
+    ws["B2"] = 7
+    src, out = tmp_path / "one.xlsx", tmp_path / "out.xlsx"
+    wb.save(src)
+    report = refresh(src, out)
+    values, _ = measure.read_cells(out)
+    assert values[("Sheet", "B1")] == 4.0 and values[("Sheet", "B2")] == 7.0
+    assert not report.not_recomputed

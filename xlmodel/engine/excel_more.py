@@ -208,7 +208,24 @@ def functions(err: Callable[[str], Exception], number: Callable[[Any], float],
         m = matches[index]
         return s[:m.start()] + m.expand(repl) + s[m.end():]
 
+    def expand(array: Any, rows: Any, columns: Any = None, pad_with: Any = None) -> list[list[Any]]:
+        """EXPAND(array, rows, [columns], [pad_with]): the array padded to rows × columns
+        (columns left out: the array's width) with ``pad_with`` (default #N/A); fewer is #VALUE!.
+
+        >>> functions(ValueError, float, str)["EXPAND"][0]([[1.0]], 2, 2, 0.0)
+        [[1.0, 0.0], [0.0, 0.0]]
+        """
+        grid = _grid(array)
+        h, w = len(grid), len(grid[0]) if grid else 0
+        n = math.trunc(number(rows))   # a blank cell is 0 (#VALUE!), as in Excel
+        k = w if columns is None else math.trunc(number(columns))
+        if n < h or k < w:
+            raise err("Value")
+        pad = {"type": "Error", "kind": "Na"} if pad_with is None else pad_with
+        return [[grid[i][j] if i < h and j < w else pad for j in range(k)] for i in range(n)]
+
     return {
+        "EXPAND": (expand, 2, 4),
         "MUNIT": (munit, 1, 1), "MMULT": (mmult, 2, 2), "MDETERM": (mdeterm, 1, 1),
         "MINVERSE": (minverse, 1, 1), "PERMUTATIONA": (permutationa, 2, 2), "PROB": (prob, 3, 4),
         "REGEXTEST": (regextest, 2, 3), "REGEXEXTRACT": (regexextract, 2, 4),
