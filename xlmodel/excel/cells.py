@@ -621,10 +621,12 @@ def engine_callback(name: str, params: ParameterSet) -> Callable[..., Any]:
     Calls are serialised by :data:`ENGINE_LOCK` (they may come from several threads).
     """
     fn = catalogue.get(name.upper())
-    _, core, takes_params = _binding(fn.name)  # bound once, not per call (prepare_engine imported it)
 
     def callback(*args: Any) -> Any:
         with ENGINE_LOCK:
+            # Bound at the first call, not when the table is built: a workbook without catalogue
+            # calls must not import the core (pandas); prepare_engine has imported it by then.
+            _, core, takes_params = _binding(fn.name)
             fast = _single_cells(fn, args)
             if fast is not None:  # the engine's common call: one value per argument
                 return _call_single(fn, fast, core, takes_params, params)
