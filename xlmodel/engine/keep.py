@@ -313,6 +313,11 @@ def _members(computed: Any, key: tuple[str, int, int], fc: Any) -> list[tuple[st
     return [(key[0], r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1)]
 
 
+def _may_keep(new: Any) -> bool:
+    """Cheap pre-test of :func:`_should_keep` that needs no cached value: an error or a non-finite number."""
+    return isinstance(new, CellError) or (isinstance(new, float) and not math.isfinite(new))
+
+
 def _should_keep(new: Any, old: Any) -> bool:
     if old is None:
         return False
@@ -394,8 +399,8 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
                 r1, c1, r2, c2 = parse_range(fc.ref)
                 members = sorted(set(members) | {(key[0], r, c) for r in range(r1, r2 + 1)
                                                  for c in range(c1, c2 + 1)})
-            values = computed.values  # an engine error first: only then is the cached value decoded
-            bad = [m for m in members if isinstance(values.get(m), CellError) and m in cached
+            values = computed.values  # an engine failure first: only then is the cached value decoded
+            bad = [m for m in members if _may_keep(values.get(m)) and m in cached
                    and _should_keep(values.get(m), cached[m].value)]
             if not bad:
                 continue
