@@ -342,12 +342,14 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
     changed = []
     for sheet, cells in computed.formulas.items():
         for fc in cells:
+            if fc.f_type != "array" or not fc.ref or not fc.text:
+                continue   # cheap tests first: the cached value is decoded only for array formulas
             key = (sheet, fc.row, fc.col)
             value = computed.values.get(key)
+            if not isinstance(value, CellError) or value.code != "#SPILL!" or own_call(fc.text):
+                continue
             info = cached.get(key)
-            if (fc.f_type != "array" or not fc.ref or not fc.text or own_call(fc.text)
-                    or (info is not None and info.dynamic)
-                    or not isinstance(value, CellError) or value.code != "#SPILL!"):
+            if info is not None and info.dynamic:
                 continue
             r1, c1, r2, c2 = parse_range(fc.ref)
             if (r1, c1) != (r2, c2):
@@ -383,6 +385,9 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
         for fc in cells:
             texts[(sheet, fc.row, fc.col)] = (fc, fc.text or shared.get(fc.si, ""))
     kept.update(_implicit_intersection(computed, texts, cached, own_call))
+    if not reshaped and not any(_may_keep(v) for v in computed.values.values()):
+        # Nothing failed: the rounds below would find nothing to keep (the common case).
+        return [NotRecomputed(s, address(r, c), reason) for (s, r, c), reason in kept.items()]
     for _round in range(ROUNDS + 1):   # the last round keeps without evaluating again
         new_kept = {}
         if _round == 0:
