@@ -33,6 +33,7 @@ from xlmodel import udligning
 from xlmodel.excel.layout import defined_name
 from xlmodel.overslag import OVERSLAGSAAR
 from xlmodel.parameters import ParameterSet
+from xlmodel.tekst import format_tal
 from xlmodel.workbooks.style import (
     BOOL,
     FIRST,
@@ -111,6 +112,12 @@ def _row(ws: Worksheet, r: int, label: str, cells: list[object], fmt: str | None
             ws[f"{c}{r}"].number_format = fmt
     if note:
         ws.cell(r, 6, note)
+
+
+def _series(ps: ParameterSet, name: str, sep: str) -> str:
+    """A dated parameter's values in year order, for a label: ``300/600/600/300`` (from the set)."""
+    values = ps.parameters[name].values
+    return sep.join(format_tal(values[y], 0) for y in sorted(values))
 
 
 def build(wb: Workbook, ps: ParameterSet) -> None:
@@ -234,10 +241,11 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         (9, "Nettogevinst efter udligning (native)", ""),
         (10, "Efterregulering af tilskud og udligning (native)", "− andel × efterregulering af skatten"),
         (11, "Skolereform, ekstra tilskud, kommunens andel (BLOKTILSKUD_FORDEL)",
-         "300/600/600/300 mio. kr. efter indbyggere (aftale 2014; fordeling: antagelse)"),
+         f"{_series(ps, 'bloktilskud.skolereform_ekstra', '/')} mio. kr. efter indbyggere "
+         f"({ps.title}; fordeling: antagelse)"),
         (12, "Skolereform, ekstra tilskud (native)", ""),
         (13, "Skolereform, DUT-løft, kommunens andel (BLOKTILSKUD_FORDEL)",
-         "204 → 407 mio. kr. (aftale 2014)"),
+         f"{_series(ps, 'bloktilskud.skolereform_dut', ' → ')} mio. kr. ({ps.title})"),
         (14, "Skolereform, DUT-løft (native)", ""),
     ):
         tu.cell(r, 1, label)
@@ -427,8 +435,10 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                 ("Kontrol", "katalogfunktion mod native formel for hver beregning"),
                 ("Parametre", "alle satser med enhed, år og kilde (overslagsårenes skøn er antagelser)")],
         sources=[
-            "Aftale om kommunernes økonomi for 2014 (13. juni 2013): fremskrivningsprocent 11,4 (boks 1), "
-            "PL, skolereformens tilskud 300/600/600/300 og DUT 204 → 407 mio. kr.",
+            f"{ps.title}: fremskrivningsprocent "
+            f"{format_tal(ps.value('skat.fremskrivningsprocent', y0))}, PL, skolereformens tilskud "
+            f"{_series(ps, 'bloktilskud.skolereform_ekstra', '/')} og DUT "
+            f"{_series(ps, 'bloktilskud.skolereform_dut', ' → ')} mio. kr.",
             "Kommuneskatteloven § 7 (statsgaranti), § 16 (selvbudgettering, efterregulering i år + 3 i tre "
             "rater, tillæg på 3 × diskontoen over 3 pct.); udligningsloven § 24; lov om kommunernes styrelse "
             "§ 38 (budgetår + 3 overslagsår).",
