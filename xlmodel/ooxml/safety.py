@@ -61,7 +61,7 @@ from defusedxml import DefusedXmlException
 from defusedxml.expatreader import DefusedExpatParser
 
 from xlmodel.errors import XlmodelError
-from xlmodel.ooxml.addresses import MAX_COL, MAX_ROW, NS_STRICT, area, col_number
+from xlmodel.ooxml.addresses import MAX_COL, MAX_ROW, NS_STRICT, area, col_number, resolve_target
 from xlmodel.tekst import format_tal
 
 MAX_UNCOMPRESSED = 1 << 30
@@ -630,12 +630,6 @@ def _scan_bytes(fh: Any, info: zipfile.ZipInfo, label: str, budget: _Budget,
     return scan
 
 
-def _part_name(base_dir: str, target: str) -> str:
-    if target.startswith("/"):
-        return target.lstrip("/")
-    return posixpath.normpath(posixpath.join(base_dir, target))
-
-
 def check_workbook_file(
     path: str | os.PathLike[str],
     *,
@@ -877,7 +871,8 @@ def _check_open(fh: Any, path: Path, size: int, budget: _Budget, max_members: in
                        'en projektmappe gemt som "Excel-projektmappe (*.xlsx)" (Transitional), ikke '
                        '"Strict Open XML-regneark": åbn den i Excel og vælg Gem som', label="tilladt")
     rels = scanned[rels_part].attrs if rels_part in scanned else []
-    targets = {a.get("Id"): _part_name(base, a.get("Target", "")) for tag, a in rels if tag == "Relationship"}
+    targets = {a.get("Id"): resolve_target(workbook_part, a.get("Target", ""))
+               for tag, a in rels if tag == "Relationship"}
     sheet_names: dict[str, str] = {}
     unreadable: list[tuple[str, str]] = []
     for tag, a in scanned[workbook_part].attrs:

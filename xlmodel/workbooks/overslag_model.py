@@ -29,13 +29,11 @@ from openpyxl.styles import Alignment
 from openpyxl.worksheet.datavalidation import DataValidation
 from openpyxl.worksheet.worksheet import Worksheet
 
-from xlmodel import udligning
 from xlmodel.excel.layout import defined_name
 from xlmodel.overslag import OVERSLAGSAAR
 from xlmodel.parameters import ParameterSet
 from xlmodel.tekst import format_tal
 from xlmodel.workbooks.style import (
-    BOOL,
     FIRST,
     KR,
     LAST,
@@ -46,7 +44,6 @@ from xlmodel.workbooks.style import (
     N,
     align,
     bar_chart,
-    formats,
     forside,
     header,
     kontrol,
@@ -55,7 +52,7 @@ from xlmodel.workbooks.style import (
     table_header,
     title,
 )
-from xlmodel.workbooks.udligning_model import DATA_COLUMNS, ILLUSTRATIVE, MARKER
+from xlmodel.workbooks.udligning_model import ILLUSTRATIVE, data_sheet
 
 #: the municipality shown when the model is opened (any of the 98; the user picks another)
 START_KOMMUNE = "Hvidovre"
@@ -79,31 +76,6 @@ def _d(letter: str) -> str:
     return f"Data!${letter}${FIRST}:${letter}${LAST}"
 
 
-def _data_sheet(wb: Workbook, ps: ParameterSet) -> Worksheet:
-    """The Data sheet in the udligning model's layout (the importer's target, found by MARKER)."""
-    data = udligning.eksempeldata(ps)
-    ws = wb.active
-    ws.title = "Data"
-    title(ws, "Kommunernes data (mio. kr.)", ILLUSTRATIVE)
-    ws["A3"] = MARKER
-    ws["B3"] = ("Erstat med jeres officielle tal: xlmodel import FIL --into denne_fil.xlsx "
-                "(Statistikbanken FOLK1A eller en CSV/XLSX med én række pr. kommune)")
-    header(ws, 4, [h for _, h, _ in DATA_COLUMNS], [6, 18, 20, 11, 14, 14, 13, 14, 12, 12, 12, 13, 14, 14],
-           freeze_cols=2)
-    for i in range(N):
-        for c, (_, _, key) in enumerate(DATA_COLUMNS, start=1):
-            if key in data:
-                v = data[key].iloc[i]
-                value = bool(v) if key == "hovedstad" else v.item() if hasattr(v, "item") else v
-                ws.cell(FIRST + i, c, value)
-    formats(ws, FIRST, LAST, {"A": YEAR, "D": KR, **dict.fromkeys("EFGHILMN", MIO), "J": BOOL, "K": PCT})
-    mark_input(ws, f"D{FIRST}:N{LAST}")
-    flags = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=False)
-    flags.add(f"J{FIRST}:J{LAST}")
-    ws.add_data_validation(flags)
-    return ws
-
-
 def _row(ws: Worksheet, r: int, label: str, cells: list[object], fmt: str | None, note: str = "") -> None:
     ws.cell(r, 1, label)
     for c, value in zip(COLS, cells, strict=False):
@@ -124,8 +96,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     years = [ps.budget_year + k for k in range(OVERSLAGSAAR + 1)]
     y0 = years[0]
     pairs: list[tuple[str, str, str]] = []
-    _data_sheet(wb, ps)
-    names = [str(v) for v in udligning.eksempeldata(ps)["navn"]]
+    names = [str(v) for v in data_sheet(wb, ps, "Kommunernes data (mio. kr.)")["navn"]]
     kommune = START_KOMMUNE if START_KOMMUNE in names else names[0]
     heads = ["Post", *map(str, years), "Note"]
     widths = [50, 13, 13, 13, 13, 58]

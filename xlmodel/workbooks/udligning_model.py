@@ -10,6 +10,7 @@ and that the grant distributed is the grant.  All amounts in mio. kr.
 
 from __future__ import annotations
 
+import pandas as pd
 from openpyxl import Workbook
 from openpyxl.worksheet.datavalidation import DataValidation
 
@@ -63,11 +64,16 @@ def _b(letter: str) -> str:
     return f"Beregning!${letter}${FIRST}:${letter}${LAST}"
 
 
-def build(wb: Workbook, ps: ParameterSet) -> None:
+def data_sheet(wb: Workbook, ps: ParameterSet, heading: str) -> pd.DataFrame:
+    """The Data sheet (the workbook's first): the ILLUSTRATIVE sample, one row per municipality.
+
+    The importer's target, found by :data:`MARKER`; the budget model uses the same layout.
+    Returns the sample written.
+    """
     data = udligning.eksempeldata(ps)
     ws = wb.active
     ws.title = "Data"
-    title(ws, "Kommunernes data til tilskud og udligning (mio. kr.)", ILLUSTRATIVE)
+    title(ws, heading, ILLUSTRATIVE)
     ws["A3"] = MARKER
     ws["B3"] = ("Erstat med jeres officielle tal: xlmodel import FIL --into denne_fil.xlsx "
                 "(Statistikbanken FOLK1A eller en CSV/XLSX med én række pr. kommune)")
@@ -85,6 +91,11 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     flags = DataValidation(type="list", formula1='"TRUE,FALSE"', allow_blank=False)
     flags.add(f"J{FIRST}:J{LAST}")
     ws.add_data_validation(flags)
+    return data
+
+
+def build(wb: Workbook, ps: ParameterSet) -> None:
+    data = data_sheet(wb, ps, "Kommunernes data til tilskud og udligning (mio. kr.)")
 
     calc = wb.create_sheet("Beregning")
     title(calc, "Tilskud og udligning pr. kommune (mio. kr.; positiv = kommunen modtager)", ILLUSTRATIVE)
