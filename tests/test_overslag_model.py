@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from xlmodel import overslag as ov
 from xlmodel import udligning
 from xlmodel.cli import main
-from xlmodel.engine import refresh
+from xlmodel.excel.headless import refresh
 from xlmodel.parameters import load
 from xlmodel.workbooks import overslag_model
 
