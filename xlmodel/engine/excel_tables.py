@@ -279,7 +279,20 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
                     new = translate(new, sheet, fc.row, fc.col, by_name, on_sheet)
             except (Untranslatable, excel_names.Unresolved):
                 continue
-            if new != text:
-                wb.set_formula(sheet, fc.row, fc.col, "=" + new)
+            if new != text and _set(wb, sheet, fc.row, fc.col, new, text):
                 done += 1
     return done
+
+
+def _set(wb: Any, sheet: str, row: int, col: int, new: str, old: str) -> bool:
+    """Set the rewritten formula; if formualizer refuses it, the cell keeps the formula it had."""
+    try:
+        wb.set_formula(sheet, row, col, "=" + new)
+        return True
+    except Exception:  # formualizer's parser or name check refused the text: leave the cell
+        try:
+            if wb.get_formula(sheet, row, col) != "=" + old:
+                wb.set_formula(sheet, row, col, "=" + old)
+        except Exception:  # the original as loaded stays whatever the engine holds
+            pass
+        return False
