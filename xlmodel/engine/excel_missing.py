@@ -69,7 +69,7 @@ def percentof(subset: Any, data: Any) -> Any:
     set ... equivalent to SUM(data_subset)/SUM(data_all)".  As SUM over ranges, text and
     logical values in the ranges are left out (corpus: ``PERCENTOF(F49:H49,G49:J49)`` with text
     and TRUE in the data = 1.1).  An error value in either argument gives ``#NUM!`` in Excel's
-    cached values (every such cell of the corpus, 11 of 11; not stated on Microsoft's page), a
+    cached values (every such cell of the corpus, 10 of 10; not stated on Microsoft's page), a
     zero total ``#DIV/0!``.
 
     >>> percentof([[0, 2, 2.3]], [[2, 2.3, -0.2, -2]])
