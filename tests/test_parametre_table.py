@@ -194,3 +194,17 @@ def test_the_active_set_is_refused_not_replaced(tmp_path: Path) -> None:
     found = _parameter_findings(book)
     assert [(f["severity"], f["cell"]) for f in found] == [("error", "A1:I1")]
     assert "overskrift" in found[0]["message"]
+
+
+def test_the_macros_checks_name_the_tables_own_cells(tmp_path: Path) -> None:
+    rows = layout.table_rows(load())
+    book = _book(tmp_path / "b.xlsx", at=(4, 2), change={(AGREED, 2014): 9.9})
+    found = macros.check_rows(macros.FileBook(book))
+    wrong = [f for f in found if f[0] == "parametre" and f[1] == "fejl"]
+    assert [f[2] for f in wrong] == [f"Satser fra xlmodel!D{4 + _row_of(rows, AGREED, 2014)}"]
+    # a header that is no longer xlmodel's: one fejl row saying why, no traceback from "Valider"
+    wb = openpyxl.load_workbook(book)
+    wb["Satser fra xlmodel"]["B4"] = "name"
+    wb.save(book)
+    found = [f for f in macros.check_rows(macros.FileBook(book)) if f[0] == "parametre"]
+    assert [f[1] for f in found] == ["fejl"] and "navn, aar, vaerdi" in found[0][3], found

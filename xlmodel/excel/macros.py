@@ -131,7 +131,15 @@ def _parameter_findings(table: tuple[str, list[layout.Row]] | None,
 def check_rows(book: Book) -> list[tuple[str, str, str, str]]:
     """The Kontrol findings as rows (:data:`KONTROL_COLUMNS`): error cells, and the Parametre
     sheet against ``book.params``.  No pandas: the headless refresh uses these rows directly."""
-    return _error_findings(book.error_cells()) + _parameter_findings(book.parameter_rows(), book.params)
+    from xlmodel.errors import XlmodelError
+
+    try:
+        parameters = _parameter_findings(book.parameter_rows(), book.params)
+    except XlmodelError as exc:  # a marker that points nowhere, a header that is not xlmodel's
+        from xlmodel.excel.danish import message
+
+        parameters = [("parametre", FEJL, "", message(exc))]
+    return _error_findings(book.error_cells()) + parameters
 
 
 def checks(book: Book) -> pd.DataFrame:
