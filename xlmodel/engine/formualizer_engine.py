@@ -535,6 +535,8 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions) -> Computed:
 
 def _diagnose(wb: Any, out: Computed, failures: Failures) -> None:
     """Error cells with the message why: what the failing catalogue call said, else the cause."""
+    if not any(isinstance(v, CellError) for v in out.values.values()):
+        return   # no error value: nothing to explain (the common case)
     formula_at = {(s, fc.row, fc.col) for s, cells in out.formulas.items() for fc in cells}
     for (sheet, r, c), value in out.values.items():
         if not isinstance(value, CellError) or (sheet, r, c) not in formula_at:
@@ -590,9 +592,9 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
         xml = computed.sheet_xml(pkg, ref.part)
         values, spills, name = computed.values, computed.spills, ref.name
         if not any(fc.f_type == "array" or (name, fc.row, fc.col) in spills for fc in cells):
-            data = xml.patch_formula_values(
-                sorted(((fc, values.get((name, fc.row, fc.col))) for fc in cells),
-                       key=lambda cv: cv[0].span[0]))
+            # cells are in document order (the scan's order); patch_formula_values refuses (None)
+            # if one is not, and the general patcher below takes over
+            data = xml.patch_formula_values([(fc, values.get((name, fc.row, fc.col))) for fc in cells])
             if data is not None:  # the common case: plain formulas, one splice pass
                 pkg.set(ref.part, data)
                 continue
