@@ -13,16 +13,17 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from openpyxl.formula.translate import Translator
 
 from xlmodel.errors import XlmodelError
 from xlmodel.validate.addresses import MAX_COL, a1, split_cell
 from xlmodel.validate.formulas import FormInfo, NumberUse, RefUse, analyse_formula
 from xlmodel.validate.references import BRACKETS_ARE_R1C1, NUMBER_LITERAL, Ref, parse_ref, to_r1c1
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class ExcelError(str):
@@ -57,6 +58,8 @@ class Sheet:
         master = self.shared.get((row, col))
         if master is None:
             return None
+        from openpyxl.formula.translate import Translator  # here: openpyxl is heavy to import
+
         return Translator(self.formulas[master], origin=a1(*master)).translate_formula(a1(row, col))
 
     def value(self, row: int, col: int) -> Any:
@@ -354,6 +357,8 @@ class LoadedBook:
 
     def cells_frame(self, sheet: str | None = None) -> pd.DataFrame:
         """The cells as a DataFrame: sheet, cell, row, col, formula, value (one sheet or all)."""
+        import pandas as pd
+
         rows = [(name, a1(r, c), r, c, f, v) for name, r, c, f, v in self.cells()
                 if sheet is None or name.upper() == sheet.upper()]
         return pd.DataFrame(rows, columns=["sheet", "cell", "row", "col", "formula", "value"])

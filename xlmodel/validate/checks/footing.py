@@ -35,7 +35,6 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from openpyxl.formula.tokenizer import Token
 
 from xlmodel import balance
 from xlmodel.balance import _NOISE
@@ -45,6 +44,7 @@ from xlmodel.tekst import format_tal, format_vaerdi
 from xlmodel.validate.addresses import MAX_COL, a1, block, sheet_prefix, split_cell
 from xlmodel.validate.book import ExcelError, LoadedBook, Sheet
 from xlmodel.validate.findings import Finding
+from xlmodel.validate.formulas import Token
 from xlmodel.validate.references import Ref
 
 # A code-like name (``pl.samlet``, ``udgifter_i_alt``) is a key, not a row label of a table.
