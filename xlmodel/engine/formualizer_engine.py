@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlmodel.engine import excel_functions, keep
+from xlmodel.engine import excel_functions, excel_missing, excel_tables, keep
 from xlmodel.engine.functions import FunctionTable
 from xlmodel.engine.keep import NotRecomputed
 from xlmodel.engine.package import write_atomic
@@ -509,6 +509,8 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions) -> Computed:
         failures = Failures([ref.name for ref in sheets])
         excel_functions.register(wb, out.formulas, date1904=pkg.date1904,
                                  charset=excel_functions.charset(pkg))
+        excel_tables.register(wb, pkg, out.formulas)  # omitted names, table references written out
+        excel_missing.register(wb)  # BAHTTEXT, PERCENTOF: functions formualizer lacks
         _register(wb, table, failures)
         loaded = set(wb.sheet_names)
         for ref in sheets:
