@@ -162,6 +162,9 @@ class Failures:
 
     def __init__(self, sheets: list[str]) -> None:
         self._sheets = sheets
+        #: The cell tags this evaluation's formulas carry (:func:`_tag_calls`): a call is tagged
+        #: when its first argument is one of them, tested per call without parsing the tag.
+        self.tags = frozenset(f"{CELL_TAG}{i}" for i in range(len(sheets)))
         self._lock = threading.Lock()
         self.by_cell: dict[tuple[str, int, int], str] = {}
         self.untagged: list[str] = []   # calls the file's cell formulas do not hold (defined names)
@@ -212,16 +215,21 @@ def engine_copy(pkg: Package, table: FunctionTable) -> bytes:
 
 def _register(wb: Any, table: FunctionTable, failures: Failures) -> None:
     """Register the table's functions; each call's refusal is recorded for its cell."""
-    message = table.message
+    message, tags = table.message, failures.tags
     for fn in table.functions:
         def callback(*args: Any, _inner: Callable[..., Any] = fn.callback) -> Any:
-            where = failures.cell(*args[:3]) if len(args) >= 3 else None
-            if where is not None:
-                args = args[3:]
+            # The tag is located only when the call fails: a successful call (the common case,
+            # issue 10's per-call cost) pays one type test and one set look-up for it.
+            if args and type(args[0]) is str and args[0] in tags and len(args) >= 3:
+                try:
+                    return _inner(*args[3:])
+                except Exception as exc:
+                    failures.record(failures.cell(*args[:3]), message(exc))  # the face's wording
+                    raise
             try:
                 return _inner(*args)
             except Exception as exc:
-                failures.record(where, message(exc))  # the face's wording (Danish for the catalogue)
+                failures.record(None, message(exc))
                 raise
 
         wb.register_function(fn.name, callback, min_args=fn.min_args, max_args=fn.max_args + 3)
