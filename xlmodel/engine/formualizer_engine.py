@@ -166,6 +166,9 @@ class Failures:
 
     def __init__(self, sheets: list[str]) -> None:
         self._sheets = sheets
+        #: The cell tags this evaluation's formulas carry (:func:`_tag_calls`): a call is tagged
+        #: when its first argument is one of them, tested per call without parsing the tag.
+        self.tags = frozenset(f"{CELL_TAG}{i}" for i in range(len(sheets)))
         self._lock = threading.Lock()
         self.by_cell: dict[tuple[str, int, int], str] = {}
         self.untagged: list[str] = []   # calls the file's cell formulas do not hold (defined names)
@@ -216,16 +219,21 @@ def engine_copy(pkg: Package, table: FunctionTable) -> bytes:
 
 def _register(wb: Any, table: FunctionTable, failures: Failures) -> None:
     """Register the table's functions; each call's refusal is recorded for its cell."""
-    message = table.message
+    message, tags = table.message, failures.tags
     for fn in table.functions:
         def callback(*args: Any, _inner: Callable[..., Any] = fn.callback) -> Any:
-            where = failures.cell(*args[:3]) if len(args) >= 3 else None
-            if where is not None:
-                args = args[3:]
+            # The tag is located only when the call fails: a successful call (the common case,
+            # issue 10's per-call cost) pays one type test and one set look-up for it.
+            if args and type(args[0]) is str and args[0] in tags and len(args) >= 3:
+                try:
+                    return _inner(*args[3:])
+                except Exception as exc:
+                    failures.record(failures.cell(*args[:3]), message(exc))  # the face's wording
+                    raise
             try:
                 return _inner(*args)
             except Exception as exc:
-                failures.record(where, message(exc))  # the face's wording (Danish for the catalogue)
+                failures.record(None, message(exc))
                 raise
 
         wb.register_function(fn.name, callback, min_args=fn.min_args, max_args=fn.max_args + 3)
@@ -540,6 +548,8 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions, *,
 
 def _diagnose(wb: Any, out: Computed, failures: Failures) -> None:
     """Error cells with the message why: what the failing catalogue call said, else the cause."""
+    if not any(isinstance(v, CellError) for v in out.values.values()):
+        return   # no error value: nothing to explain (the common case)
     formula_at = {(s, fc.row, fc.col) for s, cells in out.formulas.items() for fc in cells}
     for (sheet, r, c), value in out.values.items():
         if not isinstance(value, CellError) or (sheet, r, c) not in formula_at:
@@ -595,9 +605,9 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
         xml = computed.sheet_xml(pkg, ref.part)
         values, spills, name = computed.values, computed.spills, ref.name
         if not any(fc.f_type == "array" or (name, fc.row, fc.col) in spills for fc in cells):
-            data = xml.patch_formula_values(
-                sorted(((fc, values.get((name, fc.row, fc.col))) for fc in cells),
-                       key=lambda cv: cv[0].span[0]))
+            # cells are in document order (the scan's order); patch_formula_values refuses (None)
+            # if one is not, and the general patcher below takes over
+            data = xml.patch_formula_values([(fc, values.get((name, fc.row, fc.col))) for fc in cells])
             if data is not None:  # the common case: plain formulas, one splice pass
                 pkg.set(ref.part, data)
                 continue
