@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
-from xml.sax.saxutils import escape, unescape
 
 from xlmodel.errors import XlmodelError
 from xlmodel.excel import layout
@@ -28,7 +27,7 @@ from xlmodel.ooxml.addresses import (
 )
 from xlmodel.ooxml.package import Package, SheetRef
 from xlmodel.ooxml.sheet import Constant, SheetXml
-from xlmodel.ooxml.values import CellError
+from xlmodel.ooxml.values import CellError, encode_text, xml_unescape
 from xlmodel.parameters import ParameterSet
 
 
@@ -44,7 +43,7 @@ def _cell(r: int, c: int, value: Any) -> str:
             return f'<c r="{ref}" t="e"><v>#NUM!</v></c>'
         text = str(int(f)) if f.is_integer() and abs(f) < 1e16 else repr(f)
         return f'<c r="{ref}"><v>{text}</v></c>'
-    text = escape(str(value))
+    text = encode_text(str(value))
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
@@ -333,12 +332,12 @@ class _Decoder:
     def __call__(self, attrs: str, inner: str) -> Any:
         kind = _kind(attrs)
         if kind == "inlineStr":
-            return unescape("".join(self.t.findall(inner))) or None
+            return xml_unescape("".join(self.t.findall(inner))) or None
         v = self.v.search(inner)
         if v is None:  # <v/>: Excel's cached empty text
             return "" if kind == "str" and self.empty_v.search(inner) else None
         text = v.group(1)
-        text = unescape(text) if "&" in text else text
+        text = xml_unescape(text) if "&" in text else text
         if kind == "s":
             i = text.strip()
             return self.strings[int(i)] if i.isdigit() and int(i) < len(self.strings) else None
