@@ -30,6 +30,7 @@ from xlmodel.ooxml.values import CellError, encode_text, xml_escape, xml_unescap
 __all__ = ["Constant", "FormulaCell", "SheetXml", "Update", "encode_value", "rewrite_formulas"]
 
 _INF, _NINF = float("inf"), float("-inf")
+_CHUNK_PIECES = 1 << 16  # pieces joined and encoded at a time by the splice patcher
 _CELL_R = re.compile(r'(?:^|\s)r\s*=\s*["\']\$?([A-Za-z]{1,3})\$?(\d+)["\']')
 
 
@@ -473,6 +474,14 @@ class SheetXml:
         document order: the caller then uses :meth:`patch`.
         """
         cells_, next_value = cells, iter(values).__next__
+        # The new part is encoded in chunks as it is built: a million small pieces alive at once
+        # (and the whole text again before encoding) was the refresh's peak memory.
+        chunks: list[bytes] = []
+
+        def flush() -> None:
+            chunks.append("".join(pieces).encode("utf-8"))
+            pieces.clear()
+
         text, p, close = self.text, self.p, self._close_c
         v_open, v_close, n_close, head_off = f"<{p}v>", f"</{p}v>", len(close), 2 + len(p)
         c_open = f"<{p}c"
@@ -500,6 +509,8 @@ class SheetXml:
                     append(text[pos:fend])
                     append(v_text)
                     pos = end - n_close
+                    if len(pieces) >= _CHUNK_PIECES:
+                        flush()
                 continue
             new_attrs = _del_attr(attrs, "t") if typed else attrs
             if t:
@@ -514,10 +525,11 @@ class SheetXml:
             append(v_text)
             append(close)
             pos = end
-        if not pieces:
+        if not pieces and not chunks:
             return text.encode("utf-8")
         append(text[pos:])
-        return "".join(pieces).encode("utf-8")
+        flush()
+        return b"".join(chunks)
 
     def _fast_formula(self, fc: FormulaCell, value: Any) -> str | None:
         """The ``<c>`` of a formula cell with a new cached value, spliced from its own text;
