@@ -65,12 +65,6 @@ class _Cached:
     dynamic: bool = False     # the anchor carries cm= (a dynamic array formula)
 
 
-def _shared_strings(pkg: Package) -> list[str]:
-    """:meth:`Package.shared_strings` (the one reader; this name is kept for
-    ``xlmodel.engine.workbook_sheets``)."""
-    return pkg.shared_strings()
-
-
 def _decode(attrs: str, inner: str, strings: list[str], p: str) -> Any:
     """The cached value of a ``<c>`` element (None when it has none)."""
     t = re.search(r'(?:^|\s)t\s*=\s*["\'](\w+)["\']', attrs)
