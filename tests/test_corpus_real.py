@@ -273,8 +273,8 @@ def test_char_and_code_follow_the_saving_platform() -> None:
     result = measure.measure_file(CORPUS / "files" / "formulas__test.xlsx")
     wrong = [d for d in result.differing
              if d[0] == "CORE" and re.match(r"(CHAR|CODE|_xlfn\.UNICODE)\(", d[4])]
-    # CHAR(13) (B44) is "\r": the value writer writes it as _x000D_, as Excel does, so it
-    # survives an XML reader's newline normalisation and agrees too.
+    # CHAR(13) computes "\r": the value writer writes it _x000D_, as Excel does (a raw carriage
+    # return would be read back as "\n" by every XML reader), so B44 agrees too.
     assert wrong == [], wrong[:10]
 
 
