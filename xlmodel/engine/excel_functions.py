@@ -538,6 +538,6 @@ def lookups_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
 
 
 _BUDGETED = {**excel_more.LOOKUPS, **excel_more.RANGE_READERS}
-_WORDS = ("LOOKUP", "MATCH", "PERCENTILE", "QUARTILE", "GCD", "LCM")
+_WORDS = ("LOOKUP", "MATCH", "PERCENTILE", "QUARTILE", "GCD", "LCM", "LARGE", "SMALL", "RANK")
 _NAMES_RE = "|".join(re.escape(n) for n in sorted(_BUDGETED, key=len, reverse=True))
 _LOOKUP_CALL = re.compile(rf"(?<![\w.])(?:_XLFN\.)?({_NAMES_RE})\s*\(")

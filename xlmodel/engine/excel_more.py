@@ -879,3 +879,86 @@ RANGE_READERS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
 SCALARS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "ISEVEN": (_parity(False), 1, 1), "ISODD": (_parity(True), 1, 1),
 }
+
+
+def _data_numbers(data: Any) -> list[float]:
+    """The numbers of a data argument: the first error is returned, text, logical values and
+    blanks of a range are left out (LARGE, SMALL, RANK)."""
+    cells = [x for row in data for x in row] if isinstance(data, list) else [data]
+    for v in cells:
+        if _is_error(v):
+            raise _Found(v)
+    return [float(v) for v in cells if isinstance(v, int | float) and not isinstance(v, bool)]
+
+
+def _scalar_number(v: Any) -> float:
+    """A one-value argument: an error returned, a blank 0, TRUE 1, numeric or date text its
+    number, other text #VALUE!."""
+    if _is_error(v):
+        raise _Found(v)
+    if isinstance(v, list):
+        raise _Found(_VALUE)
+    if v is None:
+        return 0.0
+    return _numeric_text(v) if isinstance(v, str) else float(v)
+
+
+def _kth(largest: bool) -> Callable[..., Any]:
+    def fn(array: Any, k: Any) -> Any:
+        try:
+            kv = _scalar_number(k)
+            xs = sorted(_data_numbers(array), reverse=largest)
+        except _Found as e:
+            return e.value
+        if not 1 <= kv <= len(xs):
+            return {"type": "Error", "kind": "Num"}
+        return xs[(math.ceil(kv) if largest else math.floor(kv)) - 1]
+
+    fn.__name__ = "LARGE" if largest else "SMALL"
+    fn.__doc__ = (f"{fn.__name__}(array, k): k's error first (non-numeric text #VALUE!), then the "
+                  "first error of the array, then k outside 1..n #NUM!; the array's numbers "
+                  "only; a fractional k is rounded up by LARGE, down by SMALL (Excel: "
+                  "LARGE(..,2.2) is the 3rd largest, SMALL(..,2.2) the 2nd smallest).")
+    return fn
+
+
+def _rank_of(average: bool) -> Callable[..., Any]:
+    def fn(number: Any, ref: Any, order: Any = None) -> Any:
+        try:
+            x = _scalar_number(number)
+            ascending = _scalar_number(order) != 0 if order is not None else False
+            xs = _data_numbers(ref)
+        except _Found as e:
+            return e.value
+        ties = sum(1 for v in xs if v == x)
+        if not ties:
+            return _NA
+        before = sum(1 for v in xs if (v < x if ascending else v > x))
+        return before + (ties + 1) / 2 if average else float(before + 1)
+
+    fn.__name__ = "RANK.AVG" if average else "RANK.EQ"
+    fn.__doc__ = (f"{fn.__name__}(number, ref, [order]): number's error first, then order's, "
+                  "then the first error of ref; the rank among ref's numbers (descending unless "
+                  "order is non-zero), not in ref #N/A" + (", ties averaged." if average else "."))
+    return fn
+
+
+def _lift_arg(fn: Callable[..., Any], position: int) -> Callable[..., Any]:
+    """``fn`` lifted over the argument at ``position`` when it is an array (array formulas)."""
+
+    def call(*args: Any) -> Any:
+        if position < len(args) and isinstance(args[position], list):
+            a = list(args)
+            return [[fn(*a[:position], x, *a[position + 1:]) for x in row] for row in args[position]]
+        return fn(*args)
+
+    call.__name__ = fn.__name__
+    call.__doc__ = fn.__doc__
+    return call
+
+
+RANGE_READERS.update({
+    "LARGE": (_lift_arg(_kth(True), 1), 2, 2), "SMALL": (_lift_arg(_kth(False), 1), 2, 2),
+    "RANK.EQ": (_lift_arg(_rank_of(False), 0), 2, 3), "RANK": (_lift_arg(_rank_of(False), 0), 2, 3),
+    "RANK.AVG": (_lift_arg(_rank_of(True), 0), 2, 3),
+})
