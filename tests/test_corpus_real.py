@@ -95,8 +95,8 @@ def test_refresh_and_validate_end_cleanly(path: Path, tmp_path: Path,
 
 @pytest.mark.parametrize("path", FILES, ids=[p.name for p in FILES])
 def test_refresh_changes_only_values(path: Path, tmp_path: Path) -> None:
-    from xlmodel.engine import refresh
     from xlmodel.errors import XlmodelError
+    from xlmodel.excel.headless import refresh
 
     out = tmp_path / ("out" + path.suffix.lower())
     try:
@@ -144,7 +144,7 @@ def test_agreement_with_excel_at_least_the_published_threshold() -> None:
 def test_kept_cells_keep_excels_value_and_say_why(tmp_path: Path,
                                                   capsys: pytest.CaptureFixture[str]) -> None:
     """Cells the engine cannot compute keep Excel's value, are listed with a reason, exit 3."""
-    from xlmodel.engine import refresh
+    from xlmodel.excel.headless import refresh
 
     seen = 0
     for path in sorted(FILES, key=lambda p: p.stat().st_size)[:40]:
@@ -167,7 +167,7 @@ def test_kept_cells_keep_excels_value_and_say_why(tmp_path: Path,
 
 def test_legacy_array_formula_keeps_its_range(tmp_path: Path) -> None:
     """{=SUM(B1:C1*B2:C2)} entered over A1:A3: Excel shows the sum in every cell of the range."""
-    from xlmodel.engine import refresh
+    from xlmodel.excel.headless import refresh
 
     src = CORPUS / "files" / "xlsxwriter__array_formula01.xlsx"
     out = tmp_path / "out.xlsx"
@@ -285,7 +285,7 @@ def test_array_lifting_of_builtins(tmp_path: Path) -> None:
     import openpyxl
     from openpyxl.worksheet.formula import ArrayFormula
 
-    from xlmodel.engine import refresh
+    from xlmodel.excel.headless import refresh
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -310,7 +310,7 @@ def test_one_cell_array_formula_with_a_larger_result_shows_the_first(tmp_path: P
     import openpyxl
     from openpyxl.worksheet.formula import ArrayFormula
 
-    from xlmodel.engine import refresh
+    from xlmodel.excel.headless import refresh
 
     wb = openpyxl.Workbook()
     ws = wb.active

@@ -5,7 +5,7 @@ MANIFEST.tsv) the script
 
 1. reads the values the writing application cached for every formula cell and every cell an
    array formula covers (``cached_cells``);
-2. refreshes a copy with ``xlmodel.engine.refresh`` and reads the written values back;
+2. refreshes a copy with ``xlmodel.excel.headless.refresh`` and reads the written values back;
    a file the refresh refuses (``XlmodelError``) counts as refused, anything else raised is a
    crash (a traceback: a bug);
 3. compares each cell (``same``: numbers within a relative 1e-9 / absolute 1e-12, text and
@@ -273,8 +273,8 @@ def _compare(cells: dict[tuple[str, str], Cell], skip: set[tuple[str, str]],
 
 def measure_file(path: Path, libreoffice: bool = False) -> FileResult:
     """Refresh a copy of ``path`` and compare; with ``libreoffice`` also LibreOffice's recalc."""
-    from xlmodel.engine import refresh
     from xlmodel.errors import XlmodelError
+    from xlmodel.excel.headless import refresh
 
     res = FileResult(path.name)
     try:
