@@ -488,9 +488,18 @@ _RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)\s*:\s*\$?([A-Z]{1,3})\$?(\d+)|"
                     r"(?<![\w.$])\$?(\d+)\s*:\s*\$?(\d+)(?![\w.])")
 
 
+_QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'!')
+_NAME = re.compile(r"(?<![\w.$!:])([A-Z_\\][\w.]*)(?![\w.]*\s*[(!])")
+_CELL = re.compile(r"\$?[A-Z]{1,3}\$?\d+|[A-Z]{1,3}|_XLFN|_XLWS")
+
+
 def _cells_read(text: str) -> int:
     """The cells the A1 ranges of a formula text cover (a whole column or row: 1,048,576 or
     16,384; a defined name or a table reference counts as the whole budget)."""
+    text = _QUOTED.sub('""', text)
+    if any(not _CELL.fullmatch(name) and name not in ("TRUE", "FALSE")
+           for name in _NAME.findall(text)):
+        return LOOKUP_CELL_BUDGET + 1   # a defined name or table: its size is not in the text
     n = 0
     for m in _RANGE.finditer(text):
         if m.group(1):
@@ -523,17 +532,20 @@ def lookups_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
     >>> sorted(lookups_to_override({"S": [F()] * 400}))
     []
     """
+    texts = [t for cells in formulas.values() for fc in cells if (t := getattr(fc, "text", None))]
+    whole = "\n".join(texts)   # (files store function names in capitals)
+    if not any(word in whole for word in _WORDS):   # a few scans in C: most workbooks stop here
+        return set()
     cost: dict[str, int] = {}
-    for cells in formulas.values():
-        for fc in cells:
-            text = (getattr(fc, "text", None) or "").upper()
-            if not any(word in text for word in _WORDS):
-                continue
-            names = {m.group(1) for m in _LOOKUP_CALL.finditer(text)}
-            if names:
-                n = _cells_read(text)
-                for name in names:
-                    cost[name] = cost.get(name, 0) + n
+    for text in texts:
+        text = text.upper()
+        if not any(word in text for word in _WORDS):
+            continue
+        names = {m.group(1).upper() for m in _LOOKUP_CALL.finditer(text)}
+        if names:
+            n = _cells_read(text)
+            for name in names:
+                cost[name] = cost.get(name, 0) + n
     return {name for name, n in cost.items() if n <= LOOKUP_CELL_BUDGET}
 
 
