@@ -29,9 +29,23 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, align_labels, broadcast, finite_result, like, numbers
+from xlmodel._inputs import (
+    ArrayLike,
+    align_labels,
+    broadcast,
+    choose,
+    finite_result,
+    floor,
+    interp,
+    like,
+    maximum,
+    number,
+    numbers,
+    quiet,
+    rounded,
+)
 from xlmodel.errors import XlmodelError
-from xlmodel.parameters import ParameterSet, resolve
+from xlmodel.parameters import ParameterSet, recording_active, resolve
 
 __all__ = [
     "GRUPPER",
@@ -74,7 +88,9 @@ def _year(ps: ParameterSet, aar: ArrayLike | None) -> int:
     """One whole year; None → the set's budget year."""
     if aar is None:
         return ps._year(None)
-    arr = numbers(aar, "aar", integer=True, minimum=1, maximum=9999, allowed="a whole year")
+    arr = number(aar, "aar", integer=True, minimum=1, maximum=9999, allowed="a whole year")
+    if type(arr) is float:  # the scalar path
+        return int(arr)
     if arr.ndim:
         raise XlmodelError("aar", arr.tolist(), "one whole year")
     return int(arr)
@@ -85,9 +101,26 @@ def _whole_years(pensionsaar: ArrayLike) -> np.ndarray:
 
     A value within float noise of a whole number (25.000000000001, 24.9999999999) is that number.
     """
-    n = numbers(pensionsaar, "pensionsaar", minimum=0, allowed="a number of years ≥ 0")
-    nearest = np.round(n)
-    return np.where(np.abs(n - nearest) <= 1e-9, nearest, np.floor(n))
+    n = number(pensionsaar, "pensionsaar", minimum=0, allowed="a number of years ≥ 0")
+    nearest = rounded(n)
+    return choose(abs(n - nearest) <= 1e-9, nearest, floor(n))
+
+
+#: Knots per set and year (sets are immutable): (set, years, percentages) as float tuples.
+_KNOTS_CACHE: dict[tuple[int, int | None], tuple[ParameterSet, tuple[float, ...], tuple[float, ...]]] = {}
+
+
+def _knot_tuples(ps: ParameterSet, year: int | None) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """:func:`_knots` as tuples of floats, computed once per set and year (outside a forklar
+    recording, which must see the parameters read): what :func:`~xlmodel._inputs.interp` takes."""
+    hit = _KNOTS_CACHE.get((id(ps), year))
+    if hit is not None and hit[0] is ps and not recording_active():
+        return hit[1], hit[2]
+    xp, fp = _knots(ps, year)
+    if len(_KNOTS_CACHE) > 256:
+        _KNOTS_CACHE.clear()
+    _KNOTS_CACHE[(id(ps), year)] = (ps, tuple(xp.tolist()), tuple(fp.tolist()))
+    return _KNOTS_CACHE[(id(ps), year)][1:]
 
 
 def _knots(ps: ParameterSet, year: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -158,8 +191,8 @@ def pensionsprocent(pensionsaar: ArrayLike, params: str | ParameterSet | None = 
     """
     n = _whole_years(pensionsaar)
     ps = resolve(params)
-    xp, fp = _knots(ps, _year(ps, aar))
-    return like(np.interp(n, xp, fp), pensionsaar)
+    xp, fp = _knot_tuples(ps, _year(ps, aar))
+    return like(interp(n, xp, fp), pensionsaar)
 
 
 def loft_trin(gruppe: Any, trin_1_juli_2013: ArrayLike | None = None,
@@ -215,13 +248,15 @@ def merudgift(loen_faktisk: ArrayLike, loen_loft: ArrayLike, pensionsaar: ArrayL
     """
     loen_faktisk, loen_loft, pensionsaar = align_labels(
         ("loen_faktisk", loen_faktisk), ("loen_loft", loen_loft), ("pensionsaar", pensionsaar))
-    actual = numbers(loen_faktisk, "loen_faktisk", minimum=0, allowed="a pay in kr. ≥ 0")
-    capped = numbers(loen_loft, "loen_loft", minimum=0, allowed="a pay in kr. ≥ 0")
-    pct = np.asarray(pensionsprocent(numbers(pensionsaar, "pensionsaar", minimum=0,
-                                             allowed="a number of years ≥ 0"), params, aar=aar))
+    actual = number(loen_faktisk, "loen_faktisk", minimum=0, allowed="a pay in kr. ≥ 0")
+    capped = number(loen_loft, "loen_loft", minimum=0, allowed="a pay in kr. ≥ 0")
+    pct = pensionsprocent(number(pensionsaar, "pensionsaar", minimum=0, allowed="a number of years ≥ 0"),
+                          params, aar=aar)
+    if type(pct) is not float:
+        pct = np.asarray(pct)
     actual, capped, pct = broadcast(("loen_faktisk", actual), ("loen_loft", capped), ("pensionsaar", pct))
-    with np.errstate(over="ignore", invalid="ignore"):
-        share = pct * np.maximum(0.0, actual - capped) / 100.0
+    with quiet(actual, capped, pct):
+        share = pct * maximum(0.0, actual - capped) / 100.0
     return like(finite_result(share, "loen_faktisk"), loen_faktisk, loen_loft, pensionsaar)
 
 
