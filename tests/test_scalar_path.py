@@ -205,3 +205,20 @@ def test_choose_and_quiet_take_arrays_to_numpy() -> None:
     big = 1e308
     with _inputs.quiet(big, 10.0):
         assert math.isinf(big * 10.0)
+
+
+def test_kapitalvaerdi_one_value_is_the_array_path_s_double() -> None:
+    """Both forms of the present value (npf.pv, the growing annuity) and the switch between them
+    (g = 0; |i| below 1e-6; i = g) give one value the array path's double."""
+    from xlmodel.pension import kapitalvaerdi
+
+    rates = [0.0, 1e-5, -1e-5, 1e-3, 2.0, 3.0, -50.0, 99.0, 1e3]
+    for pay in (100_000.0, -2.5, 0.0):
+        for i in rates:
+            for g in rates:
+                for n in (0.0, 1.0, 10.0, 40.0):
+                    one = _outcome(lambda p=pay, r=i, y=n, q=g: kapitalvaerdi(p, r, y, q))
+                    arr = _outcome(lambda p=pay, r=i, y=n, q=g: kapitalvaerdi(
+                        np.array(p), np.array(r), np.array(y), np.array(q)))
+                    assert one[0] != "value" or type(one[1]) is float
+                    assert _same(one, arr), (pay, i, g, n, one, arr)

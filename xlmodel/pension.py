@@ -32,6 +32,7 @@ import pandas as pd
 from xlmodel._inputs import (
     ArrayLike,
     align_labels,
+    any_true,
     broadcast,
     choose,
     finite_result,
@@ -284,10 +285,11 @@ def midlertidigt_tillaeg(pensionsaar: ArrayLike, params: str | ParameterSet | No
     return like(np.minimum(n, full) / full * regulated, pensionsaar)
 
 
-def _rate(value: ArrayLike, name: str) -> np.ndarray:
-    arr = numbers(value, name, allowed="a rate in pct. above -100 (3 means 3 pct.)")
-    if np.any(arr <= -100):
-        raise XlmodelError(name, float(arr[arr <= -100].ravel()[0]),
+def _rate(value: ArrayLike, name: str) -> float | np.ndarray:
+    arr = number(value, name, allowed="a rate in pct. above -100 (3 means 3 pct.)")
+    bad = arr <= -100
+    if any_true(bad):
+        raise XlmodelError(name, float(np.ravel(arr)[np.ravel(bad)][0]),
                            "a rate in pct. above -100 (3 means 3 pct.)")
     return arr
 
@@ -304,6 +306,9 @@ def _growing_factor(i: np.ndarray, g: np.ndarray, n: np.ndarray) -> np.ndarray:
     """
     log_q = np.log1p((g - i) / (1.0 + i))
     same = log_q == 0.0
+    if type(i) is float and type(g) is float and type(n) is float:  # one value: the branch it takes,
+        # with numpy's own functions on it (the same doubles as the array path below)
+        return n / (1.0 + i) if same else float(-np.expm1(n * log_q)) / (i - g)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = -np.expm1(n * log_q) / np.where(same, 1.0, i - g)
     return np.where(same, n / (1.0 + i), factor)
@@ -330,19 +335,22 @@ def kapitalvaerdi(aarligt_beloeb: ArrayLike, rente_pct: ArrayLike, aar: ArrayLik
     >>> round(kapitalvaerdi(10_000, 0, 3, overlevelse=[1.0, 0.9, 0.5]), 2)
     24000.0
     """
-    pay = numbers(aarligt_beloeb, "aarligt_beloeb")
+    pay = number(aarligt_beloeb, "aarligt_beloeb")
     i = _rate(rente_pct, "rente_pct") / 100.0
-    n = numbers(aar, "aar", minimum=0, integer=True, allowed="a whole number of years ≥ 0")
+    n = number(aar, "aar", minimum=0, integer=True, allowed="a whole number of years ≥ 0")
     g = _rate(regulering_pct, "regulering_pct") / 100.0
     pay, i, n, g = broadcast(("aarligt_beloeb", pay), ("rente_pct", i), ("aar", n), ("regulering_pct", g))
     if overlevelse is None:
-        with np.errstate(divide="ignore", invalid="ignore"):  # the branches not taken may divide by 0
-            level = npf.pv(i, n, -pay)
-            growing = pay * _growing_factor(i, g, n)
         # npf.pv forms (1+i)^n − 1, which loses precision for |i| < 1e-6 (1e-4 pct.); there, and
         # whenever g ≠ 0, the cancellation-free form is used.
-        value = np.where((g == 0.0) & ((i == 0.0) | (np.abs(i) >= _PV_MIN_RATE)), level, growing)
+        level_form = (g == 0.0) & ((i == 0.0) | (abs(i) >= _PV_MIN_RATE))
+        with np.errstate(divide="ignore", invalid="ignore"):  # the branches not taken may divide by 0
+            if type(level_form) is bool:  # one value: only the form it takes is computed
+                value = float(npf.pv(i, n, -pay)) if level_form else pay * _growing_factor(i, g, n)
+            else:
+                value = np.where(level_form, npf.pv(i, n, -pay), pay * _growing_factor(i, g, n))
     else:
+        pay, i, n, g = np.asarray(pay), np.asarray(i), np.asarray(n), np.asarray(g)
         surv = numbers(overlevelse, "overlevelse", minimum=0, maximum=1,
                        allowed="survival probabilities from 0 to 1")
         if surv.ndim != 1:
