@@ -208,3 +208,28 @@ def test_the_macros_checks_name_the_tables_own_cells(tmp_path: Path) -> None:
     wb.save(book)
     found = [f for f in macros.check_rows(macros.FileBook(book)) if f[0] == "parametre"]
     assert [f[1] for f in found] == ["fejl"] and "navn, aar, vaerdi" in found[0][3], found
+
+
+# ------------------------------------------------------- every year, not 2014: no literal in code
+def _literals(module: str) -> list[tuple[int, object]]:
+    import ast
+
+    path = Path(__file__).resolve().parents[1] / "xlmodel" / "workbooks" / f"{module}.py"
+    tree = ast.parse(path.read_text(encoding="utf-8"))
+    docs = {id(n.body[0].value) for n in ast.walk(tree)
+            if isinstance(n, ast.Module | ast.FunctionDef | ast.ClassDef) and n.body
+            and isinstance(n.body[0], ast.Expr) and isinstance(n.body[0].value, ast.Constant)}
+    return [(n.lineno, n.value) for n in ast.walk(tree) if isinstance(n, ast.Constant) and id(n) not in docs
+            and not isinstance(n.value, bool) and (isinstance(n.value, float) or (
+                isinstance(n.value, int | str) and any(y in str(n.value) for y in ("2013", "2014"))))]
+
+
+def test_the_budget_models_take_rates_and_years_from_the_set() -> None:
+    # overslag_model: no rate literal at all (its example inputs are ILLUSTRATIVE parameters)
+    assert _literals("overslag_model") == []
+    # budget_model: only the ILLUSTRATIVE example amounts (mio. kr.) are literals; no year, no rate
+    amounts = [v for _, v in _literals("budget_model")]
+    assert amounts == [512.0, 835.5, 901.2, 3120.0, 140.0, 1210.4, 9850.0]
+    for name in ("overslag.eksempel_egen_vaekst", "budget.eksempel_vaekst"):
+        p = load().parameters[name]
+        assert p.source == "antagelse" and p.reference.startswith("ILLUSTRATIVE")

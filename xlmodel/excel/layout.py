@@ -16,9 +16,11 @@ lacks but a formula uses, the constant ``#N/A``).  A user's own sheet named Para
 sheet.
 
 **One reading.** Every reader of the owned table gets its cells (header first) from one place per
-kind of book — a file: :func:`xlmodel.excel.workbook_sheets.table_cells` (one scan of the sheet
-through :mod:`xlmodel.ooxml`); live Excel: :func:`xlmodel.excel.workbook_params.table_cells`
-(xlwings) — and turns them into rows with :func:`parse_rows`, the one parsing.
+kind of book — a file: :func:`xlmodel.excel.workbook_sheets.table_cells` (the marker located by
+``locate_table``, one scan of the sheet through :mod:`xlmodel.ooxml`, laid out by ``table_grid``;
+validation lays out its loader's values with the same two functions instead of scanning again);
+live Excel: :func:`xlmodel.excel.workbook_params.table_cells` (xlwings) — and turns them into rows
+with :func:`parse_rows`, the one parsing.
 """
 
 from __future__ import annotations
@@ -267,8 +269,9 @@ def parse_rows(values: Iterable[Sequence[Any] | None], where: str) -> list[Row]:
     """The rows of a Parametre table given as its cells' values, header first: the one reading.
 
     Every reader of the owned table parses with it: the file (the cells from one scan of the
-    sheet, :func:`xlmodel.excel.workbook_sheets.table_cells`: refresh, the macros' file book,
-    validation) and live Excel (:mod:`xlmodel.excel.workbook_params`, the cells from xlwings).
+    sheet, :func:`xlmodel.excel.workbook_sheets.table_cells`: refresh, the macros' file book;
+    validation lays out the same cells from its loader's values with the same functions) and live
+    Excel (:mod:`xlmodel.excel.workbook_params`, the cells from xlwings).
     ``where`` names the header cell (:func:`header_cell`); it is named in the refusal of a missing
     or reordered header, and each row's ``row`` is counted from it.  Rows with no navn, aar and
     vaerdi are skipped; short rows are padded.

@@ -13,7 +13,6 @@ from __future__ import annotations
 import re
 from collections.abc import Iterable, Sequence
 from typing import Any
-from xml.sax.saxutils import escape
 
 from xlmodel.errors import XlmodelError
 from xlmodel.excel import layout
@@ -28,6 +27,7 @@ from xlmodel.ooxml.addresses import (
 )
 from xlmodel.ooxml.package import Package, SheetRef
 from xlmodel.ooxml.sheet import Constant, SheetXml
+from xlmodel.ooxml.values import CellError, encode_text, xml_unescape
 from xlmodel.parameters import ParameterSet
 
 
@@ -43,7 +43,7 @@ def _cell(r: int, c: int, value: Any) -> str:
             return f'<c r="{ref}" t="e"><v>#NUM!</v></c>'
         text = str(int(f)) if f.is_integer() and abs(f) < 1e16 else repr(f)
         return f'<c r="{ref}"><v>{text}</v></c>'
-    text = escape(str(value))
+    text = encode_text(str(value))
     space = ' xml:space="preserve"' if text != text.strip() else ""
     return f'<c r="{ref}" t="inlineStr"><is><t{space}>{text}</t></is></c>'
 
@@ -89,7 +89,12 @@ def sheet_xml(rows: Iterable[Sequence[Any]], widths: dict[str, float] | None = N
 def owned(pkg: Package, marker: str) -> tuple[SheetRef, tuple[int, int, int, int]] | None:
     """The sheet and range a marker name refers to, or None (no marker, or a dangling one)."""
     text = pkg.defined_names().get(marker)
-    ref = layout.parse_ref(text) if text else None
+    return _resolve(pkg, text) if text else None
+
+
+def _resolve(pkg: Package, text: str) -> tuple[SheetRef, tuple[int, int, int, int]] | None:
+    """The sheet and range of a marker's reference text, or None if it refers to no sheet."""
+    ref = layout.parse_ref(text)
     if ref is None:
         return None
     sheet = next((s for s in pkg.sheets() if s.name.lower() == ref[0].lower()), None)
@@ -218,34 +223,75 @@ def table_cells(pkg: Package, remedy: str | None = None,
                 name: str = "tabellen") -> tuple[str, list[list[Any]]] | None:
     """The owned Parametre table of a file as (where, cell values incl. the header), or None.
 
-    The one file reader of the table (refresh, the macros' file book, validation): one scan of
-    the table's sheet with :class:`~xlmodel.ooxml.sheet.SheetXml`, values as a user's reader sees
-    them (a whole number written without a decimal point is an int, as openpyxl gives it).
-    ``where`` is the header cell (:func:`layout.header_cell`); parse the cells with
-    :func:`layout.parse_rows`.  The live twin is :func:`xlmodel.excel.workbook_params.table_cells`.
-    None: no marker.  A marker that refers to no range of the workbook is a
-    :class:`~xlmodel.excel.workbook_params.ParametreFejl` (``remedy``: how to write it again).
+    The one file reader of the table (refresh, the macros' file book): the marker located by
+    :func:`locate_table`, the table's sheet read by one scan with
+    :class:`~xlmodel.ooxml.sheet.SheetXml`, the cells laid out by :func:`table_grid`.  ``where``
+    is the header cell (:func:`layout.header_cell`); parse the cells with
+    :func:`layout.parse_rows`.  Validation, whose loader has decoded every sheet already, lays out
+    the same cells from its own values with the same two functions (no second scan).  The live
+    twin is :func:`xlmodel.excel.workbook_params.table_cells`.  None: no marker.  A marker that
+    refers to no range of the workbook is a :class:`~xlmodel.excel.workbook_params.ParametreFejl`
+    (``remedy``: how to write it again; ``name``: the set it names).
+    """
+    found = locate_table(pkg.defined_names(), [s.name for s in pkg.sheets()], remedy, name)
+    if found is None:
+        return None
+    sheet, bounds = found
+    ref = next(s for s in pkg.sheets() if s.name == sheet)
+    r1, c1, r2, c2 = bounds
+    xml = SheetXml(pkg.get(ref.part), ref.part)
+    # the sheet's cells from one scan (``rows``: no formula pass, the table holds constants)
+    parts = {(r, cell.col): (cell.attrs, cell.inner) for r, _attrs, _start, _end, row in xml.rows
+             if r1 <= r <= r2 for cell in row if c1 <= cell.col <= c2}
+    decode = _Decoder(xml.p, pkg.shared_strings() if any(_kind(a) == "s" for a, _ in parts.values()) else [])
+    return layout.header_cell(sheet, r1, c1), table_grid({k: decode(*p) for k, p in parts.items()}, bounds)
 
-    Only the rows up to the range's last filled cell are returned (empty rows are skipped by
-    :func:`layout.parse_rows` anyway, and a marker widened to whole columns costs nothing).
+
+def locate_table(names: dict[str, str], sheets: Iterable[str], remedy: str | None = None,
+                 name: str = "tabellen") -> tuple[str, tuple[int, int, int, int]] | None:
+    """The owned table's sheet and range (r1, c1, r2, c2) from the workbook's defined names.
+
+    ``names``: workbook-scoped name → text (any case).  None: no marker; a marker that refers to
+    no sheet of ``sheets`` is a :class:`~xlmodel.excel.workbook_params.ParametreFejl`.
+
+    >>> locate_table({"_XLMODEL_OWNED_PARAMETRE": "'Mine'!$B$3:$J$9"}, ["Model", "mine"])
+    ('mine', (3, 2, 9, 10))
     """
     from xlmodel.excel.workbook_params import LIVE, dangling
 
-    text = pkg.defined_names().get(layout.OWNED_TABLE)
+    wanted = layout.OWNED_TABLE.lower()
+    text = next((t for n, t in names.items() if n.lower() == wanted), None)
     if text is None:
         return None
-    found = owned(pkg, layout.OWNED_TABLE)
-    if found is None:
+    ref = layout.parse_ref(text)
+    sheet = next((s for s in sheets if ref is not None and s.lower() == ref[0].lower()), None)
+    if ref is None or sheet is None:
         raise dangling(text, remedy or LIVE, name)
-    ref, (r1, c1, r2, c2) = found
-    xml = SheetXml(pkg.get(ref.part), ref.part)
-    keys = sorted(k for k in xml.occupied() if r1 <= k[0] <= r2 and c1 <= k[1] <= c2)
-    parts = xml.cell_parts(keys)
-    strings = pkg.shared_strings() if any(_kind(a) == "s" for a, _ in parts.values()) else []
-    last = max((r for r, _ in keys), default=r1)
-    cells = [[_value(parts.get((r, c)), strings, xml.p) for c in range(c1, c2 + 1)]
-             for r in range(r1, last + 1)]
-    return layout.header_cell(ref.name, r1, c1), cells
+    return sheet, ref[1]
+
+
+def table_grid(values: dict[tuple[int, int], Any], bounds: tuple[int, int, int, int]) -> list[list[Any]]:
+    """The table's cells as rows (header first) from (row, col) → value, as a user's reader sees
+    them: a whole number is an int (as openpyxl gives it; the file writes ``2014``, never
+    ``2014.0``).  Only the rows up to the range's last filled cell (empty rows are skipped by
+    :func:`layout.parse_rows` anyway, and a marker widened to whole columns costs nothing).
+
+    >>> table_grid({(2, 1): "navn", (3, 2): 2014.0, (3, 3): 1.5, (9, 9): "x"}, (2, 1, 99, 3))
+    [['navn', None, None], [None, 2014, 1.5]]
+    """
+    r1, c1, r2, c2 = bounds
+    if (r2 - r1 + 1) * (c2 - c1 + 1) > 4 * len(values) + 64:  # a widened marker: the cells there are
+        r2 = max((r for (r, c), v in values.items() if r1 <= r <= r2 and c1 <= c <= c2 and v is not None),
+                 default=r1)
+    get = values.get
+    out = [[_plain(get((r, c))) for c in range(c1, c2 + 1)] for r in range(r1, r2 + 1)]
+    while len(out) > 1 and all(v is None for v in out[-1]):
+        out.pop()
+    return out
+
+
+def _plain(value: Any) -> Any:
+    return int(value) if isinstance(value, float) and value.is_integer() else value
 
 
 def parameter_table(pkg: Package) -> tuple[str, int, list[layout.Row]] | None:
@@ -260,24 +306,50 @@ def parameter_table(pkg: Package) -> tuple[str, int, list[layout.Row]] | None:
 
 
 _TYPE = re.compile(r'(?:^|\s)t\s*=\s*["\'](\w+)["\']')
-_INTEGER = re.compile(r"^\s*-?\d+\s*$")
+_TYPE_QUICK = re.compile(r' t="(\w+)"')
+_INTEGER = re.compile(r"\s*-?\d+\s*")
 
 
 def _kind(attrs: str) -> str:
-    m = _TYPE.search(attrs)
+    if "t" not in attrs:
+        return "n"
+    m = _TYPE_QUICK.search(attrs) or _TYPE.search(attrs)  # as Excel writes it, else any spacing
     return m.group(1) if m else "n"
 
 
-def _value(part: tuple[str, str] | None, strings: list[str], p: str) -> Any:
-    """A cell's value from its (attributes, content) as the scan gives them (None: empty)."""
-    from xlmodel.engine.keep import _decode  # the engine's one decoding of a cached value
+class _Decoder:
+    """A cell's value from its (attributes, content) as the scan gives them, as a user's reader
+    sees it: the rules of the engine's decoding (``xlmodel.engine.keep``), with a whole number
+    written without a decimal point an int (as openpyxl gives it); None for an empty cell."""
 
-    if part is None:
-        return None
-    attrs, inner = part
-    value = _decode(attrs, inner, strings, re.escape(p))
-    if isinstance(value, float) and value.is_integer() and _kind(attrs) == "n":
-        v = re.search(rf"<{re.escape(p)}v\b[^>]*>(.*?)</{re.escape(p)}v>", inner, re.S)
-        if v is not None and _INTEGER.match(v.group(1)):
-            value = int(value)
-    return value
+    def __init__(self, prefix: str, strings: list[str]) -> None:
+        p = re.escape(prefix)
+        self.strings = strings
+        self.v = re.compile(rf"<{p}v\b[^>]*>(.*?)</{p}v>", re.S)
+        self.empty_v = re.compile(rf"<{p}v\b[^>]*/>")
+        self.t = re.compile(rf"<{p}t\b[^>]*>(.*?)</{p}t>", re.S)
+
+    def __call__(self, attrs: str, inner: str) -> Any:
+        kind = _kind(attrs)
+        if kind == "inlineStr":
+            return xml_unescape("".join(self.t.findall(inner))) or None
+        v = self.v.search(inner)
+        if v is None:  # <v/>: Excel's cached empty text
+            return "" if kind == "str" and self.empty_v.search(inner) else None
+        text = v.group(1)
+        text = xml_unescape(text) if "&" in text else text
+        if kind == "s":
+            i = text.strip()
+            return self.strings[int(i)] if i.isdigit() and int(i) < len(self.strings) else None
+        if kind in ("str", "d"):
+            return text
+        if kind == "b":
+            return text.strip() in ("1", "true")
+        if kind == "e":
+            return CellError(text.strip())
+        if _INTEGER.fullmatch(text):
+            return int(text)
+        try:
+            return float(text)
+        except ValueError:
+            return None

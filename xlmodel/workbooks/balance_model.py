@@ -14,7 +14,8 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     table = tabel1(ps)
     ws = wb.active
     ws.title = "Tabel1"
-    title(ws, "Balance for kommunerne i 2014 (mio. kr., 2014-pl)", table.attrs.get("kilde", ""))
+    y = ps.budget_year
+    title(ws, f"Balance for kommunerne i {y} (mio. kr., {y}-pl)", table.attrs.get("kilde", ""))
     header(ws, 4, ["Post", "Aftalt (trykt), mio. kr.", "Sum af linjer, mio. kr.", "Forskel, mio. kr.",
                    "Status"], [52, 12, 12, 10, 11])
     rows: dict[str, int] = {}
@@ -36,8 +37,8 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     forside(
         wb, ps, heading=f"Tabel 1 i økonomiaftalen for {ps.budget_year}: balancen for kommunerne",
         purpose=[
-            "Aftalens Tabel 1 (mio. kr., 2014-pl) som trykt, med en SUM-formel ved siden af hver trykt "
-            "total og forskellen klassificeret: 0 er ok, højst 1 pr. summeret linje er afrunding, "
+            f"Aftalens Tabel 1 (mio. kr., {ps.budget_year}-pl) som trykt, med en SUM-formel ved siden af "
+            "hver trykt total og forskellen klassificeret: 0 er ok, højst 1 pr. summeret linje er afrunding, "
             "mere er en fejl.",
         ],
         sheets=[("Tabel1", "de trykte linjer, summerne og forskellene"),

@@ -65,8 +65,9 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     rng = f"Loentabel!$A${first}:$B${last}"
 
     ws = wb.create_sheet("Medarbejdere")
-    title(ws, "Tjenestemænd med statslig pension: kommunens finansiering ud over trin 44/37",
-          "Medarbejdere: illustrative eksempler. Loft: Aftale 2014; ledere: KL LPNyt 2014:06")
+    loft = f"{figure(ps, 'pension.loft_trin_laerer')}/{figure(ps, 'pension.loft_trin_p76')}"
+    title(ws, f"Tjenestemænd med statslig pension: kommunens finansiering ud over trin {loft}",
+          f"Medarbejdere: illustrative eksempler. Loft: {ps.title}; ledere: KL LPNyt 2014:06")
     header(ws, 4, ["Navn", "Gruppe", "Trin", "Trin 1.7.2013", "Pensions-år", "År med pension",
                    "Loft-trin", "Løn faktisk (kr.), xlmodel", "Løn faktisk (kr.), native",
                    "Løn ved loft (kr.)",

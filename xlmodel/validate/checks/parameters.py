@@ -4,8 +4,10 @@ The table is found by the marker xlmodel wrote (the hidden workbook-scoped name
 ``_xlmodel_owned_parametre``, :data:`xlmodel.excel.layout.OWNED_TABLE`), never by a sheet's name:
 a user's own sheet called "Parametre" is a sheet like any other, with no finding about it, and
 the table may start anywhere (a user inserted rows above it, or it sits beside other cells).  Its
-cells are read the one way every reader reads them (:func:`xlmodel.excel.workbook_sheets.table_cells`,
-parsed by :func:`xlmodel.excel.layout.parse_rows`); the cell a finding names is the table's own.
+cells are located and laid out as every file reader does it
+(:func:`~xlmodel.excel.workbook_sheets.locate_table`, :func:`~xlmodel.excel.workbook_sheets.table_grid`,
+from the values the loader decoded) and parsed by :func:`xlmodel.excel.layout.parse_rows`; the
+cell a finding names is the table's own.
 
 A value that differs from the set is, for an [aftale]/[lov]/[udmelding] value (a stale 2013
 rate left in a 2014 model, a typo), an error naming the row, the set's value and its source
@@ -42,15 +44,17 @@ def _close(a: Any, b: Any) -> bool:
 
 
 def _table(book: LoadedBook, ps: ParameterSet) -> tuple[str, list[list[Any]]] | None:
-    """The owned table's (header cell, cells), read from the book's package; None: no marker."""
-    if (layout.OWNED_TABLE.upper(), None) not in book.names:
-        return None
+    """The owned table's (header cell, cells), located and laid out as every file reader does it,
+    from the values the book's loader already decoded (no second scan); None: no marker."""
     from xlmodel.excel.workbook_params import HEADLESS
-    from xlmodel.excel.workbook_sheets import table_cells
-    from xlmodel.ooxml.package import Package
+    from xlmodel.excel.workbook_sheets import locate_table, table_grid
 
-    package = book.package if book.package is not None else Package.read(book.path)
-    return table_cells(package, HEADLESS, ps.name)
+    names = {name: text for (name, local), text in book.names.items() if local is None}
+    found = locate_table(names, book.sheetnames, HEADLESS, ps.name)
+    if found is None:
+        return None
+    sheet, bounds = found
+    return layout.header_cell(sheet, bounds[0], bounds[1]), table_grid(book.sheet(sheet).values, bounds)
 
 
 def parameters(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
