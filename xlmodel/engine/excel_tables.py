@@ -254,12 +254,15 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
     read from the engine).  Returns the number of formulas set.  Legacy array formulas are
     left to the engine; a formula either rewrite cannot handle is left as it is.
     """
-    from xlmodel.engine import excel_names
+    from xlmodel.engine import excel_lambda, excel_names
 
     found = tables(pkg)
     diagnostics = list(getattr(wb, "name_import_diagnostics", None) or [])
-    if not found and not diagnostics:
+    lambdas = any(excel_lambda.present(fc.text) for cells in formulas.values() for fc in cells)
+    if not found and not diagnostics and not lambdas:
         return 0
+    if lambdas:
+        excel_lambda.register(wb, date1904=bool(getattr(pkg, "date1904", False)))
     by_name = {t.name.lower(): t for t in found}
     done = 0
     for sheet, cells in formulas.items():
@@ -267,12 +270,18 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
         names = excel_names.omitted(diagnostics, sheet)
         words = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE) if names else None
         for fc in cells:
-            if fc.f_type == "array":
+            if fc.f_type == "array":  # legacy and dynamic arrays: only lambdas are rewritten
+                if lambdas and excel_lambda.present(fc.text):
+                    new = excel_lambda.rewrite(fc.text.removeprefix("="))
+                    if new is not None:
+                        done += _set(wb, sheet, fc.row, fc.col, new, fc.text.removeprefix("="))
                 continue
             text = fc.text or (wb.get_formula(sheet, fc.row, fc.col) or "")
             text = text[1:] if text.startswith("=") else text
             new = text
             try:
+                if lambdas and excel_lambda.present(new):
+                    new = excel_lambda.rewrite(new) or new
                 if words is not None and words.search(new):
                     new = excel_names.inline(new, fc.row, fc.col, names)
                 if found and "[" in new:
