@@ -245,7 +245,35 @@ def test_lambda_helpers_on_a_users_workbook(tmp_path: Path) -> None:
 def test_cycles_detected_at_run_time_like_excel() -> None:
     """formulas' circular.xlsx: a cycle that evaluation does not run round (``IF(A6,B6,1)`` with
     A6 FALSE) is computed, as in Excel (formualizer's ``cycle_detection = "runtime"``); the
-    live cycles keep Excel's value.  Before (static detection): 4 of 56 compared cells agreed, 52 were kept."""
+    live cycles keep Excel's value.  Before (static detection): 4 of 56 compared cells agreed,
+    52 were kept."""
     result = measure.measure_file(CORPUS / "files" / "formulas__circular.xlsx")
     assert result.status == "ok" and not result.differing and result.error_over_value == 0
     assert result.agreeing >= 17 and result.kept <= 39, (result.agreeing, result.kept)
+
+
+# ------------------------------------------------------- ROW / COLUMN in array formulas ----
+@pytest.mark.slow
+def test_row_and_column_of_ranges_agree_with_excel(test_xlsx_refreshed: tuple[dict, dict, dict]) -> None:
+    """Every ROW/COLUMN array formula of test.xlsx's LOOKUP sheet (ranges over several rows or
+    columns, ``:`` of ranges, intersections, an empty intersection's ``#NULL!``) is recomputed
+    to Excel's value, every covered cell included.  Before xlmodel.engine.excel_refs: 26 cells
+    differed (the first row or column repeated) and 8 were kept (intersection: ``#REF!``)."""
+    cells, written, kept = test_xlsx_refreshed
+    ours = {k: c for k, c in cells.items() if k[0] == "LOOKUP" and c.value is not None
+            and c.formula.upper().startswith(("ROW(", "COLUMN("))}
+    assert len(ours) >= 150
+    assert not [k for k in ours if k in kept]
+    assert not [(k, c.value, written.get(k)) for k, c in ours.items()
+                if not measure.same(c.value, written.get(k))]
+
+
+def test_row_column_rewrite_rules() -> None:
+    """Microsoft's ROW/COLUMN pages and operator precedence (``:`` before the space)."""
+    from xlmodel.engine.excel_refs import area, rewrite
+
+    assert area("B2:C3 C1:C9") == (2, 3, 3, 3)
+    assert area("A1:B2:D1") == (1, 1, 2, 4)
+    assert rewrite("ROW(B2:C4)", (2, 1)) == "{2;3}"   # cut to the formula's two rows
+    assert rewrite("INDEX(A1:A9,ROW(B2:C4))") == "INDEX(A1:A9,{2;3;4})"
+    assert rewrite("ROW(Sheet2!A1:A3)") is None and rewrite("ROWS(A1:A3)") is None

@@ -254,12 +254,12 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
     read from the engine).  Returns the number of formulas set.  Legacy array formulas are
     left to the engine; a formula either rewrite cannot handle is left as it is.
     """
-    from xlmodel.engine import excel_lambda, excel_names
+    from xlmodel.engine import excel_lambda, excel_names, excel_refs
 
     found = tables(pkg)
     diagnostics = list(getattr(wb, "name_import_diagnostics", None) or [])
-    lambdas = any(excel_lambda.present(fc.text) for cells in formulas.values() for fc in cells)
-    if not found and not diagnostics and not lambdas:
+    lambdas, refs = _needs(formulas)
+    if not found and not diagnostics and not lambdas and not refs:
         return 0
     if lambdas:
         excel_lambda.register(wb, date1904=bool(getattr(pkg, "date1904", False)))
@@ -270,11 +270,15 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
         names = excel_names.omitted(diagnostics, sheet)
         words = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE) if names else None
         for fc in cells:
-            if fc.f_type == "array":  # legacy and dynamic arrays: only lambdas are rewritten
-                if lambdas and excel_lambda.present(fc.text):
-                    new = excel_lambda.rewrite(fc.text.removeprefix("="))
-                    if new is not None:
-                        done += _set(wb, sheet, fc.row, fc.col, new, fc.text.removeprefix("="))
+            if fc.f_type == "array":  # legacy and dynamic arrays: only lambdas, ROW/COLUMN
+                text = (fc.text or "").removeprefix("=")
+                new = text
+                if lambdas and excel_lambda.present(new):
+                    new = excel_lambda.rewrite(new) or new
+                if refs and _ROW_COLUMN.search(new):
+                    new = excel_refs.rewrite(new, _extent(fc.ref)) or new
+                if new != text:
+                    done += _set(wb, sheet, fc.row, fc.col, new, text)
                 continue
             text = fc.text or (wb.get_formula(sheet, fc.row, fc.col) or "")
             text = text[1:] if text.startswith("=") else text
@@ -291,6 +295,36 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
             if new != text and _set(wb, sheet, fc.row, fc.col, new, text):
                 done += 1
     return done
+
+
+_ROW_COLUMN = re.compile(r"(?<![\w.])(?:ROW|COLUMN)\(", re.IGNORECASE)
+
+
+def _extent(ref: str | None) -> tuple[int, int] | None:
+    """(rows, columns) of an array formula's range (``"AH12:AJ14"`` → (3, 3)), None if unknown."""
+    try:
+        r1, c1, r2, c2 = parse_range(ref if ref and ":" in ref else f"{ref}:{ref}")
+    except (ValueError, TypeError):
+        return None
+    return r2 - r1 + 1, c2 - c1 + 1
+
+
+def _needs(formulas: Mapping[str, Iterable[Any]]) -> tuple[bool, bool]:
+    """Does any formula hold a lambda (xlmodel.engine.excel_lambda), does any array formula call
+    ROW or COLUMN (xlmodel.engine.excel_refs)?  One pass over the formula texts."""
+    from xlmodel.engine.excel_lambda import present
+
+    lambdas = refs = False
+    for cells in formulas.values():
+        for fc in cells:
+            text = fc.text
+            if not text:
+                continue
+            lambdas = lambdas or present(text)
+            refs = refs or (fc.f_type == "array" and _ROW_COLUMN.search(text) is not None)
+            if lambdas and refs:
+                return True, True
+    return lambdas, refs
 
 
 def _set(wb: Any, sheet: str, row: int, col: int, new: str, old: str) -> bool:
