@@ -69,7 +69,7 @@ def _workbook(path: Path, cells: int, catalogue: bool) -> Path:
 def _evaluate_s(path: Path) -> float:
     """CPU seconds of this process (all its threads) for one evaluation: the work done, far less
     disturbed than wall time by the other processes of a shared machine."""
-    from xlmodel.engine import evaluate
+    from xlmodel.excel.headless import evaluate
 
     start = time.process_time()
     evaluate(path)
@@ -83,7 +83,7 @@ def from_engine(cells: int, runs: int = 5) -> dict[str, Any]:
     with tempfile.TemporaryDirectory() as tmp:
         cat = _workbook(Path(tmp) / "katalog.xlsx", cells, True)
         nat = _workbook(Path(tmp) / "native.xlsx", cells, False)
-        from xlmodel.engine import evaluate
+        from xlmodel.excel.headless import evaluate
 
         values = evaluate(cat)  # warm: imports, catalogue, parameter set; and a check
         bad = [k for k, v in values.items() if not isinstance(v, float)]

@@ -40,7 +40,7 @@ def udf_call_overhead(n: int) -> dict[str, object]:
 
 def refresh(path: str) -> dict[str, object]:
     """One `xlmodel refresh` of a copy of ``path`` in this process (after imports)."""
-    from xlmodel.engine import refresh as do_refresh
+    from xlmodel.excel.headless import refresh as do_refresh
 
     with tempfile.TemporaryDirectory() as tmp:
         src = Path(tmp) / Path(path).name

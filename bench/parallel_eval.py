@@ -68,8 +68,8 @@ def _threads(path: Path, parallel: bool) -> int:
     from xlmodel.parameters import resolve
 
     seen: set[int] = set()
-    # the engine's callbacks run one of the adapter's two paths (scalar or general): spy on both
-    real = {name: getattr(cells, name) for name in ("_call_single", "_call_general")}
+    # every engine callback runs the adapter's one dispatch: spy on it
+    real = {name: getattr(cells, name) for name in ("_dispatch",)}
 
     def spying(inner):  # type: ignore[no-untyped-def]
         def spy(*a, **k):  # type: ignore[no-untyped-def]

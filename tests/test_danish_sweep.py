@@ -33,7 +33,7 @@ FILES = [
     "xlmodel/workbooks/__init__.py",
     "xlmodel/validate/lint.py",
     "xlmodel/safeio.py",
-    "xlmodel/engine/workbook_sheets.py",
+    "xlmodel/excel/workbook_sheets.py",
     "xlmodel/excel/layout.py",
     "xlmodel/excel/macros.py",
     "xlmodel/excel/workbook_params.py",

@@ -15,11 +15,14 @@ from excel_books import add_vba, examples, hand_workbook, parts, vba_project
 from openpyxl.workbook.defined_name import DefinedName
 
 from xlmodel import pl
-from xlmodel.engine import CellError, evaluate, refresh
+from xlmodel.engine import CellError
 from xlmodel.engine import formualizer_engine as fe
 from xlmodel.engine.sheetxml import address, parse_address
 from xlmodel.errors import XlmodelError
 from xlmodel.excel import catalogue
+from xlmodel.excel.headless import evaluate, refresh
+from xlmodel.excel.workbook_sheets import parameter_table
+from xlmodel.ooxml.package import Package
 from xlmodel.parameters import load
 
 
@@ -213,7 +216,7 @@ def test_params_rewrites_parametre_and_drives_the_functions(book: Path, tmp_path
     from xlmodel.excel import layout
 
     assert [c.value for c in wb[layout.SHEET][1]] == list(layout.COLUMNS)
-    rows = layout.read_parameters(wb[layout.SHEET])
+    rows = parameter_table(Package.read(out))[2]
     assert {(r.navn, r.aar): r.vaerdi for r in rows} == {(r.navn, r.aar): r.vaerdi for r in layout.rows(ps)}
     assert wb.defined_names["P_pl_service_2015"].attr_text.startswith("'Parametre'!$C$")
     assert "Indbyggere_i_alt" in wb.defined_names  # the user's own name is kept

@@ -10,8 +10,8 @@ from openpyxl import Workbook
 
 import xlmodel
 from xlmodel.cli import main
-from xlmodel.engine import refresh
 from xlmodel.errors import XlmodelError
+from xlmodel.excel.headless import refresh
 from xlmodel.excel.layout import write_parameters
 from xlmodel.forklar import KOLONNER, forklar, outputs
 from xlmodel.parameters import load

@@ -12,8 +12,9 @@ from excel_books import set_cached_value
 from openpyxl import load_workbook
 
 from xlmodel import pl, skat
-from xlmodel.engine import evaluate, libreoffice
+from xlmodel.engine import libreoffice
 from xlmodel.excel import catalogue
+from xlmodel.excel.headless import evaluate
 from xlmodel.workbooks import MODELS, build_all
 
 pytestmark = [pytest.mark.libreoffice,

@@ -133,7 +133,7 @@ def test_the_lite_path_does_not_load_the_compiled_engine(lite_view) -> None:
 def test_calls_return_what_the_headless_engine_computes(lite_view, tmp_path: Path) -> None:
     from openpyxl import Workbook
 
-    from xlmodel.engine import evaluate
+    from xlmodel.excel.headless import evaluate
 
     wb = Workbook()
     ws = wb.active

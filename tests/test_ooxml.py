@@ -32,8 +32,7 @@ def test_the_file_format_layer_imports_no_layer_above_it() -> None:
 def test_the_engine_computes_with_what_it_is_handed() -> None:
     """The engine's computation imports no face: the function table comes as an argument.
 
-    (``__init__`` resolves the face's refresh/evaluate lazily; ``workbook_sheets`` still reads the
-    owned Parametre table's layout from ``xlmodel.excel.layout``.)
+    (Every module of the engine and of ooxml, by an AST scan of its imports: tests/test_layers.py.)
     """
     for name in ("formualizer_engine.py", "functions.py", "keep.py", "package.py", "sheetxml.py",
                  "types.py"):

@@ -12,7 +12,7 @@ from openpyxl import load_workbook
 from xlmodel import overslag as ov
 from xlmodel import udligning
 from xlmodel.cli import main
-from xlmodel.engine import refresh
+from xlmodel.excel.headless import refresh
 from xlmodel.parameters import load
 from xlmodel.workbooks import overslag_model
 
@@ -35,8 +35,8 @@ def _core(navn: str) -> tuple[dict, object]:
     f = ps.value("skat.fremskrivningsprocent", ps.budget_year)
     base = float(d["udskrivningsgrundlag"]) / (1 + f / 100)
     rate = float(d["udskrivningsprocent"])
-    o = ov.projektion(base, rate, overslag_model.EGEN_VAEKST,
-                      faktisk_vaekst_pct=overslag_model.FAKTISK_VAEKST)
+    egen, faktisk, _spredning = overslag_model.example_inputs(ps, ps.budget_year)
+    o = ov.projektion(base, rate, egen, faktisk_vaekst_pct=faktisk)
     decision = ov.selvbudget_beregning(o.garanti_grundlag[0], o.egen_grundlag[0], rate).iloc[0]
     return {"o": o, "rate": rate, "base": base}, decision
 
@@ -54,8 +54,8 @@ def _check(path: Path, navn: str) -> None:
     # the efterregulering of the budget year lands in the last column, as the projection settles it
     # (three thirds, each paid to the øre: within 1.5 øre)
     assert ovs["E9"].value == pytest.approx(float(o.afregnet[3]), abs=2e-8)
-    risk = ov.selvbudget_risiko(o.garanti_grundlag[0], got["rate"], overslag_model.EGEN_VAEKST,
-                                overslag_model.SPREDNING).iloc[0]
+    egen, _faktisk, spredning = overslag_model.example_inputs(load(), load().budget_year)
+    risk = ov.selvbudget_risiko(o.garanti_grundlag[0], got["rate"], egen, spredning).iloc[0]
     assert bs["B16"].value == pytest.approx(risk["sandsynlighed_tab"])
     assert bs["B17"].value == pytest.approx(risk["tab_5pct"], rel=1e-12)
     assert bs["B18"].value == ("selvbudgettering" if decision["nutidsvaerdi"] > 0 else "statsgaranti")

@@ -14,6 +14,8 @@ from excel_books import hand_workbook, parts
 from xlmodel import pl
 from xlmodel.cli import main
 from xlmodel.excel import layout, macros
+from xlmodel.excel.workbook_sheets import parameter_table
+from xlmodel.ooxml.package import Package
 from xlmodel.parameters import load
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -107,12 +109,18 @@ def test_unknown_parameter_set_exits_2(tmp_path: Path, capsys) -> None:
     assert book.read_bytes() == before
 
 
+def _table_rows(book: Path) -> list[layout.Row]:
+    found = parameter_table(Package.read(book))
+    assert found is not None
+    return found[2]
+
+
 def test_params_writes_parametre_and_kontrol(tmp_path: Path, capsys, test_params_path: Path) -> None:
     book = clean_book(tmp_path / "model.xlsx", kontrol=True, parametre=True)
     assert main(["refresh", str(book), "--params", "aftale-2015-test"]) == 0
     assert "med parametersættet aftale-2015-test" in capsys.readouterr().out
     wb = openpyxl.load_workbook(book)
-    rows = {(r.navn, r.aar): r.vaerdi for r in layout.read_parameters(wb[layout.SHEET])}
+    rows = {(r.navn, r.aar): r.vaerdi for r in _table_rows(book)}
     assert rows[("pl.service", 2015)] == load("aftale-2015-test").value("pl.service", 2015)
     kontrol = [tuple(c.value for c in row) for row in wb[macros.STATUS_SHEET].iter_rows()]
     assert kontrol[0] == macros.KONTROL_COLUMNS
@@ -196,9 +204,12 @@ class _Sheet:
     def __init__(self, name: str) -> None:
         self.name, self.values, self.formulas = name, {}, {}
 
-    def range(self, ref: str) -> _Range:
-        from xlmodel.engine.sheetxml import parse_address
+    def range(self, ref, last=None) -> _Range:
+        from xlmodel.ooxml.addresses import parse_address
 
+        if isinstance(ref, tuple):  # range((r1, c1), (r2, c2)), as workbook_params reads the table
+            (r1, c1), (r2, c2) = ref, last or ref
+            return _Range(self, r1, c1, r2 - r1 + 1, c2 - c1 + 1)
         return _Range(self, *parse_address(ref))
 
     def clear_contents(self) -> None:
@@ -231,6 +242,9 @@ class _Name:
 class _Names(list):
     def add(self, name: str, refers_to: str) -> None:
         self.append(_Name(self, name, refers_to))
+
+    def __contains__(self, key) -> bool:
+        return any(n.name == key for n in self) if isinstance(key, str) else list.__contains__(self, key)
 
     def __getitem__(self, key):
         return next(n for n in self if n.name == key) if isinstance(key, str) else list.__getitem__(self, key)

@@ -28,6 +28,7 @@ from defusedxml import DefusedXmlException
 
 from xlmodel import safeio
 from xlmodel.errors import XlmodelError
+from xlmodel.ooxml.addresses import area
 from xlmodel.safeio import (
     TEMP_PREFIX,
     SafeWriteError,
@@ -198,8 +199,8 @@ def test_open_workbook_maps_openpyxl_failures(base_bytes: bytes, tmp_path: Path)
 
 
 def test_area_and_lock_helpers(tmp_path: Path) -> None:
-    assert safeio._area("A1:XFD1048576") == 16384 * 1048576
-    assert safeio._area("B2") == 1 and safeio._area("$A$1:$C$31") == 93 and safeio._area("garbage") == 0
+    assert area("A1:XFD1048576") == 16384 * 1048576
+    assert area("B2") == 1 and area("$A$1:$C$31") == 93 and area("garbage") == 0
     target = tmp_path / "Budget2014.xlsx"
     assert lock_files(target) == []
     (tmp_path / "~$Budget2014.xlsx").write_bytes(b"owner")

@@ -10,7 +10,7 @@ from excel_books import set_cached_value
 from openpyxl import Workbook
 
 from xlmodel.cli import main
-from xlmodel.engine import refresh
+from xlmodel.excel.headless import refresh
 from xlmodel.excel.layout import write_parameters
 from xlmodel.parameters import load
 from xlmodel.validate import validate

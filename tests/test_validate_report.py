@@ -13,8 +13,8 @@ import pytest
 from openpyxl import Workbook
 
 from xlmodel.cli import main
-from xlmodel.engine import refresh
 from xlmodel.errors import XlmodelError
+from xlmodel.excel.headless import refresh
 from xlmodel.validate import CHECKS, GROUPS, expand_checks, validate
 from xlmodel.validate.batch import validate_many, workbooks
 from xlmodel.validate.html import render

@@ -14,8 +14,9 @@ import openpyxl
 import pytest
 from openpyxl.workbook.defined_name import DefinedName
 
-from xlmodel.engine import CellError, evaluate
+from xlmodel.engine import CellError
 from xlmodel.excel import cells
+from xlmodel.excel.headless import evaluate
 
 POPULATION = [10, 20, 30, 40, 50]
 TOTAL = 100

@@ -126,7 +126,7 @@ def _model(path: Path, value: Any = 40.0, *, header: bool = True, marker: bool =
 
 
 def _refreshed(path: Path, tmp_path: Path) -> dict[str, Any]:
-    from xlmodel.engine import refresh
+    from xlmodel.excel.headless import refresh
 
     out = tmp_path / ("refreshed_" + path.name)
     shutil.copy(path, out)
@@ -227,7 +227,7 @@ def test_a_broken_table_is_a_danish_message_where_it_matters(tmp_path: Path, kin
 
 def test_the_reading_is_the_one_the_headless_path_uses(tmp_path: Path) -> None:
     from xlmodel.engine.package import Package
-    from xlmodel.engine.workbook_sheets import sheet_parameter_set
+    from xlmodel.excel.workbook_sheets import sheet_parameter_set
 
     path = _model(tmp_path / "model.xlsx", 40.0)
     headless = sheet_parameter_set(Package.read(path), parameters.load())

@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from openpyxl import load_workbook
 
-from xlmodel.engine import evaluate
+from xlmodel.excel.headless import evaluate
 from xlmodel.excel.layout import COLUMNS, SHEET
 from xlmodel.validate import validate
 from xlmodel.workbooks import MODELS, build_all

@@ -12,15 +12,17 @@ printed total.  The table's rows come from the parameter set (``tabel1``), never
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
 
 from xlmodel._inputs import ArrayLike, numbers
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, Table, resolve
 from xlmodel.tekst import AFRUNDING, FEJL, OK
+
+if TYPE_CHECKING:  # pandas only where a table is built: validation's footing check needs none
+    import pandas as pd
 
 __all__ = ["STATUSES", "balance_resultat", "finansieringsbehov", "footing", "footing_table", "tabel1"]
 
@@ -47,6 +49,8 @@ def tabel1(params: str | ParameterSet | None = None) -> pd.DataFrame:
     (346745.0, 'aftale: Aftale 2014, tabel 1')
     """
     table = _table(params, "tabel1")
+    import pandas as pd
+
     frame = pd.DataFrame(
         [{"key": r["key"], "label": r["label"], "amount": float(r["amount"]), "kind": r["kind"]}
          for r in table.rows],
@@ -120,6 +124,8 @@ def footing_table(params: str | ParameterSet | None = None, *, tabel: str = "tab
         record = footing(float(row["amount"]), [amounts[p] for p in row.get("parts", [])],
                          tolerance_per_line)
         rows.append({"key": row["key"], "label": row["label"], **record})
+    import pandas as pd
+
     frame = pd.DataFrame(rows, columns=["key", "label", "printed", "computed", "difference", "n_parts",
                                         "tolerance", "status"])
     frame.attrs = {"kilde": f"{table.source}: {table.reference}", "aar": table.year}

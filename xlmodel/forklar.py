@@ -229,10 +229,10 @@ class _CoreReads:
         from xlmodel.engine import excel_functions
         from xlmodel.engine import formualizer_engine as fe
         from xlmodel.engine.package import Package
-        from xlmodel.engine.workbook_sheets import sheet_parameter_set
         from xlmodel.excel import catalogue
         from xlmodel.excel.cells import engine_callback, prepare_engine
         from xlmodel.excel.headless import function_table
+        from xlmodel.excel.workbook_sheets import sheet_parameter_set
         from xlmodel.parameters import recording, resolve
 
         pkg = Package.read(self._path)

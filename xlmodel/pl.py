@@ -135,6 +135,8 @@ def reguler(beloeb: ArrayLike, fra_aar: ArrayLike, til_aar: ArrayLike, serie: st
     """
     amount = number(beloeb, "beloeb")
     factor = faktor(fra_aar, til_aar, serie, params)
+    if type(amount) is float and type(factor) is float:  # one cell: Python floats, no container
+        return finite_result(amount * factor, "beloeb")
     if not isinstance(factor, float):  # a Series (labelled years) is paired by position here
         factor = np.asarray(factor)
     amount, factor = broadcast(("beloeb", amount), ("fra_aar", factor))

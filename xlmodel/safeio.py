@@ -40,8 +40,6 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from xlmodel.errors import XlmodelError
-from xlmodel.ooxml.addresses import MAX_COL, MAX_ROW
-from xlmodel.ooxml.addresses import area as _area  # noqa: F401  (tests and older callers)
 from xlmodel.ooxml.safety import (
     _ALLOWED,
     _OLE2,
@@ -97,10 +95,8 @@ __all__ = [
     "read_identified",
 ]
 __all__ += [
-    "MAX_COL",
     "MAX_MEMORY",
     "MAX_PART",
-    "MAX_ROW",
     "MEMORY_ENV",
     "MEMORY_PER_CELL",
     "MEMORY_PER_FORMULA",

@@ -5,7 +5,7 @@ MANIFEST.tsv) the script
 
 1. reads the values the writing application cached for every formula cell and every cell an
    array formula covers (``cached_cells``);
-2. refreshes a copy with ``xlmodel.engine.refresh`` and reads the written values back;
+2. refreshes a copy with ``xlmodel.excel.headless.refresh`` and reads the written values back;
    a file the refresh refuses (``XlmodelError``) counts as refused, anything else raised is a
    crash (a traceback: a bug);
 3. compares each cell (``same``: numbers within a relative 1e-9 / absolute 1e-12, text and
@@ -31,6 +31,7 @@ from __future__ import annotations
 import argparse
 import collections
 import io
+import json
 import math
 import re
 import sys
@@ -242,6 +243,7 @@ class FileResult:
     differing: list[tuple[str, str, Any, Any, str]] = field(default_factory=list)
     error_over_value: int = 0               # a written error where Excel had a value
     kept_reasons: collections.Counter[str] = field(default_factory=collections.Counter)
+    kept_cells: list[tuple[str, str, Any, str, str]] = field(default_factory=list)
     lo_agreeing: int | None = None
     lo_status: str = ""
 
@@ -271,8 +273,8 @@ def _compare(cells: dict[tuple[str, str], Cell], skip: set[tuple[str, str]],
 
 def measure_file(path: Path, libreoffice: bool = False) -> FileResult:
     """Refresh a copy of ``path`` and compare; with ``libreoffice`` also LibreOffice's recalc."""
-    from xlmodel.engine import refresh
     from xlmodel.errors import XlmodelError
+    from xlmodel.excel.headless import refresh
 
     res = FileResult(path.name)
     try:
@@ -299,6 +301,9 @@ def measure_file(path: Path, libreoffice: bool = False) -> FileResult:
             res.kept = len(kept)
             res.kept_reasons.update(k.reason for k in getattr(report, "not_recomputed", [])
                                     if (k.sheet, k.cell) in kept)
+            res.kept_cells = [(k.sheet, k.cell, cells[(k.sheet, k.cell)].value,
+                               cells[(k.sheet, k.cell)].formula, k.reason)
+                              for k in getattr(report, "not_recomputed", []) if (k.sheet, k.cell) in kept]
             res.agreeing = _compare(cells, vol, written, kept, res, record=True)
         if libreoffice:
             from xlmodel.engine.libreoffice import recalculate
@@ -337,16 +342,31 @@ def summarise(results: Iterable[FileResult]) -> dict[str, Any]:
     }
 
 
+def _plain(v: Any) -> Any:
+    """A cell value for the JSON dump (an error as its code text)."""
+    return {"error": v.code} if isinstance(v, Err) else v
+
+
 def main(argv: list[str] | None = None) -> int:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("folder", nargs="?", default=str(HERE))
     ap.add_argument("--libreoffice", action="store_true", help="also measure LibreOffice's recalculation")
     ap.add_argument("--cells", action="store_true", help="list every differing cell")
+    ap.add_argument("--dump", metavar="FILE", help="write every cell not agreeing (differing or not "
+                    "recomputed) as one JSON line each, to compare runs before/after a change")
     args = ap.parse_args(argv)
     results = []
+    dump = open(args.dump, "w", encoding="utf-8") if args.dump else None  # noqa: SIM115
     for path in corpus_files(Path(args.folder)):
         r = measure_file(path, libreoffice=args.libreoffice)
         results.append(r)
+        if dump:
+            for s_, a, c, n, f in r.differing:
+                dump.write(json.dumps({"file": r.name, "cell": f"{s_}!{a}", "excel": _plain(c),
+                                       "xlmodel": _plain(n), "formula": f, "kept": ""}) + "\n")
+            for s_, a, c, f, why in r.kept_cells:
+                dump.write(json.dumps({"file": r.name, "cell": f"{s_}!{a}", "excel": _plain(c),
+                                       "xlmodel": None, "formula": f, "kept": why}) + "\n")
         lo = f" lo={r.lo_agreeing}" if r.lo_agreeing is not None else ""
         print(f"{r.status:8} {r.agreeing:6}/{r.compared:<6} kept={r.kept:<5} diff={len(r.differing):<5}"
               f"{lo} {path.relative_to(args.folder)} {r.message[:120]}")
@@ -354,6 +374,8 @@ def main(argv: list[str] | None = None) -> int:
             for s, a, c, n, f in r.differing[:60]:
                 print(f"    {s}!{a}: excel={c!r} xlmodel={n!r}  ={f[:90]}")
         sys.stdout.flush()
+    if dump:
+        dump.close()
     s = summarise(results)
     print(f"\nfiles {s['files']}, refused {s['refused']}, crashed {s['crashed']}")
     print(f"compared cells {s['compared']} (volatile left out: {s['volatile']})")

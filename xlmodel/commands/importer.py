@@ -51,7 +51,7 @@ def register(sub: argparse._SubParsersAction) -> None:
 def run(args: argparse.Namespace) -> int:
     values = read_source(args.file, tid=args.tid, enhedsbeloeb=args.enhedsbeloeb)
     written = write_data(args.into, values)
-    from xlmodel.engine import refresh
+    from xlmodel.excel.headless import refresh
 
     report = refresh(args.into, params=args.params)
     cols = ", ".join(sorted({k for _, k in written}))

@@ -89,7 +89,7 @@ def _one(args: argparse.Namespace, path: Path, checks: list[str] | None) -> int:
         return 1 if report.has_errors else 0
     for line in summary_lines(report, path):
         print(line)
-    for line in finding_lines(report.findings, None if args.all else args.max,
+    for line in finding_lines(report, None if args.all else args.max,
                               html=bool(args.html)):
         print(line)
     if args.html:
@@ -115,35 +115,37 @@ def summary_lines(report: Any, path: Path | str) -> list[str]:
     """The head of the terminal output: totals by severity, then counts by severity and check."""
     from xlmodel.tekst import status
 
-    findings = report.findings
-    if findings.empty:
+    if not len(report):
         return [f"{path}: ingen fund ({len(report.checks)} kontroller)"]
-    lines = [f"{path}: {_counts_text(findings['severity'].value_counts().to_dict())}"]
-    summary = report.summary()
-    width = max(len(c) for c in summary["check"])
+    lines = [f"{path}: {_counts_text(report.counts())}"]
+    summary = report.summary_counts()
+    width = max(len(check) for _, check, _ in summary)
     lines.append("")
     lines.append(f"  {'status':<9} {'kontrol':<{width}}  antal")
-    for row in summary.itertuples(index=False):
-        lines.append(f"  {status(row.severity):<9} {row.check:<{width}}  {_tal(int(row.count)):>5}")
+    for severity, check, count in summary:
+        lines.append(f"  {status(severity):<9} {check:<{width}}  {_tal(int(count)):>5}")
     return lines
 
 
 def finding_lines(findings: Any, limit: int | None, *, html: bool = False) -> list[str]:
     """One line per finding (``status kontrol ark!celle: besked``), the first ``limit`` (None:
-    all), then ``… og 1.460 flere; brug --all eller --html``."""
+    all), then ``… og 1.460 flere; brug --all eller --html``.  ``findings``: a
+    :class:`~xlmodel.validate.Report` or its findings DataFrame."""
     from xlmodel.tekst import format_vaerdi, status
 
-    if findings.empty:
+    rows = findings.rows() if hasattr(findings, "rows") else list(
+        findings.itertuples(index=False, name=None))
+    if not rows:
         return []
-    shown = findings if limit is None else findings.head(limit)
+    shown = rows if limit is None else rows[:limit]
     lines = ["", "Fund:"]
-    for f in shown.itertuples(index=False):
-        where = f"{f.sheet}!{f.cell}" if f.sheet and f.cell else (f.sheet or f.cell or "regnearket")
+    for check, severity, sheet, cell, message, expected, actual, _difference, _formula in shown:
+        where = f"{sheet}!{cell}" if sheet and cell else (sheet or cell or "regnearket")
         extra = ""
-        if f.expected is not None and f.actual is not None and not _blank(f.expected):
-            extra = f" (forventet {format_vaerdi(f.expected)}, fundet {format_vaerdi(f.actual)})"
-        lines.append(f"  {status(f.severity):<9} {f.check:<20} {where}: {f.message}{extra}")
-    rest = len(findings) - len(shown)
+        if expected is not None and actual is not None and not _blank(expected):
+            extra = f" (forventet {format_vaerdi(expected)}, fundet {format_vaerdi(actual)})"
+        lines.append(f"  {status(severity):<9} {check:<20} {where}: {message}{extra}")
+    rest = len(rows) - len(shown)
     if rest > 0:
         hint = "brug --all" if html else "brug --all eller --html"
         lines.append(f"  … og {_tal(rest)} {'mere' if rest == 1 else 'flere'}; {hint}")

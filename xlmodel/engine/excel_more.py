@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import math
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from typing import Any
 
 
@@ -318,3 +318,406 @@ def yearfrac(err: Callable[[str], Exception], number: Callable[[Any], float],
 
     fn.__name__ = "YEARFRAC"
     return fn
+
+
+# ------------------------------------------------------------------------------- lookups ----
+# Excel's lookup functions as Excel answers them where formualizer 0.13 does not: an error as
+# lookup value is passed on (formualizer: #N/A), values are compared only within their type
+# (numbers < text < logical values, text without case), approximate matches search the way
+# Excel's binary search does (also on unsorted data), invalid modes are #VALUE!, a column
+# index below 1 is #VALUE! and beyond the table #REF!.  Checked against every lookup of
+# formulas__test.xlsx and pycel's lookup.xlsx whose arguments are literals or cells
+# (tests/test_corpus_real.py::test_lookups_agree_with_excels_cached_values).
+
+_NA = {"type": "Error", "kind": "Na"}
+_VALUE = {"type": "Error", "kind": "Value"}
+_REF = {"type": "Error", "kind": "Ref"}
+
+
+class _Found(Exception):
+    """An Excel error that ends a lookup (the value to return)."""
+
+    def __init__(self, value: dict[str, str]) -> None:
+        super().__init__(value.get("kind"))
+        self.value = value
+
+
+class _Native(Exception):
+    """The call is left to formualizer's own built-in: text outside ASCII compared by order,
+    where Excel's order follows the locale's collation (is "Østby" after "Sydby"?), which the
+    corpus does not show."""
+
+
+def _ordered_ascii(value: Any, values: list[Any]) -> None:
+    """Raise :class:`_Native` when an order comparison would involve text outside ASCII."""
+    if isinstance(value, str) and (not value.isascii()
+                                   or any(isinstance(v, str) and not v.isascii() for v in values)):
+        raise _Native
+
+
+def _rank(v: Any) -> int:
+    """Excel's order of types in a lookup: numbers, text, logical values; then errors, blanks."""
+    if isinstance(v, bool):
+        return 2
+    if isinstance(v, int | float):
+        return 0
+    if isinstance(v, str):
+        return 1
+    return 4 if _is_error(v) else 5
+
+
+def _key(v: Any, fold: Callable[[str], str]) -> tuple[int, Any]:
+    r = _rank(v)
+    if r == 1:
+        return r, fold(v)
+    return r, (float(v) if r in (0, 2) else 0)
+
+
+def _flat(a: Any) -> tuple[list[Any], bool]:
+    """A lookup vector's values and whether it is a row; a 2-D range is #N/A."""
+    rows = _grid(a)
+    if len(rows) > 1 and len(rows[0]) > 1:
+        raise _Found(_NA)
+    if len(rows) == 1:
+        return list(rows[0]), True
+    return [r[0] for r in rows], False
+
+
+def _mode(v: Any, default: int) -> int:
+    if v is None:
+        return default
+    if _is_error(v):
+        raise _Found(v)
+    if isinstance(v, str):
+        try:
+            v = float(v)
+        except ValueError:
+            raise _Found(_VALUE) from None
+    return math.floor(float(v))
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """Excel's wildcards: ``*`` any text, ``?`` one character, ``~`` takes the next literally."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "~" and i + 1 < len(pattern):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+def _exact(value: Any, values: list[Any], wild: bool, fold: Callable[[str], str],
+           order: Iterable[int]) -> int | None:
+    """Index of the first value equal to ``value`` (same type; text by wildcards if ``wild``)."""
+    key = _key(value, fold)
+    if wild and key[0] == 1:   # (wildcards compare without case, but not ß with ss)
+        pattern = _wildcard(value)
+        return next((i for i in order if isinstance(values[i], str)
+                     and pattern.fullmatch(values[i])), None)
+    return next((i for i in order if _key(values[i], fold) == key), None)
+
+
+def _approximate(value: Any, values: list[Any], fold: Callable[[str], str]) -> int | None:
+    """MATCH type 1 (LOOKUP, VLOOKUP/HLOOKUP TRUE): the largest value ≤ ``value`` of its type,
+    found by Excel's binary search (lower half when the middle value is larger, else upper
+    half, remembering the last middle value below; a middle value of another type is replaced
+    by the nearest one of the type after it; an equal value ends the search, at the last of the
+    equal values next to it).  On sorted data: the largest value ≤, the last of equal ones."""
+    _ordered_ascii(value, values)
+    key = _key(value, fold)
+    lo, hi, found = 0, len(values) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        m = mid
+        while m <= hi and _rank(values[m]) != key[0]:
+            m += 1
+        if m > hi:
+            hi = mid - 1
+            continue
+        k = _key(values[m], fold)
+        if k == key:   # an equal value ends the search at the last of its run
+            while m + 1 < len(values) and _key(values[m + 1], fold) == key:
+                m += 1
+            return m
+        if k < key:
+            found, lo = m, m + 1
+        else:
+            hi = mid - 1
+    return found
+
+
+def _descending(value: Any, values: list[Any], fold: Callable[[str], str]) -> int | None:
+    """MATCH type -1: walking the values of ``value``'s type, the last one ≥ ``value`` before the
+    first smaller one (Excel's answer on data sorted in descending order, and on unsorted)."""
+    _ordered_ascii(value, values)
+    key = _key(value, fold)
+    found = None
+    for i, v in enumerate(values):
+        if _rank(v) != key[0]:
+            continue
+        k = _key(v, fold)
+        if k < key:
+            break
+        found = i
+        if k == key:
+            break
+    return found
+
+
+def _lower(s: str) -> str:
+    return s.lower()
+
+
+def _casefold(s: str) -> str:
+    return s.casefold()
+
+
+def _match_index(value: Any, values: list[Any], kind: int, wild: bool = True) -> int | None:
+    if value is None:
+        value = 0.0   # a blank lookup value is 0 (MATCH, LOOKUP, VLOOKUP, HLOOKUP)
+    if kind == 0:
+        return _exact(value, values, wild, _lower, range(len(values)))
+    if kind > 0:
+        return _approximate(value, values, _lower)
+    return _descending(value, values, _lower)
+
+
+def _lift(fn: Callable[..., Any], lifted: tuple[int, ...], name: str) -> Callable[..., Any]:
+    """``fn`` applied element by element over the arguments ``lifted`` when they are arrays
+    (Excel's lifting of a lookup value or mode); an error that ends a lookup is its value; a
+    call ``fn`` leaves to formualizer (:class:`_Native`) is computed by formualizer's ``name``."""
+
+    def one(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except _Found as e:
+            return e.value
+        except _Native:
+            from xlmodel.engine import excel_lifting
+
+            return excel_lifting.builtin(name, list(args))
+
+    def call(*args: Any) -> Any:
+        if args and _is_error(args[0]):
+            return args[0]   # an error as lookup value is the answer, whatever the other arguments
+        grids = [k for k in lifted if k < len(args) and isinstance(args[k], list)]
+        if not grids:
+            return one(*args)
+        rows = max(len(args[k]) for k in grids)
+        cols = max(len(args[k][0]) for k in grids)
+
+        def pick(k: int, a: Any, i: int, j: int) -> Any:
+            if k not in grids:
+                return a
+            ii, jj = (i if len(a) > 1 else 0), (j if len(a[0]) > 1 else 0)
+            return a[ii][jj] if ii < len(a) and jj < len(a[ii]) else _NA
+
+        out = []
+        for i in range(rows):
+            row = []
+            for j in range(cols):
+                v = one(*(pick(k, a, i, j) for k, a in enumerate(args)))
+                while isinstance(v, list):   # an array result in one element: its first value
+                    v = v[0][0] if v and v[0] else None
+                row.append(v)
+            out.append(row)
+        return out
+
+    call.__name__ = fn.__name__
+    call.__doc__ = fn.__doc__
+    return call
+
+
+def match(lookup_value: Any, lookup_array: Any, match_type: Any = None) -> Any:
+    """MATCH: an error as lookup value is returned; match_type 1 (default) is Excel's binary
+    search for the largest value ≤, 0 the first equal value (text without case, with
+    wildcards), -1 the smallest value ≥ on descending data; only values of the lookup value's
+    type count; a 2-D array is #N/A.
+
+    >>> match(2.0, [[1.0, 2.0, 2.0, 3.0]]), match("B*", [["a"], ["bc"]], 0.0), match(0.5, [[1.0]])
+    (3.0, 2.0, {'type': 'Error', 'kind': 'Na'})
+    """
+    if _is_error(lookup_value):
+        return lookup_value
+    kind = _mode(match_type, 1)
+    values, _ = _flat(lookup_array)
+    i = _match_index(lookup_value, values, (kind > 0) - (kind < 0))
+    return _NA if i is None else float(i + 1)
+
+
+def _at(v: Any) -> Any:
+    """A found cell's value (a blank cell reads as 0, as a reference to it does)."""
+    return 0.0 if v is None else v
+
+
+def lookup(lookup_value: Any, lookup_vector: Any, result_vector: Any = None) -> Any:
+    """LOOKUP: approximate match (MATCH type 1); without a result vector the array form
+    searches the first row of a wider-than-tall array (else the first column) and returns the
+    last row (column); the result vector is read at the found position.
+
+    >>> lookup(2.5, [[1.0], [2.0], [3.0]], [["a"], ["b"], ["c"]])
+    'b'
+    >>> lookup(6.0, [[1.0, 5.0, 9.0], ["x", "y", "z"]])
+    'y'
+    """
+    if _is_error(lookup_value):
+        return lookup_value
+    rows = _grid(lookup_vector)
+    if result_vector is None:
+        if len(rows[0]) > len(rows):
+            values, results = rows[0], rows[-1]
+        else:
+            values, results = [r[0] for r in rows], [r[-1] for r in rows]
+    else:
+        values = [v for row in rows for v in row] if len(rows) == 1 or len(rows[0]) == 1 \
+            else [r[0] for r in rows]
+        results = [v for row in _grid(result_vector) for v in row]
+    i = _match_index(lookup_value, values, 1)
+    if i is None:
+        return _NA
+    return _at(results[i]) if i < len(results) else _NA
+
+
+def _table_lookup(lookup_value: Any, table: Any, index: Any, range_lookup: Any,
+                  horizontal: bool) -> Any:
+    if _is_error(lookup_value):
+        return lookup_value
+    if _is_error(index):
+        return index
+    n = _mode(index, 1)
+    if _is_error(range_lookup):
+        return range_lookup
+    approximate = True if range_lookup is None else bool(
+        _mode(range_lookup, 1) if not isinstance(range_lookup, bool) else range_lookup)
+    rows = _grid(table)
+    if horizontal:
+        rows = [list(c) for c in zip(*rows, strict=False)]
+    if n < 1:
+        return _VALUE
+    if n > len(rows[0]):
+        return _REF
+    i = _match_index(lookup_value, [r[0] for r in rows], 1 if approximate else 0)
+    return _NA if i is None else _at(rows[i][n - 1])
+
+
+def vlookup(lookup_value: Any, table_array: Any, col_index_num: Any,
+            range_lookup: Any = None) -> Any:
+    """VLOOKUP: an error as lookup value or column index is returned; a column index below 1
+    is #VALUE!, beyond the table #REF!; range_lookup TRUE (default, any non-zero number) is
+    MATCH type 1 on the first column, FALSE the first equal value (wildcards in text).
+
+    >>> vlookup(2.5, [[1.0, "a"], [2.0, "b"]], 2.0), vlookup(1.0, [[1.0, "a"]], 3.0)
+    ('b', {'type': 'Error', 'kind': 'Ref'})
+    """
+    return _table_lookup(lookup_value, table_array, col_index_num, range_lookup, False)
+
+
+def hlookup(lookup_value: Any, table_array: Any, row_index_num: Any,
+            range_lookup: Any = None) -> Any:
+    """HLOOKUP: VLOOKUP's rules on the first row, returning from row ``row_index_num``.
+
+    >>> hlookup("B", [["a", "b"], [1.0, 2.0]], 2.0, False)
+    2.0
+    """
+    return _table_lookup(lookup_value, table_array, row_index_num, range_lookup, True)
+
+
+def _xmatch_index(value: Any, values: list[Any], match_mode: Any, search_mode: Any) -> int | None:
+    """XMATCH's position (0-based) or None: see :func:`xmatch`."""
+    if _is_error(value):
+        raise _Found(value)
+    mm, sm = _mode(match_mode, 0), _mode(search_mode, 1)
+    if mm == 3:
+        mm = 2
+    if mm not in (-1, 0, 1, 2) or sm not in (1, -1, 2, -2) or (mm == 2 and abs(sm) == 2):
+        raise _Found(_VALUE)
+    key = (3, 0) if value is None else _key(value, _casefold)
+    keys = [_key(v, _casefold) for v in values]
+    if abs(sm) == 2 or (mm in (-1, 1) and key not in keys):
+        _ordered_ascii(value, values)   # (an exact match needs no order)
+    if abs(sm) == 1:
+        order = range(len(values)) if sm == 1 else range(len(values) - 1, -1, -1)
+        if mm in (0, 2) or value is None:
+            if mm in (0, 2) and value is not None:
+                return _exact(value, values, mm == 2, _casefold, order)
+            if mm == 0:
+                return None
+        best = None
+        for i in order:
+            k = keys[i]
+            if k == key:
+                return i
+            if (mm == -1 and k < key and (best is None or k > keys[best])) or \
+                    (mm == 1 and k > key and (best is None or k < keys[best])):
+                best = i
+        return best
+    lo, hi, best = 0, len(values) - 1, None
+    while lo <= hi:
+        mid = (lo + hi) // 2
+        k = keys[mid]
+        if k == key:
+            return mid
+        if (mm == -1 and k < key) or (mm == 1 and k > key):
+            best = mid
+        if (k < key) == (sm == 2):
+            lo = mid + 1
+        else:
+            hi = mid - 1
+    return best
+
+
+def xmatch(lookup_value: Any, lookup_array: Any, match_mode: Any = None,
+           search_mode: Any = None) -> Any:
+    """XMATCH: match_mode 0 exact, -1 exact or next smaller, 1 exact or next larger, 2
+    wildcards; search_mode 1 first to last, -1 last to first, 2/-2 binary search on data
+    sorted ascending/descending (Excel's halving also on unsorted data); another mode, or
+    wildcards with a binary search, is #VALUE!.  Values of all types are ordered numbers <
+    text (without case) < logical values; exact and wildcard matches in a linear search
+    consider only the lookup value's type; a blank lookup value is above every value.
+
+    >>> xmatch(2.5, [[1.0, 2.0, 3.0]], -1.0), xmatch(2.5, [[1.0, 2.0, 3.0]], 1.0, 2.0)
+    (2.0, 3.0)
+    >>> LOOKUPS["XMATCH"][0]("b?", [["a"], ["bc"]], 2.0, 2.0)
+    {'type': 'Error', 'kind': 'Value'}
+    """
+    values, _ = _flat(lookup_array)
+    i = _xmatch_index(lookup_value, values, match_mode, search_mode)
+    return _NA if i is None else float(i + 1)
+
+
+def xlookup(lookup_value: Any, lookup_array: Any, return_array: Any, if_not_found: Any = None,
+            match_mode: Any = None, search_mode: Any = None) -> Any:
+    """XLOOKUP: XMATCH's position in ``lookup_array``, the row (or column) of ``return_array``
+    there; not found: ``if_not_found`` (default #N/A); return and lookup arrays of different
+    lengths are #VALUE!.
+
+    >>> xlookup(2.0, [[1.0], [2.0]], [["a", "x"], ["b", "y"]]), xlookup(5.0, [[1.0]], [["a"]], "-")
+    ([['b', 'y']], '-')
+    """
+    values, row = _flat(lookup_array)
+    ret = _grid(return_array)
+    if (len(ret[0]) if row else len(ret)) != len(values):
+        return _VALUE
+    i = _xmatch_index(lookup_value, values, match_mode, search_mode)
+    if i is None:
+        return _NA if if_not_found is None else if_not_found
+    picked = [[r[i]] for r in ret] if row else [ret[i]]
+    if len(picked) == 1 and len(picked[0]) == 1:
+        return _at(picked[0][0])
+    return [[_at(v) for v in r] for r in picked]
+
+
+#: name → (callable, min args, max args) of the lookups, lifted over the lookup value (and
+#: XMATCH/XLOOKUP's modes, VLOOKUP/HLOOKUP's index) as Excel lifts them.
+LOOKUPS: dict[str, tuple[Callable[..., Any], int, int]] = {
+    "MATCH": (_lift(match, (0,), "MATCH"), 2, 3),
+    "LOOKUP": (_lift(lookup, (0,), "LOOKUP"), 2, 3),
+    "VLOOKUP": (_lift(vlookup, (0, 2), "VLOOKUP"), 3, 4),
+    "HLOOKUP": (_lift(hlookup, (0, 2), "HLOOKUP"), 3, 4),
+    "XMATCH": (_lift(xmatch, (0, 2, 3), "XMATCH"), 2, 4),
+    "XLOOKUP": (_lift(xlookup, (0, 4, 5), "XLOOKUP"), 3, 6),
+}

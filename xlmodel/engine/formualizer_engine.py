@@ -33,6 +33,10 @@ from xlmodel.parameters import ParameterSet, resolve
 #: A table, or how to build one for the workbook's active parameter set (the Parametre table
 #: of the workbook may change the set, and the callbacks are bound to the set they compute with).
 Functions = FunctionTable | Callable[[ParameterSet], FunctionTable]
+#: A face's reading of the workbook's own parameters: (package, set) → the set the workbook shows.
+ActiveSet = Callable[[Package, ParameterSet], ParameterSet]
+#: A face's writing of the workbook's parameter table for a set; returns warnings.
+ParameterWriter = Callable[[Package, ParameterSet], list[str]]
 
 #: The first argument the engine's copy of a formula gives each catalogue call, followed by
 #: ``ROW(),COLUMN()``: the callback then knows which cell it computes, so a refusal's message is
@@ -163,6 +167,9 @@ class Failures:
 
     def __init__(self, sheets: list[str]) -> None:
         self._sheets = sheets
+        #: The cell tags this evaluation's formulas carry (:func:`_tag_calls`): a call is tagged
+        #: when its first argument is one of them, tested per call without parsing the tag.
+        self.tags = frozenset(f"{CELL_TAG}{i}" for i in range(len(sheets)))
         self._lock = threading.Lock()
         self.by_cell: dict[tuple[str, int, int], str] = {}
         self.untagged: list[str] = []   # calls the file's cell formulas do not hold (defined names)
@@ -213,16 +220,21 @@ def engine_copy(pkg: Package, table: FunctionTable) -> bytes:
 
 def _register(wb: Any, table: FunctionTable, failures: Failures) -> None:
     """Register the table's functions; each call's refusal is recorded for its cell."""
-    message = table.message
+    message, tags = table.message, failures.tags
     for fn in table.functions:
         def callback(*args: Any, _inner: Callable[..., Any] = fn.callback) -> Any:
-            where = failures.cell(*args[:3]) if len(args) >= 3 else None
-            if where is not None:
-                args = args[3:]
+            # The tag is located only when the call fails: a successful call (the common case,
+            # issue 10's per-call cost) pays one type test and one set look-up for it.
+            if args and type(args[0]) is str and args[0] in tags and len(args) >= 3:
+                try:
+                    return _inner(*args[3:])
+                except Exception as exc:
+                    failures.record(failures.cell(*args[:3]), message(exc))  # the face's wording
+                    raise
             try:
                 return _inner(*args)
             except Exception as exc:
-                failures.record(where, message(exc))  # the face's wording (Danish for the catalogue)
+                failures.record(None, message(exc))
                 raise
 
         wb.register_function(fn.name, callback, min_args=fn.min_args, max_args=fn.max_args + 3)
@@ -484,17 +496,18 @@ def _holds_value(xml: SheetXml, key: tuple[int, int]) -> bool:
     return f"<{xml.p}v" in inner or f"<{xml.p}is" in inner
 
 
-def compute(pkg: Package, ps: ParameterSet, functions: Functions) -> Computed:
+def compute(pkg: Package, ps: ParameterSet, functions: Functions, *,
+            active_set: ActiveSet | None = None) -> Computed:
     """Recalculate every formula of ``pkg``, calling the functions of the table a face hands over.
 
     ``functions``: a :class:`~xlmodel.engine.functions.FunctionTable`, or a callable that builds
-    one for the workbook's active parameter set (``ps`` with the user's changes in xlmodel's
-    Parametre table, found by its marker).
+    one for the workbook's active parameter set.  ``active_set`` (the face's, e.g.
+    ``xlmodel.excel.workbook_sheets.sheet_parameter_set``): ``ps`` with the user's changes in the
+    workbook's own parameter table; None computes with ``ps`` as given.
     """
-    from xlmodel.engine.workbook_sheets import sheet_parameter_set
-
     with _Phase("load"):
-        ps = sheet_parameter_set(pkg, ps)  # xlmodel's Parametre table (by its marker) is the active set
+        if active_set is not None:
+            ps = active_set(pkg, ps)  # the workbook's own table (found by its marker) is the active set
         table = _table(functions, ps)
         kinds = dict(table.error_kinds) or _DEFAULT_KINDS
         out = Computed(calls=table.call_pattern())
@@ -536,6 +549,8 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions) -> Computed:
 
 def _diagnose(wb: Any, out: Computed, failures: Failures) -> None:
     """Error cells with the message why: what the failing catalogue call said, else the cause."""
+    if not any(isinstance(v, CellError) for v in out.values.values()):
+        return   # no error value: nothing to explain (the common case)
     formula_at = {(s, fc.row, fc.col) for s, cells in out.formulas.items() for fc in cells}
     for (sheet, r, c), value in out.values.items():
         if not isinstance(value, CellError) or (sheet, r, c) not in formula_at:
@@ -591,9 +606,9 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
         xml = computed.sheet_xml(pkg, ref.part)
         values, spills, name = computed.values, computed.spills, ref.name
         if not any(fc.f_type == "array" or (name, fc.row, fc.col) in spills for fc in cells):
-            data = xml.patch_formula_values(
-                sorted(((fc, values.get((name, fc.row, fc.col))) for fc in cells),
-                       key=lambda cv: cv[0].span[0]))
+            # cells are in document order (the scan's order); patch_formula_values refuses (None)
+            # if one is not, and the general patcher below takes over
+            data = xml.patch_formula_values([(fc, values.get((name, fc.row, fc.col))) for fc in cells])
             if data is not None:  # the common case: plain formulas, one splice pass
                 pkg.set(ref.part, data)
                 continue
@@ -636,22 +651,19 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
 
 
 # ------------------------------------------------------------------------------- public API ----
-def _parameter_sheet(pkg: Package, ps: ParameterSet) -> list[str]:
-    from xlmodel.engine.workbook_sheets import write_parameter_sheet
-
-    return write_parameter_sheet(pkg, ps)
-
-
 def refresh_package(pkg: Package, ps: ParameterSet, functions: Functions, *,
-                    write_parameters: bool = False) -> RefreshReport:
+                    write_parameters: ParameterWriter | None = None,
+                    active_set: ActiveSet | None = None) -> RefreshReport:
     """Recalculate ``pkg`` in memory and patch its cached values (nothing is written to disk).
 
-    The workbook then no longer forces a full recalculation on load (``fullCalcOnLoad``): its
-    cached values are right, and a reader without the add-in shows them instead of ``#NAME?``.
+    ``write_parameters`` (the face's writer of the workbook's parameter table) runs first when
+    given; ``active_set`` as in :func:`compute`.  The workbook then no longer forces a full
+    recalculation on load (``fullCalcOnLoad``): its cached values are right, and a reader without
+    the add-in shows them instead of ``#NAME?``.
     """
     start = time.perf_counter()
-    warnings = _parameter_sheet(pkg, ps) if write_parameters else []
-    computed = compute(pkg, ps, functions)
+    warnings = write_parameters(pkg, ps) if write_parameters is not None else []
+    computed = compute(pkg, ps, functions, active_set=active_set)
     with _Phase("patch"):
         warnings += computed.warnings + write_values(pkg, computed)
         pkg.without_full_calc_on_load()
@@ -674,7 +686,8 @@ def save_package(pkg: Package, target: str | Path, *, backup: bool = False, forc
 
 
 def refresh(src: str | Path, dst: str | Path | None = None, params: str | ParameterSet | None = None,
-            *, functions: Functions) -> RefreshReport:
+            *, functions: Functions, write_parameters: ParameterWriter | None = None,
+            active_set: ActiveSet | None = None) -> RefreshReport:
     """Recalculate ``src`` and write it with fresh cached values to ``dst`` (None: in place).
 
     ``params`` (a set's name, a .toml path or a ParameterSet) is the active parameter set of
@@ -682,12 +695,14 @@ def refresh(src: str | Path, dst: str | Path | None = None, params: str | Parame
     names first; None keeps the table and uses aftale-2014.  The write is atomic (temporary
     file in the target's folder, then ``os.replace``): if anything fails, the target is untouched.
     ``functions``: what the formulas may call (see :func:`compute`); the catalogue's table is
-    built by the Excel face (``xlmodel.excel.headless.refresh`` passes it).
+    built by the Excel face (``xlmodel.excel.headless.refresh`` passes it, with the face's
+    ``write_parameters`` and ``active_set``, see :func:`refresh_package`).
     """
     start = time.perf_counter()
     pkg = read_package(src)
     ps = resolve(params)
-    report = refresh_package(pkg, ps, functions, write_parameters=params is not None)
+    report = refresh_package(pkg, ps, functions, active_set=active_set,
+                             write_parameters=write_parameters if params is not None else None)
     target = Path(dst) if dst is not None else Path(src)
     save_package(pkg, target)
     report.output = target
@@ -696,7 +711,8 @@ def refresh(src: str | Path, dst: str | Path | None = None, params: str | Parame
 
 
 def evaluate(path: str | Path, params: str | ParameterSet | None = None, *,
-             functions: Functions) -> dict[tuple[str, str], Any]:
+             functions: Functions, write_parameters: ParameterWriter | None = None,
+             active_set: ActiveSet | None = None) -> dict[tuple[str, str], Any]:
     """The recomputed value of every formula cell (and spilled cell) of a workbook, unwritten.
 
     Keys are ``(sheet, "A1")``; values are floats, text, booleans, None or :class:`CellError`.
@@ -705,7 +721,7 @@ def evaluate(path: str | Path, params: str | ParameterSet | None = None, *,
     """
     pkg = read_package(path)
     ps = resolve(params)
-    if params is not None:
-        _parameter_sheet(pkg, ps)
-    computed = compute(pkg, ps, functions)
+    if params is not None and write_parameters is not None:
+        write_parameters(pkg, ps)
+    computed = compute(pkg, ps, functions, active_set=active_set)
     return {(s, address(r, c)): v for (s, r, c), v in computed.values.items()}

@@ -30,14 +30,14 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
-from xml.sax.saxutils import unescape
 
 from xlmodel.engine.package import Package
 from xlmodel.engine.sheetxml import address, parse_range, range_text
 from xlmodel.engine.types import CellError
+from xlmodel.ooxml.values import decode_text, xml_unescape
 
 #: Re-evaluations with kept values put in (each one may resolve the cells depending on them).
 ROUNDS = 3
@@ -66,16 +66,9 @@ class _Cached:
 
 
 def _shared_strings(pkg: Package) -> list[str]:
-    part = next((n for n in pkg.names() if n.lower().endswith("sharedstrings.xml")), None)
-    if part is None:
-        return []
-    text = pkg.get(part).decode("utf-8", "replace")
-    out = []
-    for si in re.finditer(r"<(?:\w+:)?si\b[^>]*?(?:/>|>(.*?)</(?:\w+:)?si>)", text, re.S):
-        body = si.group(1) or ""
-        body = re.sub(r"<(?:\w+:)?rPh\b.*?</(?:\w+:)?rPh>", "", body, flags=re.S)  # phonetic runs
-        out.append(unescape("".join(re.findall(r"<(?:\w+:)?t\b[^>]*>(.*?)</(?:\w+:)?t>", body, re.S))))
-    return out
+    """:meth:`Package.shared_strings` (the one reader; this name is kept for
+    ``xlmodel.engine.workbook_sheets``)."""
+    return pkg.shared_strings()
 
 
 def _decode(attrs: str, inner: str, strings: list[str], p: str) -> Any:
@@ -84,10 +77,10 @@ def _decode(attrs: str, inner: str, strings: list[str], p: str) -> Any:
     kind = t.group(1) if t else "n"
     v = re.search(rf"<{p}v\b[^>]*>(.*?)</{p}v>", inner, re.S)
     if kind == "inlineStr":
-        return unescape("".join(re.findall(rf"<{p}t\b[^>]*>(.*?)</{p}t>", inner, re.S))) or None
+        return decode_text("".join(re.findall(rf"<{p}t\b[^>]*>(.*?)</{p}t>", inner, re.S))) or None
     if v is None:   # <v/>: Excel's cached empty text
         return "" if kind == "str" and re.search(rf"<{p}v\b[^>]*/>", inner) else None
-    text = unescape(v.group(1))
+    text = decode_text(v.group(1)) if kind == "str" else xml_unescape(v.group(1))
     if kind == "s":
         return strings[int(text)] if text.strip().isdigit() and int(text) < len(strings) else None
     if kind in ("str", "d"):
@@ -142,7 +135,7 @@ class _LazyCached(Mapping):
             parts = xml.cell_part((r, c))
             if parts is not None:
                 if self._strings is None:
-                    self._strings = _shared_strings(self._pkg)
+                    self._strings = self._pkg.shared_strings()
                 attrs, inner = parts
                 dynamic = re.search(r'(?:^|\s)cm\s*=', attrs) is not None
                 found = _Cached(_decode(attrs, inner, self._strings, re.escape(xml.p)), dynamic)
@@ -318,6 +311,18 @@ def _may_keep(new: Any) -> bool:
     return isinstance(new, CellError) or (isinstance(new, float) and not math.isfinite(new))
 
 
+def _nothing_failed(values: Iterable[Any]) -> bool:
+    """No value is an error or a non-finite number (:func:`_may_keep`), finite floats tested first.
+
+    >>> _nothing_failed([1.0, "a", None]), _nothing_failed([1.0, float("nan")])
+    (True, False)
+    """
+    for v in values:
+        if (type(v) is not float or v - v != 0.0) and _may_keep(v):  # inf - inf, nan - nan: nan
+            return False
+    return True
+
+
 def _should_keep(new: Any, old: Any) -> bool:
     if old is None:
         return False
@@ -378,6 +383,8 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
     cached = cached_values(pkg, computed)
     _first_of_colliding(computed, cached, wb, read, own_call)
     reshaped = _legacy_arrays(computed, cached, own_call)
+    if not reshaped and not computed.spills and _nothing_failed(computed.values.values()):
+        return []   # the common case: every value a finite number or text, nothing spilled
     kept: dict[tuple[str, int, int], str] = {}
     texts: dict[tuple[str, int, int], tuple[Any, str]] = {}
     for sheet, cells in computed.formulas.items():
@@ -385,7 +392,7 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
         for fc in cells:
             texts[(sheet, fc.row, fc.col)] = (fc, fc.text or shared.get(fc.si, ""))
     kept.update(_implicit_intersection(computed, texts, cached, own_call))
-    if not reshaped and not any(_may_keep(v) for v in computed.values.values()):
+    if not reshaped and _nothing_failed(computed.values.values()):
         # Nothing failed: the rounds below would find nothing to keep (the common case).
         return [NotRecomputed(s, address(r, c), reason) for (s, r, c), reason in kept.items()]
     for _round in range(ROUNDS + 1):   # the last round keeps without evaluating again

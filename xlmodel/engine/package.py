@@ -1,8 +1,9 @@
 """The package as the engine uses it: :mod:`xlmodel.ooxml.package` (the file-format layer), and
 :func:`write_atomic`, the one way a refreshed package reaches the disk.
 
-``Package``, ``SheetRef`` and the namespace constants are re-exported here so that older imports
-keep working; new code imports them from :mod:`xlmodel.ooxml`.
+``Package``, ``SheetRef``, ``NS_MAIN`` and ``NS_REL`` are re-exported here for the modules that
+still import them from the engine (``xlmodel.engine.workbook_sheets``, ``forklar``, the
+importer); new code imports them from :mod:`xlmodel.ooxml`.
 """
 
 from __future__ import annotations
@@ -11,23 +12,13 @@ import os
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from xlmodel.ooxml.addresses import (
-    CT_METADATA,
-    CT_WORKSHEET,
-    NS_MAIN,
-    NS_PKG_REL,
-    NS_REL,
-    REL_METADATA,
-    REL_OFFICE_DOC,
-    REL_WORKSHEET,
-)
-from xlmodel.ooxml.package import DYNAMIC_ARRAY_METADATA, Package, SheetRef
+from xlmodel.ooxml.addresses import NS_MAIN, NS_REL
+from xlmodel.ooxml.package import Package, SheetRef
 
 if TYPE_CHECKING:
     from xlmodel.safeio import FileIdentity
 
-__all__ = ["CT_METADATA", "CT_WORKSHEET", "DYNAMIC_ARRAY_METADATA", "NS_MAIN", "NS_PKG_REL", "NS_REL",
-           "REL_METADATA", "REL_OFFICE_DOC", "REL_WORKSHEET", "Package", "SheetRef", "write_atomic"]
+__all__ = ["NS_MAIN", "NS_REL", "Package", "SheetRef", "write_atomic"]
 
 
 def write_atomic(path: str | os.PathLike[str], data: bytes, *, backup: bool = False,

@@ -13,9 +13,7 @@ from xlmodel.ooxml.addresses import (
     parse_range,
     range_text,
 )
-from xlmodel.ooxml.sheet import Constant, FormulaCell, SheetXml, Update, encode_value, rewrite_formulas
+from xlmodel.ooxml.sheet import Constant, SheetXml, Update
 
-_encode = encode_value  # the name older callers used
-
-__all__ = ["Constant", "FormulaCell", "SheetXml", "Update", "address", "col_letters", "col_number",
-           "encode_value", "parse_address", "parse_range", "range_text", "rewrite_formulas"]
+__all__ = ["Constant", "SheetXml", "Update", "address", "col_letters", "col_number", "parse_address",
+           "parse_range", "range_text"]

@@ -275,23 +275,42 @@ def call(name: str, *args: Any, params: str | ParameterSet | None = None) -> Any
 
     ``params`` is the active parameter set (None: :func:`active_params`).
     """
-    fn = catalogue.get(name)
-    fast = _single_cells(fn, args)
-    if fast is not None:  # one value per argument: skip the range machinery (Excel's common call)
-        _, core, takes_params = _binding(fn.name)
-        return _call_single(fn, fast, core, takes_params, params)
+    return _dispatch(catalogue.get(name), args, params)
+
+
+def _dispatch(fn: catalogue.Function, args: tuple[Any, ...], params: str | ParameterSet | None) -> Any:
+    """The one dispatch of a call (Excel's :func:`call` and the engine's :func:`engine_callback`):
+    the scalar path when every argument is one plain cell (:func:`_scalar_call`), else the
+    general path (:func:`_call_general`)."""
+    single = _scalar_call(fn.name)
+    if single is not None:
+        _, core, _takes = _binding(fn.name)
+        result = single(args, core, params)
+        if result is not _NOT_SINGLE:
+            return result
     return _call_general(fn, args, params)
+
+
+def _params(params: str | ParameterSet | None) -> ParameterSet:
+    """The parameter set a call computes with (None: :func:`active_params`)."""
+    if type(params) is ParameterSet:
+        return params
+    return resolve(params) if params is not None else active_params()
 
 
 def _call_single(fn: catalogue.Function, fast: tuple[list[Any], dict[str, Any]], core: Callable[..., Any],
                  takes_params: bool, params: str | ParameterSet | None) -> Any:
     """The scalar path: every argument one plain cell (:func:`_single_cells`), the core called with
     Python numbers and text (its own scalar path, :func:`xlmodel._inputs.number`), the result
-    checked by :func:`_result` as on the general path.  No numpy on the way in or out."""
+    checked as on the general path (:func:`_result`: one finite float, or text).  No numpy on
+    the way in or out."""
     positional, keywords = fast
     if takes_params:
-        keywords["params"] = resolve(params) if params is not None else active_params()
-    return _result(fn, core(*positional, **keywords), [], [])
+        keywords["params"] = _params(params)
+    result = core(*positional, **keywords)
+    if type(result) is float and _isfinite(result):  # _result's check for one finite number
+        return result
+    return _result(fn, result, [], [])
 
 
 def _call_general(fn: catalogue.Function, args: tuple[Any, ...], params: str | ParameterSet | None) -> Any:
@@ -325,6 +344,147 @@ def _call_general(fn: catalogue.Function, args: tuple[Any, ...], params: str | P
     return _result(fn, result, elementwise, vectors)
 
 
+_isfinite = math.isfinite
+#: Argument kinds of the scalar path (identity-compared: the plan holds these very objects).
+_NUMBER, _YEAR, _TEXT = "number", "year", "text"
+
+
+@cache
+def _plan(name: str) -> tuple[tuple[tuple[str | None, str | None], ...], int] | None:
+    """For a single-value function: ((kind, core keyword or None) per argument, how many arguments
+    are required at least), else None.  The keyword is None for an argument passed by position:
+    the required ones, and optional ones whose core parameter sits at the same position (saves
+    building keywords per call; the core receives the same values).  A kind other than number,
+    year or text is None: such an argument always takes the general path."""
+    fn = catalogue.get(name)
+    if fn.result != "scalar":
+        return None
+    need = max((i + 1 for i, a in enumerate(fn.args) if not a.optional), default=0)
+    order = list(inspect.signature(fn.core_function()).parameters)
+    plan = []
+    by_position = True
+    for i, a in enumerate(fn.args):
+        by_position = by_position and i < len(order) and order[i] == a.keyword
+        kind = {"number": _NUMBER, "year": _YEAR, "text": _TEXT}.get(a.kind)
+        plan.append((kind, None if (by_position or not a.optional) else a.keyword))
+    return tuple(plan), need
+
+
+def _single_cells(fn: catalogue.Function, args: tuple[Any, ...]) -> tuple[list[Any], dict[str, Any]] | None:
+    """Positional and keyword arguments when every argument is one plain cell, else None.
+
+    Only finite numbers (whole ones for a year) and non-empty, non-error text qualify; anything
+    else (a range, a blank, a boolean, an error value, another kind) takes the general path and
+    its checks and messages.  This is the scalar path's only test: what it lets through, the
+    general path would convert to the same Python values (tests/test_scalar_path.py).  It runs as
+    the function's compiled scalar path (:func:`_scalar_call`) and, for other calls, as
+    :func:`_plain_cells`, the statement of the rule.
+    """
+    found = _plan(fn.name)
+    return None if found is None else _plain_cells(*found, args)
+
+
+def _plain_cells(plan: tuple[tuple[str | None, str | None], ...], need: int,
+                 args: tuple[Any, ...]) -> tuple[list[Any], dict[str, Any]] | None:
+    """The scalar path's test, argument by argument (see :func:`_single_cells`): the statement of
+    the rule, taken by every call the compiled test does not take itself (ints, ``[[value]]``)."""
+    if not need <= len(args) <= len(plan):
+        return None
+    positional: list[Any] = []
+    keywords: dict[str, Any] = {}
+    for (kind, keyword), v in zip(plan, args):  # noqa: B905 (left-out optionals: defaults)
+        t = type(v)
+        if t is list or t is tuple:  # xlwings' [[value]]
+            v = _scalar(v)
+            t = type(v)
+        if t is float or t is int:  # (type, not isinstance: a bool is not a number here)
+            if kind is _NUMBER:
+                if not _isfinite(v):
+                    return None
+            elif kind is _YEAR:
+                if not _isfinite(v) or v != int(v):
+                    return None
+                v = int(v)
+            else:
+                return None
+        elif t is str:
+            if kind is not _TEXT or v == "" or v[0] == "#":
+                return None
+        else:
+            return None
+        if keyword is None:
+            positional.append(v)
+        else:
+            keywords[keyword] = v
+    return positional, keywords
+
+
+#: The compiled test's condition and value per kind, for argument ``{a}``: the engine hands over
+#: floats and text, so these are :func:`_plain_cells`'s branches for a float or a str.
+_COMPILED = {
+    _NUMBER: ("type({a}) is float and isfinite({a})", "{a}"),
+    _YEAR: ("type({a}) is float and isfinite({a}) and {a} == int({a})", "int({a})"),
+    _TEXT: ("type({a}) is str and {a} != '' and {a}[0] != '#'", "{a}"),
+}
+
+
+@cache
+def _scalar_call(name: str) -> Callable[[tuple[Any, ...], Callable[..., Any], Any], Any] | None:
+    """The scalar path of one function, compiled to straight-line code per arity (as
+    :mod:`dataclasses` compiles ``__init__``): ``single(args, core, params)`` is the core's
+    result for a single-cell call, checked as :func:`_call_single` checks it, or ``_NOT_SINGLE``.
+
+    A call from the engine (floats and text) then costs a few type tests and the core, not an
+    interpreted loop over the plan, a list, a dict and three more calls (issue 10: ≤ 3 µs a
+    call).  The compiled code takes only floats and text, exactly as :func:`_plain_cells` does
+    for them; any other call (an int, ``[[value]]``, a blank, another arity) is decided by
+    :func:`_plain_cells` and run by :func:`_call_single`, so the result is that path's
+    (tests/test_scalar_path.py compares both with the general path on every catalogue
+    function).  None for a function without a scalar result.
+    """
+    found = _plan(name)
+    if found is None:
+        return None
+    plan, need = found
+    fn, _core, takes_params = _binding(name)
+    lines = ["def single(args, core, params):", "    n = len(args)"]
+    for n in range(need, len(plan) + 1):
+        kinds = [kind for kind, _ in plan[:n]]
+        if any(kind not in _COMPILED for kind in kinds):
+            continue  # a range kind among them: always the general path, via _plain_cells
+        names = [f"a{i}" for i in range(n)]
+        tests = [_COMPILED[kind][0].format(a=a) for kind, a in zip(kinds, names)]  # noqa: B905
+        values = [_COMPILED[kind][1].format(a=a) for kind, a in zip(kinds, names)]  # noqa: B905
+        given = list(zip(values, plan))  # noqa: B905 (the first n arguments)
+        arguments = [v for v, (_, kw) in given if kw is None] + [f"{kw}={v}" for v, (_, kw) in given
+                                                                   if kw is not None]
+        if takes_params:
+            arguments.append("params=ps(params)")
+        lines.append(f"    if n == {n}:")
+        indent = "        "
+        if n:
+            lines.append(f"        {', '.join(names)}, = args")
+            lines.append(f"        if {' and '.join(tests)}:")
+            indent += "    "
+        lines.append(f"{indent}r = core({', '.join(arguments)})")
+        lines.append(f"{indent}if type(r) is float and isfinite(r):")
+        lines.append(f"{indent}    return r")
+        lines.append(f"{indent}return result(fn, r, [], [])")
+    lines += ["    fast = plain_cells(plan, need, args)",
+              "    if fast is None:",
+              "        return NOT_SINGLE",
+              "    return call_single(fn, fast, core, takes_params, params)"]
+    namespace: dict[str, Any] = {
+        "isfinite": math.isfinite, "plain_cells": _plain_cells, "call_single": _call_single,
+        "result": _result, "ps": _params, "plan": plan, "need": need, "fn": fn,
+        "takes_params": takes_params, "NOT_SINGLE": _NOT_SINGLE}
+    text = "\n".join(lines)
+    exec(compile(text, f"<scalar path of {name}>", "exec"), namespace)  # our own text, from the catalogue
+    single: Callable[[tuple[Any, ...], Callable[..., Any], Any], Any] = namespace["single"]
+    single.source = text  # type: ignore[attr-defined]  (for a reader and the tests)
+    return single
+
+
 def _scalar(raw: Any) -> Any:
     """The single value of a scalar or a 1×1 range, or ``_NOT_SINGLE``."""
     if isinstance(raw, list | tuple):
@@ -339,57 +499,6 @@ def _scalar(raw: Any) -> Any:
 
 
 _NOT_SINGLE = object()
-
-
-@cache
-def _plan(name: str) -> tuple[tuple[tuple[str, bool, str], ...], int] | None:
-    """((kind, optional, core keyword) per argument, how many arguments are required at least)
-    for a single-value function, else None."""
-    fn = catalogue.get(name)
-    if fn.result != "scalar":
-        return None
-    need = max((i + 1 for i, a in enumerate(fn.args) if not a.optional), default=0)
-    return tuple((a.kind, a.optional, a.keyword) for a in fn.args), need
-
-
-def _single_cells(fn: catalogue.Function, args: tuple[Any, ...]) -> tuple[list[Any], dict[str, Any]] | None:
-    """Positional and keyword arguments when every argument is one plain cell, else None.
-
-    Only finite numbers (whole ones for a year) and non-empty, non-error text qualify; anything
-    else (a range, a blank, a boolean, an error value, another kind) takes the general path and
-    its checks and messages.  This is the scalar path's only test: what it lets through, the
-    general path would convert to the same Python values (tests/test_scalar_path.py).
-    """
-    found = _plan(fn.name)
-    if found is None:
-        return None
-    plan, need = found
-    if not need <= len(args) <= len(plan):
-        return None
-    positional: list[Any] = []
-    keywords: dict[str, Any] = {}
-    for (kind, optional, keyword), v in zip(plan, args):  # noqa: B905 (left-out optionals: defaults)
-        t = type(v)
-        if t is list or t is tuple:  # xlwings' [[value]]
-            v = _scalar(v)
-            t = type(v)
-        if t is float or t is int:  # (type, not isinstance: a bool is not a number here)
-            if kind == "year":
-                if not math.isfinite(v) or v != int(v):
-                    return None
-                v = int(v)
-            elif kind != "number" or not math.isfinite(v):
-                return None
-        elif t is str:
-            if kind != "text" or v == "" or v[0] == "#":
-                return None
-        else:
-            return None
-        if optional:
-            keywords[keyword] = v
-        else:
-            positional.append(v)
-    return positional, keywords
 
 
 def _convert(fn: catalogue.Function, name: str, kind: str, grid: np.ndarray,
@@ -624,13 +733,9 @@ def engine_callback(name: str, params: ParameterSet) -> Callable[..., Any]:
 
     def callback(*args: Any) -> Any:
         with ENGINE_LOCK:
-            # Bound at the first call, not when the table is built: a workbook without catalogue
-            # calls must not import the core (pandas); prepare_engine has imported it by then.
-            _, core, takes_params = _binding(fn.name)
-            fast = _single_cells(fn, args)
-            if fast is not None:  # the engine's common call: one value per argument
-                return _call_single(fn, fast, core, takes_params, params)
-            return _call_general(fn, args, params)
+            # The core is bound at the first call (by _dispatch), not when the table is built: a
+            # workbook without catalogue calls must not import it (pandas); prepare_engine has.
+            return _dispatch(fn, args, params)
 
     callback.__name__ = fn.name
     return callback

@@ -118,7 +118,7 @@ PHRASES = {
         "openpyxl med defusedxml: installér defusedxml, og fjern OPENPYXL_DEFUSEDXML",
     "'full' or 'zip'": "'full' eller 'zip'",
     "a number of megabytes, e.g. 16000": "et antal megabyte, fx 16000",
-    # xlmodel's own parts of a workbook (xlmodel.engine.workbook_sheets, excel.layout, excel.macros)
+    # xlmodel's own parts of a workbook (xlmodel.excel.workbook_sheets, excel.layout, excel.macros)
     "a name xlmodel owns (it refers into xlmodel's Parametre table)":
         "et navn, som xlmodel ejer (det peger ind i xlmodels Parametre-tabel)",
     "a name xlmodel owns": "et navn, som xlmodel ejer",

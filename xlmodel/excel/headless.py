@@ -6,29 +6,22 @@ adapter's callback bound to a parameter set, the Danish wording of a refusal, fo
 error kinds — and offers ``refresh``, ``evaluate`` and ``compute`` with it, the calls the
 command line, the macros, the model builder and the tests use.
 
->>> table = function_table(resolve(None))
->>> "PL_FAKTOR" in table.names(), bool(CATALOGUE_CALL.search("=pl_faktor(2013,2014)"))
-(True, True)
+>>> "PL_FAKTOR" in function_table(resolve(None)).names()
+True
 """
 
 from __future__ import annotations
 
-import re
 from pathlib import Path
 from typing import Any
 
 from xlmodel.engine import formualizer_engine as fe
 from xlmodel.engine.functions import EngineFunction, FunctionTable
 from xlmodel.engine.types import RefreshReport
-from xlmodel.excel import catalogue
+from xlmodel.excel import catalogue, workbook_sheets
 from xlmodel.excel.cells import FORMUALIZER_KINDS, cell_message, engine_callback, prepare_engine
 from xlmodel.ooxml.package import Package
 from xlmodel.parameters import ParameterSet, resolve  # noqa: F401  (resolve: the doctest)
-
-#: A call of a catalogue function in a formula (``_xludf.`` prefix allowed).
-CATALOGUE_CALL = re.compile(
-    r"(?<![\w.])(?:_xludf\.)?(" + "|".join(sorted(catalogue.names(), key=len, reverse=True)) + r")\s*\(",
-    re.IGNORECASE)
 
 
 def function_table(ps: ParameterSet) -> FunctionTable:
@@ -49,13 +42,16 @@ def function_table(ps: ParameterSet) -> FunctionTable:
 
 
 def compute(pkg: Package, ps: ParameterSet) -> fe.Computed:
-    """:func:`xlmodel.engine.formualizer_engine.compute` with the catalogue's functions."""
-    return fe.compute(pkg, ps, function_table)
+    """:func:`xlmodel.engine.formualizer_engine.compute` with the catalogue's functions and the
+    workbook's own Parametre table (:mod:`xlmodel.excel.workbook_sheets`)."""
+    return fe.compute(pkg, ps, function_table, active_set=workbook_sheets.sheet_parameter_set)
 
 
 def refresh_package(pkg: Package, ps: ParameterSet, *, write_parameters: bool = False) -> RefreshReport:
     """:func:`xlmodel.engine.formualizer_engine.refresh_package` with the catalogue's functions."""
-    return fe.refresh_package(pkg, ps, function_table, write_parameters=write_parameters)
+    writer = workbook_sheets.write_parameter_sheet if write_parameters else None
+    return fe.refresh_package(pkg, ps, function_table, active_set=workbook_sheets.sheet_parameter_set,
+                              write_parameters=writer)
 
 
 def refresh(src: str | Path, dst: str | Path | None = None,
@@ -64,9 +60,12 @@ def refresh(src: str | Path, dst: str | Path | None = None,
 
     See :func:`xlmodel.engine.formualizer_engine.refresh`.
     """
-    return fe.refresh(src, dst, params, functions=function_table)
+    return fe.refresh(src, dst, params, functions=function_table,
+                      active_set=workbook_sheets.sheet_parameter_set,
+                      write_parameters=workbook_sheets.write_parameter_sheet)
 
 
 def evaluate(path: str | Path, params: str | ParameterSet | None = None) -> dict[tuple[str, str], Any]:
     """The recomputed value of every formula cell of a workbook, unwritten (catalogue calls included)."""
-    return fe.evaluate(path, params, functions=function_table)
+    return fe.evaluate(path, params, functions=function_table, active_set=workbook_sheets.sheet_parameter_set,
+                       write_parameters=workbook_sheets.write_parameter_sheet)

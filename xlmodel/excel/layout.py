@@ -13,7 +13,12 @@ name: the hidden workbook-scoped defined name :data:`OWNED_TABLE` refers to the 
 user renames the sheet or inserts rows above it.  The ``P_*`` names xlmodel owns are the
 workbook-scoped ``P_*`` names that refer to a cell of that range (or, for a value the active set
 lacks but a formula uses, the constant ``#N/A``).  A user's own sheet named Parametre is just a
-sheet.  :func:`find_table` and :func:`read_table` are the one way to find and read it.
+sheet.
+
+**One reading.** Every reader of the owned table gets its cells (header first) from one place per
+kind of book — a file: :func:`xlmodel.excel.workbook_sheets.table_cells` (one scan of the sheet
+through :mod:`xlmodel.ooxml`); live Excel: :func:`xlmodel.excel.workbook_params.table_cells`
+(xlwings) — and turns them into rows with :func:`parse_rows`, the one parsing.
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from xlmodel.errors import XlmodelError
+from xlmodel.ooxml.addresses import address, col_letters, parse_address, quote_sheet
 from xlmodel.parameters import ParameterSet
 
 if TYPE_CHECKING:  # openpyxl only where a function writes or reads an openpyxl workbook
@@ -52,6 +58,8 @@ class Row:
     beskrivelse: str
     gaelder: str
     note: str
+    #: the sheet row the value was read from (0: a row xlmodel generated, not read)
+    row: int = 0
 
 
 def defined_name(name: str, year: int | None = None, index: int | None = None) -> str:
@@ -89,8 +97,8 @@ def table_names(ps: ParameterSet, sheet: str = SHEET, first_row: int = 1,
     >>> names["P_pl_service"] == names["P_pl_service_2014"]
     True
     """
-    value_col = _col_letters(first_col + 2)
-    quoted = "'" + sheet.replace("'", "''") + "'"
+    value_col = col_letters(first_col + 2)
+    quoted = quote_sheet(sheet)
     out: dict[str, str] = {}
     budget: dict[str, str] = {}
     for r, row in enumerate(rows(ps), start=first_row + 1):
@@ -112,23 +120,23 @@ def resolve_default() -> ParameterSet:
     return resolve(None)
 
 
-def _col_letters(col: int) -> str:
-    out = ""
-    while col:
-        col, rem = divmod(col - 1, 26)
-        out = chr(65 + rem) + out
-    return out
-
-
 def table_ref(sheet: str, n_rows: int, first_row: int = 1, first_col: int = 1) -> str:
     """The marker's reference for a table of ``n_rows`` rows (header included).
 
     >>> table_ref("Parametre", 3)
     "'Parametre'!$A$1:$I$3"
     """
-    quoted = "'" + sheet.replace("'", "''") + "'"
-    last = _col_letters(first_col + len(COLUMNS) - 1)
-    return f"{quoted}!${_col_letters(first_col)}${first_row}:${last}${first_row + n_rows - 1}"
+    last = col_letters(first_col + len(COLUMNS) - 1)
+    return f"{quote_sheet(sheet)}!${col_letters(first_col)}${first_row}:${last}${first_row + n_rows - 1}"
+
+
+def header_cell(sheet: str, row: int, col: int) -> str:
+    """Where a table's header starts, as its refusals name it.
+
+    >>> header_cell("Mit ark", 3, 2)
+    "'Mit ark'!B3"
+    """
+    return f"{quote_sheet(sheet)}!{address(row, col)}"
 
 
 def table_rows(ps: ParameterSet) -> list[tuple[Any, ...]]:
@@ -142,7 +150,7 @@ def write_parameters(wb: Workbook, ps: ParameterSet) -> Worksheet:
 
     For a workbook xlmodel creates (``xlmodel build``): the sheet is named :data:`SHEET`, or
     ``Parametre (xlmodel)`` if the workbook already has a sheet of that name.  A user's
-    workbook is rewritten through the package (``xlmodel.engine.workbook_sheets``).
+    workbook is rewritten through the package (``xlmodel.excel.workbook_sheets``).
     """
     from openpyxl.workbook.defined_name import DefinedName
 
@@ -226,17 +234,6 @@ def owned_names(names: dict[str, str], table: tuple[str, tuple[int, int, int, in
     return sorted(out)
 
 
-def find_table(wb: Workbook) -> tuple[Worksheet, tuple[int, int, int, int]] | None:
-    """The owned Parametre table of an openpyxl workbook: (sheet, (r1, c1, r2, c2)), or None."""
-    dn = wb.defined_names.get(OWNED_TABLE)
-    if dn is None or not dn.attr_text:
-        return None
-    ref = parse_ref(dn.attr_text)
-    if ref is None or ref[0] not in wb.sheetnames:
-        return None
-    return wb[ref[0]], ref[1]
-
-
 def _applies(ps: ParameterSet, name: str, year: int) -> bool:
     """Is the value dated ``year`` the one in force in the set's budget year?"""
     if ps.budget_year is None:
@@ -251,28 +248,33 @@ def _applies(ps: ParameterSet, name: str, year: int) -> bool:
     return year == max(y for y in values if y <= ps.budget_year)
 
 
-def read_parameters(ws: Worksheet, bounds: tuple[int, int, int, int] | None = None) -> list[Row]:
-    """Read a Parametre table back (as written by :func:`write_parameters` or edited by a user).
+def find_table(wb: Workbook) -> tuple[Worksheet, tuple[int, int, int, int]] | None:
+    """Where the owned table of an openpyxl workbook is: (sheet, (r1, c1, r2, c2)), or None.
 
-    ``bounds`` (r1, c1, r2, c2) is the owned table's range (:func:`find_table`); None reads the
-    sheet from A1.  A missing or reordered header raises :class:`XlmodelError` naming the sheet.
+    For editing it with openpyxl (as a user would); reading it is :func:`parse_rows` over
+    :func:`xlmodel.excel.workbook_sheets.table_cells`.
     """
-    r1, c1, r2, _c2 = bounds or (1, 1, None, len(COLUMNS))
-    values = ws.iter_rows(min_row=r1, max_row=r2, min_col=c1, max_col=c1 + len(COLUMNS) - 1,
-                          values_only=True)
-    return parse_rows(values, f"{ws.title}!{_col_letters(c1)}{r1}")
+    dn = wb.defined_names.get(OWNED_TABLE)
+    if dn is None or not dn.attr_text:
+        return None
+    ref = parse_ref(dn.attr_text)
+    if ref is None or ref[0] not in wb.sheetnames:
+        return None
+    return wb[ref[0]], ref[1]
 
 
 def parse_rows(values: Iterable[Sequence[Any] | None], where: str) -> list[Row]:
     """The rows of a Parametre table given as its cells' values, header first: the one reading.
 
-    Both faces read the owned table with it: the headless path (:func:`read_parameters`, the
-    cells from the file) and live Excel (:mod:`xlmodel.excel.workbook_params`, the cells from
-    xlwings).  ``where`` names the header cell in the refusal of a missing or reordered header.
-    Rows with no navn, aar and vaerdi are skipped; short rows are padded.
+    Every reader of the owned table parses with it: the file (the cells from one scan of the
+    sheet, :func:`xlmodel.excel.workbook_sheets.table_cells`: refresh, the macros' file book,
+    validation) and live Excel (:mod:`xlmodel.excel.workbook_params`, the cells from xlwings).
+    ``where`` names the header cell (:func:`header_cell`); it is named in the refusal of a missing
+    or reordered header, and each row's ``row`` is counted from it.  Rows with no navn, aar and
+    vaerdi are skipped; short rows are padded.
 
-    >>> [r.navn for r in parse_rows([COLUMNS, ("pl.service", 2014, 1.3), (None, None, None)], "A1")]
-    ['pl.service']
+    >>> [(r.navn, r.row) for r in parse_rows([COLUMNS, (None,), ("pl.service", 2014, 1.3)], "'P'!B3")]
+    [('pl.service', 5)]
     >>> parse_rows([("name", "year")], "Parametre!A1")
     Traceback (most recent call last):
     ...
@@ -282,19 +284,12 @@ def parse_rows(values: Iterable[Sequence[Any] | None], where: str) -> list[Row]:
     header = tuple(next(values, ()) or ())
     if tuple(str(h).strip().lower() if h is not None else "" for h in header[:len(COLUMNS)]) != COLUMNS:
         raise XlmodelError(where, header[:len(COLUMNS)], "the header " + ", ".join(COLUMNS))
+    first_row = parse_address(where.rpartition("!")[2])[0]
     out = []
-    for cells in values:
+    for offset, cells in enumerate(values, start=1):
         if cells is None or all(c is None for c in cells[:3]):
             continue
         padded = [*cells[:len(COLUMNS)], *[None] * (len(COLUMNS) - len(cells))]
-        out.append(Row(*(("" if v is None else v) if i >= 3 else v for i, v in enumerate(padded))))
+        out.append(Row(*(("" if v is None else v) if i >= 3 else v for i, v in enumerate(padded)),
+                       row=first_row + offset))
     return out
-
-
-def read_table(wb: Workbook) -> tuple[str, int, list[Row]] | None:
-    """The owned table of an openpyxl workbook as (sheet name, header row, rows), or None."""
-    found = find_table(wb)
-    if found is None:
-        return None
-    ws, bounds = found
-    return ws.title, bounds[0], read_parameters(ws, bounds)

@@ -59,8 +59,8 @@ class Book(Protocol):
     def write_parameters(self, ps: ParameterSet) -> None:
         """(Re)write the owned Parametre table and its P_* names for ``ps``."""
 
-    def parameter_rows(self) -> tuple[str, int, list[layout.Row]] | None:
-        """The owned Parametre table as (sheet, header row, rows); None: the book has none."""
+    def parameter_rows(self) -> tuple[str, list[layout.Row]] | None:
+        """The owned Parametre table as (its header cell, rows); None: the book has none."""
 
     def recalculate(self) -> None:
         """Recalculate every formula with the catalogue functions bound to ``params``."""
@@ -93,22 +93,26 @@ def _same(a: Any, b: Any) -> bool:
     return ("" if a is None else str(a)) == ("" if b is None else str(b))
 
 
-def _parameter_findings(table: tuple[str, int, list[layout.Row]] | None,
+def _parameter_findings(table: tuple[str, list[layout.Row]] | None,
                         ps: ParameterSet) -> list[tuple[str, str, str, str]]:
+    from xlmodel.ooxml.addresses import address
+
     check = "parametre"
     if table is None:
         return [(check, INFO, "", f"ingen Parametre-tabel fra xlmodel; intet at sammenligne med {ps.name}")]
-    sheet, header_row, rows = table
+    header, rows = table
+    ref = layout.parse_ref(header)
+    sheet, c1 = (ref[0], ref[1][1]) if ref is not None else (header, 1)
     expected = {(r.navn, r.aar): r for r in layout.rows(ps)}
     found = {}
     out = []
-    for i, r in enumerate(rows, start=header_row + 1):
+    for r in rows:
         key = (str(r.navn), r.aar)
-        found[key] = i
+        found[key] = r.row
         want = expected.get(key)
-        where = f"{sheet}!C{i}"
+        where = f"{sheet}!{address(r.row, c1 + 2)}"
         if want is None:
-            out.append((check, FEJL, f"{sheet}!A{i}",
+            out.append((check, FEJL, f"{sheet}!{address(r.row, c1)}",
                         f"{r.navn} ({format_aar(r.aar)}) er ikke en værdi i parametersættet {ps.name}"))
         elif not _same(r.vaerdi, want.vaerdi):
             out.append((check, FEJL, where, f"{r.navn} ({format_aar(r.aar)}) er {format_eksakt(r.vaerdi)}; "
@@ -127,7 +131,15 @@ def _parameter_findings(table: tuple[str, int, list[layout.Row]] | None,
 def check_rows(book: Book) -> list[tuple[str, str, str, str]]:
     """The Kontrol findings as rows (:data:`KONTROL_COLUMNS`): error cells, and the Parametre
     sheet against ``book.params``.  No pandas: the headless refresh uses these rows directly."""
-    return _error_findings(book.error_cells()) + _parameter_findings(book.parameter_rows(), book.params)
+    from xlmodel.errors import XlmodelError
+
+    try:
+        parameters = _parameter_findings(book.parameter_rows(), book.params)
+    except XlmodelError as exc:  # a marker that points nowhere, a header that is not xlmodel's
+        from xlmodel.excel.danish import message
+
+        parameters = [("parametre", FEJL, "", message(exc))]
+    return _error_findings(book.error_cells()) + parameters
 
 
 def checks(book: Book) -> pd.DataFrame:
@@ -210,31 +222,23 @@ class FileBook:
         self.backup, self.force = backup, force
 
     def write_parameters(self, ps: ParameterSet) -> None:
-        from xlmodel.engine.workbook_sheets import write_parameter_sheet
+        from xlmodel.excel.workbook_sheets import write_parameter_sheet
 
         self.warnings += write_parameter_sheet(self.pkg, ps)
 
-    def parameter_rows(self) -> tuple[str, int, list[layout.Row]] | None:
-        from xlmodel.engine.workbook_sheets import owned
+    def parameter_rows(self) -> tuple[str, list[layout.Row]] | None:
+        from xlmodel.excel.workbook_sheets import table_cells
 
-        if owned(self.pkg, layout.OWNED_TABLE) is None:
-            return None
-        import io
-
-        from openpyxl import load_workbook  # only for a workbook with xlmodel's Parametre table
-
-        # read-only: openpyxl parses only the sheet the table is on, not the whole workbook
-        wb = load_workbook(io.BytesIO(self.pkg.to_bytes()), data_only=True, read_only=True)
-        try:
-            return layout.read_table(wb)
-        finally:
-            wb.close()
+        found = table_cells(self.pkg)  # one scan of the table's sheet; the one parsing
+        return None if found is None else (found[0], layout.parse_rows(found[1], found[0]))
 
     def recalculate(self) -> None:
         from xlmodel.engine import formualizer_engine as fe
         from xlmodel.excel.headless import function_table
+        from xlmodel.excel.workbook_sheets import sheet_parameter_set
 
-        computed = fe.compute(self.pkg, self.params, function_table)  # the engine gets the catalogue
+        # the engine gets the catalogue and the workbook's own set (its Parametre table)
+        computed = fe.compute(self.pkg, self.params, function_table, active_set=sheet_parameter_set)
         with fe._Phase("patch"):
             warnings = self.warnings + computed.warnings + fe.write_values(self.pkg, computed)
             self.pkg.without_full_calc_on_load()  # the cached values are right: no forced recalculation
@@ -258,12 +262,12 @@ class FileBook:
         return out
 
     def has_status(self) -> bool:
-        from xlmodel.engine.workbook_sheets import has_status_sheet
+        from xlmodel.excel.workbook_sheets import has_status_sheet
 
         return has_status_sheet(self.pkg)
 
     def write_status(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-        from xlmodel.engine.workbook_sheets import write_status_sheet
+        from xlmodel.excel.workbook_sheets import write_status_sheet
 
         write_status_sheet(self.pkg, STATUS_SHEET, header, rows, _WIDTHS)
 
@@ -337,21 +341,11 @@ class XlwingsBook:
             self.book.names.add(name, "=" + ref)
         self._mark(layout.OWNED_TABLE, layout.table_ref(sheet, len(table), r1, c1))
 
-    def parameter_rows(self) -> tuple[str, int, list[layout.Row]] | None:
-        from openpyxl import Workbook
+    def parameter_rows(self) -> tuple[str, list[layout.Row]] | None:
+        from xlmodel.excel.workbook_params import table_cells
 
-        found = self._owned(layout.OWNED_TABLE)
-        if found is None:
-            return None
-        sheet, (r1, c1, r2, c2) = found
-        rng = self.book.sheets[sheet].used_range
-        values = rng.options(ndim=2).value
-        r0, c0 = rng.row, rng.column
-        scratch = Workbook().active
-        for r in range(r1, r2 + 1):
-            row = values[r - r0] if 0 <= r - r0 < len(values) else []
-            scratch.append([row[c - c0] if 0 <= c - c0 < len(row) else None for c in range(c1, c2 + 1)])
-        return sheet, r1, layout.read_parameters(scratch)
+        found = table_cells(self.book)  # the cells through xlwings; the one parsing
+        return None if found is None else (found[0], layout.parse_rows(found[1], found[0]))
 
     def recalculate(self) -> None:
         self.book.app.calculate()
@@ -380,6 +374,8 @@ class XlwingsBook:
         return self._owned(layout.OWNED_STATUS) is not None
 
     def write_status(self, header: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+        from xlmodel.ooxml.addresses import quote_sheet
+
         found = self._owned(layout.OWNED_STATUS)
         if found is None:
             name = layout.unique_sheet_name([s.name for s in self.book.sheets], STATUS_SHEET)
@@ -389,8 +385,7 @@ class XlwingsBook:
             target.clear_contents()
         table = [list(header), *[list(r) for r in rows]]
         target.range("A1").value = table
-        quoted = "'" + name.replace("'", "''") + "'"
-        self._mark(layout.OWNED_STATUS, f"{quoted}!$A$1:$D${len(table)}")
+        self._mark(layout.OWNED_STATUS, f"{quote_sheet(name)}!$A$1:$D${len(table)}")
 
     def save(self) -> None:
         """The user saves the open workbook; the macro does not."""

@@ -1,7 +1,7 @@
 """Live Excel: the calling workbook's own Parametre table is the parameter set its functions use.
 
 Headless, ``xlmodel refresh`` computes a workbook with the shipped set plus the user's changes in
-xlmodel's Parametre table (``xlmodel.engine.workbook_sheets.sheet_parameter_set``).  This module
+xlmodel's Parametre table (``xlmodel.excel.workbook_sheets.sheet_parameter_set``).  This module
 gives the xlwings faces the same set for the workbook a function is called from:
 
 * **Found by its marker, never by a sheet's name**: the hidden defined name
@@ -56,7 +56,8 @@ def table_cells(book: Any) -> tuple[str, list[list[Any]]] | None:
     """The owned table of an xlwings book as (where, cell values incl. the header), or None.
 
     None: the book has no marker (no table of xlmodel's).  A marker that no longer refers to a
-    range of the book (its sheet deleted: ``=#REF!``) is a :class:`ParametreFejl`.
+    range of the book (its sheet deleted: ``=#REF!``) is a :class:`ParametreFejl`.  The file
+    twin is :func:`xlmodel.excel.workbook_sheets.table_cells`; both feed :func:`table_set`.
     """
     if layout.OWNED_TABLE not in book.names:
         return None
@@ -64,19 +65,35 @@ def table_cells(book: Any) -> tuple[str, list[list[Any]]] | None:
     ref = layout.parse_ref(text)
     sheets = [s.name for s in book.sheets]
     if ref is None or ref[0] not in sheets:
-        raise ParametreFejl(f"xlmodels Parametre-tabel kan ikke findes: navnet {layout.OWNED_TABLE} "
-                            f"peger på {text or 'intet'}, ikke på et område i projektmappen (er arket "
-                            "slettet?). Klik Opdater model for at skrive tabellen igen")
+        raise dangling(text, LIVE)
     sheet, (r1, c1, r2, c2) = ref
     values = book.sheets[sheet].range((r1, c1), (r2, c2)).options(ndim=2).value
-    quoted = "'" + sheet.replace("'", "''") + "'"
-    return f"{quoted}!{layout._col_letters(c1)}{r1}", [list(row) for row in values]
+    return layout.header_cell(sheet, r1, c1), [list(row) for row in values]
 
 
-def table_set(shipped: ParameterSet, where: str, cells: Sequence[Sequence[Any]]) -> ParameterSet:
-    """``shipped`` plus the user's changes in the table's ``cells``: the headless rule, unchanged.
+#: What the user does to write the table again: in Excel, and headless (``xlmodel refresh``).
+LIVE = "klik Opdater model for at skrive {name} igen"
+HEADLESS = "kør xlmodel refresh --params {name} for at skrive {name} igen"
 
-    A header that is not xlmodel's, or a value the set refuses, is a :class:`ParametreFejl`.
+
+def dangling(text: str, remedy: str = LIVE, name: str = "tabellen") -> ParametreFejl:
+    """The refusal of a marker that points at no range of the workbook (its sheet deleted)."""
+    return ParametreFejl(f"xlmodels Parametre-tabel kan ikke findes: navnet {layout.OWNED_TABLE} "
+                         f"peger på {text or 'intet'}, ikke på et område i projektmappen (er arket "
+                         f"slettet?). {_sentence(remedy.format(name=name))}")
+
+
+def _sentence(text: str) -> str:
+    return text[:1].upper() + text[1:]
+
+
+def table_set(shipped: ParameterSet, where: str, cells: Sequence[Sequence[Any]],
+              remedy: str = LIVE) -> ParameterSet:
+    """``shipped`` plus the user's changes in the table's ``cells``: one rule for both faces.
+
+    A header that is not xlmodel's, or a value the set refuses, is a :class:`ParametreFejl`
+    naming the cell and what is allowed; ``remedy`` (:data:`LIVE`, :data:`HEADLESS`) says how to
+    write the table again.
     """
     from xlmodel.excel.danish import message
 
@@ -87,8 +104,7 @@ def table_set(shipped: ParameterSet, where: str, cells: Sequence[Sequence[Any]])
         cell = _value_cell(where, cells, str(exc.argument))
         raise ParametreFejl(f"xlmodels Parametre-tabel ({where}) kan ikke bruges: {message(exc)}"
                             + (f" (cellen {cell})" if cell else "")
-                            + f". Ret tabellen, eller klik Opdater model for at skrive {shipped.name} "
-                            "igen") from None
+                            + f". Ret tabellen, eller {remedy.format(name=shipped.name)}") from None
 
 
 def _value_cell(where: str, cells: Sequence[Sequence[Any]], key: str) -> str:
@@ -105,8 +121,7 @@ def _value_cell(where: str, cells: Sequence[Sequence[Any]], key: str) -> str:
     for i, row in enumerate(cells[1:], start=1):
         navn = str(row[0]).strip().partition("[")[0] if row and row[0] is not None else ""
         if navn == name and len(row) > 1 and isinstance(row[1], int | float) and row[1] == int(year):
-            quoted = "'" + sheet.replace("'", "''") + "'"
-            return f"{quoted}!{layout._col_letters(c1 + 2)}{r1 + i}"
+            return layout.header_cell(sheet, r1 + i, c1 + 2)
     return ""
 
 

@@ -23,7 +23,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
-from xml.sax.saxutils import escape, unescape
 
 from defusedxml import DefusedXmlException
 from defusedxml import ElementTree as SafeET
@@ -41,6 +40,7 @@ from xlmodel.ooxml.addresses import (
     rels_part,
     resolve_target,
 )
+from xlmodel.ooxml.values import decode_text, xml_escape
 
 if TYPE_CHECKING:
     from xlmodel.safeio import FileIdentity
@@ -219,7 +219,8 @@ class Package:
         return _DATE1904.search(text) is not None
 
     def shared_strings(self) -> list[str]:
-        """The shared-string table's texts in order (rich-text runs joined, phonetic runs left out)."""
+        """The shared-string table's texts in order (rich-text runs joined, phonetic runs left
+        out, ``_xHHHH_`` decoded): the one reader of ``sharedStrings.xml``."""
         part = next((n for n in self._parts if n.lower().endswith("sharedstrings.xml")), None)
         if part is None:
             return []
@@ -231,7 +232,7 @@ class Package:
                 body = _RPH.sub("", body)
             runs = _T.findall(body)
             joined = runs[0] if len(runs) == 1 else "".join(runs)
-            out.append(unescape(joined) if "&" in joined else joined)
+            out.append(decode_text(joined) if "&" in joined or "_x" in joined else joined)
         return out
 
     # -- relationships and content types ----------------------------------------------------
@@ -270,7 +271,7 @@ class Package:
             n += 1
         rid = f"rId{n}"
         target = posixpath.relpath(target_part, posixpath.dirname(part) or ".")
-        entry = f'<Relationship Id="{rid}" Type="{rel_type}" Target="{escape(target)}"/>'
+        entry = f'<Relationship Id="{rid}" Type="{rel_type}" Target="{xml_escape(target, quote=True)}"/>'
         data = self._parts.get(rels_name)
         if data is None:
             text = f'<?xml version="1.0" encoding="UTF-8" standalone="yes"?>\n' \
@@ -343,7 +344,7 @@ class Package:
         text = self._parts[self.workbook_part].decode("utf-8")
         ids = [int(x) for x in re.findall(r'<(?:\w+:)?sheet\b[^>]*\bsheetId="(\d+)"', text)] or [0]
         prefix, rel_prefix = self._prefixes(text)
-        entry = (f'<{prefix}sheet name="{escape(name, {chr(34): "&quot;"})}" '
+        entry = (f'<{prefix}sheet name="{xml_escape(name, quote=True)}" '
                  f'sheetId="{max(ids) + 1}" {rel_prefix}:id="{rid}"/>')
         text = re.sub(rf"</{re.escape(prefix)}sheets>", lambda m: entry + m.group(0), text, count=1)
         self.set(self.workbook_part, text.encode("utf-8"))
@@ -367,11 +368,6 @@ class Package:
         return {el.get("name", ""): el.text or "" for el in root.iter(f"{{{NS_MAIN}}}definedName")
                 if el.get("localSheetId") is None}
 
-    def replace_defined_names(self, prefix: str, names: dict[str, str]) -> None:
-        """Drop the workbook-level names starting with ``prefix`` and add ``names`` (name → ref)."""
-        old = [n for n in self.defined_names() if n.startswith(prefix)]
-        self.update_defined_names(old, names)
-
     def update_defined_names(self, remove: Iterable[str], add: dict[str, str],
                              hidden: Iterable[str] = ()) -> None:
         """Drop the workbook-level names ``remove`` and add ``add`` (name → formula text).
@@ -394,8 +390,8 @@ class Package:
 
         text = pat.sub(keep, text)
         flag = ' hidden="1"'
-        new = "".join(f'<{el}definedName name="{escape(n)}"{flag if n in hide else ""}>'
-                      f"{escape(ref)}</{el}definedName>"
+        new = "".join(f'<{el}definedName name="{xml_escape(n, quote=True)}"{flag if n in hide else ""}>'
+                      f"{xml_escape(ref)}</{el}definedName>"
                       for n, ref in sorted(add.items()))
         if re.search(rf"<{re.escape(el)}definedNames\s*/>", text):
             text = re.sub(rf"<{re.escape(el)}definedNames\s*/>",

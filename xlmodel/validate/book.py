@@ -13,16 +13,18 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field, replace
-from typing import Any
+from itertools import chain
+from typing import TYPE_CHECKING, Any
 
 import numpy as np
-import pandas as pd
-from openpyxl.formula.translate import Translator
 
 from xlmodel.errors import XlmodelError
 from xlmodel.validate.addresses import MAX_COL, a1, split_cell
 from xlmodel.validate.formulas import FormInfo, NumberUse, RefUse, analyse_formula
 from xlmodel.validate.references import BRACKETS_ARE_R1C1, NUMBER_LITERAL, Ref, parse_ref, to_r1c1
+
+if TYPE_CHECKING:
+    import pandas as pd
 
 
 class ExcelError(str):
@@ -57,6 +59,8 @@ class Sheet:
         master = self.shared.get((row, col))
         if master is None:
             return None
+        from openpyxl.formula.translate import Translator  # here: openpyxl is heavy to import
+
         return Translator(self.formulas[master], origin=a1(*master)).translate_formula(a1(row, col))
 
     def value(self, row: int, col: int) -> Any:
@@ -69,9 +73,9 @@ class Sheet:
     def occupied(self) -> Grid:
         """Cells holding a value or a formula (an empty text counts as empty)."""
         if self._occupied is None:
-            keys = [k for k, v in self.values.items() if v is not None and v != ""]
-            rows = np.fromiter((k[0] for k in keys), np.int64, len(keys))
-            cols = np.fromiter((k[1] for k in keys), np.int64, len(keys))
+            held = [k for k, v in self.values.items() if v is not None and v != ""]
+            keys = np.fromiter(chain.from_iterable(held), np.int64, 2 * len(held)).reshape(-1, 2)
+            rows, cols = keys[:, 0], keys[:, 1]
             self._occupied = Grid(np.concatenate([rows, self.f_rows]), np.concatenate([cols, self.f_cols]))
         return self._occupied
 
@@ -90,6 +94,19 @@ class Sheet:
         return self._formula_grid
 
 
+def sorted_unique(values: np.ndarray) -> np.ndarray:
+    """``np.unique`` of a 1-D array, by sorting: numpy 2's hash-based ``unique`` is about 70×
+    slower on 100,000 cell keys (0.2 s against 3 ms).
+
+    >>> sorted_unique(np.array([5, 1, 5, 3])).tolist()
+    [1, 3, 5]
+    """
+    ordered = np.sort(values, kind="stable")
+    if len(ordered) < 2:
+        return ordered
+    return ordered[np.r_[True, ordered[1:] != ordered[:-1]]]
+
+
 class Grid:
     """A set of cells answering "is (r, c) in the set?" and "how many in this rectangle?"
     for whole arrays of queries (sorted keys; summed-area table on compressed coordinates)."""
@@ -97,12 +114,12 @@ class Grid:
     _SAT_LIMIT = 4_000_000
 
     def __init__(self, rows: np.ndarray, cols: np.ndarray) -> None:
-        keys = np.unique(rows.astype(np.int64) * (MAX_COL + 1) + cols)
+        keys = sorted_unique(rows.astype(np.int64) * (MAX_COL + 1) + cols)
         self.keys = keys
         self.rows = keys // (MAX_COL + 1)
         self.cols = keys % (MAX_COL + 1)
-        self.urows = np.unique(self.rows)
-        self.ucols = np.unique(self.cols)
+        self.urows = sorted_unique(self.rows)
+        self.ucols = sorted_unique(self.cols)
         self._sat: np.ndarray | None = None
         if 0 < len(self.urows) * len(self.ucols) <= self._SAT_LIMIT:
             grid = np.zeros((len(self.urows) + 1, len(self.ucols) + 1), dtype=np.int32)
@@ -315,7 +332,7 @@ class LoadedBook:
                 if self._skeleton_trusted(sid):
                     yield sheet, self._skeleton_first[sid], sheet.f_rows[part], sheet.f_cols[part], forms
                     continue
-                for form in np.unique(forms).tolist():
+                for form in sorted_unique(forms).tolist():
                     mine = part[forms == form]
                     yield sheet, form, sheet.f_rows[mine], sheet.f_cols[mine], sheet.f_forms[mine]
 
@@ -354,6 +371,8 @@ class LoadedBook:
 
     def cells_frame(self, sheet: str | None = None) -> pd.DataFrame:
         """The cells as a DataFrame: sheet, cell, row, col, formula, value (one sheet or all)."""
+        import pandas as pd
+
         rows = [(name, a1(r, c), r, c, f, v) for name, r, c, f, v in self.cells()
                 if sheet is None or name.upper() == sheet.upper()]
         return pd.DataFrame(rows, columns=["sheet", "cell", "row", "col", "formula", "value"])

@@ -8,12 +8,42 @@ or skeleton and shares the result with all its cells.
 
 from __future__ import annotations
 
+import importlib.util
+import os
+import sys
+import types
 from dataclasses import dataclass, field
 from typing import Any
 
-from openpyxl.formula.tokenizer import Token, Tokenizer, TokenizerError
-
 from xlmodel.validate.references import Ref, parse_ref, to_r1c1
+
+
+def _openpyxl_tokenizer() -> types.ModuleType:
+    """openpyxl's formula tokenizer (``openpyxl/formula/tokenizer.py``), without openpyxl.
+
+    The tokenizer needs only :mod:`re`, but ``import openpyxl.formula.tokenizer`` first runs
+    openpyxl's package ``__init__``, which loads its whole workbook model (about 0.2 s of
+    every validation).  So the module is loaded from its file, under a private name.
+    """
+    name = "xlmodel.validate._openpyxl_tokenizer"
+    found = sys.modules.get(name)
+    if found is not None:
+        return found
+    spec = importlib.util.find_spec("openpyxl")  # finds the package without running it
+    if spec is None or not spec.submodule_search_locations:
+        raise ImportError("openpyxl is not installed")
+    path = os.path.join(next(iter(spec.submodule_search_locations)), "formula", "tokenizer.py")
+    file_spec = importlib.util.spec_from_file_location(name, path)
+    if file_spec is None or file_spec.loader is None:
+        raise ImportError(f"openpyxl's formula tokenizer not found at {path}")
+    module = importlib.util.module_from_spec(file_spec)
+    sys.modules[name] = module
+    file_spec.loader.exec_module(module)
+    return module
+
+
+_tokenizer = _openpyxl_tokenizer()
+Token, Tokenizer, TokenizerError = _tokenizer.Token, _tokenizer.Tokenizer, _tokenizer.TokenizerError
 
 
 @dataclass(frozen=True)

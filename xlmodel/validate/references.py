@@ -82,6 +82,52 @@ def form_key(formula: str, row: int, col: int) -> str:
     if ('"' in formula or "'" in formula or "[" in formula
             or (":" in formula and _WHOLE_LINES.search(formula))):  # the full rewrite
         return to_r1c1(formula, row, col)
+    here = str(row)
+    template = formula.replace(here, "\0") if here in formula else formula
+    found = _TEMPLATE_CACHE.get((template, col))
+    if found is not None:
+        return found
+    key = _fast_key(formula, row, col)
+    if _row_free(template):
+        if len(_TEMPLATE_CACHE) >= 200_000:
+            _TEMPLATE_CACHE.clear()
+        _TEMPLATE_CACHE[(template, col)] = key
+    return key
+
+
+# A formula copied down a column (=A2*1.013, =A3*1.013, …) has one key for all its rows.  With
+# the cell's row number written as a placeholder (``=A\0*1.013``), the key depends on that
+# *template* and the column alone when every placeholder is the row of a reference relative
+# in its row (so each reads "R", the same row) and no other reference has a relative row:
+# :func:`_row_free` checks that on the template (conservatively: any doubt, no caching), and
+# the template's key is computed once.  ``\0`` cannot occur in a formula (XML forbids it).
+_TEMPLATE_CACHE: dict[tuple[str, int], str] = {}
+_SITE = re.compile(r"(?<![\w\x00.$])\$?([A-Za-z]{1,3})\x00(?![\w\x00(!.])")
+_SITE_TOUCH = re.compile(r"[\d\x00]\x00|\x00\d")
+_ROW_FREE: dict[str, bool] = {}
+
+
+def _row_free(template: str) -> bool:
+    """Does the key of ``template`` (placeholders for the cell's row) not depend on the row?
+
+    >>> [_row_free(t.replace("#", chr(0))) for t in ("=A#*1.013", "=A#+A1", "=A#*#", "=A$#")]
+    [True, False, False, False]
+    """
+    ok = _ROW_FREE.get(template)
+    if ok is None:
+        sites = _SITE.findall(template) if "\0" in template else []
+        ok = (not _SITE_TOUCH.search(template)
+              and len(sites) == template.count("\0")
+              and all(col_index(letters.upper()) <= MAX_COL for letters in sites)
+              and not any(not m.group(2) and m.group(4) for m in _RELATIVE_REF.finditer(template)))
+        if len(_ROW_FREE) >= 200_000:
+            _ROW_FREE.clear()
+        _ROW_FREE[template] = ok
+    return ok
+
+
+def _fast_key(formula: str, row: int, col: int) -> str:
+    """:func:`form_key` for a formula without text, quotes, brackets or whole rows/columns."""
     cache = _TOKEN_CACHE
 
     def repl(m: re.Match[str]) -> str:

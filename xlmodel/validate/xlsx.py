@@ -301,6 +301,10 @@ def _parse_canonical(data: bytes, store: _CellStore) -> bool:
     if len(cells) != data.count(b"<c ") or b"<c>" in data or b"<c/>" in data:
         return False
     add, values, cols = store.add, store.sheet.values, _BYTES_COLUMNS
+    sheet, book, form_ids = store.sheet, store.book, store.form_ids
+    formulas, forms, examples = sheet.formulas, book.forms, book.examples
+    f_rows, f_cols, f_forms = store.f_rows, store.f_cols, store.f_forms
+    index = sheet.index
     for letters, digits, attrs, f_tag, f_attrs, f_text, v, inline in cells:
         col = cols.get(letters)
         if col is None:
@@ -312,6 +316,27 @@ def _parse_canonical(data: bytes, store: _CellStore) -> bool:
         if not f_tag and kind == "n":  # the common case: a number typed in
             if v:
                 values[(int(digits), col)] = float(v)
+            continue
+        if kind == "n" and f_text and not inline and not f_attrs.strip():
+            # the other common case: a plain formula with a number (or nothing) cached — what
+            # add() does for it, inline (a sheet of 100,000 formulas spends its load here)
+            row = int(digits)
+            if v:
+                values[(row, col)] = float(v)
+            text = f_text.decode("utf-8")
+            if "&" in text:
+                text = html.unescape(text)
+            formula = "=" + _unescape(text)
+            formulas[(row, col)] = formula
+            key = form_key(formula, row, col)
+            fid = form_ids.get(key)
+            if fid is None:
+                fid = form_ids[key] = len(forms)
+                forms.append(key)
+                examples.append((index, row, col))
+            f_rows.append(row)
+            f_cols.append(col)
+            f_forms.append(fid)
             continue
         ftype = fsi = None
         if f_tag and b"t=" in f_attrs:

@@ -34,7 +34,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                 f"Tabel1!B{p}" for p in parts) + ")"))
     kontrol(wb, pairs)
     forside(
-        wb, ps, heading="Tabel 1 i økonomiaftalen for 2014: balancen for kommunerne",
+        wb, ps, heading=f"Tabel 1 i økonomiaftalen for {ps.budget_year}: balancen for kommunerne",
         purpose=[
             "Aftalens Tabel 1 (mio. kr., 2014-pl) som trykt, med en SUM-formel ved siden af hver trykt "
             "total og forskellen klassificeret: 0 er ok, højst 1 pr. summeret linje er afrunding, "
@@ -43,7 +43,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
         sheets=[("Tabel1", "de trykte linjer, summerne og forskellene"),
                 ("Kontrol", "summen af linjer mod en native SUM"),
                 ("Parametre", "Tabel 1 og aftalens øvrige tal med enhed, år og kilde")],
-        sources=[table.attrs.get("kilde", "") or "Aftale om kommunernes økonomi for 2014, Tabel 1"],
+        sources=[table.attrs.get("kilde", "") or f"{ps.title}, Tabel 1"],
         illustrative=["Ingen: modellen indeholder kun aftalens trykte tal (ingen kommunale data)."])
 
 

@@ -14,6 +14,7 @@ from xlmodel.workbooks.style import (
     PCT2,
     align,
     bar_chart,
+    figure,
     formats,
     forside,
     header,
@@ -130,8 +131,8 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                 ("Kontrol", "katalogfunktion mod native formel for hver beregning"),
                 ("Parametre", "alle satser med enhed, år og kilde")],
         sources=[
-            "Aftale om kommunernes økonomi for 2014 (regeringen og KL, 13. juni 2013), boks 1: "
-            "PL-satser og fremskrivningsprocent for statsgarantien.",
+            f"{ps.title} (regeringen og KL), boks 1: PL-satser og fremskrivningsprocent "
+            f"({figure(ps, 'skat.fremskrivningsprocent', 1)}) for statsgarantien.",
             "Kommuneskatteloven § 7 (statsgaranti), § 16 (selvbudgettering og efterregulering), "
             "§ 6 (udskrivningsprocent med én decimal, rundet op).",
         ],

@@ -19,6 +19,7 @@ from xlmodel.workbooks.style import (
     YEAR,
     N,
     bar_chart,
+    figure,
     formats,
     forside,
     header,
@@ -123,7 +124,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                f"MAX(0,SUM({_col('I')}))")]
     kontrol(wb, pairs)
     forside(
-        wb, ps, heading="Alle 98 kommuner: bloktilskud, sanktioner og skatteregulering 2014",
+        wb, ps, heading=f"Alle 98 kommuner: bloktilskud, sanktioner og skatteregulering {ps.budget_year}",
         purpose=[
             "Bloktilskuddet fordelt efter indbyggertal, regnskabs- og budgetsanktionen, reguleringen for "
             "skattestigninger og tilskuddet ved skattenedsættelse for hver af de 98 kommuner, og hvad "
@@ -137,12 +138,13 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                 ("Kontrol", "katalogfunktion mod native formel"),
                 ("Parametre", "aftalens tal med enhed, år og kilde")],
         sources=[
-            "Aftale om kommunernes økonomi for 2014 (regeringen og KL, 13. juni 2013): bloktilskud mv., "
-            "betinget bloktilskud, puljen til skattenedsættelser, rammen på 250 mio. kr. for "
-            "skattestigninger.",
+            f"{ps.title} (regeringen og KL): bloktilskud mv., betinget bloktilskud, puljen til "
+            "skattenedsættelser, rammen på "
+            f"{figure(ps, 'skat.forhoejelse_ramme')} mio. kr. for skattestigninger.",
             "Lov om kommunal udligning og generelle tilskud § 14 a og sanktionsloven (2011): regnskabs- og "
-            "budgetsanktionen (40 pct. kollektivt, 60 pct. individuelt); lov nr. 477 af 2008 med ændringer "
-            "2010: regulering for skattestigninger (75/50/50/25 pct.).",
+            f"budgetsanktionen ({figure(ps, 'sanktion.kollektiv_andel', scale=100)} pct. kollektivt, resten "
+            "individuelt); lov nr. 477 af 2008 med ændringer 2010: regulering for skattestigninger "
+            f"({figure(ps, 'skat.forhoejelse_individuel_andel')} pct.).",
         ],
         illustrative=[
             "Alle kommunale tal (indbyggere, regnskab, budget, ramme, skatteændringer) er ILLUSTRATIVE: "

@@ -56,12 +56,25 @@ from xlmodel.workbooks.udligning_model import ILLUSTRATIVE, data_sheet
 
 #: the municipality shown when the model is opened (any of the 98; the user picks another)
 START_KOMMUNE = "Hvidovre"
-#: ILLUSTRATIVE inputs of the example: the municipality's own growth forecast, the scenario of the
-#: actual growth and the spread of the risk calculation (pct. a year)
-EGEN_VAEKST, FAKTISK_VAEKST, SPREDNING = 4.5, 3.0, 1.5
+#: The ILLUSTRATIVE inputs of the example (the municipality's own growth forecast, the scenario of
+#: the actual growth and the spread of the risk calculation) are assumptions of the parameter set
+#: (source antagelse, reference "ILLUSTRATIVE …"): :func:`example_inputs`.
+EXAMPLE_INPUTS = ("overslag.eksempel_egen_vaekst", "overslag.eksempel_faktisk_vaekst",
+                  "overslag.eksempel_spredning")
 DATE = "dd-mm-yyyy"
 SHARE = "0.000"
 COLS = "BCDE"  # the budget year and the three overslagsår
+
+
+def example_inputs(ps: ParameterSet, year: int) -> tuple[float, float, float]:
+    """The example's own growth forecast, actual-growth scenario and spread (pct.) in ``year``.
+
+    >>> from xlmodel.parameters import load
+    >>> example_inputs(load(), 2014)
+    (4.5, 3.0, 1.5)
+    """
+    egen, faktisk, spredning = (float(ps.value(name, year)) for name in EXAMPLE_INPUTS)
+    return egen, faktisk, spredning
 
 
 def _p(ps: ParameterSet, name: str, year: int) -> str:
@@ -95,6 +108,7 @@ def _series(ps: ParameterSet, name: str, sep: str) -> str:
 def build(wb: Workbook, ps: ParameterSet) -> None:
     years = [ps.budget_year + k for k in range(OVERSLAGSAAR + 1)]
     y0 = years[0]
+    egen_vaekst, faktisk_vaekst, spredning = example_inputs(ps, y0)
     pairs: list[tuple[str, str, str]] = []
     names = [str(v) for v in data_sheet(wb, ps, "Kommunernes data (mio. kr.)")["navn"]]
     kommune = START_KOMMUNE if START_KOMMUNE in names else names[0]
@@ -123,9 +137,9 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     fremskriv = _p(ps, "skat.fremskrivningsprocent", y0)
     _row(sk, 11, "Udskrivningsgrundlag i basisåret", [f"=B10/(1+{fremskriv}/100)"], MIO,
          "grundlaget for statsgarantien (3 år før budgetåret)")
-    _row(sk, 12, "Kommunens eget skøn: årlig vækst i grundlaget, pct.", [EGEN_VAEKST], PCT,
+    _row(sk, 12, "Kommunens eget skøn: årlig vækst i grundlaget, pct.", [egen_vaekst], PCT,
          "input: fra basisåret og år for år (illustrativt skøn)")
-    _row(sk, 13, "Scenarie: faktisk årlig vækst, pct.", [FAKTISK_VAEKST], PCT,
+    _row(sk, 13, "Scenarie: faktisk årlig vækst, pct.", [faktisk_vaekst], PCT,
          "input: hvad der faktisk sker (giver efterreguleringen)")
     mark_input(sk, "B12", "B13")
     _row(sk, 14, "År", list(years), YEAR)
@@ -340,7 +354,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
          "efterreguleringen afregnes januar–marts"),
         (12, "Vækst pr. år, hvor valget vipper, pct.", None,
          f"=((1+{fremskriv}/100)^(1/{offset})-1)*100", PCT2, "break-even (uden befolkningseffekt)"),
-        (13, "Spredning på væksten, procentpoint", SPREDNING, None, PCT, "input: usikkerheden på eget skøn"),
+        (13, "Spredning på væksten, procentpoint", spredning, None, PCT, "input: usikkerheden på eget skøn"),
         (14, "Forventet nutidsværdi over 10.000 scenarier (SELVBUDGET_RISIKO)", f"=INDEX({risk},2,1)", None,
          MIO, "vækst ~ normalfordelt(eget skøn, spredning); fast seed"),
         (15, "Spredning på nutidsværdien", f"=INDEX({risk},2,2)", None, MIO, ""),

@@ -15,6 +15,7 @@ from xlmodel.workbooks.style import (
     PCT2,
     YEAR,
     bar_chart,
+    figure,
     formats,
     forside,
     header,
@@ -137,10 +138,13 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
               x_title="alder", width_cm=15, height_cm=8, values_on_bars=True)
     kontrol(wb, pairs)
     forside(
-        wb, ps, heading="Tjenestemandspension ud over trin 44/37: kommunens finansiering",
+        wb, ps, heading=f"Tjenestemandspension ud over trin {figure(ps, 'pension.loft_trin_laerer')}/"
+                        f"{figure(ps, 'pension.loft_trin_p76')}: kommunens finansiering",
         purpose=[
             "Kommunens egen finansiering af pensionen for folkeskolelærere og pædagoger (P76) med ret til "
-            "statslig tjenestemandspension ud over niveauet for skalatrin 44 (lærere) og 37 (P76), "
+            "statslig tjenestemandspension ud over niveauet for skalatrin "
+            f"{figure(ps, 'pension.loft_trin_laerer')} (lærere) og "
+            f"{figure(ps, 'pension.loft_trin_p76')} (P76), "
             "for fratrædelser fra 1. juli 2013: den årlige merudgift pr. person og dens kapitalværdi, "
             "i alt og efter alder.",
             "Beregningerne står både med xlmodels katalogfunktioner og med native Excel-formler; "
@@ -151,8 +155,10 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                 ("Kontrol", "katalogfunktion mod native formel"),
                 ("Parametre", "loft-trin, optjening og diskonteringsrente med enhed, år og kilde")],
         sources=[
-            "Aftale om kommunernes økonomi for 2014 (regeringen og KL, 13. juni 2013): kommunalt ansatte "
-            "med statslig tjenestemandspension — loft ved skalatrin 44 (lærere) og 37 (P76).",
+            f"{ps.title} (regeringen og KL): kommunalt ansatte med statslig tjenestemandspension — loft "
+            "ved skalatrin "
+            f"{figure(ps, 'pension.loft_trin_laerer')} (lærere) og "
+            f"{figure(ps, 'pension.loft_trin_p76')} (P76).",
             "Tjenestemandspensionsloven § 6 (pensionsprocent efter pensionsalder); KL LPNyt 2014:06 "
             "(ledere registreret på et højere trin 1. juli 2013).",
             "Diskonteringsrente, regulering og overlevelse er antagelser på arket Parametre (kilde "

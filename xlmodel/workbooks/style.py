@@ -30,9 +30,11 @@ from openpyxl.chart.label import DataLabelList
 from openpyxl.styles import Alignment, Border, Font, PatternFill, Side
 from openpyxl.worksheet.worksheet import Worksheet
 
+from xlmodel.errors import XlmodelError
 from xlmodel.excel.layout import SHEET as PARAMETRE_SHEET
 from xlmodel.excel.layout import write_parameters
 from xlmodel.parameters import ParameterSet
+from xlmodel.tekst import format_tal
 
 # ------------------------------------------------------------------------------ colours, fonts
 HEADER_FILL = PatternFill("solid", fgColor="DDEBF7")
@@ -220,6 +222,29 @@ def kontrol(wb: Workbook, pairs: Sequence[tuple[str, str, str]]) -> None:
     ws.cell(last + 2, 4, f'=COUNTIF(D5:D{last},"OK")')
     ws.cell(last + 3, 1, "Antal afvigelser")
     ws.cell(last + 3, 4, f'=COUNTIF(D5:D{last},"AFVIGELSE")')
+
+
+def figure(ps: ParameterSet, name: str, decimals: int = 0, scale: float = 1.0, sep: str = "/") -> str:
+    """A parameter's figure for a front sheet's prose, from the active set (never a literal).
+
+    The value in force in the set's budget year (a list joined with ``sep``); a set with no such
+    value gives its latest value with the year in brackets, so the prose never claims a figure
+    for a year it does not hold.  ``scale`` turns a share into pct. (100).
+
+    >>> from xlmodel.parameters import load
+    >>> ps = load()
+    >>> figure(ps, "skat.forhoejelse_individuel_andel"), figure(ps, "sanktion.kollektiv_andel", scale=100)
+    ('75/50/50/25', '40')
+    """
+    values = ps.parameters[name].values
+    year = ps.budget_year
+    try:
+        value, suffix = ps.value(name, year), ""
+    except XlmodelError:  # no value for the budget year: the latest, and say which year it is
+        year = max(values)
+        value, suffix = values[year], f" ({year})"
+    items = value if isinstance(value, list) else [value]
+    return sep.join(format_tal(float(v) * scale, decimals) for v in items) + suffix
 
 
 def forside(wb: Workbook, ps: ParameterSet, *, heading: str, purpose: Sequence[str],

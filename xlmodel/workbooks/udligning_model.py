@@ -26,6 +26,7 @@ from xlmodel.workbooks.style import (
     YEAR,
     N,
     bar_chart,
+    figure,
     formats,
     forside,
     header,
@@ -207,7 +208,7 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
     ]
     kontrol(wb, pairs)
     forside(
-        wb, ps, heading="Tilskud og udligning 2014: alle 98 kommuner",
+        wb, ps, heading=f"Tilskud og udligning {ps.budget_year}: alle 98 kommuner",
         purpose=[
             "Landsudligning, hovedstadsudligning, tilskud ved højt strukturelt underskud, korrektion for "
             "overudligning, udligning af selskabsskat og bloktilskuddet efter indbyggertal for hver kommune, "
@@ -224,11 +225,13 @@ def build(wb: Workbook, ps: ParameterSet) -> None:
                 ("Parametre", "satserne med enhed, år og kilde (flere er antagelser: se noterne)")],
         sources=[
             "Lov om kommunal udligning og generelle tilskud til kommuner (udligningsloven), som gældende for "
-            "tilskudsåret 2014: kap. 2 landsudligning, kap. 3 hovedstadsudligning, kap. 4 højt strukturelt "
-            "underskud, kap. 5 overudligning, § 14 bloktilskud.",
-            "Økonomi- og Indenrigsministeriet: Kommunal udligning og generelle tilskud 2014 (udmeldt "
-            "28.6.2013): bloktilskuddet 71.453,7 mio. kr.",
-            "Aftale om kommunernes økonomi for 2014: tilskuddet til kommuner med mindre øer +15 mio. kr.",
+            f"tilskudsåret {ps.budget_year}: kap. 2 landsudligning, kap. 3 hovedstadsudligning, kap. 4 højt "
+            "strukturelt underskud, kap. 5 overudligning, § 14 bloktilskud.",
+            "Økonomi- og Indenrigsministeriet: Kommunal udligning og generelle tilskud "
+            f"{ps.budget_year} (udmeldt i juni året før): bloktilskuddet "
+            f"{figure(ps, 'bloktilskud.paragraf14', 1)} mio. kr.",
+            f"{ps.title}: tilskuddet til kommuner med mindre øer "
+            f"+{figure(ps, 'bloktilskud.oetilskud_loeft')} mio. kr.",
             "Udligningsniveauer, tærskel, skatteprocent og grundværdiandel er antagelser (Parametre, "
             "kilde 'antagelse' med note); se docs/udligning.md.",
         ],

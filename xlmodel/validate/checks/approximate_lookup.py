@@ -4,14 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-from openpyxl.formula.tokenizer import Token
-
 from xlmodel.validate.addresses import (
     block,
     regions,
 )
 from xlmodel.validate.book import LoadedBook
 from xlmodel.validate.findings import Finding
+from xlmodel.validate.formulas import Token
 
 
 def _calls_lookup(key: str) -> bool:

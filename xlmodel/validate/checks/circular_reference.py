@@ -13,7 +13,7 @@ from xlmodel.validate.addresses import (
     a1,
     sheet_prefix,
 )
-from xlmodel.validate.book import LoadedBook, ref_uses, target_sheet
+from xlmodel.validate.book import LoadedBook, ref_uses, sorted_unique, target_sheet
 from xlmodel.validate.findings import Finding
 
 # The circular-reference check stops adding range nodes to its dependency graph beyond this
@@ -197,7 +197,7 @@ def _cycles(n: int, src: np.ndarray, dst: np.ndarray) -> list[list[int]]:
     """Strongly connected components that are cycles, for the graph src → dst (depends on)."""
     if not len(src):
         return []
-    pairs = np.unique(src * n + dst)
+    pairs = sorted_unique(src * n + dst)
     src, dst = pairs // n, pairs % n
     self_loops = set(src[src == dst].tolist())
     # Peel: a node whose precedents are all peeled cannot be on a cycle (Kahn's algorithm).

@@ -11,7 +11,7 @@ from xlmodel.validate.addresses import (
     block,
     regions,
 )
-from xlmodel.validate.book import ExcelError, LoadedBook, Sheet, ref_uses, target_sheet
+from xlmodel.validate.book import ExcelError, LoadedBook, Sheet, ref_uses, sorted_unique, target_sheet
 from xlmodel.validate.findings import Finding
 
 
@@ -23,7 +23,7 @@ def error_values(book: LoadedBook, params: Any = None) -> list[Finding]:
     """
     out = []
     for sheet in book.sheets:
-        forms = np.unique(sheet.f_forms).tolist()
+        forms = sorted_unique(sheet.f_forms).tolist()
         ref_forms = {f for f in forms if book.structure(f).ref_error}
         if not sheet.errors and not ref_forms and not any(t.strip().upper() in EXCEL_ERRORS
                                                            for _, _, t in sheet.texts):
@@ -31,7 +31,7 @@ def error_values(book: LoadedBook, params: Any = None) -> list[Finding]:
         has_error = sheet.error_grid.contains(sheet.f_rows, sheet.f_cols)
         written = np.isin(sheet.f_forms, list(ref_forms))
         inherited = np.zeros(len(sheet.f_rows), bool)
-        for form in np.unique(sheet.f_forms[has_error & ~written]).tolist():
+        for form in sorted_unique(sheet.f_forms[has_error & ~written]).tolist():
             idx = np.flatnonzero((sheet.f_forms == form) & has_error)
             inherited[idx] = _inherits_error(book, sheet, form, sheet.f_rows[idx], sheet.f_cols[idx])
         cells: dict[tuple[str, str, int], list[tuple[int, int]]] = {}  # (kind, error, form) → cells

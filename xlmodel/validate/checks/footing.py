@@ -32,10 +32,10 @@ import math
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass
+from itertools import chain
 from typing import Any
 
 import numpy as np
-from openpyxl.formula.tokenizer import Token
 
 from xlmodel import balance
 from xlmodel.balance import _NOISE
@@ -45,6 +45,7 @@ from xlmodel.tekst import format_tal, format_vaerdi
 from xlmodel.validate.addresses import MAX_COL, a1, block, sheet_prefix, split_cell
 from xlmodel.validate.book import ExcelError, LoadedBook, Sheet
 from xlmodel.validate.findings import Finding
+from xlmodel.validate.formulas import Token
 from xlmodel.validate.references import Ref
 
 # A code-like name (``pl.samlet``, ``udgifter_i_alt``) is a key, not a row label of a table.
@@ -173,10 +174,14 @@ def _numbers(sheet: Sheet) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     (NaN for anything SUM skips) and whether it is an error value; built once per sheet."""
     found = sheet.__dict__.get("_footing_numbers")
     if found is None:
-        items = list(sheet.values.items())
-        keys = np.fromiter((r * (MAX_COL + 1) + c for (r, c), _ in items), np.int64, len(items))
-        values = np.fromiter((float(v) if _is_number(v) else np.nan for _, v in items), float, len(items))
-        errors = np.fromiter((isinstance(v, ExcelError) for _, v in items), bool, len(items))
+        cells = np.fromiter(chain.from_iterable(sheet.values), np.int64, 2 * len(sheet.values)).reshape(-1, 2)
+        keys = cells[:, 0] * (MAX_COL + 1) + cells[:, 1]
+        items = list(sheet.values.values())
+        nan = np.nan
+        values = np.fromiter((v if type(v) is float else float(v) if _is_number(v) else nan for v in items),
+                             float, len(items))
+        values[~np.isfinite(values)] = nan  # what SUM skips; _is_number refuses inf and NaN
+        errors = np.fromiter((isinstance(v, ExcelError) for v in items), bool, len(items))
         order = np.argsort(keys)
         found = sheet.__dict__["_footing_numbers"] = (keys[order], values[order], errors[order])
     return found

@@ -13,7 +13,7 @@ from xlmodel.validate.addresses import (
     regions,
     split_cell,
 )
-from xlmodel.validate.book import LoadedBook
+from xlmodel.validate.book import LoadedBook, sorted_unique
 from xlmodel.validate.findings import Finding
 
 # Numbers a formula may contain without being flagged: 0 and 1 (identity, flags, "1 +
@@ -62,7 +62,7 @@ def hardcoded_numbers(book: LoadedBook, params: Any = None, *,
             continue
         trusted = book.shares_analysis(first)
         flagged: dict[int, tuple[int, ...]] = {}  # form → positions of the numbers to report
-        for form in np.unique(forms).tolist():
+        for form in sorted_unique(forms).tolist():
             if not trusted:  # a form analysed on its own (then alone in its group)
                 flagged[form] = tuple(k for k in candidates if abs(shared[k].value) not in allowed)
                 continue
@@ -78,7 +78,7 @@ def hardcoded_numbers(book: LoadedBook, params: Any = None, *,
             for q in regions(rows[mask], cols[mask]):
                 inside = mask & in_block(rows, cols, q)
                 values: dict[str, float] = {}
-                for form in np.unique(forms[inside]).tolist():
+                for form in sorted_unique(forms[inside]).tolist():
                     texts = book.form_numbers(form) if trusted else [n.text for n in shared]
                     for k in positions:
                         pct = shared[k].percent

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from openpyxl.formula.translate import Translator
 
 from xlmodel.tekst import format_tal
 from xlmodel.validate.addresses import (
@@ -65,6 +64,8 @@ def _formula_as(book: LoadedBook, form: int, row: int, col: int) -> str:
     """The A1 formula that R1C1 ``form`` would be in cell (row, col)."""
     ex_sheet, ex_row, ex_col = book.examples[form]
     example = book.sheets[ex_sheet].formula(ex_row, ex_col) or ""
+    from openpyxl.formula.translate import Translator  # here: openpyxl is heavy to import
+
     try:
         return Translator(example, origin=a1(ex_row, ex_col)).translate_formula(a1(row, col))
     except Exception:  # a formula the Translator cannot move: show the R1C1 form

@@ -1,11 +1,20 @@
-"""Parameters check: the workbook's Parametre sheet against a named parameter set.
+"""Parameters check: xlmodel's Parametre table in the workbook against a named parameter set.
+
+The table is found by the marker xlmodel wrote (the hidden workbook-scoped name
+``_xlmodel_owned_parametre``, :data:`xlmodel.excel.layout.OWNED_TABLE`), never by a sheet's name:
+a user's own sheet called "Parametre" is a sheet like any other, with no finding about it, and
+the table may start anywhere (a user inserted rows above it, or it sits beside other cells).  Its
+cells are read the one way every reader reads them (:func:`xlmodel.excel.workbook_sheets.table_cells`,
+parsed by :func:`xlmodel.excel.layout.parse_rows`); the cell a finding names is the table's own.
 
 A value that differs from the set is, for an [aftale]/[lov]/[udmelding] value (a stale 2013
 rate left in a 2014 model, a typo), an error naming the row, the set's value and its source
 ("afviger fra aftalen"); for an [antagelse] it is the user's change, reported as info (the
 workbook computes with it, source "bruger"); a dated row the set does not have, or
 a name the set does not know, is a warning; a value of the set missing from the sheet is a
-warning.  A workbook without a Parametre sheet is not an xlmodel model: nothing to check.
+warning.  A workbook without the marker has no table of xlmodel's: nothing to check.  A marker
+that points nowhere or a header that is not xlmodel's is an error (``xlmodel refresh`` refuses
+such a workbook): the rows are not compared.
 """
 
 from __future__ import annotations
@@ -14,10 +23,11 @@ import math
 import re
 from typing import Any
 
-from xlmodel.excel.layout import COLUMNS, SHEET
+from xlmodel.errors import XlmodelError
+from xlmodel.excel import layout
+from xlmodel.ooxml.addresses import address, range_text
 from xlmodel.parameters import OFFICIAL, ParameterSet, resolve
 from xlmodel.tekst import format_aar, format_eksakt
-from xlmodel.validate.addresses import block
 from xlmodel.validate.book import LoadedBook
 from xlmodel.validate.findings import Finding
 
@@ -31,42 +41,60 @@ def _close(a: Any, b: Any) -> bool:
     return str(a).strip() == str(b).strip()
 
 
+def _table(book: LoadedBook, ps: ParameterSet) -> tuple[str, list[list[Any]]] | None:
+    """The owned table's (header cell, cells), read from the book's package; None: no marker."""
+    if (layout.OWNED_TABLE.upper(), None) not in book.names:
+        return None
+    from xlmodel.excel.workbook_params import HEADLESS
+    from xlmodel.excel.workbook_sheets import table_cells
+    from xlmodel.ooxml.package import Package
+
+    package = book.package if book.package is not None else Package.read(book.path)
+    return table_cells(package, HEADLESS, ps.name)
+
+
 def parameters(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
-    sheet = book.find_sheet(SHEET)
-    if sheet is None:
-        return []
     ps = resolve(params)
-    header = tuple(str(sheet.values.get((1, c), "") or "").strip().lower()
-                   for c in range(1, len(COLUMNS) + 1))
-    if header != COLUMNS:
-        # another tool's Parametre sheet (or a damaged header): say so, compare nothing
-        return [Finding(CHECK, "info", sheet.name, block(1, 1, 1, len(COLUMNS)),
-                        f"Parametre-arkets overskrift er ikke xlmodels ({', '.join(COLUMNS)}): "
-                        "rækkerne er ikke sammenlignet",
-                        expected=", ".join(COLUMNS), actual=", ".join(header))]
-    found: list[Finding] = []
+    try:
+        found = _table(book, ps)
+    except XlmodelError as exc:  # the marker points at no range of the workbook
+        return [Finding(CHECK, "error", None, None, str(exc))]
+    if found is None:
+        return []
+    where, cells = found
+    ref = layout.parse_ref(where)
+    assert ref is not None  # header_cell writes a plain reference
+    sheet_name, (r1, c1, _, _) = ref
+    try:
+        rows = layout.parse_rows(cells, where)
+    except XlmodelError:
+        # the marked range no longer starts with xlmodel's header: refresh refuses it; say so
+        header = [str(v).strip() if v is not None else "" for v in (cells[0] if cells else [])]
+        return [Finding(CHECK, "error", sheet_name, range_text(r1, c1, r1, c1 + len(layout.COLUMNS) - 1),
+                        f"xlmodels Parametre-tabel ({where}) har ikke xlmodels overskrift "
+                        f"({', '.join(layout.COLUMNS)}): rækkerne er ikke sammenlignet, og xlmodel "
+                        "refresh afviser projektmappen; ret overskriften",
+                        expected=", ".join(layout.COLUMNS), actual=", ".join(header))]
+    out: list[Finding] = []
     seen: set[tuple[str, int, int | None]] = set()
-    last_row = max((r for r, _ in sheet.values), default=1)
-    for r in range(2, last_row + 1):
-        navn, aar, vaerdi = (sheet.values.get((r, c)) for c in (1, 2, 3))
-        if navn is None and vaerdi is None:
-            continue
-        where = f"C{r}"
+    for row in rows:
+        r, navn, aar, vaerdi = row.row, row.navn, row.aar, row.vaerdi
+        where = address(r, c1 + 2)
         m = _NAME.match(str(navn or "").strip())
         if m is None or not isinstance(aar, int | float) or isinstance(aar, bool):
-            found.append(Finding(CHECK, "warning", sheet.name, f"A{r}",
-                                 f"række {r} er ikke 'navn, år, værdi' "
-                                 f"({format_eksakt(navn)}, {format_eksakt(aar)})", actual=navn))
+            out.append(Finding(CHECK, "warning", sheet_name, address(r, c1),
+                                  f"række {r} er ikke 'navn, år, værdi' "
+                                  f"({format_eksakt(navn)}, {format_eksakt(aar)})", actual=navn))
             continue
         name, index, year = m["name"], m["index"], int(aar)
         param = ps.parameters.get(name)
         if param is None:
-            found.append(Finding(CHECK, "warning", sheet.name, f"A{r}",
+            out.append(Finding(CHECK, "warning", sheet_name, address(r, c1),
                                  f"{name} er ikke en parameter i {ps.name}", actual=name))
             continue
         if year not in param.values:
             have = ", ".join(format_aar(y) for y in sorted(param.values))
-            found.append(Finding(CHECK, "error", sheet.name, f"B{r}",
+            out.append(Finding(CHECK, "error", sheet_name, address(r, c1 + 1),
                                  f"{name} for {year} findes ikke i {ps.name} (det har {have}): en forældet "
                                  "eller fremmed værdi; opdater modellen med det rigtige parametersæt",
                                  expected=have, actual=year))
@@ -84,14 +112,14 @@ def parameters(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
             if kind == "antagelse" and expected is not None:
                 # An assumption is meant to be changed: the workbook uses the user's value (source
                 # "bruger"); say so, it is not an error (issue 11, deliver 3).
-                found.append(Finding(CHECK, "info", sheet.name, where,
+                out.append(Finding(CHECK, "info", sheet_name, where,
                                      f"{name} {year} er ændret af brugeren til {format_eksakt(vaerdi)} "
                                      f"(en antagelse; {ps.name} har {format_eksakt(expected)}, {source}): "
                                      "projektmappen bruger brugerens værdi", expected=expected, actual=vaerdi,
                                      difference=diff))
                 continue
             departs = "afviger fra aftalen" if kind in OFFICIAL else "afviger fra parametersættet"
-            found.append(Finding(CHECK, "error", sheet.name, where,
+            out.append(Finding(CHECK, "error", sheet_name, where,
                                  f"{name} {year} er {format_eksakt(vaerdi)} i arket, men "
                                  f"{format_eksakt(expected)} i {ps.name} ({source}): {departs}",
                                  expected=expected, actual=vaerdi, difference=diff))
@@ -99,11 +127,11 @@ def parameters(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
         for year, value in p.values.items():
             keys = [(p.name, year, i) for i in range(len(value))] if isinstance(value, list) else [
                 (p.name, year, None)]
-            if not any(k in seen for k in keys) and not _reported(found, p.name, year):
-                found.append(Finding(CHECK, "warning", sheet.name, None,
+            if not any(k in seen for k in keys) and not _reported(out, p.name, year):
+                out.append(Finding(CHECK, "warning", sheet_name, None,
                                      f"{p.name} {year} fra {ps.name} mangler i Parametre-arket",
                                      expected=value if not isinstance(value, list) else str(value)))
-    return found
+    return out
 
 
 def _reported(found: list[Finding], name: str, year: int) -> bool:

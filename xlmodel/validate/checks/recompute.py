@@ -106,12 +106,19 @@ def recompute(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
     found = _not_recomputed(book, computed.kept)
     volatile = any(VOLATILE.search(book.forms[form]) for form in range(len(book.forms)))
     differences = 0
+    sheets: dict[str, Any] = {}
+    isclose = math.isclose
     for (sheet_name, row, col), value in computed.values.items():
-        sheet = book.find_sheet(sheet_name)
+        sheet = sheets.get(sheet_name)
+        if sheet is None:
+            sheet = sheets[sheet_name] = book.find_sheet(sheet_name)
         if sheet is None:
             continue
         cached = sheet.values.get((row, col))
-        if _same(cached, value):
+        if type(cached) is float and type(value) is float:  # the common case, as _same decides it
+            if cached == value or isclose(cached, value, rel_tol=REL_TOL, abs_tol=ABS_TOL):
+                continue
+        elif _same(cached, value):
             continue
         formula = sheet.formula(row, col)
         own = formula is not None and VOLATILE.search(formula) is not None

@@ -35,9 +35,11 @@ def sum_ranges(book: LoadedBook, params: ParameterSet | None = None) -> list[Fin
                 continue
             # a finding needs the range to end 2–3 cells before the total, or text two cells
             # before its first cell or in it (see _check_line): skip the walk otherwise
-            near = ((k, col) if vertical else (row, k) for k in (first - 2, first))
-            if last not in (here - 2, here - 3) and not any(isinstance(values.get(k), str) for k in near):
-                continue
+            if last not in (here - 2, here - 3):
+                two_before, at_first = ((values.get((first - 2, col)), values.get((first, col))) if vertical
+                                        else (values.get((row, first - 2)), values.get((row, first))))
+                if not isinstance(two_before, str) and not isinstance(at_first, str):
+                    continue
             found = _check_line(sheet, row, col, first, last, vertical=vertical)
             if found is not None:
                 out.append(found)

@@ -15,10 +15,19 @@ from collections.abc import Iterable, Sequence
 from typing import Any
 from xml.sax.saxutils import escape
 
-from xlmodel.engine.package import NS_MAIN, NS_REL, Package, SheetRef
-from xlmodel.engine.sheetxml import Constant, SheetXml, address, col_letters, col_number, parse_address
 from xlmodel.errors import XlmodelError
 from xlmodel.excel import layout
+from xlmodel.ooxml.addresses import (
+    NS_MAIN,
+    NS_REL,
+    address,
+    col_letters,
+    col_number,
+    parse_address,
+    quote_sheet,
+)
+from xlmodel.ooxml.package import Package, SheetRef
+from xlmodel.ooxml.sheet import Constant, SheetXml
 from xlmodel.parameters import ParameterSet
 
 
@@ -179,10 +188,9 @@ def write_status_sheet(pkg: Package, base_name: str, header: Sequence[str],
     found = owned(pkg, layout.OWNED_STATUS)
     name = found[0].name if found else layout.unique_sheet_name([r.name for r in pkg.sheets()], base_name)
     pkg.put_sheet(name, sheet_xml(table, widths, "A2"))
-    quoted = "'" + name.replace("'", "''") + "'"
     last = col_letters(max(len(header), 1))
     pkg.update_defined_names([layout.OWNED_STATUS],
-                             {layout.OWNED_STATUS: f"{quoted}!$A$1:${last}${max(len(table), 1)}"},
+                             {layout.OWNED_STATUS: f"{quote_sheet(name)}!$A$1:${last}${max(len(table), 1)}"},
                              hidden=[layout.OWNED_STATUS])
     return name
 
@@ -192,57 +200,84 @@ def sheet_parameter_set(pkg: Package, ps: ParameterSet) -> ParameterSet:
 
     The table is recognised by its marker (``layout.OWNED_TABLE``), never by a sheet's name; a
     user's own sheet called Parametre is not read.  A changed value is the user's (source
-    "bruger"); an out-of-range value is refused by :meth:`ParameterSet.with_sheet`, naming the
-    row's parameter.  No owned table, or one whose header is not xlmodel's: ``ps`` unchanged.
+    "bruger").  The rule is live Excel's (:func:`xlmodel.excel.workbook_params.table_set`): a
+    marker that points nowhere, a header that is no longer xlmodel's, or a value the set refuses
+    is a :class:`~xlmodel.excel.workbook_params.ParametreFejl` naming the cell and what is
+    allowed — never a silent fall-back to ``ps`` while the workbook shows other values.  No
+    marker: the workbook has no table of xlmodel's, and ``ps`` is its set.
     """
-    found = owned(pkg, layout.OWNED_TABLE)
+    from xlmodel.excel.workbook_params import HEADLESS, table_set
+
+    found = table_cells(pkg, HEADLESS, ps.name)
     if found is None:
         return ps
-    # a byte scan of that one sheet (no openpyxl): the owned range's cells, decoded as keep does
-    ref, bounds = found
-    try:
-        rows = layout.read_parameters(_TableSheet(pkg, ref, bounds), bounds)
-    except XlmodelError:  # the owned range no longer starts with xlmodel's header: not read
-        return ps
-    return ps.with_sheet(rows)
+    return table_set(ps, *found, remedy=HEADLESS)
 
 
-#: One cell of a worksheet part (any namespace prefix): column letters, row, attributes, body.
-_CELL = re.compile(r'<(?:\w+:)?c\s+r="([A-Z]{1,3})([0-9]+)"([^>]*?)(?:/>|>(.*?)</(?:\w+:)?c>)', re.S)
+def table_cells(pkg: Package, remedy: str | None = None,
+                name: str = "tabellen") -> tuple[str, list[list[Any]]] | None:
+    """The owned Parametre table of a file as (where, cell values incl. the header), or None.
+
+    The one file reader of the table (refresh, the macros' file book, validation): one scan of
+    the table's sheet with :class:`~xlmodel.ooxml.sheet.SheetXml`, values as a user's reader sees
+    them (a whole number written without a decimal point is an int, as openpyxl gives it).
+    ``where`` is the header cell (:func:`layout.header_cell`); parse the cells with
+    :func:`layout.parse_rows`.  The live twin is :func:`xlmodel.excel.workbook_params.table_cells`.
+    None: no marker.  A marker that refers to no range of the workbook is a
+    :class:`~xlmodel.excel.workbook_params.ParametreFejl` (``remedy``: how to write it again).
+
+    Only the rows up to the range's last filled cell are returned (empty rows are skipped by
+    :func:`layout.parse_rows` anyway, and a marker widened to whole columns costs nothing).
+    """
+    from xlmodel.excel.workbook_params import LIVE, dangling
+
+    text = pkg.defined_names().get(layout.OWNED_TABLE)
+    if text is None:
+        return None
+    found = owned(pkg, layout.OWNED_TABLE)
+    if found is None:
+        raise dangling(text, remedy or LIVE, name)
+    ref, (r1, c1, r2, c2) = found
+    xml = SheetXml(pkg.get(ref.part), ref.part)
+    keys = sorted(k for k in xml.occupied() if r1 <= k[0] <= r2 and c1 <= k[1] <= c2)
+    parts = xml.cell_parts(keys)
+    strings = pkg.shared_strings() if any(_kind(a) == "s" for a, _ in parts.values()) else []
+    last = max((r for r, _ in keys), default=r1)
+    cells = [[_value(parts.get((r, c)), strings, xml.p) for c in range(c1, c2 + 1)]
+             for r in range(r1, last + 1)]
+    return layout.header_cell(ref.name, r1, c1), cells
+
+
+def parameter_table(pkg: Package) -> tuple[str, int, list[layout.Row]] | None:
+    """The owned table of a file as (sheet, header row, rows): :func:`table_cells` parsed."""
+    found = table_cells(pkg)
+    if found is None:
+        return None
+    where, cells = found
+    ref = layout.parse_ref(where)
+    assert ref is not None  # header_cell writes a plain reference
+    return ref[0], ref[1][0], layout.parse_rows(cells, where)
+
+
 _TYPE = re.compile(r'(?:^|\s)t\s*=\s*["\'](\w+)["\']')
-_INTEGER = re.compile(r"<(?:\w+:)?v>\s*-?\d+\s*</")
+_INTEGER = re.compile(r"^\s*-?\d+\s*$")
 
 
-class _TableSheet:
-    """The owned Parametre range of one worksheet part, read by a byte scan, with the one
-    method :func:`layout.read_parameters` uses (``iter_rows(..., values_only=True)``) and the
-    values as openpyxl gives them (a whole number written without a decimal point is an int)."""
+def _kind(attrs: str) -> str:
+    m = _TYPE.search(attrs)
+    return m.group(1) if m else "n"
 
-    def __init__(self, pkg: Package, ref: SheetRef, bounds: tuple[int, int, int, int]) -> None:
-        from xlmodel.engine.keep import _decode, _shared_strings
 
-        r1, c1, r2, c2 = bounds
-        self.title = ref.name
-        text = pkg.get(ref.part).decode("utf-8", "replace")
-        prefix = re.search(r"<(\w+:)?worksheet\b", text)
-        p = re.escape(prefix.group(1) or "") if prefix else ""
-        strings: list[str] | None = None
-        self._cells: dict[tuple[int, int], Any] = {}
-        for m in _CELL.finditer(text):
-            r, col = int(m.group(2)), col_number(m.group(1))
-            if not (r1 <= r <= r2 and c1 <= col <= c2):
-                continue
-            attrs, inner = m.group(3), m.group(4) or ""
-            kind = _TYPE.search(attrs)
-            if strings is None and kind is not None and kind.group(1) == "s":
-                strings = _shared_strings(pkg)
-            value = _decode(attrs, inner, strings or [], p)
-            if isinstance(value, float) and value.is_integer() and _INTEGER.search(inner):
-                value = int(value)
-            self._cells[(r, col)] = value
+def _value(part: tuple[str, str] | None, strings: list[str], p: str) -> Any:
+    """A cell's value from its (attributes, content) as the scan gives them (None: empty)."""
+    from xlmodel.engine.keep import _decode  # the engine's one decoding of a cached value
 
-    def iter_rows(self, min_row: int, max_row: int | None, min_col: int, max_col: int,
-                  values_only: bool = True) -> Any:
-        last = max((r for r, _ in self._cells), default=min_row) if max_row is None else max_row
-        for r in range(min_row, last + 1):
-            yield tuple(self._cells.get((r, c)) for c in range(min_col, max_col + 1))
+    if part is None:
+        return None
+    attrs, inner = part
+    value = _decode(attrs, inner, strings, re.escape(p))
+    if isinstance(value, float) and value.is_integer() and _kind(attrs) == "n":
+        v = re.search(rf"<{re.escape(p)}v\b[^>]*>(.*?)</{re.escape(p)}v>", inner, re.S)
+        if v is not None and _INTEGER.match(v.group(1)):
+            value = int(value)
+    return value
