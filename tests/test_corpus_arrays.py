@@ -169,7 +169,7 @@ def test_moved_name_wraps_like_excel() -> None:
 @pytest.fixture(scope="module")
 def test_xlsx_refreshed(tmp_path_factory: pytest.TempPathFactory) -> tuple[dict, dict, dict]:
     """formulas' test.xlsx refreshed once: (cached cells, written values, kept cells → reason)."""
-    from xlmodel.engine import refresh
+    from xlmodel.excel.headless import refresh
 
     path = CORPUS / "files" / "formulas__test.xlsx"
     out = tmp_path_factory.mktemp("lambdas") / "out.xlsx"
@@ -225,7 +225,7 @@ def test_lambda_helpers_on_a_users_workbook(tmp_path: Path) -> None:
     and an applied LAMBDA referring to a cell are computed; plain formulas are untouched."""
     import openpyxl
 
-    from xlmodel.engine import refresh
+    from xlmodel.excel.headless import refresh
 
     wb = openpyxl.Workbook()
     ws = wb.active
@@ -277,3 +277,19 @@ def test_row_column_rewrite_rules() -> None:
     assert rewrite("ROW(B2:C4)", (2, 1)) == "{2;3}"   # cut to the formula's two rows
     assert rewrite("INDEX(A1:A9,ROW(B2:C4))") == "INDEX(A1:A9,{2;3;4})"
     assert rewrite("ROW(Sheet2!A1:A3)") is None and rewrite("ROWS(A1:A3)") is None
+
+
+# ------------------------------------------------------------------------- ARRAYTOTEXT ----
+@pytest.mark.slow
+def test_arraytotext_format_agrees_with_excel(test_xlsx_refreshed: tuple[dict, dict, dict]) -> None:
+    """ARRAYTOTEXT's format lifted over a range (``ARRAYTOTEXT(C3:J3,C3:Q3)``: 0, 1.9, 2.3, 10, -1,
+    blank, text, TRUE and every error as format) and checked (2 → ``#VALUE!``) as Excel does.
+    Before: 17 cells differed (formualizer gives the concise text for any format but 1).
+    Left: ``ARRAYTOTEXT(H4,1)`` of a blank cell, ``#VALUE!`` in Excel (one observation)."""
+    cells, written, kept = test_xlsx_refreshed
+    ours = {k: c for k, c in cells.items() if k[0] == "TEXT" and c.value is not None
+            and "ARRAYTOTEXT(" in c.formula and k[1] != "V4"}
+    assert len(ours) >= 40
+    assert not [(k, c.value, written.get(k)) for k, c in ours.items()
+                if k not in kept and not measure.same(c.value, written.get(k))]
+    assert not [k for k in ours if k in kept]
