@@ -67,12 +67,13 @@ class Unsupported(Exception):
 
 
 def present(text: str | None) -> bool:
-    """Whether a formula text may hold a lambda (cheap test before :func:`rewrite`).
+    """Whether a formula text may hold a lambda (cheap test before :func:`rewrite`; Excel writes
+    function names in capitals, ``_xlfn.LAMBDA``).
 
     >>> present("_xlfn.BYROW(A1:B2,_xleta.SUM)"), present("SUM(A1:A3)")
     (True, False)
     """
-    return bool(text) and ("LAMBDA(" in text.upper() or "_xleta." in text)
+    return bool(text) and ("LAMBDA(" in text or "_xleta." in text)
 
 
 def _split(text: str, open_at: int) -> tuple[list[str], int]:

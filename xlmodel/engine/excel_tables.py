@@ -258,7 +258,7 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
 
     found = tables(pkg)
     diagnostics = list(getattr(wb, "name_import_diagnostics", None) or [])
-    lambdas, refs = _needs(formulas)
+    lambdas, refs = _needs(pkg, formulas)
     if not found and not diagnostics and not lambdas and not refs:
         return 0
     if lambdas:
@@ -309,21 +309,19 @@ def _extent(ref: str | None) -> tuple[int, int] | None:
     return r2 - r1 + 1, c2 - c1 + 1
 
 
-def _needs(formulas: Mapping[str, Iterable[Any]]) -> tuple[bool, bool]:
+def _needs(pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> tuple[bool, bool]:
     """Does any formula hold a lambda (xlmodel.engine.excel_lambda), does any array formula call
-    ROW or COLUMN (xlmodel.engine.excel_refs)?  One pass over the formula texts."""
-    from xlmodel.engine.excel_lambda import present
-
+    ROW or COLUMN (xlmodel.engine.excel_refs)?  A substring test over each sheet part's bytes
+    first (Excel writes function names in capitals), so a plain workbook costs a byte scan; the
+    formula cells are looked at only on a sheet that may have such an array formula."""
     lambdas = refs = False
-    for cells in formulas.values():
-        for fc in cells:
-            text = fc.text
-            if not text:
-                continue
-            lambdas = lambdas or present(text)
-            refs = refs or (fc.f_type == "array" and _ROW_COLUMN.search(text) is not None)
-            if lambdas and refs:
-                return True, True
+    for ref in pkg.sheets():
+        data = pkg.get(ref.part) if pkg.has(ref.part) else b""
+        # Excel writes every lambda function with a prefix (_xlfn.LAMBDA, _xleta.SUM)
+        lambdas = lambdas or (b"_xl" in data and (b"LAMBDA(" in data or b"_xleta." in data))
+        if not refs and b'"array"' in data and (b"ROW(" in data or b"COLUMN(" in data):
+            refs = any(fc.f_type == "array" and fc.text and _ROW_COLUMN.search(fc.text)
+                       for fc in formulas.get(ref.name, ()))
     return lambdas, refs
 
 
