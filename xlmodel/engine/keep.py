@@ -317,10 +317,7 @@ def _nothing_failed(values: Iterable[Any]) -> bool:
     >>> _nothing_failed([1.0, "a", None]), _nothing_failed([1.0, float("nan")])
     (True, False)
     """
-    for v in values:
-        if (type(v) is not float or v - v != 0.0) and _may_keep(v):  # inf - inf, nan - nan: nan
-            return False
-    return True
+    return all(not ((type(v) is not float or v - v != 0.0) and _may_keep(v)) for v in values)
 
 
 def _should_keep(new: Any, old: Any) -> bool:
