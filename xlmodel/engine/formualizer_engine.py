@@ -152,6 +152,7 @@ def _load(data: bytes, name: str, parallel: bool = True, date1904: bool = False)
 
     config = fz.EvaluationConfig()
     config.enable_parallel = parallel
+    config.cycle_detection = "runtime"  # Excel's rule: a cycle counts only if evaluation runs round it
     if date1904:  # the workbook counts serial dates from 1904 (Mac Excel's old default)
         config.date_system = "1904"
     try:
