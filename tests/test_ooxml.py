@@ -49,7 +49,7 @@ def test_the_patcher_keeps_whitespace_between_cells() -> None:
     out = xml.patch({(1, 2): Update(4.0), (1, 3): Update(5.0)}, set()).decode()
     assert out == data.decode().replace("<v>0</v>", "<v>4</v>").replace(
         "<f>B1+1</f></c>", "<f>B1+1</f><v>5</v></c>")
-    fast = xml.patch_formula_values([(fc, v) for fc, v in zip(xml.formula_cells(), (4.0, 5.0), strict=True)])
+    fast = xml.patch_formula_values(xml.formula_cells(), (4.0, 5.0))
     assert fast is not None and fast.decode() == out
 
 

@@ -9,6 +9,8 @@ the caller's index).  Text, None, NaN and booleans are refused, never read as 0.
 
 from __future__ import annotations
 
+import bisect
+import contextlib
 import math
 import sys
 from collections.abc import Iterable
@@ -206,6 +208,140 @@ def like(result: np.ndarray | float, *templates: ArrayLike) -> Any:
     if result.ndim == 0:
         return float(result)
     return result
+
+
+# ---- element-wise operations with a scalar path ------------------------------------------------
+# A core's arithmetic is written once, with these in place of the numpy ufuncs: arrays go to
+# numpy, and two Python floats (the scalar path of :func:`number`) are computed in Python to the
+# same double numpy gives, signed zeros included; NaN, which the input checks keep out, is left to
+# numpy.  A single-cell call then costs microseconds, not numpy's per-call overhead (issue 10).
+# tests/test_scalar_path.py compares each with numpy on edge values.
+
+
+def minimum(a: Any, b: Any) -> Any:
+    """``np.minimum``: the smaller; of two equal values (0.0 and -0.0) the second, as numpy.
+
+    >>> minimum(2.0, 3.0), minimum(0.0, -0.0), minimum(np.array([1.0, 5.0]), 3.0).tolist()
+    (2.0, -0.0, [1.0, 3.0])
+    """
+    if type(a) is float and type(b) is float and a == a and b == b:
+        return a if a < b else b
+    return np.minimum(a, b)
+
+
+def maximum(a: Any, b: Any) -> Any:
+    """``np.maximum``: the larger; of two equal values the second, as numpy.
+
+    >>> maximum(0.0, -2.0), maximum(-0.0, 0.0), maximum(0.0, np.array([-1.0, 1.0])).tolist()
+    (0.0, 0.0, [0.0, 1.0])
+    """
+    if type(a) is float and type(b) is float and a == a and b == b:
+        return a if a > b else b
+    return np.maximum(a, b)
+
+
+def rounded(values: Any, decimals: int = 0) -> Any:
+    """``np.round(values, decimals)``: ×10^d, round half to even, ÷10^d (numpy's own steps, not
+    Python's correctly rounded ``round(x, d)``, which can differ in the last digit).
+
+    >>> rounded(2.5), rounded(3.5), rounded(-0.4), rounded(0.1234567891, 9), rounded(np.array([0.5]))
+    (2.0, 4.0, -0.0, 0.123456789, array([0.]))
+    """
+    if type(values) is float and 0 <= decimals <= 22:  # 10^d exact, as numpy's power_of_ten
+        scale = 10.0 ** decimals
+        y = values * scale
+        if math.isfinite(y):
+            return math.copysign(float(round(y)), y) / scale  # rint keeps the sign of zero
+    return np.round(values, decimals)
+
+
+def ceil(values: Any) -> Any:
+    """``np.ceil`` (``ceil(-0.5)`` is -0.0, as numpy).
+
+    >>> ceil(24.01), ceil(-0.5), ceil(np.array([1.2])).tolist()
+    (25.0, -0.0, [2.0])
+    """
+    if type(values) is float and math.isfinite(values):
+        return math.copysign(float(math.ceil(values)), values)
+    return np.ceil(values)
+
+
+def floor(values: Any) -> Any:
+    """``np.floor`` (``floor(-0.0)`` is -0.0, as numpy).
+
+    >>> floor(19.9), floor(-0.5), floor(np.array([1.8])).tolist()
+    (19.0, -1.0, [1.0])
+    """
+    if type(values) is float and math.isfinite(values):
+        return math.copysign(float(math.floor(values)), values)
+    return np.floor(values)
+
+
+def interp(x: Any, xp: Any, fp: Any) -> Any:
+    """``np.interp(x, xp, fp)`` for increasing knots ``xp``; a Python float ``x`` with knots given
+    as tuples of floats is computed in Python by numpy's own steps (end values outside the knots,
+    a knot's own value on it, else slope × (x − xp[j]) + fp[j]).
+
+    >>> interp(20.0, (0.0, 16.0, 32.0), (0.0, 28.0, 52.0)), interp(40.0, (0.0, 16.0), (0.0, 28.0))
+    (34.0, 28.0)
+    >>> interp(np.array([8.0]), (0.0, 16.0), (0.0, 28.0)).tolist()
+    [14.0]
+    """
+    if type(x) is float and x == x and type(xp) is tuple and type(fp) is tuple:
+        if x >= xp[-1]:
+            return fp[-1]
+        if x < xp[0]:
+            return fp[0]
+        j = bisect.bisect_right(xp, x) - 1  # xp[j] <= x < xp[j + 1]
+        if xp[j] == x:
+            return fp[j]
+        slope = (fp[j + 1] - fp[j]) / (xp[j + 1] - xp[j])
+        out = slope * (x - xp[j]) + fp[j]
+        if out != out:  # numpy's second form, for an infinite slope
+            out = slope * (x - xp[j + 1]) + fp[j + 1]
+        return out
+    return np.interp(x, xp, fp)
+
+
+#: What :func:`quiet` gives for Python floats: their operations raise no numpy warning.
+_NO_STATE = contextlib.nullcontext()
+
+
+def quiet(*values: Any) -> Any:
+    """``np.errstate(over="ignore", invalid="ignore")`` around arithmetic on ``values`` (the
+    result's finiteness is checked after, by :func:`finite_result`); for Python floats only, a
+    context that does nothing (they never warn), saving numpy's state switch.
+
+    >>> with quiet(1e308, 10.0):
+    ...     1e308 * 10.0
+    inf
+    """
+    for value in values:
+        if type(value) is not float:
+            return np.errstate(over="ignore", invalid="ignore")
+    return _NO_STATE
+
+
+def sign(values: Any) -> Any:
+    """``np.sign``: -1.0, 0.0 or 1.0 (0.0 for both zeros, as numpy).
+
+    >>> sign(-3.0), sign(-0.0), sign(np.array([2.0])).tolist()
+    (-1.0, 0.0, [1.0])
+    """
+    if type(values) is float and values == values:
+        return float((values > 0) - (values < 0))
+    return np.sign(values)
+
+
+def choose(condition: Any, a: Any, b: Any) -> Any:
+    """``np.where(condition, a, b)``; for a Python bool the chosen value as it is.
+
+    >>> choose(True, 1.0, 2.0), choose(np.array([True, False]), 1.0, 2.0).tolist()
+    (1.0, [1.0, 2.0])
+    """
+    if type(condition) is bool:
+        return a if condition else b
+    return np.where(condition, a, b)
 
 
 def same_length(arrays: Iterable[tuple[str, np.ndarray]]) -> int:

@@ -25,7 +25,7 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, broadcast, finite_result, like, numbers
+from xlmodel._inputs import ArrayLike, broadcast, choose, finite_result, like, number, numbers
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
@@ -162,7 +162,9 @@ def amortisering(hovedstol: float, rente_pct: float, perioder: int) -> pd.DataFr
 def _start_year(ps: ParameterSet, aar: ArrayLike | None, name: str) -> int:
     if aar is None:
         return ps._year(None)
-    arr = numbers(aar, name, integer=True, minimum=1, maximum=9999, allowed="a whole year")
+    arr = number(aar, name, integer=True, minimum=1, maximum=9999, allowed="a whole year")
+    if type(arr) is float:  # the scalar path
+        return int(arr)
     if arr.ndim:
         raise XlmodelError(name, arr.tolist(), "one whole year")
     return int(arr)
@@ -183,15 +185,15 @@ def deponering_frigivelse(deponeret: ArrayLike, aar_nr: ArrayLike, aar_i_alt: Ar
     >>> deponering_frigivelse(2_500_000, [0, 1, 25, 26]).tolist()
     [0.0, 100000.0, 100000.0, 0.0]
     """
-    amount = numbers(deponeret, "deponeret", minimum=0, allowed="a deposited amount ≥ 0")
-    year = numbers(aar_nr, "aar_nr", minimum=0, integer=True,
-                   allowed="a whole year number ≥ 0 (1 = the year of ibrugtagning)")
+    amount = number(deponeret, "deponeret", minimum=0, allowed="a deposited amount ≥ 0")
+    year = number(aar_nr, "aar_nr", minimum=0, integer=True,
+                  allowed="a whole year number ≥ 0 (1 = the year of ibrugtagning)")
     ps = resolve(params)
     start = _start_year(ps, ibrugtagning_aar, "ibrugtagning_aar")
     span = ps.value("deponering.frigivelse_aar", start) if aar_i_alt is None else aar_i_alt
-    span_arr = numbers(span, "aar_i_alt", minimum=1, integer=True, allowed="a whole number of years ≥ 1")
+    span_arr = number(span, "aar_i_alt", minimum=1, integer=True, allowed="a whole number of years ≥ 1")
     amount, year, span_arr = broadcast(("deponeret", amount), ("aar_nr", year), ("aar_i_alt", span_arr))
-    released = np.where((year >= 1) & (year <= span_arr), amount / span_arr, 0.0)
+    released = choose((year >= 1) & (year <= span_arr), amount / span_arr, 0.0)
     templates = (deponeret, aar_nr) if aar_i_alt is None else (deponeret, aar_nr, aar_i_alt)
     return like(released, *templates)
 

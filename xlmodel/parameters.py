@@ -191,6 +191,25 @@ class ParameterSet:
     # -- look-up ---------------------------------------------------------------------------
     def get(self, name: str, year: int | None = None) -> Value:
         """The :class:`Value` of ``name`` in ``year`` (default: the set's budget year)."""
+        # A set is immutable: one Value per (name, year) looked up, found again by identity (a
+        # single-cell catalogue call reads a few parameters; issue 10).  Only a plain int year
+        # or None is a key, so 2014.0 and a bool still meet _year's checks and messages.
+        key = (id(self), name, year) if type(name) is str and (year is None or type(year) is int) else None
+        hit = _LOOKUPS.get(key) if key is not None else None
+        if hit is not None and hit[0] is self:
+            read = hit[1]
+        else:
+            read = self._look_up(name, year)
+            if key is not None:
+                if len(_LOOKUPS) > 4096:
+                    _LOOKUPS.clear()
+                _LOOKUPS[key] = (self, read)
+        reads = _READS.get()
+        if reads is not None:  # inside recording(): note what the caller read
+            reads.append(read)
+        return read
+
+    def _look_up(self, name: str, year: int | None) -> Value:
         param = self._param(name)
         year = self._year(year)
         if param.period == "year":
@@ -207,11 +226,7 @@ class ParameterSet:
             found = max(earlier)
         source, reference, note = param.provenance.get(
             found, (param.source, param.reference, param.note))
-        read = Value(name, year, param.values[found], param.unit, source, reference, param.label, note)
-        reads = _READS.get()
-        if reads is not None:  # inside recording(): note what the caller read
-            reads.append(read)
-        return read
+        return Value(name, year, param.values[found], param.unit, source, reference, param.label, note)
 
     def value(self, name: str, year: int | None = None) -> Any:
         return self.get(name, year).value
@@ -403,6 +418,8 @@ class ParameterSet:
 
 # ------------------------------------------------------------------------------- loading ----
 #: The parameter reads of the current context while :func:`recording` runs (None: not recording).
+#: ParameterSet.get's look-ups: (id(set), name, year) → (set, Value).
+_LOOKUPS: dict[tuple[int, str, int | None], tuple[ParameterSet, Value]] = {}
 _READS: contextvars.ContextVar[list[Value] | None] = contextvars.ContextVar("xlmodel_parameter_reads",
                                                                           default=None)
 

@@ -29,9 +29,24 @@ import numpy as np
 import numpy_financial as npf
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, align_labels, broadcast, finite_result, like, numbers
+from xlmodel._inputs import (
+    ArrayLike,
+    align_labels,
+    any_true,
+    broadcast,
+    choose,
+    finite_result,
+    floor,
+    interp,
+    like,
+    maximum,
+    number,
+    numbers,
+    quiet,
+    rounded,
+)
 from xlmodel.errors import XlmodelError
-from xlmodel.parameters import ParameterSet, resolve
+from xlmodel.parameters import ParameterSet, recording_active, resolve
 
 __all__ = [
     "GRUPPER",
@@ -74,7 +89,9 @@ def _year(ps: ParameterSet, aar: ArrayLike | None) -> int:
     """One whole year; None → the set's budget year."""
     if aar is None:
         return ps._year(None)
-    arr = numbers(aar, "aar", integer=True, minimum=1, maximum=9999, allowed="a whole year")
+    arr = number(aar, "aar", integer=True, minimum=1, maximum=9999, allowed="a whole year")
+    if type(arr) is float:  # the scalar path
+        return int(arr)
     if arr.ndim:
         raise XlmodelError("aar", arr.tolist(), "one whole year")
     return int(arr)
@@ -85,9 +102,26 @@ def _whole_years(pensionsaar: ArrayLike) -> np.ndarray:
 
     A value within float noise of a whole number (25.000000000001, 24.9999999999) is that number.
     """
-    n = numbers(pensionsaar, "pensionsaar", minimum=0, allowed="a number of years ≥ 0")
-    nearest = np.round(n)
-    return np.where(np.abs(n - nearest) <= 1e-9, nearest, np.floor(n))
+    n = number(pensionsaar, "pensionsaar", minimum=0, allowed="a number of years ≥ 0")
+    nearest = rounded(n)
+    return choose(abs(n - nearest) <= 1e-9, nearest, floor(n))
+
+
+#: Knots per set and year (sets are immutable): (set, years, percentages) as float tuples.
+_KNOTS_CACHE: dict[tuple[int, int | None], tuple[ParameterSet, tuple[float, ...], tuple[float, ...]]] = {}
+
+
+def _knot_tuples(ps: ParameterSet, year: int | None) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    """:func:`_knots` as tuples of floats, computed once per set and year (outside a forklar
+    recording, which must see the parameters read): what :func:`~xlmodel._inputs.interp` takes."""
+    hit = _KNOTS_CACHE.get((id(ps), year))
+    if hit is not None and hit[0] is ps and not recording_active():
+        return hit[1], hit[2]
+    xp, fp = _knots(ps, year)
+    if len(_KNOTS_CACHE) > 256:
+        _KNOTS_CACHE.clear()
+    _KNOTS_CACHE[(id(ps), year)] = (ps, tuple(xp.tolist()), tuple(fp.tolist()))
+    return _KNOTS_CACHE[(id(ps), year)][1:]
 
 
 def _knots(ps: ParameterSet, year: int | None = None) -> tuple[np.ndarray, np.ndarray]:
@@ -158,8 +192,8 @@ def pensionsprocent(pensionsaar: ArrayLike, params: str | ParameterSet | None = 
     """
     n = _whole_years(pensionsaar)
     ps = resolve(params)
-    xp, fp = _knots(ps, _year(ps, aar))
-    return like(np.interp(n, xp, fp), pensionsaar)
+    xp, fp = _knot_tuples(ps, _year(ps, aar))
+    return like(interp(n, xp, fp), pensionsaar)
 
 
 def loft_trin(gruppe: Any, trin_1_juli_2013: ArrayLike | None = None,
@@ -215,13 +249,15 @@ def merudgift(loen_faktisk: ArrayLike, loen_loft: ArrayLike, pensionsaar: ArrayL
     """
     loen_faktisk, loen_loft, pensionsaar = align_labels(
         ("loen_faktisk", loen_faktisk), ("loen_loft", loen_loft), ("pensionsaar", pensionsaar))
-    actual = numbers(loen_faktisk, "loen_faktisk", minimum=0, allowed="a pay in kr. ≥ 0")
-    capped = numbers(loen_loft, "loen_loft", minimum=0, allowed="a pay in kr. ≥ 0")
-    pct = np.asarray(pensionsprocent(numbers(pensionsaar, "pensionsaar", minimum=0,
-                                             allowed="a number of years ≥ 0"), params, aar=aar))
+    actual = number(loen_faktisk, "loen_faktisk", minimum=0, allowed="a pay in kr. ≥ 0")
+    capped = number(loen_loft, "loen_loft", minimum=0, allowed="a pay in kr. ≥ 0")
+    pct = pensionsprocent(number(pensionsaar, "pensionsaar", minimum=0, allowed="a number of years ≥ 0"),
+                          params, aar=aar)
+    if type(pct) is not float:
+        pct = np.asarray(pct)
     actual, capped, pct = broadcast(("loen_faktisk", actual), ("loen_loft", capped), ("pensionsaar", pct))
-    with np.errstate(over="ignore", invalid="ignore"):
-        share = pct * np.maximum(0.0, actual - capped) / 100.0
+    with quiet(actual, capped, pct):
+        share = pct * maximum(0.0, actual - capped) / 100.0
     return like(finite_result(share, "loen_faktisk"), loen_faktisk, loen_loft, pensionsaar)
 
 
@@ -249,10 +285,11 @@ def midlertidigt_tillaeg(pensionsaar: ArrayLike, params: str | ParameterSet | No
     return like(np.minimum(n, full) / full * regulated, pensionsaar)
 
 
-def _rate(value: ArrayLike, name: str) -> np.ndarray:
-    arr = numbers(value, name, allowed="a rate in pct. above -100 (3 means 3 pct.)")
-    if np.any(arr <= -100):
-        raise XlmodelError(name, float(arr[arr <= -100].ravel()[0]),
+def _rate(value: ArrayLike, name: str) -> float | np.ndarray:
+    arr = number(value, name, allowed="a rate in pct. above -100 (3 means 3 pct.)")
+    bad = arr <= -100
+    if any_true(bad):
+        raise XlmodelError(name, float(np.ravel(arr)[np.ravel(bad)][0]),
                            "a rate in pct. above -100 (3 means 3 pct.)")
     return arr
 
@@ -269,6 +306,9 @@ def _growing_factor(i: np.ndarray, g: np.ndarray, n: np.ndarray) -> np.ndarray:
     """
     log_q = np.log1p((g - i) / (1.0 + i))
     same = log_q == 0.0
+    if type(i) is float and type(g) is float and type(n) is float:  # one value: the branch it takes,
+        # with numpy's own functions on it (the same doubles as the array path below)
+        return n / (1.0 + i) if same else float(-np.expm1(n * log_q)) / (i - g)
     with np.errstate(divide="ignore", invalid="ignore"):
         factor = -np.expm1(n * log_q) / np.where(same, 1.0, i - g)
     return np.where(same, n / (1.0 + i), factor)
@@ -295,19 +335,22 @@ def kapitalvaerdi(aarligt_beloeb: ArrayLike, rente_pct: ArrayLike, aar: ArrayLik
     >>> round(kapitalvaerdi(10_000, 0, 3, overlevelse=[1.0, 0.9, 0.5]), 2)
     24000.0
     """
-    pay = numbers(aarligt_beloeb, "aarligt_beloeb")
+    pay = number(aarligt_beloeb, "aarligt_beloeb")
     i = _rate(rente_pct, "rente_pct") / 100.0
-    n = numbers(aar, "aar", minimum=0, integer=True, allowed="a whole number of years ≥ 0")
+    n = number(aar, "aar", minimum=0, integer=True, allowed="a whole number of years ≥ 0")
     g = _rate(regulering_pct, "regulering_pct") / 100.0
     pay, i, n, g = broadcast(("aarligt_beloeb", pay), ("rente_pct", i), ("aar", n), ("regulering_pct", g))
     if overlevelse is None:
-        with np.errstate(divide="ignore", invalid="ignore"):  # the branches not taken may divide by 0
-            level = npf.pv(i, n, -pay)
-            growing = pay * _growing_factor(i, g, n)
         # npf.pv forms (1+i)^n − 1, which loses precision for |i| < 1e-6 (1e-4 pct.); there, and
         # whenever g ≠ 0, the cancellation-free form is used.
-        value = np.where((g == 0.0) & ((i == 0.0) | (np.abs(i) >= _PV_MIN_RATE)), level, growing)
+        level_form = (g == 0.0) & ((i == 0.0) | (abs(i) >= _PV_MIN_RATE))
+        with np.errstate(divide="ignore", invalid="ignore"):  # the branches not taken may divide by 0
+            if type(level_form) is bool:  # one value: only the form it takes is computed
+                value = float(npf.pv(i, n, -pay)) if level_form else pay * _growing_factor(i, g, n)
+            else:
+                value = np.where(level_form, npf.pv(i, n, -pay), pay * _growing_factor(i, g, n))
     else:
+        pay, i, n, g = np.asarray(pay), np.asarray(i), np.asarray(n), np.asarray(g)
         surv = numbers(overlevelse, "overlevelse", minimum=0, maximum=1,
                        allowed="survival probabilities from 0 to 1")
         if surv.ndim != 1:

@@ -93,7 +93,7 @@ def faktor(fra_aar: ArrayLike, til_aar: ArrayLike, serie: str = "service",
     >>> round(faktor(2014, 2013, "samlet") * 1.014, 12)
     1.0
     """
-    ps = resolve(params)
+    ps = params if type(params) is ParameterSet else resolve(params)  # (a set: no call per cell)
     key = (id(ps), serie, fra_aar, til_aar)
     one = type(fra_aar) in _PLAIN and type(til_aar) in _PLAIN and type(serie) is str
     if one:  # one cell: the factor of these years was computed before (sets are immutable)

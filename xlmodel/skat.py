@@ -10,7 +10,21 @@ import math
 import numpy as np
 import pandas as pd
 
-from xlmodel._inputs import ArrayLike, broadcast, finite_result, like, number, numbers, year
+from xlmodel._inputs import (
+    ArrayLike,
+    broadcast,
+    ceil,
+    choose,
+    finite_result,
+    like,
+    maximum,
+    minimum,
+    number,
+    numbers,
+    rounded,
+    sign,
+    year,
+)
 from xlmodel.errors import XlmodelError
 from xlmodel.parameters import ParameterSet, resolve
 
@@ -20,6 +34,8 @@ Params = str | ParameterSet | None
 #: What a tax rate in percent may be: strictly between 0 and 100 (the one statement of the check).
 _RATE = {"allowed": "a tax rate in percent, above 0 and below 100",
          "minimum": float(np.nextafter(0, 1)), "maximum": float(np.nextafter(100, 0))}
+#: The smallest positive float: "above 0" as a minimum.
+_TINY = float(np.nextafter(0, 1))
 
 
 def _rate(value: ArrayLike, name: str) -> np.ndarray:
@@ -113,15 +129,14 @@ def udskrivningsprocent(provenu: ArrayLike, udskrivningsgrundlag: ArrayLike,
     """
     ps = resolve(params)
     digits = int(ps.value("skat.udskrivningsprocent_decimaler", _year(aar, ps, "aar")))
-    rev = numbers(provenu, "provenu", minimum=0)
-    base = numbers(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=np.nextafter(0, 1),
-                   allowed="a tax base above 0")
+    rev = number(provenu, "provenu", minimum=0)
+    base = number(udskrivningsgrundlag, "udskrivningsgrundlag", minimum=_TINY, allowed="a tax base above 0")
     rev, base = broadcast(("provenu", rev), ("udskrivningsgrundlag", base))
     scaled = finite_result(rev / base * 100 * 10**digits, "provenu")
-    nearest = np.round(scaled)  # float noise (relative 1e-9) must not round a whole tenth up
-    noise = np.minimum(1e-9 * np.maximum(1.0, np.abs(scaled)), 1e-6)
-    scaled = np.where(np.abs(scaled - nearest) <= noise, nearest, scaled)
-    return like(np.ceil(scaled) / 10**digits, provenu, udskrivningsgrundlag)
+    nearest = rounded(scaled)  # float noise (relative 1e-9) must not round a whole tenth up
+    noise = minimum(1e-9 * maximum(1.0, abs(scaled)), 1e-6)
+    scaled = choose(abs(scaled - nearest) <= noise, nearest, scaled)
+    return like(ceil(scaled) / 10**digits, provenu, udskrivningsgrundlag)
 
 
 def efterregulering(selvbudgetteret_grundlag: ArrayLike, opgjort_grundlag: ArrayLike,
@@ -169,15 +184,15 @@ def efterregulering_tillaeg(efterregulering: ArrayLike, udbetalt: ArrayLike, dis
     year = _year(aar, ps, "aar")
     free = ps.value("skat.efterregulering_fri_graense", year) / 100
     factor = ps.value("skat.efterregulering_tillaeg_faktor", year)
-    e_tax = numbers(efterregulering, "efterregulering")
-    e_udl = numbers(efterregulering_udligning, "efterregulering_udligning")
-    paid = numbers(udbetalt, "udbetalt", minimum=0)
-    rate = numbers(diskonto_pct, "diskonto_pct", minimum=-10, maximum=100)
+    e_tax = number(efterregulering, "efterregulering")
+    e_udl = number(efterregulering_udligning, "efterregulering_udligning")
+    paid = number(udbetalt, "udbetalt", minimum=0)
+    rate = number(diskonto_pct, "diskonto_pct", minimum=-10, maximum=100)
     e_tax, e_udl, paid, rate = broadcast(("efterregulering", e_tax), ("efterregulering_udligning", e_udl),
                                          ("udbetalt", paid), ("diskonto_pct", rate))
     e = finite_result(e_tax + e_udl, "efterregulering")
-    excess = np.maximum(0.0, np.abs(e) - free * paid)
-    out = finite_result(np.sign(e) * excess * factor * rate / 100, "efterregulering")
+    excess = maximum(0.0, abs(e) - free * paid)
+    out = finite_result(sign(e) * excess * factor * rate / 100, "efterregulering")
     return like(out + 0.0, efterregulering, udbetalt, diskonto_pct, efterregulering_udligning)
 
 
@@ -228,14 +243,14 @@ def selvbudget_gevinst(garanti_grundlag: ArrayLike, forventet_grundlag: ArrayLik
     ps = resolve(params)
     if udligning_pct is None:
         udligning_pct = ps.value("skat.selvbudget_udligning", _year(aar, ps, "aar"))
-    g = numbers(garanti_grundlag, "garanti_grundlag", minimum=0)
-    f = numbers(forventet_grundlag, "forventet_grundlag", minimum=0)
-    rate = _rate(udskrivningsprocent, "udskrivningsprocent")
-    u = numbers(udligning_pct, "udligning_pct", minimum=0, maximum=100)
+    g = number(garanti_grundlag, "garanti_grundlag", minimum=0)
+    f = number(forventet_grundlag, "forventet_grundlag", minimum=0)
+    rate = _rate1(udskrivningsprocent, "udskrivningsprocent")
+    u = number(udligning_pct, "udligning_pct", minimum=0, maximum=100)
     g, f, rate, u = broadcast(("garanti_grundlag", g), ("forventet_grundlag", f),
                               ("udskrivningsprocent", rate), ("udligning_pct", u))
     gain = finite_result((f - g) * rate / 100 * (1 - u / 100), "forventet_grundlag")
-    return like(np.round(gain, 9), garanti_grundlag,
+    return like(rounded(gain, 9), garanti_grundlag,
                 forventet_grundlag, udskrivningsprocent)
 
 
@@ -327,10 +342,10 @@ def grundskyld_grundlag(grundvaerdi: ArrayLike, forrige_grundlag: ArrayLike,
     cap = ps.value("grundskyld.reguleringsprocent_max", year)
     if reguleringsprocent is None:
         reguleringsprocent = ps.value("grundskyld.reguleringsprocent", year)
-    r = numbers(reguleringsprocent, "reguleringsprocent", minimum=-100, maximum=cap,
-                allowed=f"a percentage ≤ the legal maximum {cap:g} pct.")
-    value = numbers(grundvaerdi, "grundvaerdi", minimum=0)
-    previous = numbers(forrige_grundlag, "forrige_grundlag", minimum=0)
+    r = number(reguleringsprocent, "reguleringsprocent", minimum=-100, maximum=cap,
+               allowed=f"a percentage ≤ the legal maximum {cap:g} pct.")
+    value = number(grundvaerdi, "grundvaerdi", minimum=0)
+    previous = number(forrige_grundlag, "forrige_grundlag", minimum=0)
     value, previous, r = broadcast(("grundvaerdi", value), ("forrige_grundlag", previous),
                                    ("reguleringsprocent", r))
-    return like(np.round(np.minimum(value, previous * (1 + r / 100)), 6), grundvaerdi, forrige_grundlag)
+    return like(rounded(minimum(value, previous * (1 + r / 100)), 6), grundvaerdi, forrige_grundlag)

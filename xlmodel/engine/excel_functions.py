@@ -411,6 +411,7 @@ _LIFTED_MORE = {"PERMUTATIONA", "REGEXTEST", "REGEXEXTRACT", "REGEXREPLACE"}
 _MORE = {name: ((_lifted if name in _LIFTED_MORE else _scalar)(fn), lo, hi)
          for name, (fn, lo, hi) in excel_more.functions(_Err, _number, _text).items()}
 NAMES: frozenset[str] = frozenset(FUNCTIONS) | frozenset(_MORE) | {"CHAR", "CODE", "TEXT", "YEARFRAC"}
+# (the lookups, quantiles, GCD/LCM and ISEVEN/ISODD overridden below are formualizer built-ins)
 
 
 def _text_function(date1904: bool) -> Callable[..., Any]:
@@ -463,7 +464,8 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]] | None = None, *,
                  "TEXT": (_lifted(_text_function(date1904)), 2, 2),
                  "YEARFRAC": (_scalar(excel_more.yearfrac(_Err, _number, date1904)), 2, 3), **_MORE}
     lookups = lookups_to_override(formulas or {})
-    functions.update({name: excel_more.LOOKUPS[name] for name in lookups})
+    functions.update({name: _BUDGETED[name] for name in lookups})
+    functions.update(excel_more.SCALARS)
     for name, (fn, lo, hi) in functions.items():
         for spelling in excel_lifting.spellings(name):
             wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
@@ -486,9 +488,18 @@ _RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)\s*:\s*\$?([A-Z]{1,3})\$?(\d+)|"
                     r"(?<![\w.$])\$?(\d+)\s*:\s*\$?(\d+)(?![\w.])")
 
 
+_QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'!')
+_NAME = re.compile(r"(?<![\w.$!:])([A-Z_\\][\w.]*)(?![\w.]*\s*[(!])")
+_CELL = re.compile(r"\$?[A-Z]{1,3}\$?\d+|[A-Z]{1,3}|_XLFN|_XLWS")
+
+
 def _cells_read(text: str) -> int:
     """The cells the A1 ranges of a formula text cover (a whole column or row: 1,048,576 or
     16,384; a defined name or a table reference counts as the whole budget)."""
+    text = _QUOTED.sub('""', text)
+    if any(not _CELL.fullmatch(name) and name not in ("TRUE", "FALSE")
+           for name in _NAME.findall(text)):
+        return LOOKUP_CELL_BUDGET + 1   # a defined name or table: its size is not in the text
     n = 0
     for m in _RANGE.finditer(text):
         if m.group(1):
@@ -510,9 +521,9 @@ def _col(letters: str) -> int:
 
 
 def lookups_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
-    """The lookups of excel_more.LOOKUPS whose calls in the workbook read at most
-    :data:`LOOKUP_CELL_BUDGET` cells together (counted from the formula texts: every range of a
-    formula calling the function).
+    """The overrides of excel_more.LOOKUPS and excel_more.RANGE_READERS (functions reading
+    ranges) whose calls in the workbook read at most :data:`LOOKUP_CELL_BUDGET` cells together
+    (counted from the formula texts: every range of a formula calling the function).
 
     >>> class F:
     ...     f_type, text = "normal", "VLOOKUP(A1,Data!A1:C100,2,FALSE)"
@@ -521,18 +532,24 @@ def lookups_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
     >>> sorted(lookups_to_override({"S": [F()] * 400}))
     []
     """
+    texts = [t for cells in formulas.values() for fc in cells if (t := getattr(fc, "text", None))]
+    whole = "\n".join(texts)   # (files store function names in capitals)
+    if not any(word in whole for word in _WORDS):   # a few scans in C: most workbooks stop here
+        return set()
     cost: dict[str, int] = {}
-    for cells in formulas.values():
-        for fc in cells:
-            text = (getattr(fc, "text", None) or "").upper()
-            if "LOOKUP" not in text and "MATCH" not in text:
-                continue
-            names = {m.group(1) for m in _LOOKUP_CALL.finditer(text)}
-            if names:
-                n = _cells_read(text)
-                for name in names:
-                    cost[name] = cost.get(name, 0) + n
+    for text in texts:
+        text = text.upper()
+        if not any(word in text for word in _WORDS):
+            continue
+        names = {m.group(1).upper() for m in _LOOKUP_CALL.finditer(text)}
+        if names:
+            n = _cells_read(text)
+            for name in names:
+                cost[name] = cost.get(name, 0) + n
     return {name for name, n in cost.items() if n <= LOOKUP_CELL_BUDGET}
 
 
-_LOOKUP_CALL = re.compile(r"(?<![\w.])(?:_XLFN\.)?(XLOOKUP|XMATCH|VLOOKUP|HLOOKUP|LOOKUP|MATCH)\s*\(")
+_BUDGETED = {**excel_more.LOOKUPS, **excel_more.RANGE_READERS}
+_WORDS = ("LOOKUP", "MATCH", "PERCENTILE", "QUARTILE", "GCD", "LCM", "LARGE", "SMALL", "RANK")
+_NAMES_RE = "|".join(re.escape(n) for n in sorted(_BUDGETED, key=len, reverse=True))
+_LOOKUP_CALL = re.compile(rf"(?<![\w.])(?:_XLFN\.)?({_NAMES_RE})\s*\(")

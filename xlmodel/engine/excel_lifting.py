@@ -40,7 +40,7 @@ LIFTED: dict[str, frozenset[int]] = {
         "VALUE", "FIXED", "REPT", "LEFT", "LEFTB", "RIGHT", "RIGHTB", "MID", "MIDB", "REPLACE",
         "REPLACEB", "SUBSTITUTE", "NUMBERVALUE", "VALUETOTEXT",
         # information and logical
-        "N", "ISNUMBER", "ISERR", "ISERROR", "ISNA", "SWITCH")},
+        "N", "ISNUMBER", "ISERR", "ISERROR", "ISNA", "SWITCH", "IFS")},
     # the data set is an array; k / quart / x / number are lifted
     "PERCENTILE": frozenset({0}), "PERCENTILE.INC": frozenset({0}),
     "PERCENTILE.EXC": frozenset({0}), "QUARTILE": frozenset({0}), "QUARTILE.INC": frozenset({0}),
@@ -56,6 +56,42 @@ LIFTED: dict[str, frozenset[int]] = {
     **{name: frozenset({0, *range(1, 255, 2)})
        for name in ("SUMIFS", "MAXIFS", "MINIFS", "AVERAGEIFS")},
     "COUNTIFS": frozenset(range(0, 255, 2)),   # (criteria range, criteria, ...)
+    "ARRAYTOTEXT": frozenset({0}),             # the array is whole, the format lifted
+}
+
+
+def arraytotext_format(args: list[Any]) -> list[Any] | dict[str, str]:
+    """ARRAYTOTEXT's format checked as Excel checks it, before formualizer's built-in runs.
+
+    Microsoft's ARRAYTOTEXT page: format 0 (concise, the default) or 1 (strict); "any other
+    value returns #VALUE!".  As Excel's cached values in the corpus show (formulas' test.xlsx,
+    sheet TEXT): a number is truncated (0.9 → 0, 1.9 → 1), TRUE is 1, a blank 0, text
+    ``#VALUE!``, an error is returned.  formualizer 0.13 gives the concise text for 2, TRUE, -1.
+
+    >>> arraytotext_format([[[1]], 1.9]), arraytotext_format([[[1]], 2])
+    ([[[1]], 1], {'type': 'Error', 'kind': 'Value'})
+    >>> arraytotext_format([[[1]], True]), arraytotext_format([[[1]], "1"])
+    ([[[1]], 1], {'type': 'Error', 'kind': 'Value'})
+    """
+    if len(args) < 2:
+        return args
+    fmt = args[1]
+    if isinstance(fmt, dict):
+        return fmt
+    if fmt is None:
+        fmt = 0
+    if isinstance(fmt, str) or not isinstance(fmt, int | float):
+        return {"type": "Error", "kind": "Value"}
+    fmt = int(fmt)
+    if fmt not in (0, 1):
+        return {"type": "Error", "kind": "Value"}
+    return [args[0], fmt, *args[2:]]
+
+
+#: Argument checks Excel makes that formualizer's built-in does not: the element's arguments,
+#: or the error Excel gives instead of calling the built-in.
+CHECKS: dict[str, Callable[[list[Any]], list[Any] | dict[str, str]]] = {
+    "ARRAYTOTEXT": arraytotext_format,
 }
 
 _ERROR_CODES = {"Null": "#NULL!", "Div": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!",
@@ -148,6 +184,18 @@ def _first(v: Any) -> Any:
     return v
 
 
+def _checked(name: str, scratch: _Scratch, fixed: list[Any], elements: list[list[Any]]) -> list[Any]:
+    """The built-in on each element, after the element's check in :data:`CHECKS` (if any)."""
+    check = CHECKS.get(name)
+    if check is None:
+        return scratch.call(name, fixed, elements)
+    results: list[Any] = []
+    for element in elements:
+        ok = check(element)
+        results.append(ok if isinstance(ok, dict) else scratch.call(name, fixed, [ok])[0])
+    return results
+
+
 def lifted(name: str, arrays: frozenset[int], scratch: _Scratch) -> Callable[..., Any]:
     """The callback for ``name``: lift every list argument not in ``arrays``, compute each element."""
 
@@ -156,13 +204,13 @@ def lifted(name: str, arrays: frozenset[int], scratch: _Scratch) -> Callable[...
         lift = [k for k, a in enumerate(args_l) if isinstance(a, list) and k not in arrays and a]
         fixed = [None if k in lift else a for k, a in enumerate(args_l)]
         if not lift:
-            return scratch.call(name, fixed, [fixed])[0]
+            return _checked(name, scratch, fixed, [fixed])[0]
         rows = max(len(args_l[k]) for k in lift)
         cols = max(len(args_l[k][0]) for k in lift)
         cells = [(i, j) for i in range(rows) for j in range(cols)]
         elements = [[_pick(a, i, j) if k in lift else fixed[k] for k, a in enumerate(args_l)]
                     for i, j in cells]
-        values = iter(_first(v) for v in scratch.call(name, fixed, elements))
+        values = iter(_first(v) for v in _checked(name, scratch, fixed, elements))
         return [[next(values) for _ in range(cols)] for _ in range(rows)]
 
     call.__name__ = name

@@ -721,3 +721,244 @@ LOOKUPS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "XMATCH": (_lift(xmatch, (0, 2, 3), "XMATCH"), 2, 4),
     "XLOOKUP": (_lift(xlookup, (0, 4, 5), "XLOOKUP"), 3, 6),
 }
+
+
+# ------------------------------------------------- error order of GCD, LCM, ISEVEN, PERCENTILE ----
+def _numeric_text(v: str) -> float:
+    """A text argument Excel reads as a number: numeric, date or time text, else #VALUE!."""
+    try:
+        return float(v.strip())
+    except ValueError:
+        from xlmodel.engine import excel_lifting
+
+        n = excel_lifting.builtin("VALUE", [v])
+        if isinstance(n, float) and not isinstance(n, bool):
+            return n
+        raise _Found(_VALUE) from None
+
+
+def _integers(args: tuple[Any, ...]) -> list[float]:
+    """GCD/LCM's values: in argument order an error is returned, and a logical value, a blank
+    or non-numeric text given directly (or text and logical values in a range) is #VALUE!;
+    then a negative value is #NUM! (Excel: GCD(-0.4) #NUM!, GCD(-0.4,TRUE) #VALUE!)."""
+    out = []
+    for a in args:
+        for v in ([x for row in a for x in row] if isinstance(a, list) else [a]):
+            if _is_error(v):
+                raise _Found(v)
+            if v is None and isinstance(a, list):
+                continue   # a blank cell of a range is left out
+            if v is None or isinstance(v, bool):
+                raise _Found(_VALUE)
+            out.append(_numeric_text(v) if isinstance(v, str) else float(v))
+    if any(x < 0 or x >= 2.0 ** 53 for x in out):
+        raise _Found({"type": "Error", "kind": "Num"})
+    return [float(math.trunc(x)) for x in out]
+
+
+def gcd(*args: Any) -> Any:
+    """GCD: the greatest common divisor of the truncated values (see :func:`_integers`).
+
+    >>> gcd(5.7, [[15.7, 63.0]]), gcd(-0.4), gcd(-0.4, True)
+    (1.0, {'type': 'Error', 'kind': 'Num'}, {'type': 'Error', 'kind': 'Value'})
+    """
+    try:
+        return float(math.gcd(*(int(x) for x in _integers(args))))
+    except _Found as e:
+        return e.value
+
+
+def lcm(*args: Any) -> Any:
+    """LCM: the least common multiple of the truncated values, 0 if one is 0 (as GCD's rules).
+
+    >>> lcm(15.7, 63.0), lcm(0.0, 5.0), lcm(None)
+    (315.0, 0.0, {'type': 'Error', 'kind': 'Value'})
+    """
+    try:
+        return float(math.lcm(*(int(x) for x in _integers(args))))
+    except _Found as e:
+        return e.value
+
+
+def _parity(odd: bool) -> Callable[..., Any]:
+    def fn(number: Any) -> Any:
+        if isinstance(number, list):
+            from xlmodel.engine import excel_lifting
+
+            return excel_lifting.builtin("ISODD" if odd else "ISEVEN", [number])
+        try:
+            if _is_error(number):
+                return number
+            if isinstance(number, bool):
+                return _VALUE
+            v = 0.0 if number is None else _numeric_text(number) if isinstance(number, str) \
+                else float(number)
+        except _Found as e:
+            return e.value
+        return (math.trunc(v) % 2 == 1) == odd
+
+    fn.__name__ = "ISODD" if odd else "ISEVEN"
+    fn.__doc__ = (f"{fn.__name__}: the truncated number is {'odd' if odd else 'even'}; a blank "
+                  "is 0, numeric or date text its number, a logical value #VALUE!, an error "
+                  "is returned (a range: formualizer's own built-in).")
+    return fn
+
+
+def _quantile(kind: str) -> Callable[..., Any]:
+    """PERCENTILE[.INC/.EXC] and QUARTILE[.INC/.EXC] with Excel's order of errors: an error
+    in k first, then the first error in the data, then k out of range (#NUM!), then no
+    numbers (#NUM!).  k: a logical value counts 1/0, numeric or date text its number, other
+    text #VALUE!; the data's text, logical values and blanks are left out; QUARTILE's quart
+    is checked before it is truncated (-0.1 is #NUM!)."""
+    quartile = kind.startswith("QUARTILE")
+    exclusive = kind.endswith(".EXC")
+
+    def fn(data: Any, k: Any) -> Any:
+        try:
+            if _is_error(k):
+                return k
+            if isinstance(k, list):
+                return _VALUE
+            kv = 0.0 if k is None else float(k) if not isinstance(k, str) else _numeric_text(k)
+            cells = [x for row in data for x in row] if isinstance(data, list) else [data]
+            for v in cells:
+                if _is_error(v):
+                    return v
+            xs = sorted(float(v) for v in cells if isinstance(v, int | float) and not isinstance(v, bool))
+            if not isinstance(data, list) and not xs:
+                xs = [_numeric_text(data) if isinstance(data, str) else float(data or 0)]
+        except _Found as e:
+            return e.value
+        n = len(xs)
+        if quartile:
+            if kv < 0 or kv >= 5:
+                return {"type": "Error", "kind": "Num"}
+            q = math.trunc(kv)
+            if q > 4 or (exclusive and q in (0, 4)):
+                return {"type": "Error", "kind": "Num"}
+            kv = q / 4
+        elif kv < 0 or kv > 1:
+            return {"type": "Error", "kind": "Num"}
+        if not n:
+            return {"type": "Error", "kind": "Num"}
+        if exclusive:
+            rank = kv * (n + 1) - 1
+            if rank < 0 or rank > n - 1:
+                return {"type": "Error", "kind": "Num"}
+        else:
+            rank = kv * (n - 1)
+        lo = math.floor(rank)
+        hi = min(lo + 1, n - 1)
+        return xs[lo] + (rank - lo) * (xs[hi] - xs[lo])
+
+    fn.__name__ = kind
+    fn.__doc__ = _quantile.__doc__
+    return fn
+
+
+def _lift_k(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn(data, k)`` lifted over k when k is an array (Excel's lifting in array formulas)."""
+
+    def call(data: Any, k: Any) -> Any:
+        if isinstance(k, list):
+            return [[fn(data, x) for x in row] for row in k]
+        return fn(data, k)
+
+    call.__name__ = fn.__name__
+    call.__doc__ = fn.__doc__
+    return call
+
+
+#: Overrides for the order of Excel's errors; the quantiles read their data range on every
+#: call, so they are registered under the same cell budget as the lookups.
+RANGE_READERS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
+    "GCD": (gcd, 1, 255), "LCM": (lcm, 1, 255),
+    **{name: (_lift_k(_quantile(name)), 2, 2) for name in (
+        "PERCENTILE", "PERCENTILE.INC", "PERCENTILE.EXC", "QUARTILE", "QUARTILE.INC", "QUARTILE.EXC")},
+}
+SCALARS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
+    "ISEVEN": (_parity(False), 1, 1), "ISODD": (_parity(True), 1, 1),
+}
+
+
+def _data_numbers(data: Any) -> list[float]:
+    """The numbers of a data argument: the first error is returned, text, logical values and
+    blanks of a range are left out (LARGE, SMALL, RANK)."""
+    cells = [x for row in data for x in row] if isinstance(data, list) else [data]
+    for v in cells:
+        if _is_error(v):
+            raise _Found(v)
+    return [float(v) for v in cells if isinstance(v, int | float) and not isinstance(v, bool)]
+
+
+def _scalar_number(v: Any) -> float:
+    """A one-value argument: an error returned, a blank 0, TRUE 1, numeric or date text its
+    number, other text #VALUE!."""
+    if _is_error(v):
+        raise _Found(v)
+    if isinstance(v, list):
+        raise _Found(_VALUE)
+    if v is None:
+        return 0.0
+    return _numeric_text(v) if isinstance(v, str) else float(v)
+
+
+def _kth(largest: bool) -> Callable[..., Any]:
+    def fn(array: Any, k: Any) -> Any:
+        try:
+            kv = _scalar_number(k)
+            xs = sorted(_data_numbers(array), reverse=largest)
+        except _Found as e:
+            return e.value
+        if not 1 <= kv <= len(xs):
+            return {"type": "Error", "kind": "Num"}
+        return xs[(math.ceil(kv) if largest else math.floor(kv)) - 1]
+
+    fn.__name__ = "LARGE" if largest else "SMALL"
+    fn.__doc__ = (f"{fn.__name__}(array, k): k's error first (non-numeric text #VALUE!), then the "
+                  "first error of the array, then k outside 1..n #NUM!; the array's numbers "
+                  "only; a fractional k is rounded up by LARGE, down by SMALL (Excel: "
+                  "LARGE(..,2.2) is the 3rd largest, SMALL(..,2.2) the 2nd smallest).")
+    return fn
+
+
+def _rank_of(average: bool) -> Callable[..., Any]:
+    def fn(number: Any, ref: Any, order: Any = None) -> Any:
+        try:
+            x = _scalar_number(number)
+            ascending = _scalar_number(order) != 0 if order is not None else False
+            xs = _data_numbers(ref)
+        except _Found as e:
+            return e.value
+        ties = sum(1 for v in xs if v == x)
+        if not ties:
+            return _NA
+        before = sum(1 for v in xs if (v < x if ascending else v > x))
+        return before + (ties + 1) / 2 if average else float(before + 1)
+
+    fn.__name__ = "RANK.AVG" if average else "RANK.EQ"
+    fn.__doc__ = (f"{fn.__name__}(number, ref, [order]): number's error first, then order's, "
+                  "then the first error of ref; the rank among ref's numbers (descending unless "
+                  "order is non-zero), not in ref #N/A" + (", ties averaged." if average else "."))
+    return fn
+
+
+def _lift_arg(fn: Callable[..., Any], position: int) -> Callable[..., Any]:
+    """``fn`` lifted over the argument at ``position`` when it is an array (array formulas)."""
+
+    def call(*args: Any) -> Any:
+        if position < len(args) and isinstance(args[position], list):
+            a = list(args)
+            return [[fn(*a[:position], x, *a[position + 1:]) for x in row] for row in args[position]]
+        return fn(*args)
+
+    call.__name__ = fn.__name__
+    call.__doc__ = fn.__doc__
+    return call
+
+
+RANGE_READERS.update({
+    "LARGE": (_lift_arg(_kth(True), 1), 2, 2), "SMALL": (_lift_arg(_kth(False), 1), 2, 2),
+    "RANK.EQ": (_lift_arg(_rank_of(False), 0), 2, 3), "RANK": (_lift_arg(_rank_of(False), 0), 2, 3),
+    "RANK.AVG": (_lift_arg(_rank_of(True), 0), 2, 3),
+})

@@ -254,12 +254,15 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
     read from the engine).  Returns the number of formulas set.  Legacy array formulas are
     left to the engine; a formula either rewrite cannot handle is left as it is.
     """
-    from xlmodel.engine import excel_names
+    from xlmodel.engine import excel_lambda, excel_names, excel_refs
 
     found = tables(pkg)
     diagnostics = list(getattr(wb, "name_import_diagnostics", None) or [])
-    if not found and not diagnostics:
+    lambdas, refs = _needs(pkg, formulas)
+    if not found and not diagnostics and not lambdas and not refs:
         return 0
+    if lambdas:
+        excel_lambda.register(wb, date1904=bool(getattr(pkg, "date1904", False)))
     by_name = {t.name.lower(): t for t in found}
     done = 0
     for sheet, cells in formulas.items():
@@ -267,12 +270,22 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
         names = excel_names.omitted(diagnostics, sheet)
         words = re.compile("|".join(re.escape(n) for n in names), re.IGNORECASE) if names else None
         for fc in cells:
-            if fc.f_type == "array":
+            if fc.f_type == "array":  # legacy and dynamic arrays: only lambdas, ROW/COLUMN
+                text = (fc.text or "").removeprefix("=")
+                new = text
+                if lambdas and excel_lambda.present(new):
+                    new = excel_lambda.rewrite(new) or new
+                if refs and _ROW_COLUMN.search(new):
+                    new = excel_refs.rewrite(new, _extent(fc.ref)) or new
+                if new != text:
+                    done += _set(wb, sheet, fc.row, fc.col, new, text)
                 continue
             text = fc.text or (wb.get_formula(sheet, fc.row, fc.col) or "")
             text = text[1:] if text.startswith("=") else text
             new = text
             try:
+                if lambdas and excel_lambda.present(new):
+                    new = excel_lambda.rewrite(new) or new
                 if words is not None and words.search(new):
                     new = excel_names.inline(new, fc.row, fc.col, names)
                 if found and "[" in new:
@@ -282,6 +295,34 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
             if new != text and _set(wb, sheet, fc.row, fc.col, new, text):
                 done += 1
     return done
+
+
+_ROW_COLUMN = re.compile(r"(?<![\w.])(?:ROW|COLUMN)\(", re.IGNORECASE)
+
+
+def _extent(ref: str | None) -> tuple[int, int] | None:
+    """(rows, columns) of an array formula's range (``"AH12:AJ14"`` → (3, 3)), None if unknown."""
+    try:
+        r1, c1, r2, c2 = parse_range(ref if ref and ":" in ref else f"{ref}:{ref}")
+    except (ValueError, TypeError):
+        return None
+    return r2 - r1 + 1, c2 - c1 + 1
+
+
+def _needs(pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> tuple[bool, bool]:
+    """Does any formula hold a lambda (xlmodel.engine.excel_lambda), does any array formula call
+    ROW or COLUMN (xlmodel.engine.excel_refs)?  A substring test over each sheet part's bytes
+    first (Excel writes function names in capitals), so a plain workbook costs a byte scan; the
+    formula cells are looked at only on a sheet that may have such an array formula."""
+    lambdas = refs = False
+    for ref in pkg.sheets():
+        data = pkg.get(ref.part) if pkg.has(ref.part) else b""
+        # Excel writes every lambda function with a prefix (_xlfn.LAMBDA, _xleta.SUM)
+        lambdas = lambdas or (b"_xl" in data and (b"LAMBDA(" in data or b"_xleta." in data))
+        if not refs and b'"array"' in data and (b"ROW(" in data or b"COLUMN(" in data):
+            refs = any(fc.f_type == "array" and fc.text and _ROW_COLUMN.search(fc.text)
+                       for fc in formulas.get(ref.name, ()))
+    return lambdas, refs
 
 
 def _set(wb: Any, sheet: str, row: int, col: int, new: str, old: str) -> bool:

@@ -152,6 +152,7 @@ def _load(data: bytes, name: str, parallel: bool = True, date1904: bool = False)
 
     config = fz.EvaluationConfig()
     config.enable_parallel = parallel
+    config.cycle_detection = "runtime"  # Excel's rule: a cycle counts only if evaluation runs round it
     if date1904:  # the workbook counts serial dates from 1904 (Mac Excel's old default)
         config.date_system = "1904"
     try:
@@ -403,10 +404,9 @@ def _grid(wb: Any, sheet: str, cells: list[FormulaCell]) -> tuple[int, int, list
     (first row, first col, rows of values); None when the box is too sparse or too large."""
     import formualizer as fz
 
-    r1 = min(fc.row for fc in cells)
-    r2 = max(fc.row for fc in cells) + 1
-    c1 = min(fc.col for fc in cells)
-    c2 = max(fc.col for fc in cells) + 1
+    rows, cols = [fc.row for fc in cells], [fc.col for fc in cells]
+    r1, r2 = min(rows), max(rows) + 1
+    c1, c2 = min(cols), max(cols) + 1
     size = (r2 - r1 + 1) * (c2 - c1 + 1)
     if size > _BULK_MAX_CELLS or size > 8 * len(cells) + 4096:
         return None
@@ -434,22 +434,23 @@ def _read_back(wb: Any, pkg: Package, out: Computed, epoch: dt.date, kinds: dict
         if not cells:
             continue
         xml = out.sheet_xml(pkg, ref.part)
-        formula_at = xml.formula_index()
+        # formula cells as ints (row * 2**15 + col): a set of ints is a third of a dict of tuples
+        formula_at = {fc.row << 15 | fc.col for fc in cells}
         cleared = out.cleared.get(sheet, set())
         bulk = _grid(wb, sheet, cells)
         candidates = []
         if bulk is not None:
             r0, c0, grid = bulk
-            for fc in cells:
-                i, j = fc.row - r0, fc.col - c0
+            for fc in cells:  # fc[0], fc[1], fc[2]: row, col, f_type (indexing: the hot loop)
+                r, c = fc[0], fc[1]
+                i, j = r - r0, c - c0
                 row = grid[i]
                 raw = row[j]
-                values[(sheet, fc.row, fc.col)] = (raw if type(raw) is float
-                                                   else _python_value(raw, epoch, kinds))
-                if fc.f_type == "array":
+                values[(sheet, r, c)] = raw if type(raw) is float else _python_value(raw, epoch, kinds)
+                if fc[2] == "array":
                     candidates.append(fc)
-                elif ((row[j + 1] is not None and (fc.row, fc.col + 1) not in formula_at)
-                      or (grid[i + 1][j] is not None and (fc.row + 1, fc.col) not in formula_at)):
+                elif ((row[j + 1] is not None and (r << 15 | c + 1) not in formula_at)
+                      or (grid[i + 1][j] is not None and ((r + 1) << 15 | c) not in formula_at)):
                     candidates.append(fc)  # checked below against the file (most are plain values)
 
             def get(r: int, c: int, r0: int = r0, c0: int = c0, grid: list[list[Any]] = grid,
@@ -464,12 +465,12 @@ def _read_back(wb: Any, pkg: Package, out: Computed, epoch: dt.date, kinds: dict
             for fc in cells:
                 values[(sheet, fc.row, fc.col)] = _python_value(get(fc.row, fc.col), epoch, kinds)
                 if fc.f_type == "array" or any(
-                        get(r, c) is not None and (r, c) not in formula_at
+                        get(r, c) is not None and (r << 15 | c) not in formula_at
                         for r, c in ((fc.row, fc.col + 1), (fc.row + 1, fc.col))):
                     candidates.append(fc)
         for fc in candidates:
             if fc.f_type != "array" and not any(
-                    get(r, c) is not None and (r, c) not in formula_at
+                    get(r, c) is not None and (r << 15 | c) not in formula_at
                     and ((r, c) in cleared or not _holds_value(xml, (r, c)))
                     for r, c in ((fc.row, fc.col + 1), (fc.row + 1, fc.col))):
                 continue  # the neighbour's value is the file's own: no spill from here
@@ -604,10 +605,12 @@ def write_values(pkg: Package, computed: Computed) -> list[str]:
             continue
         xml = computed.sheet_xml(pkg, ref.part)
         values, spills, name = computed.values, computed.spills, ref.name
-        if not any(fc.f_type == "array" or (name, fc.row, fc.col) in spills for fc in cells):
+        if not (any(fc[2] == "array" for fc in cells)
+                or (spills and any((name, fc.row, fc.col) in spills for fc in cells))):
             # cells are in document order (the scan's order); patch_formula_values refuses (None)
             # if one is not, and the general patcher below takes over
-            data = xml.patch_formula_values([(fc, values.get((name, fc.row, fc.col))) for fc in cells])
+            get = values.get
+            data = xml.patch_formula_values(cells, [get((name, fc[0], fc[1])) for fc in cells])
             if data is not None:  # the common case: plain formulas, one splice pass
                 pkg.set(ref.part, data)
                 continue

@@ -65,12 +65,6 @@ class _Cached:
     dynamic: bool = False     # the anchor carries cm= (a dynamic array formula)
 
 
-def _shared_strings(pkg: Package) -> list[str]:
-    """:meth:`Package.shared_strings` (the one reader; this name is kept for
-    ``xlmodel.engine.workbook_sheets``)."""
-    return pkg.shared_strings()
-
-
 def _decode(attrs: str, inner: str, strings: list[str], p: str) -> Any:
     """The cached value of a ``<c>`` element (None when it has none)."""
     t = re.search(r'(?:^|\s)t\s*=\s*["\'](\w+)["\']', attrs)
@@ -317,10 +311,8 @@ def _nothing_failed(values: Iterable[Any]) -> bool:
     >>> _nothing_failed([1.0, "a", None]), _nothing_failed([1.0, float("nan")])
     (True, False)
     """
-    for v in values:
-        if (type(v) is not float or v - v != 0.0) and _may_keep(v):  # inf - inf, nan - nan: nan
-            return False
-    return True
+    # inf - inf and nan - nan are nan (!= 0.0): only those floats go to the full test
+    return not any((type(v) is not float or v - v != 0.0) and _may_keep(v) for v in values)
 
 
 def _should_keep(new: Any, old: Any) -> bool:

@@ -308,7 +308,7 @@ def _call_single(fn: catalogue.Function, fast: tuple[list[Any], dict[str, Any]],
     if takes_params:
         keywords["params"] = _params(params)
     result = core(*positional, **keywords)
-    if type(result) is float and _isfinite(result):  # _result's check for one finite number
+    if (type(result) is float and _isfinite(result)) or type(result) is str:  # _result: one value
         return result
     return _result(fn, result, [], [])
 
@@ -467,7 +467,7 @@ def _scalar_call(name: str) -> Callable[[tuple[Any, ...], Callable[..., Any], An
             lines.append(f"        if {' and '.join(tests)}:")
             indent += "    "
         lines.append(f"{indent}r = core({', '.join(arguments)})")
-        lines.append(f"{indent}if type(r) is float and isfinite(r):")
+        lines.append(f"{indent}if (type(r) is float and isfinite(r)) or type(r) is str:")
         lines.append(f"{indent}    return r")
         lines.append(f"{indent}return result(fn, r, [], [])")
     lines += ["    fast = plain_cells(plan, need, args)",
@@ -646,7 +646,9 @@ def _labelled_rows(fn: catalogue.Function, table: Any) -> list[list[Any]]:
 
 # -------------------------------------------------------------- parameter look-ups (PARAMETER) ----
 def _per_year(aar: Any, one: Callable[[int | None], Any]) -> Any:
-    if aar is None or np.ndim(aar) == 0:
+    if aar is None or type(aar) is int:  # the scalar path hands a whole year over as an int
+        return one(aar)
+    if np.ndim(aar) == 0:
         return one(None if aar is None else int(aar) if float(aar).is_integer() else float(aar))
     out = []
     for y in np.asarray(aar, dtype=float).ravel():

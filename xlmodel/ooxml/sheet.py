@@ -30,6 +30,7 @@ from xlmodel.ooxml.values import CellError, encode_text, xml_escape, xml_unescap
 __all__ = ["Constant", "FormulaCell", "SheetXml", "Update", "encode_value", "rewrite_formulas"]
 
 _INF, _NINF = float("inf"), float("-inf")
+_CHUNK_PIECES = 1 << 16  # pieces joined and encoded at a time by the splice patcher
 _CELL_R = re.compile(r'(?:^|\s)r\s*=\s*["\']\$?([A-Za-z]{1,3})\$?(\d+)["\']')
 
 
@@ -64,7 +65,9 @@ class _Cell(NamedTuple):
 class FormulaCell(NamedTuple):
     """A formula cell as the file stores it (``text`` is unescaped; "" for a shared follower).
 
-    ``span`` is where its ``<c>`` element is in the part's text: (start, end of ``<f>``, end).
+    ``start``, ``fend``, ``end``: where its ``<c>`` element is in the part's text (its start,
+    the end of its ``<f>``, its end; ``fend`` -1 when not known).  Flat fields, not a tuple:
+    at a million formulas every object counts (see :attr:`span`).
     """
 
     row: int
@@ -74,8 +77,17 @@ class FormulaCell(NamedTuple):
     shared_master: bool  # a shared formula's master cell (holds the text)
     text: str = ""       # the formula text as stored ("" for a shared formula's followers)
     si: str | None = None  # a shared formula's group index
-    span: tuple[int, int, int] = (-1, -1, -1)
+    start: int = -1
+    fend: int = -1
+    end: int = -1
     attrs: str = ""      # the <c> element's attributes as written
+    #: The cell holds only ``<f>`` and at most a plain ``<v>`` (the splice patcher may rewrite it).
+    simple: bool = False
+
+    @property
+    def span(self) -> tuple[int, int, int]:
+        """(start, end of ``<f>``, end) of the ``<c>`` element in the part's text."""
+        return self.start, self.fend, self.end
 
 
 class Update(NamedTuple):
@@ -120,6 +132,11 @@ class SheetXml:
         self._fcell_re = re.compile(
             rf"<{p}c(?=[\s>])((?:\s+r=\"\$?([A-Z]{{1,3}})\$?(\d+)\")?[^>]*?)(?<!/)>\s*"
             rf"<{p}f\b([^>]*?)(?:/>|>([^<]*)</{p}f>)", re.S)
+        # The common form, one match per cell: r first, <f> right after the start tag, then at
+        # most a plain <v> (Excel, LibreOffice, openpyxl).  Anything else: the general pass.
+        self._simple_re = re.compile(
+            rf'<{p}c r="([A-Z]{{1,3}})(\d+)"([^>]*?)(?<!/)><{p}f\b([^>]*?)(?:/>|>([^<]*)</{p}f>)'
+            rf"(?:<{p}v>[^<]*</{p}v>|<{p}v\s*/>)?</{p}c>")
         self._row_re = re.compile(rf"<{p}row\b([^>]*?)(/?)>", re.S)
         self._v_re = re.compile(rf"<{p}v\b[^>]*>(.*?)</{p}v>", re.S)
         self._child_re = re.compile(rf"<{p}(v|is|extLst)\b[^>]*?(?:/>|>.*?</{p}\1>)", re.S)
@@ -157,6 +174,11 @@ class SheetXml:
         if lo < 0:
             self._formulas = out
             return out
+        out = self._formula_cells_simple(lo, hi)
+        if out is not None:
+            self._formulas = out
+            return out
+        out = []
         text, close = self.text, self._close_c
         positions: list[tuple[int, int]] | None = None
         find = text.find
@@ -177,21 +199,48 @@ class SheetXml:
             end = find(close, fend)
             if end < 0:
                 raise XlmodelError("worksheet", self.part, "well-formed cells (<c>…</c>)")
-            span = (m.start(), fend, end + len(close))
+            start, end = m.start(), end + len(close)
             if ftext is None:
                 ftext = ""
             elif "&" in ftext:
                 ftext = xml_unescape(ftext)
             if not f_attrs or not f_attrs.strip():  # the common case: a plain formula
-                append(FormulaCell(r, col, None, None, False, ftext, None, span, attrs))
+                append(FormulaCell(r, col, None, None, False, ftext, None, start, fend, end, attrs))
                 continue
             f_type, fref = _attr(f_attrs, "t"), _attr(f_attrs, "ref")
             append(FormulaCell(r, col, f_type, fref, f_type == "shared" and fref is not None,
-                               ftext, _attr(f_attrs, "si"), span, attrs))
+                               ftext, _attr(f_attrs, "si"), start, fend, end, attrs))
         if len(out) != self._count_f(lo, hi):  # a formula this pass did not see (<f> not first?)
             out = self._formula_cells_slow()
         self._formulas = out
         return out
+
+    def _formula_cells_simple(self, lo: int, hi: int) -> list[FormulaCell] | None:
+        """The scan when every formula cell has the common form (:attr:`_simple_re`), else None."""
+        out: list[FormulaCell] = []
+        append = out.append
+        cols: dict[str, int] = {}
+        new = tuple.__new__
+        for m in self._simple_re.finditer(self.text, lo, hi):
+            letters, digits, rest, f_attrs, ftext = m.groups()
+            col = cols.get(letters)
+            if col is None:
+                col = cols[letters] = col_number(letters)
+            start, end = m.span()
+            fend = m.end(5) + 4 + len(self.p) if ftext is not None else m.end(4) + 2
+            if ftext is None:
+                ftext = ""
+            elif "&" in ftext:
+                ftext = xml_unescape(ftext)
+            attrs = f' r="{letters}{digits}"{rest}'
+            if not f_attrs:  # tuple.__new__ directly: the namedtuple's __new__ is a Python frame
+                append(new(FormulaCell, (int(digits), col, None, None, False, ftext, None, start, fend,
+                                         end, attrs, True)))
+                continue
+            f_type, fref = _attr(f_attrs, "t"), _attr(f_attrs, "ref")
+            append(FormulaCell(int(digits), col, f_type, fref, f_type == "shared" and fref is not None,
+                               ftext, _attr(f_attrs, "si"), start, fend, end, attrs, True))
+        return out if len(out) == self._count_f(lo, hi) else None
 
     def _count_f(self, lo: int, hi: int) -> int:
         tag = f"<{self.p}f"
@@ -210,7 +259,7 @@ class SheetXml:
             f_attrs = f.group(1)
             f_type, ref = _attr(f_attrs, "t"), _attr(f_attrs, "ref")
             out.append(FormulaCell(r, col, f_type, ref, f_type == "shared" and ref is not None, text,
-                                   _attr(f_attrs, "si"), (start, -1, end), _attrs))
+                                   _attr(f_attrs, "si"), start, -1, end, _attrs))
         return out
 
     def _all_rows(self) -> list[_Row]:
@@ -270,7 +319,7 @@ class SheetXml:
     def formula_index(self) -> dict[tuple[int, int], int]:
         """(row, col) → start of its ``<c>`` for every formula cell (from the scan)."""
         if self._findex is None:
-            self._findex = {(fc.row, fc.col): fc.span[0] for fc in self.formula_cells() if fc.span[0] >= 0}
+            self._findex = {(fc.row, fc.col): fc.start for fc in self.formula_cells() if fc.start >= 0}
         return self._findex
 
     def has_formula(self, key: tuple[int, int]) -> bool:
@@ -283,8 +332,8 @@ class SheetXml:
         found: dict[tuple[int, int], tuple[str, str]] = {}
         for fc in self.formula_cells():
             key = (fc.row, fc.col)
-            if key in wanted and fc.span[0] >= 0:
-                m = self._cell_re.match(self.text, fc.span[0])
+            if key in wanted and fc.start >= 0:
+                m = self._cell_re.match(self.text, fc.start)
                 if m is not None:
                     found[key] = (m.group(1), m.group(2) or "")
         if len(found) < len(wanted):
@@ -367,20 +416,20 @@ class SheetXml:
         fast = self._fast_formula
         for key, u in updates.items():
             fc = formulas.get(key)
-            if fc is None or fc.span[0] < 0:
+            if fc is None or fc.start < 0:
                 continue
-            if type(u) is Update and u.array_ref is None and fc.span[1] >= 0:
+            if type(u) is Update and u.array_ref is None and fc.fend >= 0:
                 new = fast(fc, u.value)
                 if new is not None:
                     if new:
-                        edits.append((fc.span[0], fc.span[2], new))
+                        edits.append((fc.start, fc.end, new))
                     by_row[key[0]].pop(key[1], None)
                     continue
-            spans[key] = (fc.span[0], fc.span[2])
+            spans[key] = (fc.start, fc.end)
         for key in clear:
             fc = formulas.get(key)
-            if fc is not None and fc.span[0] >= 0:
-                spans[key] = (fc.span[0], fc.span[2])
+            if fc is not None and fc.start >= 0:
+                spans[key] = (fc.start, fc.end)
         missing = [k for k in list(updates) + list(clear) if k not in spans and k[1] in by_row.get(k[0], {})]
         if missing:
             cells = self._all_cells()
@@ -416,33 +465,53 @@ class SheetXml:
             by_row.setdefault(key[0], {})[key[1]] = updates[key]
         return self._with_dimension("".join(pieces), by_row)
 
-    def patch_formula_values(self, cells: Iterable[tuple[FormulaCell, Any]]) -> bytes | None:
+    def patch_formula_values(self, cells: Iterable[FormulaCell], values: Iterable[Any]) -> bytes | None:
         """The part with new cached values for existing formula cells, in one splice pass.
 
-        ``cells``: (formula cell from :meth:`formula_cells`, value) in document order; no
-        array range changes, no new cells (the dimension stays).  None when a cell is not of the
-        simple kind (``<f>`` then at most a ``<v>``): the caller then uses :meth:`patch`.
+        ``cells``: formula cells from :meth:`formula_cells` in document order, ``values`` their
+        values in the same order; no array range changes, no new cells (the dimension stays).
+        None when a cell is not of the simple kind (``<f>`` then at most a ``<v>``) or not in
+        document order: the caller then uses :meth:`patch`.
         """
+        cells_, next_value = cells, iter(values).__next__
+        # The new part is encoded in chunks as it is built: a million small pieces alive at once
+        # (and the whole text again before encoding) was the refresh's peak memory.
+        chunks: list[bytes] = []
+
+        def flush() -> None:
+            chunks.append("".join(pieces).encode("utf-8"))
+            pieces.clear()
+
         text, p, close = self.text, self.p, self._close_c
         v_open, v_close, n_close, head_off = f"<{p}v>", f"</{p}v>", len(close), 2 + len(p)
         c_open = f"<{p}c"
         pieces: list[str] = []
         append = pieces.append
         pos = 0
-        for fc, value in cells:
-            start, fend, end = fc.span
+        for fc in cells_:
+            start, fend, end, attrs, simple = fc[7:]  # one slice: the hot loop
             if fend < 0 or start < pos:
                 return None
             rest = text[fend:end - n_close]
-            if rest and not (rest.startswith(v_open[:-1]) and rest.count("<") <= 2 and "extLst" not in rest):
+            if rest and not simple and not (rest.startswith(v_open[:-1]) and rest.count("<") <= 2
+                                            and "extLst" not in rest):
                 return None
-            attrs = fc.attrs
+            value = next_value()
             if type(value) is float and value == value and value not in (_INF, _NINF):
                 t = None
                 v = str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
             else:
                 t, v = encode_value(value)
             typed = " t=" in attrs or "\tt=" in attrs or "\nt=" in attrs
+            if not typed and not t:  # the attributes stay: only the value is spliced in
+                v_text = f"{v_open}{v}{v_close}" if v is not None else ""
+                if rest != v_text:
+                    append(text[pos:fend])
+                    append(v_text)
+                    pos = end - n_close
+                    if len(pieces) >= _CHUNK_PIECES:
+                        flush()
+                continue
             new_attrs = _del_attr(attrs, "t") if typed else attrs
             if t:
                 new_attrs = f'{new_attrs} t="{t}"'
@@ -456,10 +525,11 @@ class SheetXml:
             append(v_text)
             append(close)
             pos = end
-        if not pieces:
+        if not pieces and not chunks:
             return text.encode("utf-8")
         append(text[pos:])
-        return "".join(pieces).encode("utf-8")
+        flush()
+        return b"".join(chunks)
 
     def _fast_formula(self, fc: FormulaCell, value: Any) -> str | None:
         """The ``<c>`` of a formula cell with a new cached value, spliced from its own text;

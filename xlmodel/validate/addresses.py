@@ -1,6 +1,6 @@
 """Cell addresses and grid geometry for validation: A1 text, rectangles, blocks of cells.
 
-The grid, the error literals and column letters come from the file-format layer's one copy
+The grid, the error literals, column letters, `a1` and `block` come from the file-format layer's one copy
 (:mod:`xlmodel.ooxml.addresses`); ``split_cell``, ``block``, ``covers``, ``regions`` and
 ``sheet_prefix`` are validation's own: how a finding names a cell or a block of cells.
 """
@@ -8,46 +8,40 @@ The grid, the error literals and column letters come from the file-format layer'
 from __future__ import annotations
 
 import re
-from functools import cache
 
 import numpy as np
 
 from xlmodel.errors import XlmodelError
-from xlmodel.ooxml.addresses import EXCEL_ERRORS, MAX_COL, MAX_ROW, address, col_letters
-from xlmodel.ooxml.addresses import col_number as _col_number
+from xlmodel.ooxml.addresses import (
+    EXCEL_ERRORS,
+    MAX_COL,
+    MAX_ROW,
+    address,
+    col_letters,
+    col_number,
+    parse_address,
+    range_text,
+)
 
-
-@cache
-def col_index(letters: str) -> int:
-    """``"AB"`` → ``28`` (upper-case letters; cached: the loader asks once per column).
-
-    >>> col_index("AB")
-    28
-    """
-    return _col_number(letters)
-
-
+col_index = col_number  #: ``"AB"`` → ``28`` (the file-format layer's one copy)
 a1 = address  #: ``(2, 3)`` → ``"C2"``
-
-
-_CELL_RE = re.compile(r"^\$?([A-Za-z]{1,3})\$?(\d+)$")
+block = range_text  #: ``(2, 3, 2, 3)`` → ``"C2"``; ``(2, 3, 99, 3)`` → ``"C2:C99"``
 
 
 def split_cell(cell: str) -> tuple[int, int]:
-    """``"C2"`` → ``(2, 3)`` (row, column); raises :class:`XlmodelError` on anything else.
+    """``"C2"`` → ``(2, 3)`` (row, column), inside Excel's grid; raises :class:`XlmodelError`
+    naming an A1 address otherwise (``ooxml.addresses.parse_address`` plus the grid's limits).
 
     >>> split_cell("AB12")
     (12, 28)
     """
-    m = _CELL_RE.match(cell.strip()) if isinstance(cell, str) else None
-    if not m or int(m.group(2)) < 1 or int(m.group(2)) > MAX_ROW or col_index(m.group(1).upper()) > MAX_COL:
+    try:
+        row, col = parse_address(cell) if isinstance(cell, str) else (0, 0)
+    except XlmodelError:
+        row = col = 0
+    if not 1 <= row <= MAX_ROW or not 1 <= col <= MAX_COL:
         raise XlmodelError("cell", cell, "an A1 cell address such as 'B7'")
-    return int(m.group(2)), col_index(m.group(1).upper())
-
-
-def block(r1: int, c1: int, r2: int, c2: int) -> str:
-    """An A1 address for a rectangle: ``"C2"`` for one cell, ``"C2:C99"`` otherwise."""
-    return a1(r1, c1) if (r1, c1) == (r2, c2) else f"{a1(r1, c1)}:{a1(r2, c2)}"
+    return row, col
 
 
 def covers(area: str, cell: str) -> bool:

@@ -4,8 +4,10 @@ The per-file job is :func:`validate_file`: it validates one workbook and returns
 picklable :class:`FileResult` (path, counts, the findings as JSON-ready dicts, or the one-line
 reason a file could not be read).  :func:`validate_many` runs that job
 
-- in a :class:`concurrent.futures.ProcessPoolExecutor` (default: one worker per core; each
-  worker imports xlmodel and the checks once, in :func:`_warm`, then takes file after file);
+- in a :class:`concurrent.futures.ProcessPoolExecutor` (default: one worker per core).  Where
+  processes fork (Linux), this process imports the checks, the engine and what catalogue calls
+  need once (:func:`_preload`) and the workers start with all of it; elsewhere each worker
+  imports it once, in :func:`_warm`.  Then each takes file after file;
 - serially (``workers=1``; what the benchmark compares against);
 - on a Dask cluster (``dask="tcp://host:8786"`` or a ``distributed.Client``): the same
   function, submitted with ``client.map`` — install the optional extra ``xlmodel[dask]``.
@@ -126,6 +128,28 @@ def _warm() -> None:
         check_function(name)
 
 
+def _preload(params: str | None) -> None:
+    """Import, before the workers fork, what validating a model costs the first time: the
+    checks, the engine and the core a catalogue call needs (pandas, the catalogue's bindings).
+    Paid once here instead of once per worker; the pool's workers inherit it."""
+    _warm()
+    try:
+        import xlmodel.excel.headless  # noqa: F401  (the engine and its function table)
+        from xlmodel.excel.cells import prepare_engine
+        from xlmodel.parameters import resolve
+
+        prepare_engine(resolve(params))
+    except (ImportError, XlmodelError):  # no engine installed, or a bad --params: each file says so
+        pass
+
+
+def _fork_context() -> Any:
+    """The ``fork`` start method where the platform has it (None: the platform's default)."""
+    import multiprocessing
+
+    return multiprocessing.get_context("fork") if "fork" in multiprocessing.get_all_start_methods() else None
+
+
 def validate_many(paths: Sequence[str | os.PathLike[str]], params: str | None = None,
                   checks: Sequence[str] | None = None, *, workers: int | None = None,
                   dask: Any = None, on_result: Callable[[FileResult], None] | None = None
@@ -153,7 +177,11 @@ def validate_many(paths: Sequence[str | os.PathLike[str]], params: str | None = 
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     results: dict[int, FileResult] = {}
-    with ProcessPoolExecutor(max_workers=n, initializer=_warm) as pool:
+    context = _fork_context()
+    if context is not None:
+        _preload(params)
+    with ProcessPoolExecutor(max_workers=n, mp_context=context,
+                             initializer=None if context is not None else _warm) as pool:
         futures = {pool.submit(validate_file, p, params, checks): i for i, p in enumerate(paths)}
         for fut in as_completed(futures):
             results[futures[fut]] = fut.result()

@@ -92,7 +92,26 @@ def _function_name(value: str) -> str:
     return name
 
 
+#: Analyses by (formula, row, col), shared by every book this process validates: the workbooks
+#: of one folder usually come from one template, so the same formula sits in the same cell of
+#: each.  A :class:`FormInfo` from here is shared: never change it.
+_ANALYSED: dict[tuple[str, int, int], FormInfo] = {}
+_ANALYSED_LIMIT = 50_000
+
+
 def analyse_formula(formula: str, row: int, col: int) -> FormInfo:
+    """:func:`_analyse` once per (formula, row, col) in this process (see :data:`_ANALYSED`)."""
+    key = (formula, row, col)
+    found = _ANALYSED.get(key)
+    if found is None:
+        found = _analyse(formula, row, col)
+        if len(_ANALYSED) >= _ANALYSED_LIMIT:
+            _ANALYSED.clear()
+        _ANALYSED[key] = found
+    return found
+
+
+def _analyse(formula: str, row: int, col: int) -> FormInfo:
     """Tokenise ``formula`` (at ``row``/``col``) with openpyxl's Tokenizer and record its
     references, names, numeric literals and function calls with their argument positions.
 

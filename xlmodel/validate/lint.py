@@ -1,8 +1,8 @@
 """The lint group: nine checks of formulas and cells for any workbook, from the file alone.
 
 Each check is one module of :mod:`xlmodel.validate.checks`; they read one
-:class:`~xlmodel.validate.book.LoadedBook` (:func:`load_book`).  This module names the group
-(:data:`LINT_CHECKS`) and re-exports the pieces older code imports from here.
+:class:`~xlmodel.validate.book.LoadedBook` (:func:`load_book`).  The group itself is
+``xlmodel.validate.GROUPS["lint"]``; this module re-exports the pieces older code imports from here.
 
 The checks (each ``(book, params) -> list[Finding]``; ``params`` is not used by lint):
 
@@ -42,33 +42,16 @@ from xlmodel.validate.addresses import (
     split_cell,
 )
 from xlmodel.validate.book import ExcelError, LoadedBook, Sheet, load_book
-from xlmodel.validate.checks.approximate_lookup import approximate_lookups
-from xlmodel.validate.checks.circular_reference import CYCLE_EDGE_BUDGET, circular_references
-from xlmodel.validate.checks.empty_reference import EMPTY_OK_FUNCTIONS, empty_references
-from xlmodel.validate.checks.error_value import error_values
-from xlmodel.validate.checks.hardcoded_number import ALLOWED_NUMBERS, CONSTANT_ARGUMENTS, hardcoded_numbers
-from xlmodel.validate.checks.inconsistent_formula import inconsistent_formulas
-from xlmodel.validate.checks.manual_calculation import manual_calculation
-from xlmodel.validate.checks.number_as_text import number_from_text, numbers_as_text
-from xlmodel.validate.checks.uncalculated import uncalculated
+from xlmodel.validate.checks.circular_reference import CYCLE_EDGE_BUDGET
+from xlmodel.validate.checks.empty_reference import EMPTY_OK_FUNCTIONS
+from xlmodel.validate.checks.hardcoded_number import ALLOWED_NUMBERS, CONSTANT_ARGUMENTS
+from xlmodel.validate.checks.number_as_text import number_from_text
 from xlmodel.validate.formulas import FormInfo, analyse_formula
 from xlmodel.validate.references import Ref, form_key, parse_ref, to_r1c1
 
-LINT_CHECKS = {
-    "hardcoded_number": hardcoded_numbers,
-    "inconsistent_formula": inconsistent_formulas,
-    "error_value": error_values,
-    "empty_reference": empty_references,
-    "circular_reference": circular_references,
-    "number_as_text": numbers_as_text,
-    "approximate_lookup": approximate_lookups,
-    "manual_calculation": manual_calculation,
-    "uncalculated": uncalculated,
-}
-
 __all__ = [
     "ALLOWED_NUMBERS", "CONSTANT_ARGUMENTS", "CYCLE_EDGE_BUDGET", "EMPTY_OK_FUNCTIONS", "EXCEL_ERRORS",
-    "LINT_CHECKS", "MAX_COL", "MAX_ROW", "ExcelError", "FormInfo", "LoadedBook", "Ref", "Sheet", "a1",
+    "MAX_COL", "MAX_ROW", "ExcelError", "FormInfo", "LoadedBook", "Ref", "Sheet", "a1",
     "analyse_formula", "block", "col_letters", "covers", "form_key", "load_book", "number_from_text",
     "parse_ref", "regions", "sheet_prefix", "split_cell", "to_r1c1",
 ]

@@ -288,7 +288,20 @@ _INLINE_T = re.compile(rb'<t(?:\s[^>]*)?>([^<]*)</t>')
 
 def _xml_text(raw: bytes) -> str:
     text = raw.decode("utf-8")
-    return html.unescape(text) if "&" in text else text
+    return _entities(text) if "&" in text else text
+
+
+def _entities(text: str) -> str:
+    """``html.unescape(text)``, quicker for XML's five named entities (``A1&gt;0``: a formula
+    with a comparison); anything else (a character reference, a stray ``&``) goes to html.unescape.
+
+    >>> _entities("IF(A1&gt;0,&quot;a&amp;b&quot;,&amp;lt;)"), _entities("&#65;&gt")
+    ('IF(A1>0,"a&b",&lt;)', 'A>')
+    """
+    plain = text.replace("&lt;", "<").replace("&gt;", ">").replace("&quot;", '"').replace("&apos;", "'")
+    if "&" in plain.replace("&amp;", ""):
+        return html.unescape(text)
+    return plain.replace("&amp;", "&")
 
 
 def _parse_canonical(data: bytes, store: _CellStore) -> bool:
@@ -325,7 +338,7 @@ def _parse_canonical(data: bytes, store: _CellStore) -> bool:
                 values[(row, col)] = float(v)
             text = f_text.decode("utf-8")
             if "&" in text:
-                text = html.unescape(text)
+                text = _entities(text)
             formula = "=" + _unescape(text)
             formulas[(row, col)] = formula
             key = form_key(formula, row, col)
