@@ -47,6 +47,8 @@ import threading
 from collections.abc import Callable, Sequence
 from typing import Any
 
+from xlmodel.ooxml.addresses import col_letters
+
 HELPERS = ("MAKEARRAY", "BYROW", "BYCOL", "MAP", "SCAN", "REDUCE")
 PREFIX = "_XLMODEL_"
 _NAME = re.compile(r'"(?:[^"]|"")*"|(?<![\w.])(?:_xlfn\.)?'
@@ -220,14 +222,9 @@ class _Scratch:
     """A private formualizer workbook that evaluates a lambda body with its parameters bound."""
 
     def __init__(self, date1904: bool) -> None:
-        import formualizer as fz
+        from xlmodel.engine.excel_lifting import scratch_workbook
 
-        config = fz.EvaluationConfig()
-        config.enable_parallel = False
-        if date1904:
-            config.date_system = "1904"
-        self._wb = fz.Workbook(config=fz.WorkbookConfig(eval_config=config))
-        self._wb.add_sheet("v")
+        self._wb = scratch_workbook(date1904)
         self._sheets: set[str] = set()
         self._grabbed: list[Any] = []
         self._wb.register_function(f"{PREFIX}GRAB", self._grab, min_args=1, max_args=1)
@@ -252,7 +249,8 @@ class _Scratch:
                 for i, row in enumerate(rows, start=1):
                     for j, x in enumerate(row, start=1):
                         wb.set_value(sheet, i, j, x)
-                last = f":{_col(len(rows[0]))}{len(rows)}" if (len(rows), len(rows[0])) != (1, 1) else ""
+                one = (len(rows), len(rows[0])) == (1, 1)
+                last = "" if one else f":{col_letters(len(rows[0]))}{len(rows)}"
                 binds.append(f"{name},{sheet}!A1{last}")
             inner = f"LET({','.join(binds)},{body})" if binds else f"({body})"
             formula = f"={PREFIX}GRAB({inner})"
@@ -264,14 +262,6 @@ class _Scratch:
             if not self._grabbed:  # the body failed before the grab (a #NAME?…): that error
                 return result
             return self._grabbed[-1]
-
-
-def _col(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _is_error(v: Any) -> bool:

@@ -116,18 +116,25 @@ def needed(formulas: Iterable[str]) -> set[str]:
 _CALL = re.compile(r"(?<![\w.])((?:_XLFN\.|_XLWS\.)*[A-Z][A-Z0-9.]*)\s*\(")
 
 
+def scratch_workbook(date1904: bool) -> Any:
+    """A private, serially evaluating formualizer workbook with one sheet ``v``, in the
+    workbook's date system: where the callbacks compute elements beside the engine's workbook."""
+    import formualizer as fz
+
+    config = fz.EvaluationConfig()
+    config.enable_parallel = False
+    if date1904:
+        config.date_system = "1904"
+    wb = fz.Workbook(config=fz.WorkbookConfig(eval_config=config))
+    wb.add_sheet("v")
+    return wb
+
+
 class _Scratch:
     """A private formualizer workbook that evaluates one built-in call at a time."""
 
     def __init__(self, date1904: bool) -> None:
-        import formualizer as fz
-
-        config = fz.EvaluationConfig()
-        config.enable_parallel = False
-        if date1904:
-            config.date_system = "1904"
-        self._wb = fz.Workbook(config=fz.WorkbookConfig(eval_config=config))
-        self._wb.add_sheet("v")
+        self._wb = scratch_workbook(date1904)
         self._sheets: set[str] = set()
         self._lock = threading.Lock()
 

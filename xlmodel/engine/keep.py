@@ -65,8 +65,20 @@ class _Cached:
     dynamic: bool = False     # the anchor carries cm= (a dynamic array formula)
 
 
-def _decode(attrs: str, inner: str, strings: list[str], p: str) -> Any:
-    """The cached value of a ``<c>`` element (None when it has none)."""
+_WHOLE = re.compile(r"\s*-?\d+\s*")
+
+
+def cached_value(attrs: str, inner: str, strings: list[str], p: str, *, whole_as_int: bool = False) -> Any:
+    """The cached value of a ``<c>`` element from its attributes and content (None when it has none).
+
+    ``p``: the sheet's namespace prefix, regex-escaped.  ``whole_as_int``: a number written
+    without a decimal point is an int, as a user's reader (openpyxl) gives it.
+
+    >>> cached_value(' r="A1"', "<v>2014</v>", [], "", whole_as_int=True)
+    2014
+    >>> cached_value(' t="s"', "<v>0</v>", ["x"], ""), cached_value("", "<v>2014</v>", [], "")
+    ('x', 2014.0)
+    """
     t = re.search(r'(?:^|\s)t\s*=\s*["\'](\w+)["\']', attrs)
     kind = t.group(1) if t else "n"
     v = re.search(rf"<{p}v\b[^>]*>(.*?)</{p}v>", inner, re.S)
@@ -83,6 +95,8 @@ def _decode(attrs: str, inner: str, strings: list[str], p: str) -> Any:
         return text.strip() in ("1", "true")
     if kind == "e":
         return CellError(text.strip())
+    if whole_as_int and _WHOLE.fullmatch(text):
+        return int(text)
     try:
         return float(text)
     except ValueError:
@@ -132,7 +146,7 @@ class _LazyCached(Mapping):
                     self._strings = self._pkg.shared_strings()
                 attrs, inner = parts
                 dynamic = re.search(r'(?:^|\s)cm\s*=', attrs) is not None
-                found = _Cached(_decode(attrs, inner, self._strings, re.escape(xml.p)), dynamic)
+                found = _Cached(cached_value(attrs, inner, self._strings, re.escape(xml.p)), dynamic)
         self._done[key] = found
         return found
 

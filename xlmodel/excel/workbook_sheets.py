@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable, Sequence
 from typing import Any
 
+from xlmodel.engine.keep import cached_value
 from xlmodel.errors import XlmodelError
 from xlmodel.excel import layout
 from xlmodel.ooxml.addresses import (
@@ -27,7 +28,7 @@ from xlmodel.ooxml.addresses import (
 )
 from xlmodel.ooxml.package import Package, SheetRef
 from xlmodel.ooxml.sheet import Constant, SheetXml
-from xlmodel.ooxml.values import CellError, encode_text, xml_unescape
+from xlmodel.ooxml.values import encode_text
 from xlmodel.parameters import ParameterSet
 
 
@@ -243,8 +244,11 @@ def table_cells(pkg: Package, remedy: str | None = None,
     # the sheet's cells from one scan (``rows``: no formula pass, the table holds constants)
     parts = {(r, cell.col): (cell.attrs, cell.inner) for r, _attrs, _start, _end, row in xml.rows
              if r1 <= r <= r2 for cell in row if c1 <= cell.col <= c2}
-    decode = _Decoder(xml.p, pkg.shared_strings() if any(_kind(a) == "s" for a, _ in parts.values()) else [])
-    return layout.header_cell(sheet, r1, c1), table_grid({k: decode(*p) for k, p in parts.items()}, bounds)
+    strings = pkg.shared_strings() if any(_kind(a) == "s" for a, _ in parts.values()) else []
+    p = re.escape(xml.p)
+    values = {k: cached_value(attrs, inner, strings, p, whole_as_int=True)
+              for k, (attrs, inner) in parts.items()}
+    return layout.header_cell(sheet, r1, c1), table_grid(values, bounds)
 
 
 def locate_table(names: dict[str, str], sheets: Iterable[str], remedy: str | None = None,
@@ -307,7 +311,6 @@ def parameter_table(pkg: Package) -> tuple[str, int, list[layout.Row]] | None:
 
 _TYPE = re.compile(r'(?:^|\s)t\s*=\s*["\'](\w+)["\']')
 _TYPE_QUICK = re.compile(r' t="(\w+)"')
-_INTEGER = re.compile(r"\s*-?\d+\s*")
 
 
 def _kind(attrs: str) -> str:
@@ -315,41 +318,3 @@ def _kind(attrs: str) -> str:
         return "n"
     m = _TYPE_QUICK.search(attrs) or _TYPE.search(attrs)  # as Excel writes it, else any spacing
     return m.group(1) if m else "n"
-
-
-class _Decoder:
-    """A cell's value from its (attributes, content) as the scan gives them, as a user's reader
-    sees it: the rules of the engine's decoding (``xlmodel.engine.keep``), with a whole number
-    written without a decimal point an int (as openpyxl gives it); None for an empty cell."""
-
-    def __init__(self, prefix: str, strings: list[str]) -> None:
-        p = re.escape(prefix)
-        self.strings = strings
-        self.v = re.compile(rf"<{p}v\b[^>]*>(.*?)</{p}v>", re.S)
-        self.empty_v = re.compile(rf"<{p}v\b[^>]*/>")
-        self.t = re.compile(rf"<{p}t\b[^>]*>(.*?)</{p}t>", re.S)
-
-    def __call__(self, attrs: str, inner: str) -> Any:
-        kind = _kind(attrs)
-        if kind == "inlineStr":
-            return xml_unescape("".join(self.t.findall(inner))) or None
-        v = self.v.search(inner)
-        if v is None:  # <v/>: Excel's cached empty text
-            return "" if kind == "str" and self.empty_v.search(inner) else None
-        text = v.group(1)
-        text = xml_unescape(text) if "&" in text else text
-        if kind == "s":
-            i = text.strip()
-            return self.strings[int(i)] if i.isdigit() and int(i) < len(self.strings) else None
-        if kind in ("str", "d"):
-            return text
-        if kind == "b":
-            return text.strip() in ("1", "true")
-        if kind == "e":
-            return CellError(text.strip())
-        if _INTEGER.fullmatch(text):
-            return int(text)
-        try:
-            return float(text)
-        except ValueError:
-            return None
