@@ -41,10 +41,12 @@ def function_table(ps: ParameterSet) -> FunctionTable:
     )
 
 
-def compute(pkg: Package, ps: ParameterSet) -> fe.Computed:
+def compute(pkg: Package, ps: ParameterSet,
+            active_set: fe.ActiveSet = workbook_sheets.sheet_parameter_set) -> fe.Computed:
     """:func:`xlmodel.engine.formualizer_engine.compute` with the catalogue's functions and the
-    workbook's own Parametre table (:mod:`xlmodel.excel.workbook_sheets`)."""
-    return fe.compute(pkg, ps, function_table, active_set=workbook_sheets.sheet_parameter_set)
+    workbook's own Parametre table (:mod:`xlmodel.excel.workbook_sheets`; validation, which has
+    decoded the table's cells already, hands over its own reader of the same rule)."""
+    return fe.compute(pkg, ps, function_table, active_set=active_set)
 
 
 def refresh_package(pkg: Package, ps: ParameterSet, *, write_parameters: bool = False) -> RefreshReport:

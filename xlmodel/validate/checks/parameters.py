@@ -57,6 +57,19 @@ def _table(book: LoadedBook, ps: ParameterSet) -> tuple[str, list[list[Any]]] | 
     return layout.header_cell(sheet, bounds[0], bounds[1]), table_grid(book.sheet(sheet).values, bounds)
 
 
+def book_parameter_set(book: LoadedBook, ps: ParameterSet) -> ParameterSet:
+    """The workbook's active set, ``ps`` plus its owned Parametre table, from the loader's values.
+
+    The rule of :func:`xlmodel.excel.workbook_sheets.sheet_parameter_set` (same location, layout
+    and :func:`~xlmodel.excel.workbook_params.table_set`, so the same set and the same refusals),
+    without scanning the table's sheet a second time; the recompute check hands it to the engine.
+    """
+    from xlmodel.excel.workbook_params import HEADLESS, table_set
+
+    found = _table(book, ps)
+    return ps if found is None else table_set(ps, *found, remedy=HEADLESS)
+
+
 def parameters(book: LoadedBook, params: ParameterSet | None) -> list[Finding]:
     ps = resolve(params)
     try:

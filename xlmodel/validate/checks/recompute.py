@@ -65,9 +65,10 @@ def _compute(book: LoadedBook, ps: ParameterSet) -> Any:
     """The one call into the engine (the excel face hands it the catalogue's function table)."""
     from xlmodel.excel.headless import compute
     from xlmodel.ooxml.package import Package
+    from xlmodel.validate.checks.parameters import book_parameter_set
 
     package = book.package if book.package is not None else Package.read(book.path)
-    return compute(package, ps)
+    return compute(package, ps, active_set=lambda _pkg, ps: book_parameter_set(book, ps))
 
 
 def _same(cached: Any, fresh: Any) -> bool:
