@@ -23,6 +23,7 @@ from typing import Any
 
 from xlmodel.engine import excel_lifting, excel_more, excel_text
 from xlmodel.engine.excel_units import UNITS
+from xlmodel.ooxml.addresses import col_number
 
 
 class _Err(Exception):
@@ -504,19 +505,12 @@ def _cells_read(text: str) -> int:
     for m in _RANGE.finditer(text):
         if m.group(1):
             rows = abs(int(m.group(4)) - int(m.group(2))) + 1
-            cols = abs(_col(m.group(3)) - _col(m.group(1))) + 1
+            cols = abs(col_number(m.group(3)) - col_number(m.group(1))) + 1
             n += rows * cols
         elif m.group(5):
-            n += 1_048_576 * (abs(_col(m.group(6)) - _col(m.group(5))) + 1)
+            n += 1_048_576 * (abs(col_number(m.group(6)) - col_number(m.group(5))) + 1)
         else:
             n += 16_384 * (abs(int(m.group(8)) - int(m.group(7))) + 1)
-    return n
-
-
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
     return n
 
 

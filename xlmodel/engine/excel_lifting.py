@@ -24,6 +24,8 @@ import threading
 from collections.abc import Callable, Iterable
 from typing import Any
 
+from xlmodel.ooxml.addresses import col_letters
+
 #: Built-ins formualizer does not lift, with the positions (0-based) of the arguments Excel takes
 #: as arrays (never lifted).  Each was seen wrong in the corpus (tests/corpus_real).
 LIFTED: dict[str, frozenset[int]] = {
@@ -152,9 +154,9 @@ class _Scratch:
                     for i, row in enumerate(a, start=1):
                         for j, v in enumerate(row, start=1):
                             wb.set_value(sheet, i, j, v)
-                    refs.append(f"{sheet}!A1:{_col(len(a[0]) if a else 1)}{max(len(a), 1)}")
+                    refs.append(f"{sheet}!A1:{col_letters(len(a[0]) if a else 1)}{max(len(a), 1)}")
                 else:
-                    refs.append(f"v!{_col(k + 1)}1")
+                    refs.append(f"v!{col_letters(k + 1)}1")
             wb.set_formula("v", 2, 1, f"={name}({','.join(refs)})")
             out = []
             for values in elements:
@@ -163,14 +165,6 @@ class _Scratch:
                         wb.set_value("v", 1, k + 1, v)
                 out.append(wb.evaluate_cell("v", 2, 1))
             return out
-
-
-def _col(n: int) -> str:
-    s = ""
-    while n:
-        n, r = divmod(n - 1, 26)
-        s = chr(65 + r) + s
-    return s
 
 
 def _pick(a: Any, i: int, j: int) -> Any:

@@ -20,15 +20,10 @@ from __future__ import annotations
 
 import re
 
+from xlmodel.ooxml.addresses import col_number
+
 _CALL = re.compile(r'"(?:[^"]|"")*"|(?<![\w.])(ROW|COLUMN)\(\s*([^()",]*?)\s*\)', re.IGNORECASE)
 _CELL = re.compile(r"^\$?([A-Z]{1,3})\$?(\d+)$")
-
-
-def _col(letters: str) -> int:
-    n = 0
-    for ch in letters:
-        n = n * 26 + ord(ch) - 64
-    return n
 
 
 def area(expr: str) -> tuple[int, int, int, int] | str | None:
@@ -51,7 +46,7 @@ def area(expr: str) -> tuple[int, int, int, int] | str | None:
             m = _CELL.match(piece)
             if not m:
                 return None
-            cells.append((int(m.group(2)), _col(m.group(1))))
+            cells.append((int(m.group(2)), col_number(m.group(1))))
         rect = (min(r for r, _ in cells), min(c for _, c in cells),
                 max(r for r, _ in cells), max(c for _, c in cells))
         if box is None:

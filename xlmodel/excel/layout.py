@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
 from xlmodel.errors import XlmodelError
-from xlmodel.ooxml.addresses import address, col_letters, parse_address, quote_sheet
+from xlmodel.ooxml.addresses import address, col_letters, col_number, parse_address, quote_sheet
 from xlmodel.parameters import ParameterSet
 
 if TYPE_CHECKING:  # openpyxl only where a function writes or reads an openpyxl workbook
@@ -201,15 +201,8 @@ def parse_ref(text: str) -> tuple[str, tuple[int, int, int, int]] | None:
     if not m:
         return None
     sheet = m.group(1).replace("''", "'") if m.group(1) else m.group(2)
-
-    def col(letters: str) -> int:
-        n = 0
-        for ch in letters:
-            n = n * 26 + ord(ch) - 64
-        return n
-
-    r1, c1 = int(m.group(4)), col(m.group(3))
-    r2, c2 = (int(m.group(6)), col(m.group(5))) if m.group(5) else (r1, c1)
+    r1, c1 = int(m.group(4)), col_number(m.group(3))
+    r2, c2 = (int(m.group(6)), col_number(m.group(5))) if m.group(5) else (r1, c1)
     return sheet, (min(r1, r2), min(c1, c2), max(r1, r2), max(c1, c2))
 
 
