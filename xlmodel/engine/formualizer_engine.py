@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from xlmodel.engine import excel_functions, excel_missing, excel_tables, keep
+from xlmodel.engine import excel_functions, excel_missing, excel_registry, excel_tables, keep
 from xlmodel.engine.functions import FunctionTable
 from xlmodel.engine.keep import NotRecomputed
 from xlmodel.engine.package import write_atomic
@@ -379,8 +379,12 @@ def _engine_copy(pkg: Package, out: Computed, calling: set[str], names: set[str]
                              if (r, c) not in here)
         out.cleared[ref.name] = clear
         data = copy.get(ref.part)
+        exact = excel_registry.sheet_rewrite(data)  # Excel-exactness rewrites (engine copy only)
         if ref.name in calling:
-            data = rewrite_formulas(data, lambda text, i=index: _engine_formula(text, i, out.calls, names))
+            data = rewrite_formulas(data, lambda text, i=index, x=exact: _engine_formula(
+                x(text) if x else text, i, out.calls, names))
+        elif exact is not None:
+            data = rewrite_formulas(data, exact)
         if clear:
             data = SheetXml(data, ref.part).patch({}, clear)
         if b"#" in data and _NEWER_ERRORS.search(data):
@@ -523,6 +527,7 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions, *,
         failures = Failures([ref.name for ref in sheets])
         excel_functions.register(wb, out.formulas, date1904=pkg.date1904,
                                  charset=excel_functions.charset(pkg))
+        excel_registry.register(wb, out.formulas, date1904=pkg.date1904)  # Excel-exact families
         excel_tables.register(wb, pkg, out.formulas)  # omitted names, table references written out
         excel_missing.register(wb)  # BAHTTEXT, PERCENTOF: functions formualizer lacks
         _register(wb, table, failures)

@@ -1,0 +1,218 @@
+"""Excel's coercion of one argument value, shared by every Excel function xlmodel registers.
+
+A registered function receives its arguments as formualizer passes them: numbers as float, text
+as str, booleans as bool, ``None`` for an empty cell, an Excel error as ``{"type": "Error",
+"kind": "Num"}`` and a range or array as a list of rows.  The helpers here turn one such value
+into what an Excel parameter of a kind expects, raising :class:`ExcelError` with the error
+Excel gives (Microsoft, "How to correct a #VALUE! error": text that cannot be read as a number
+where a number is needed is #VALUE!; an error argument is passed on).
+
+Text read as a number: a plain number (``" 1.5 "``), a percentage (``"12%"``), a time
+(``"12:30"``) or a date.  Dates are read day first (``"29/02/1900"`` is serial 60, Excel's
+fictitious leap day; ``"13/01/1900"`` is 13), as Danish Excel reads them (Windows regional
+setting da-DK, short date dd-mm-yyyy); a text that is no valid day-first date is tried month
+first, as formualizer and US Excel read it.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import math
+import re
+from typing import Any
+
+#: formualizer's names of Excel's errors → the code Excel shows.
+CODES = {"Null": "#NULL!", "Div": "#DIV/0!", "Value": "#VALUE!", "Ref": "#REF!", "Name": "#NAME?",
+         "Num": "#NUM!", "Na": "#N/A", "Calc": "#CALC!", "Spill": "#SPILL!"}
+
+
+class ExcelError(Exception):
+    """An Excel error to return; ``kind`` as formualizer names it (Num, Na, Value, Div, ...)."""
+
+    def __init__(self, kind: str) -> None:
+        super().__init__(kind)
+        self.kind = kind
+
+
+def error(kind: str) -> dict[str, str]:
+    """The value a registered function returns for an Excel error (``error("Num")``)."""
+    return {"type": "Error", "kind": kind}
+
+
+def is_error(v: Any) -> bool:
+    return isinstance(v, dict) and v.get("type") == "Error"
+
+
+def passed_on(v: Any) -> None:
+    """Raise the error ``v`` holds, if it is one (Excel passes an error argument on)."""
+    if is_error(v):
+        raise ExcelError(str(v.get("kind")))
+
+
+_DATE = re.compile(r"^\s*(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})\s*$")
+_PERCENT = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*%\s*$")
+
+
+def date_serial(y: int, m: int, d: int, date1904: bool = False) -> float | None:
+    """The serial number of a valid date (1900 system: 29 Feb 1900 is 60), None if invalid.
+
+    >>> date_serial(1900, 2, 29), date_serial(1900, 1, 13), date_serial(2014, 1, 1)
+    (60.0, 13.0, 41640.0)
+    >>> date_serial(1900, 2, 30) is None, date_serial(2014, 2, 29) is None
+    (True, True)
+    """
+    if not date1904 and (y, m, d) == (1900, 2, 29):
+        return 60.0
+    try:
+        day = dt.date(y, m, d)
+    except ValueError:
+        return None
+    if date1904:
+        return float((day - dt.date(1904, 1, 1)).days) if day >= dt.date(1904, 1, 1) else None
+    serial = (day - dt.date(1899, 12, 31)).days
+    if serial < 1:
+        return None
+    return float(serial + 1 if serial >= 60 else serial)
+
+
+def date_text(s: str, date1904: bool = False) -> float | None:
+    """A date typed as text (``d/m/y``, ``d-m-y``, ``d.m.y`` or ``y-m-d``), day first; None if none.
+
+    >>> date_text("29/02/1900"), date_text("13/01/1900"), date_text("2014-01-01")
+    (60.0, 13.0, 41640.0)
+    >>> date_text("02/13/1900"), date_text("ciao"), date_text("32/13/2014")
+    (44.0, None, None)
+    """
+    m = _DATE.match(s)
+    if not m:
+        return None
+    a, b, c = int(m.group(1)), int(m.group(3)), int(m.group(4))
+    if len(m.group(1)) == 4:                        # y-m-d
+        return date_serial(a, b, c, date1904)
+    y = c + (2000 if c < 30 else 1900) if len(m.group(4)) <= 2 else c
+    day_first = date_serial(y, b, a, date1904)
+    return day_first if day_first is not None else date_serial(y, a, b, date1904)
+
+
+def number_text(s: str, date1904: bool = False) -> float | None:
+    """Text as Excel reads it where a number is needed, None if it is no number.
+
+    >>> number_text(" 1.5 "), number_text("12%"), number_text("29/02/1900"), number_text("12:00")
+    (1.5, 0.12, 60.0, 0.5)
+    >>> number_text(""), number_text("TRUE"), number_text("1e400")
+    (None, None, None)
+    """
+    t = s.strip()
+    if not t:
+        return None
+    try:
+        v = float(t)
+    except ValueError:
+        pass
+    else:
+        return v if math.isfinite(v) and t.lower() not in ("nan", "inf", "-inf", "+inf",
+                                                            "infinity", "-infinity") else None
+    m = _PERCENT.match(t)
+    if m:
+        return float(m.group(1)) / 100
+    d = date_text(t, date1904)
+    if d is not None:
+        return d
+    from xlmodel.engine.excel_text import time_text  # local: so excel_text may import this module
+
+    return time_text(t)
+
+
+def number(v: Any, date1904: bool = False) -> float:
+    """An argument as a number: empty 0, TRUE 1, FALSE 0, numeric text its number, else #VALUE!.
+
+    >>> number(None), number(True), number("29/02/1900"), number(2)
+    (0.0, 1.0, 60.0, 2.0)
+    >>> try:
+    ...     number("ciao")
+    ... except ExcelError as e:
+    ...     e.kind
+    'Value'
+    """
+    passed_on(v)
+    if v is None:
+        return 0.0
+    if isinstance(v, bool):
+        return 1.0 if v else 0.0
+    if isinstance(v, int | float):
+        return float(v)
+    if isinstance(v, str):
+        n = number_text(v, date1904)
+        if n is not None:
+            return n
+    raise ExcelError("Value")
+
+
+def strict_number(v: Any, date1904: bool = False) -> float:
+    """As :func:`number`, but a logical value is #VALUE! (the Analysis ToolPak functions:
+    BESSELI, ERF, DELTA, GESTEP, SQRTPI, FACTDOUBLE, MROUND… reject TRUE and FALSE).
+
+    >>> strict_number("2"), strict_number(None)
+    (2.0, 0.0)
+    """
+    if isinstance(v, bool):
+        raise ExcelError("Value")
+    return number(v, date1904)
+
+
+def logical(v: Any) -> bool:
+    """An argument as a logical value: a number is TRUE unless 0, text ``TRUE``/``FALSE`` (any
+    case) its value, empty FALSE, other text #VALUE!.
+
+    >>> logical("true"), logical(0.0), logical(None), logical(-2)
+    (True, False, False, True)
+    """
+    passed_on(v)
+    if v is None:
+        return False
+    if isinstance(v, bool):
+        return v
+    if isinstance(v, int | float):
+        return v != 0
+    if isinstance(v, str):
+        t = v.strip().upper()
+        if t in ("TRUE", "FALSE"):
+            return t == "TRUE"
+    raise ExcelError("Value")
+
+
+def text(v: Any) -> str:
+    """An argument as text: empty ``""``, logical ``TRUE``/``FALSE``, a number as Excel shows it
+    in General format (at most 15 significant digits).
+
+    >>> text(None), text(True), text(3.0), text(0.1 + 0.2), text(1e21)
+    ('', 'TRUE', '3', '0.3', '1E+21')
+    """
+    passed_on(v)
+    if v is None:
+        return ""
+    if isinstance(v, bool):
+        return "TRUE" if v else "FALSE"
+    if isinstance(v, int | float):
+        return general(float(v))
+    return str(v)
+
+
+def general(x: float) -> str:
+    """A number as Excel's General format writes it in a formula result (15 significant digits).
+
+    >>> general(123456789012345678.0), general(-0.000012345), general(2.5)
+    ('1.23456789012346E+17', '-0.000012345', '2.5')
+    """
+    if x == 0:
+        return "0"
+    if x.is_integer() and abs(x) < 1e15:
+        return str(int(x))
+    exp = math.floor(math.log10(abs(x)))
+    if -10 < exp < 15:
+        s = f"{x:.{max(14 - exp, 0)}f}"
+        return s.rstrip("0").rstrip(".") if "." in s else s
+    m = f"{x:.14E}"
+    mant, e = m.split("E")
+    mant = mant.rstrip("0").rstrip(".")
+    return f"{mant}E{'+' if int(e) >= 0 else '-'}{abs(int(e)):02d}"
