@@ -34,10 +34,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from xlmodel.engine import excel_registry
 from xlmodel.engine.package import Package
 from xlmodel.engine.sheetxml import address, parse_range, range_text
 from xlmodel.engine.types import CellError
-from xlmodel.ooxml.values import decode_text, xml_unescape
+from xlmodel.ooxml.values import decode_text, xml_escape, xml_unescape
 
 #: Re-evaluations with kept values put in (each one may resolve the cells depending on them).
 ROUNDS = 3
@@ -365,8 +366,11 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
             r1, c1, r2, c2 = parse_range(fc.ref)
             if (r1, c1) != (r2, c2):
                 continue
+            text = fc.text   # as the engine's copy has it (the Excel-exactness rewrites)
+            exact = excel_registry.sheet_rewrite(xml_escape(text).encode())
+            text = exact(text) if exact else text
             with contextlib.suppress(Exception):
-                wb.set_formula(sheet, fc.row, fc.col, f"=INDEX(({fc.text}),1,1)")
+                wb.set_formula(sheet, fc.row, fc.col, f"=INDEX(({text}),1,1)")
                 changed.append(key)
     if changed:   # cells depending on them are read again (spilled results stay as computed)
         wb.evaluate_all()
