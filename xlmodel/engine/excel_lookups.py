@@ -20,10 +20,12 @@ A1 ranges given to TRANSPOSE is replaced by the range it names.
 
 from __future__ import annotations
 
+import math
 import re
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from xlmodel.engine import excel_coerce, excel_lifting
 from xlmodel.engine.excel_registry import Rewrite
 from xlmodel.ooxml.addresses import col_letters, col_number
 
@@ -231,5 +233,350 @@ REWRITES: tuple[Rewrite, ...] = (
 )
 
 
+# ------------------------------------------------------------------ dynamic array functions ----
+# Excel 365's array-shaping functions (Microsoft's help pages of CHOOSECOLS, CHOOSEROWS, DROP,
+# TAKE, TOCOL, TOROW, WRAPROWS, WRAPCOLS, TRIMRANGE).  Rules the corpus shows (formulas'
+# test.xlsx, sheet LOOKUP) where formualizer 0.13 differs or lacks the function:
+# - a count or index is read as a number (``"1.1"``, TRUE, day-first date text) and truncated;
+# - a scalar parameter given an array is lifted: the function is computed for each element and
+#   each result gives its first value (``DROP(a,1,{1;2;1})`` is ``{5;6;5}``);
+# - an empty result is Excel's #CALC!, which the file format cannot hold (ECMA-376 §18.18.24
+#   lists #NULL!, #DIV/0!, #VALUE!, #REF!, #NAME?, #NUM!, #N/A): Excel writes it as #VALUE!,
+#   and so do these functions, so the value written agrees with the file Excel saves;
+# - an empty cell in a result shows as 0.
+
+def _rows(a: Any) -> list[list[Any]]:
+    """An argument as a grid (a scalar is one cell)."""
+    if isinstance(a, list):
+        return [list(r) if isinstance(r, list) else [r] for r in a] or [[None]]
+    return [[a]]
+
+
+def _result(grid: list[list[Any]]) -> Any:
+    """A grid as a registered function returns it: blanks as 0, one cell as a scalar."""
+    out = [[0.0 if v is None else v for v in row] for row in grid]
+    if not out or not out[0]:
+        raise excel_coerce.ExcelError("Value")   # Excel's #CALC! (see above)
+    return out[0][0] if len(out) == 1 and len(out[0]) == 1 else out
+
+
+def _whole(v: Any, date1904: bool = False) -> int:
+    """A count or index argument: a number, truncated (``"1.1"`` → 1, TRUE → 1, -3.9 → -3)."""
+    return math.trunc(excel_coerce.number(v, date1904))
+
+
+def _first(v: Any) -> Any:
+    while isinstance(v, list):
+        v = v[0][0] if v and isinstance(v[0], list) and v[0] else (v[0] if v else None)
+    return v
+
+
+def _lifted(fn: Callable[..., Any], positions: tuple[int, ...]) -> Callable[..., Any]:
+    """``fn`` over its scalar parameters at ``positions`` given as arrays, element by element
+    (each element's result gives its first value; a smaller array's missing elements #N/A);
+    an :class:`~xlmodel.engine.excel_coerce.ExcelError` raised is the returned error."""
+
+    def one(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except excel_coerce.ExcelError as e:
+            return excel_coerce.error(e.kind)
+
+    def call(*args: Any) -> Any:
+        grids = [k for k in positions if k < len(args) and isinstance(args[k], list)
+                 and (len(args[k]) > 1 or len(_rows(args[k])[0]) > 1)]
+        if not grids:
+            return one(*(_first(a) if k in positions else a for k, a in enumerate(args)))
+        shapes = [_rows(args[k]) for k in grids]
+        n_rows = max(len(g) for g in shapes)
+        n_cols = max(len(g[0]) for g in shapes)
+
+        def pick(k: int, i: int, j: int) -> Any:
+            if k not in grids:
+                return _first(args[k]) if k in positions else args[k]
+            g = _rows(args[k])
+            ii, jj = (i if len(g) > 1 else 0), (j if len(g[0]) > 1 else 0)
+            return g[ii][jj] if ii < len(g) and jj < len(g[ii]) else excel_coerce.error("Na")
+
+        out = [[_first(one(*(pick(k, i, j) for k in range(len(args)))))
+                for j in range(n_cols)] for i in range(n_rows)]
+        return _result(out)
+
+    call.__name__ = fn.__name__
+    call.__doc__ = fn.__doc__
+    return call
+
+
+def _errors_first(*args: Any) -> None:
+    for a in args:
+        excel_coerce.passed_on(a)
+
+
+def _indexes(args: tuple[Any, ...], size: int) -> list[int]:
+    """CHOOSECOLS/CHOOSEROWS's numbers (each a number or a one-row or one-column array; a
+    negative one counts from the end; 0 or beyond ``size``: #VALUE!) as 0-based indexes."""
+    out = []
+    for a in args:
+        g = _rows(a)
+        if len(g) > 1 and len(g[0]) > 1:
+            raise excel_coerce.ExcelError("Value")
+        for v in (v for row in g for v in row):
+            n = _whole(v)
+            if n == 0 or abs(n) > size:
+                raise excel_coerce.ExcelError("Value")
+            out.append(n - 1 if n > 0 else size + n)
+    return out
+
+
+def choosecols(array: Any, *columns: Any) -> Any:
+    """CHOOSECOLS: the columns numbered (negative from the end) in the order given.
+
+    >>> choosecols([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[-3.9, 1.1]], "2")
+    [[1.0, 1.0, 2.0], [4.0, 4.0, 5.0]]
+    """
+    g = _rows(array)
+    try:
+        picks = _indexes(columns, len(g[0]))
+    except excel_coerce.ExcelError as e:
+        return excel_coerce.error(e.kind)
+    return _result([[row[j] for j in picks] for row in g])
+
+
+def chooserows(array: Any, *rows: Any) -> Any:
+    """CHOOSEROWS: the rows numbered (negative from the end) in the order given.
+
+    >>> chooserows([[1.0, 2.0], [3.0, 4.0]], -1, True)
+    [[3.0, 4.0], [1.0, 2.0]]
+    """
+    g = _rows(array)
+    try:
+        picks = _indexes(rows, len(g))
+    except excel_coerce.ExcelError as e:
+        return excel_coerce.error(e.kind)
+    return _result([list(g[i]) for i in picks])
+
+
+def _drop(array: Any, rows: Any = None, columns: Any = None) -> Any:
+    """DROP: without the first (negative: last) ``rows`` rows and ``columns`` columns; nothing
+    left is #CALC! (written #VALUE!).
+
+    >>> drop([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], "1.1", [[1.0], [2.0]])
+    [[5.0], [6.0]]
+    >>> drop([[1.0, 2.0], [3.0, 4.0]], None), drop([[1.0], [2.0]], 4.0)
+    ([[1.0, 2.0], [3.0, 4.0]], {'type': 'Error', 'kind': 'Value'})
+    """
+    _errors_first(rows, columns)
+    g = _rows(array)
+    r, c = _whole(rows), _whole(columns)
+    g = g[r:] if r >= 0 else g[:max(len(g) + r, 0)]
+    g = [row[c:] if c >= 0 else row[:max(len(row) + c, 0)] for row in g]
+    return _result(g)
+
+
+def _take(array: Any, rows: Any = None, columns: Any = None) -> Any:
+    """TAKE: the first (negative: last) ``rows`` rows and ``columns`` columns (more than there
+    are: all); 0 is #CALC! (written #VALUE!).  An omitted count takes all (see :func:`_fill_take`).
+
+    >>> take([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], -4.0), take([[1.0, 2.0], [3.0, 4.0]], True, 1)
+    ([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], 1.0)
+    >>> take([[1.0]], None)
+    {'type': 'Error', 'kind': 'Value'}
+    """
+    _errors_first(rows, columns)
+    g = _rows(array)
+    r = _whole(rows)
+    c = len(g[0]) if columns is None else _whole(columns)
+    if r == 0 or c == 0:
+        raise excel_coerce.ExcelError("Value")
+    g = g[:r] if r > 0 else g[r:]
+    g = [row[:c] if c > 0 else row[c:] for row in g]
+    return _result(g)
+
+
+def _ignore(ignore: Any) -> int:
+    n = 0 if ignore is None else _whole(ignore)
+    if not 0 <= n <= 3:
+        raise excel_coerce.ExcelError("Value")
+    return n
+
+
+def _flattened(array: Any, ignore: Any, by_column: Any) -> list[Any]:
+    """TOCOL/TOROW's values: by row (or by column), leaving out blanks (``ignore`` 1 or 3) and
+    errors (2 or 3)."""
+    _errors_first(ignore, by_column)
+    how = _ignore(ignore)
+    g = _rows(array)
+    cols = excel_coerce.logical(by_column) if by_column is not None else False
+    seq = ([g[i][j] for j in range(len(g[0])) for i in range(len(g))] if cols
+           else [v for row in g for v in row])
+    return [v for v in seq if not ((how & 1 and v is None) or (how & 2 and excel_coerce.is_error(v)))]
+
+
+def _tocol(array: Any, ignore: Any = None, scan_by_column: Any = None) -> Any:
+    """TOCOL: the array's values in one column.
+
+    >>> tocol([[1.0, 2.0], [{"type": "Error", "kind": "Value"}, None]], 2.9, 1)
+    [[1.0], [2.0], [0.0]]
+    """
+    return _result([[v] for v in _flattened(array, ignore, scan_by_column)])
+
+
+def _torow(array: Any, ignore: Any = None, scan_by_column: Any = None) -> Any:
+    """TOROW: the array's values in one row.
+
+    >>> torow([[1.0, 2.0], [3.0, None]], "01/01/1900")
+    [[1.0, 2.0, 3.0]]
+    """
+    return _result([_flattened(array, ignore, scan_by_column)])
+
+
+def _wrapped(vector: Any, wrap_count: Any, pad_with: Any) -> tuple[list[Any], int, Any]:
+    _errors_first(wrap_count)
+    g = _rows(vector)
+    if len(g) > 1 and len(g[0]) > 1:
+        raise excel_coerce.ExcelError("Value")
+    n = _whole(wrap_count)
+    if n < 1:
+        raise excel_coerce.ExcelError("Num")
+    pad = excel_coerce.error("Na") if pad_with is None else pad_with
+    return [v for row in g for v in row], n, pad
+
+
+def _wraprows(vector: Any, wrap_count: Any, pad_with: Any = None) -> Any:
+    """WRAPROWS: the vector in rows of ``wrap_count`` values, the last padded (default #N/A).
+
+    >>> wraprows([[1.0, 2.0, 3.0]], 2, 6.0), wraprows([[1.0]], -1.1)
+    ([[1.0, 2.0], [3.0, 6.0]], {'type': 'Error', 'kind': 'Num'})
+    """
+    values, n, pad = _wrapped(vector, wrap_count, pad_with)
+    rows = [values[i:i + n] for i in range(0, len(values), n)]
+    rows[-1] += [pad] * (n - len(rows[-1]))
+    return _result(rows)
+
+
+def _wrapcols(vector: Any, wrap_count: Any, pad_with: Any = None) -> Any:
+    """WRAPCOLS: the vector in columns of ``wrap_count`` values, the last padded (default #N/A).
+
+    >>> wrapcols([[1.0, 2.0, 3.0]], 2, 6.0)
+    [[1.0, 3.0], [2.0, 6.0]]
+    """
+    values, n, pad = _wrapped(vector, wrap_count, pad_with)
+    cols = [values[i:i + n] for i in range(0, len(values), n)]
+    cols[-1] += [pad] * (n - len(cols[-1]))
+    return _result([[col[i] for col in cols] for i in range(n)])
+
+
+def _trim_mode(v: Any) -> int:
+    """TRIMRANGE's rows_trim/cols_trim: 0 none, 1 leading, 2 trailing, 3 both (default);
+    anything else, a fraction or an array included, is #VALUE!."""
+    if v is None:
+        return 3
+    if isinstance(v, list):
+        raise excel_coerce.ExcelError("Value")
+    x = excel_coerce.number(v)
+    if x != math.trunc(x) or not 0 <= x <= 3:
+        raise excel_coerce.ExcelError("Value")
+    return int(x)
+
+
+def trimrange(range_: Any, rows_trim: Any = None, cols_trim: Any = None) -> Any:
+    """TRIMRANGE: the range without its empty leading and/or trailing rows and columns
+    (Microsoft's help page); nothing left is #REF!.
+
+    >>> trimrange([[None, 0.0], [None, 1.0], [None, None]], 3, 3)
+    [[0.0], [1.0]]
+    >>> trimrange([[None]], 3, 3), trimrange([[1.0]], "3.3")
+    ({'type': 'Error', 'kind': 'Ref'}, {'type': 'Error', 'kind': 'Value'})
+    """
+    try:
+        rmode, cmode = _trim_mode(rows_trim), _trim_mode(cols_trim)
+    except excel_coerce.ExcelError as e:
+        return excel_coerce.error(e.kind)
+    g = _rows(range_)
+    used_rows = [i for i, row in enumerate(g) if any(v is not None for v in row)]
+    used_cols = [j for j in range(len(g[0])) if any(row[j] is not None for row in g)]
+    if not used_rows:
+        return excel_coerce.error("Ref")
+    r1 = used_rows[0] if rmode & 1 else 0
+    r2 = used_rows[-1] if rmode & 2 else len(g) - 1
+    c1 = used_cols[0] if cmode & 1 else 0
+    c2 = used_cols[-1] if cmode & 2 else len(g[0]) - 1
+    return _result([row[c1:c2 + 1] for row in g[r1:r2 + 1]])
+
+
+drop = _lifted(_drop, (1, 2))
+take = _lifted(_take, (1, 2))
+tocol = _lifted(_tocol, (1, 2))
+torow = _lifted(_torow, (1, 2))
+wraprows = _lifted(_wraprows, (1,))
+wrapcols = _lifted(_wrapcols, (1,))
+
+#: name → (function, least and most arguments); each is registered under both spellings.
+ARRAY_FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
+    "CHOOSECOLS": (choosecols, 2, None), "CHOOSEROWS": (chooserows, 2, None),
+    "DROP": (drop, 2, 3), "TAKE": (take, 2, 3), "TOCOL": (tocol, 1, 3), "TOROW": (torow, 1, 3),
+    "WRAPROWS": (wraprows, 2, 3), "WRAPCOLS": (wrapcols, 2, 3), "TRIMRANGE": (trimrange, 1, 3),
+}
+
+
+def _arguments(text: str, open_at: int, end: int) -> list[tuple[int, int]]:
+    """The (start, end) of each top-level argument of the call whose parenthesis is at ``open_at``."""
+    spans, depth, start, i = [], 0, open_at + 1, open_at + 1
+    while i < end - 1:
+        ch = text[i]
+        if ch in "\"'":
+            j = text.find(ch, i + 1)
+            while ch == '"' and j != -1 and text[j + 1:j + 2] == '"':
+                j = text.find('"', j + 2)
+            i = j if j != -1 else end
+        elif ch in "({":
+            depth += 1
+        elif ch in ")}":
+            depth -= 1
+        elif ch == "," and depth == 0:
+            spans.append((start, i))
+            start = i + 1
+        i += 1
+    spans.append((start, end - 1))
+    return spans
+
+
+_TAKE_CALL = re.compile(r'"(?:[^"]|"")*"|(?<![\w.])((?:_xlfn\.)?TAKE)\(', re.IGNORECASE)
+
+
+def fill_take(text: str) -> str:
+    """TAKE with an omitted count takes all rows (columns); formualizer passes an omitted
+    argument as 0, which TAKE answers with #CALC!, so the engine's copy writes the count out as
+    the sheet's size (Microsoft's limits: 1,048,576 rows, 16,384 columns).
+
+    >>> fill_take("_xlfn.TAKE(A1:C9,,2)+TAKE(A1:C9, 2 ,)"), fill_take('TAKE(A1:B2,1)&",,"')
+    ('_xlfn.TAKE(A1:C9,1048576,2)+TAKE(A1:C9, 2 ,16384)', 'TAKE(A1:B2,1)&",,"')
+    """
+    edits = []
+    for m in _TAKE_CALL.finditer(text):
+        if m.group(1) is None:
+            continue
+        end = _call_end(text, m.end() - 1)
+        if end is None:
+            continue
+        spans = _arguments(text, m.end() - 1, end)
+        for k, fill in ((1, "1048576"), (2, "16384")):
+            if k < len(spans) and not text[spans[k][0]:spans[k][1]].strip():
+                edits.append((spans[k], fill))
+    for (a, b), fill in sorted(edits, reverse=True):
+        text = text[:a] + fill + text[b:]
+    return text
+
+
+REWRITES = (*REWRITES, Rewrite("TAKE's omitted counts", re.compile(rb"TAKE\([^)]*,\s*[,)]"), fill_take))
+
+
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
-    """Register this module's functions on ``wb`` (none yet)."""
+    """Register the array functions the workbook calls (:data:`ARRAY_FUNCTIONS`)."""
+    texts = "\n".join(t for cells in formulas.values() for fc in cells
+                      if (t := getattr(fc, "text", None))).upper()
+    for name, (fn, lo, hi) in ARRAY_FUNCTIONS.items():
+        if f"{name}(" not in texts:
+            continue
+        for spelling in excel_lifting.spellings(name):
+            wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
