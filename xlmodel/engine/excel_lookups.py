@@ -283,8 +283,7 @@ def _lifted(fn: Callable[..., Any], positions: tuple[int, ...]) -> Callable[...,
             return excel_coerce.error(e.kind)
 
     def call(*args: Any) -> Any:
-        grids = [k for k in positions if k < len(args) and isinstance(args[k], list)
-                 and (len(args[k]) > 1 or len(_rows(args[k])[0]) > 1)]
+        grids = [k for k in positions if k < len(args) and isinstance(args[k], list)]
         if not grids:
             return one(*(_first(a) if k in positions else a for k, a in enumerate(args)))
         shapes = [_rows(args[k]) for k in grids]
@@ -571,12 +570,114 @@ def fill_take(text: str) -> str:
 REWRITES = (*REWRITES, Rewrite("TAKE's omitted counts", re.compile(rb"TAKE\([^)]*,\s*[,)]"), fill_take))
 
 
-def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
-    """Register the array functions the workbook calls (:data:`ARRAY_FUNCTIONS`)."""
-    texts = "\n".join(t for cells in formulas.values() for fc in cells
-                      if (t := getattr(fc, "text", None))).upper()
-    for name, (fn, lo, hi) in ARRAY_FUNCTIONS.items():
-        if f"{name}(" not in texts:
+# ------------------------------------------------------------------------------------ INDEX ----
+# INDEX's value form as Excel answers it where formualizer 0.13 does not: a negative row or
+# column number is #VALUE! (formualizer: #REF!), an error as area number is passed on, an
+# array of row or column numbers is lifted (``INDEX({2,3;4,5},{1,2})`` is ``{2,4}``), a
+# one-row array takes its only number as the column.  INDEX is a hot built-in that can also
+# return a reference (``INDEX(A:A,2):INDEX(A:A,9)``, ``ROW(INDEX(…))``), which a Python callback
+# cannot, so the override is registered only where every INDEX call of the workbook is a whole
+# formula by itself (its value is all that is used) and the calls read at most
+# excel_functions.LOOKUP_CELL_BUDGET cells together (a callback reads every range cell).
+
+def _index_number(v: Any) -> int:
+    n = _whole(v)
+    if n < 0:
+        raise excel_coerce.ExcelError("Value")
+    return n
+
+
+def _index(array: Any, row_num: Any = None, column_num: Any = None, area_num: Any = None) -> Any:
+    """INDEX (value form): the element at ``row_num``/``column_num`` of ``array``; 0 (or an
+    omitted number) is the whole column/row; beyond the array: #REF!; negative: #VALUE!.
+
+    >>> index([[1.0, 2.0], [3.0, 4.0]], 2, 1), index([[2.0, 3.0, 4.0]], 2), index([[1.0]], -1.0)
+    (3.0, 3.0, {'type': 'Error', 'kind': 'Value'})
+    >>> index([[2.0, 3.0], [4.0, 5.0]], [[1.0, 2.0]]), index([[2.0], [3.0]], 1, 2)
+    ([[2.0, 4.0]], {'type': 'Error', 'kind': 'Ref'})
+    """
+    _errors_first(array, row_num, column_num, area_num)
+    if area_num is not None and _whole(area_num) != 1:
+        raise excel_coerce.ExcelError("Ref")
+    g = _rows(array)
+    r = _index_number(row_num) if row_num is not None else 0
+    if column_num is None and (len(g) == 1 or len(g[0]) == 1):
+        # one index into a vector: the position along it
+        if r > len(g) * len(g[0]):
+            raise excel_coerce.ExcelError("Ref")
+        if r == 0:
+            return _result(g)
+        return _cell_value(g[0][r - 1] if len(g) == 1 else g[r - 1][0])
+    if column_num is None and r:
+        # a 2-D array and a row number only: Excel gives the whole row for an array and #REF!
+        # for a reference, and ``INDEX(a,{1})`` the row's first value; a callback sees a
+        # range, an array, 1 and {1} alike, so formualizer's answer is kept: the row's first
+        if r > len(g):
+            raise excel_coerce.ExcelError("Ref")
+        return _cell_value(g[r - 1][0])
+    c = _index_number(column_num) if column_num is not None else 0
+    if r > len(g) or c > len(g[0]):
+        raise excel_coerce.ExcelError("Ref")
+    if r and c:
+        return _cell_value(g[r - 1][c - 1])
+    if r:
+        return _result([g[r - 1]])
+    if c:
+        return _result([[row[c - 1]] for row in g])
+    return _result(g)
+
+
+def _cell_value(v: Any) -> Any:
+    """A single found value (a blank cell reads as 0, as a reference to it shows)."""
+    return 0.0 if v is None else v
+
+
+index = _lifted(_index, (1, 2))
+
+_INDEX_WORD = re.compile(r"(?<![\w.])INDEX\(", re.IGNORECASE)
+_DATA_ARG = re.compile(r"\{[^{}]*\}|\([^()\"]*,[^()\"]*\)|"   # an array literal, a union
+                       r"(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?")
+
+
+def index_override_ok(texts: list[str]) -> bool:
+    """May INDEX be overridden for a workbook with these formula texts?  Every formula that
+    calls INDEX is one whole INDEX call holding no other INDEX, and together the calls read at
+    most excel_functions.LOOKUP_CELL_BUDGET cells.
+
+    >>> index_override_ok(["INDEX(A1:C3,2,1)", "SUM(B1:B9)"]), index_override_ok(["INDEX(A:A,2)"])
+    (True, False)
+    >>> index_override_ok(["SUM(INDEX(A1:C3,0,2))"]), index_override_ok(["INDEX(A1:A3,1):A9"])
+    (False, False)
+    >>> index_override_ok(["INDEX({1,2;3,4},2)"]), index_override_ok(["INDEX(ROW(A1:A3),3)"])
+    (True, False)
+    """
+    from xlmodel.engine import excel_functions
+
+    cost = 0
+    for t in texts:
+        t = t.removeprefix("=").strip()
+        calls = _INDEX_WORD.findall(t)
+        if not calls:
             continue
+        if len(calls) > 1 or not _INDEX_WORD.match(t) or _call_end(t, len("INDEX")) != len(t):
+            return False
+        first = t[len("INDEX("):_arguments(t, len("INDEX"), len(t))[0][1]]
+        if not _DATA_ARG.fullmatch(first.strip()):
+            return False   # an expression: formualizer gives a callback its first value only
+        cost += excel_functions._cells_read(t.upper())
+        if cost > excel_functions.LOOKUP_CELL_BUDGET:
+            return False
+    return True
+
+
+def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
+    """Register the array functions the workbook calls (:data:`ARRAY_FUNCTIONS`), and INDEX
+    where :func:`index_override_ok`."""
+    texts = [t for cells in formulas.values() for fc in cells if (t := getattr(fc, "text", None))]
+    whole = "\n".join(texts).upper()
+    chosen = {name: spec for name, spec in ARRAY_FUNCTIONS.items() if f"{name}(" in whole}
+    if "INDEX(" in whole and index_override_ok(texts):
+        chosen["INDEX"] = (index, 1, 4)
+    for name, (fn, lo, hi) in chosen.items():
         for spelling in excel_lifting.spellings(name):
             wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
