@@ -342,9 +342,16 @@ def _should_keep(new: Any, old: Any) -> bool:
     return new.code in ENGINE_FAILURES and new.code != old.code
 
 
+#: A plain formula with no range (its array result comes from array literals or functions, so
+#: no implicit intersection applies): like a one-cell legacy array formula, Excel shows the
+#: result's first value (``=VLOOKUP(C1,{1,5;2,6},{2,3},1)`` is 5 in a cell without ``cm``).
+_NO_RANGE = re.compile(r'^(?:[^:"]|"(?:[^"]|"")*")*$')
+
+
 def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
                         read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
-    """A one-cell legacy array formula whose result is larger: Excel shows its first value.
+    """A one-cell legacy array formula (or a plain formula without ranges, :data:`_NO_RANGE`)
+    whose result is larger: Excel shows its first value.
 
     ``{=NORMDIST(C26:Q26,3,3,1)}`` entered in one cell computes 15 values and shows the first
     (the array is fitted to the formula's range).  The engine treats it as a dynamic array, finds
@@ -354,7 +361,7 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
     changed = []
     for sheet, cells in computed.formulas.items():
         for fc in cells:
-            if fc.f_type != "array" or not fc.ref or not fc.text:
+            if not fc.text or not (fc.f_type == "array" and fc.ref or _NO_RANGE.match(fc.text)):
                 continue   # cheap tests first: the cached value is decoded only for array formulas
             key = (sheet, fc.row, fc.col)
             value = computed.values.get(key)
@@ -363,7 +370,7 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
             info = cached.get(key)
             if info is not None and info.dynamic:
                 continue
-            r1, c1, r2, c2 = parse_range(fc.ref)
+            r1, c1, r2, c2 = parse_range(fc.ref) if fc.f_type == "array" else (1, 1, 1, 1)
             if (r1, c1) != (r2, c2):
                 continue
             text = fc.text   # as the engine's copy has it (the Excel-exactness rewrites)
