@@ -361,11 +361,13 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
     changed = []
     for sheet, cells in computed.formulas.items():
         for fc in cells:
-            if not fc.text or not (fc.f_type == "array" and fc.ref or _NO_RANGE.match(fc.text)):
+            if not fc.text or (fc.f_type == "array" and not fc.ref):
                 continue   # cheap tests first: the cached value is decoded only for array formulas
             key = (sheet, fc.row, fc.col)
             value = computed.values.get(key)
             if not isinstance(value, CellError) or value.code != "#SPILL!" or own_call(fc.text):
+                continue
+            if fc.f_type != "array" and not _NO_RANGE.match(fc.text):
                 continue
             info = cached.get(key)
             if info is not None and info.dynamic:
