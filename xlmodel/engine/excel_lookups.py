@@ -374,7 +374,7 @@ def _drop(array: Any, rows: Any = None, columns: Any = None) -> Any:
 
 def _take(array: Any, rows: Any = None, columns: Any = None) -> Any:
     """TAKE: the first (negative: last) ``rows`` rows and ``columns`` columns (more than there
-    are: all); 0 is #CALC! (written #VALUE!).  An omitted count takes all (see :func:`_fill_take`).
+    are: all); 0 is #CALC! (written #VALUE!).  An omitted count takes all (see :func:`fill_omitted`).
 
     >>> take([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], -4.0), take([[1.0, 2.0], [3.0, 4.0]], True, 1)
     ([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], 1.0)
@@ -540,26 +540,32 @@ def _arguments(text: str, open_at: int, end: int) -> list[tuple[int, int]]:
     return spans
 
 
-_TAKE_CALL = re.compile(r'"(?:[^"]|"")*"|(?<![\w.])((?:_xlfn\.)?TAKE)\(', re.IGNORECASE)
+#: Omitted arguments written out on the engine's copy (function → position → Excel's default):
+#: formualizer passes an omitted argument as 0, where these functions mean their default.
+OMITTED = {"TAKE": {1: "1048576", 2: "16384"},   # all rows, all columns (Microsoft's limits)
+           "SORT": {1: "1", 2: "1", 3: "FALSE"}, "WRAPROWS": {2: "#N/A"}, "WRAPCOLS": {2: "#N/A"},
+           "TRIMRANGE": {1: "3", 2: "3"}}
+_OMITTED_CALL = re.compile(r'"(?:[^"]|"")*"|(?<![\w.])((?:_xlfn\.)?(?:_xlws\.)?(TAKE|SORT|WRAPROWS|'
+                           r'WRAPCOLS|TRIMRANGE))\(', re.IGNORECASE)
 
 
-def fill_take(text: str) -> str:
-    """TAKE with an omitted count takes all rows (columns); formualizer passes an omitted
-    argument as 0, which TAKE answers with #CALC!, so the engine's copy writes the count out as
-    the sheet's size (Microsoft's limits: 1,048,576 rows, 16,384 columns).
+def fill_omitted(text: str) -> str:
+    """``text`` with the omitted arguments of :data:`OMITTED` written as their defaults.
 
-    >>> fill_take("_xlfn.TAKE(A1:C9,,2)+TAKE(A1:C9, 2 ,)"), fill_take('TAKE(A1:B2,1)&",,"')
+    >>> fill_omitted("_xlfn.TAKE(A1:C9,,2)+TAKE(A1:C9, 2 ,)"), fill_omitted('TAKE(A1:B2,1)&",,"')
     ('_xlfn.TAKE(A1:C9,1048576,2)+TAKE(A1:C9, 2 ,16384)', 'TAKE(A1:B2,1)&",,"')
+    >>> fill_omitted("_xlfn._xlws.SORT(A1:B9,,-1)"), fill_omitted("SORT(A1:B9,2)")
+    ('_xlfn._xlws.SORT(A1:B9,1,-1)', 'SORT(A1:B9,2)')
     """
     edits = []
-    for m in _TAKE_CALL.finditer(text):
+    for m in _OMITTED_CALL.finditer(text):
         if m.group(1) is None:
             continue
         end = _call_end(text, m.end() - 1)
         if end is None:
             continue
         spans = _arguments(text, m.end() - 1, end)
-        for k, fill in ((1, "1048576"), (2, "16384")):
+        for k, fill in OMITTED[m.group(2).upper()].items():
             if k < len(spans) and not text[spans[k][0]:spans[k][1]].strip():
                 edits.append((spans[k], fill))
     for (a, b), fill in sorted(edits, reverse=True):
@@ -567,7 +573,228 @@ def fill_take(text: str) -> str:
     return text
 
 
-REWRITES = (*REWRITES, Rewrite("TAKE's omitted counts", re.compile(rb"TAKE\([^)]*,\s*[,)]"), fill_take))
+REWRITES = (*REWRITES, Rewrite("omitted arguments", re.compile(
+    rb"(?:TAKE|SORT|WRAPROWS|WRAPCOLS|TRIMRANGE)\([^)]*,\s*[,)]"), fill_omitted))
+
+
+# ------------------------------------------------------------- FILTER, SORT, SORTBY, UNIQUE ----
+# Microsoft's help pages, and the corpus (formulas' test.xlsx, sheets LOOKUP and EXTRA): an
+# include or sort-by array is one row (as wide as the array: it picks columns) or one column
+# (as tall: it picks rows), a single value counts as either; an empty cell includes nothing,
+# text is #VALUE!, the first error is the answer.  SORT's order: numbers, text (without case),
+# logical values, errors (#NULL!, #DIV/0!, #VALUE!, #REF!, #NAME?, #NUM!, #N/A), empty cells
+# last whatever the order; equal keys keep their order.  These read whole ranges, so they are
+# registered only within excel_functions.LOOKUP_CELL_BUDGET (see :func:`register`).
+
+_ERROR_ORDER = {"Null": 1, "Div": 2, "Value": 3, "Ref": 4, "Name": 5, "Num": 6, "Na": 7}
+_ABSENT: Any = object()   # an argument not given at all (an empty cell is None)
+
+
+def _truth(v: Any) -> bool:
+    """An include value: a number is TRUE unless 0, a logical value itself, empty FALSE."""
+    if v is None:
+        return False
+    if isinstance(v, str):
+        raise excel_coerce.ExcelError("Value")
+    return excel_coerce.logical(v)
+
+
+def _vector(g: list[list[Any]], rows: int, cols: int) -> tuple[bool, list[Any]]:
+    """(picks rows?, values) of an include/by array for an array of ``rows`` × ``cols``."""
+    if len(g) == 1 and len(g[0]) == 1:
+        if rows == 1:
+            return True, [g[0][0]]
+        if cols == 1:
+            return False, [g[0][0]]
+    elif len(g[0]) == 1 and len(g) == rows:
+        return True, [row[0] for row in g]
+    elif len(g) == 1 and len(g[0]) == cols:
+        return False, list(g[0])
+    raise excel_coerce.ExcelError("Value")
+
+
+def filter_(array: Any, include: Any, if_empty: Any = _ABSENT) -> Any:
+    """FILTER: the rows (or columns) of ``array`` whose ``include`` value is TRUE; none:
+    ``if_empty`` if given, else #CALC! (written #VALUE!).
+
+    >>> filter_([[1.0, 2.0, 3.0, 4.0]], [[None, 1.0, None, 5.0]])
+    [[2.0, 4.0]]
+    >>> filter_([["a", 2.1], ["b", 4.1]], True), filter_([[1.0, 2.0]], [[None, "b"]])
+    ({'type': 'Error', 'kind': 'Value'}, {'type': 'Error', 'kind': 'Value'})
+    """
+    try:
+        g = _rows(array)
+        by_rows, flags = _vector(_rows(include), len(g), len(g[0]))
+        for v in flags:
+            excel_coerce.passed_on(v)
+        keep = [_truth(v) for v in flags]
+        if by_rows:
+            out = [row for row, k in zip(g, keep, strict=True) if k]
+        else:
+            out = [[v for v, k in zip(row, keep, strict=True) if k] for row in g]
+        if not out or not out[0]:
+            if if_empty is not _ABSENT:
+                return _result(_rows(if_empty))
+            raise excel_coerce.ExcelError("Value")
+        return _result(out)
+    except excel_coerce.ExcelError as e:
+        return excel_coerce.error(e.kind)
+
+
+def _sort_key(v: Any) -> tuple[int, Any]:
+    if isinstance(v, bool):
+        return 2, float(v)
+    if isinstance(v, int | float):
+        return 0, float(v)
+    if isinstance(v, str):
+        return 1, v.casefold()
+    if excel_coerce.is_error(v):
+        return 3, _ERROR_ORDER.get(str(v.get("kind")), 8)
+    return 4, 0
+
+
+def _order(keys: list[list[Any]], orders: list[int], n: int) -> list[int]:
+    """The positions 0…n-1 sorted stably by each key (first key first), empty values last."""
+    idx = list(range(n))
+    for key, order in reversed(list(zip(keys, orders, strict=True))):
+        filled = [i for i in idx if key[i] is not None]
+        blank = [i for i in idx if key[i] is None]
+        filled.sort(key=lambda i, key=key: _sort_key(key[i]), reverse=order < 0)
+        idx = filled + blank
+    return idx
+
+
+def _sign(v: Any) -> int:
+    n = _whole(v)
+    if n not in (1, -1):
+        raise excel_coerce.ExcelError("Value")
+    return n
+
+
+def _flat_list(v: Any) -> list[Any]:
+    g = _rows(v)
+    if len(g) > 1 and len(g[0]) > 1:
+        raise excel_coerce.ExcelError("Value")
+    return [x for row in g for x in row]
+
+
+def _arrange(g: list[list[Any]], by_rows: bool, keys: list[list[Any]], orders: list[int]) -> Any:
+    n = len(g) if by_rows else len(g[0])
+    idx = _order(keys, orders, n)
+    return _result([g[i] for i in idx] if by_rows else [[row[i] for i in idx] for row in g])
+
+
+def sort(array: Any, sort_index: Any = _ABSENT, sort_order: Any = _ABSENT, by_col: Any = None) -> Any:
+    """SORT: the rows (``by_col``: columns) of ``array`` ordered by the row's values at
+    ``sort_index`` (1 up; an array of indexes with as many orders), ascending (1) or descending
+    (-1).  An empty cell as index or order is 0: #VALUE! (an omitted one: see fill_omitted).
+
+    >>> sort([[1.0, 3.0], [2.0, 2.0], [3.0, 1.0]], 1, -1, True)
+    [[3.0, 1.0], [2.0, 2.0], [1.0, 3.0]]
+    >>> sort([[2.0], [1.0]]), sort([[2.0]], None)
+    ([[1.0], [2.0]], {'type': 'Error', 'kind': 'Value'})
+    >>> sort([[2.0, 1.0, 2.0, 1.0]], 1, [[1.0], [-1.0]]), sort([[2.0]], -1)
+    ({'type': 'Error', 'kind': 'Value'}, {'type': 'Error', 'kind': 'Value'})
+    """
+    try:
+        _errors_first(by_col)
+        g = _rows(array)
+        cols = excel_coerce.logical(by_col) if by_col is not None else False
+        width = len(g) if cols else len(g[0])
+        indexes = [_whole(v) for v in _flat_list(1.0 if sort_index is _ABSENT else sort_index)]
+        orders = [_sign(v) for v in _flat_list(1.0 if sort_order is _ABSENT else sort_order)]
+        if len(orders) == 1 and len(indexes) > 1:
+            orders *= len(indexes)
+        if len(orders) != len(indexes) or any(not 1 <= k <= width for k in indexes):
+            raise excel_coerce.ExcelError("Value")
+        keys = [[row[k - 1] for row in g] if not cols else list(g[k - 1]) for k in indexes]
+        return _arrange(g, not cols, keys, orders)
+    except excel_coerce.ExcelError as e:
+        return excel_coerce.error(e.kind)
+
+
+def sortby(array: Any, *by: Any) -> Any:
+    """SORTBY: the rows (or columns) of ``array`` ordered by the by-arrays, each one column as
+    tall (or one row as wide) as the array, each followed by its order (1 or -1, default 1).
+
+    >>> sortby([[1.0, 2.0, 3.0], [4.0, 5.0, 6.0]], [[3.0, 2.0, 2.0]], 1, [[5.0, 1.0, 4.0]], -1)
+    [[3.0, 2.0, 1.0], [6.0, 5.0, 4.0]]
+    """
+    try:
+        g = _rows(array)
+        keys, orders, directions = [], [], set()
+        for k in range(0, len(by), 2):
+            by_rows, values = _vector(_rows(by[k]), len(g), len(g[0]))
+            directions.add(by_rows)
+            keys.append(values)
+            orders.append(_sign(by[k + 1]) if k + 1 < len(by) else 1)
+        if len(directions) != 1:
+            raise excel_coerce.ExcelError("Value")
+        return _arrange(g, directions.pop(), keys, orders)
+    except excel_coerce.ExcelError as e:
+        return excel_coerce.error(e.kind)
+
+
+def _same_key(v: Any) -> Any:
+    return (4, 0) if v is None else _sort_key(v)
+
+
+def unique(array: Any, by_col: Any = None, exactly_once: Any = None) -> Any:
+    """UNIQUE: the distinct rows (``by_col``: columns) in order of first appearance (text
+    without case); ``exactly_once``: only those that appear once; none: #CALC! (written #VALUE!).
+    (An array as ``by_col``/``exactly_once``: its first value, formualizer's answer; Excel
+    lifts the call in a way the corpus does not make clear.)
+
+    >>> unique([[1.0, 2.0, 2.0, 1.0]], 1), unique([[1.0, 1.0, 2.0, 2.0]], 1, 1)
+    ([[1.0, 2.0]], {'type': 'Error', 'kind': 'Value'})
+    """
+    try:
+        by_col, exactly_once = _first(by_col), _first(exactly_once)
+        _errors_first(by_col, exactly_once)
+        g = _rows(array)
+        cols = excel_coerce.logical(by_col) if by_col is not None else False
+        once = excel_coerce.logical(exactly_once) if exactly_once is not None else False
+        items = [list(col) for col in zip(*g, strict=True)] if cols else g
+        keys = [tuple(_same_key(v) for v in item) for item in items]
+        counts: dict[tuple[Any, ...], int] = {}
+        for k in keys:
+            counts[k] = counts.get(k, 0) + 1
+        seen: set[tuple[Any, ...]] = set()
+        out = []
+        for item, k in zip(items, keys, strict=True):
+            if k in seen or (once and counts[k] > 1):
+                continue
+            seen.add(k)
+            out.append(item)
+        if not out:
+            raise excel_coerce.ExcelError("Value")
+        return _result([list(r) for r in zip(*out, strict=True)] if cols else out)
+    except excel_coerce.ExcelError as e:
+        return excel_coerce.error(e.kind)
+
+
+#: Functions reading whole ranges, registered within the cell budget (name → spec).
+BUDGETED: dict[str, tuple[Callable[..., Any], int, int | None]] = {
+    "FILTER": (filter_, 2, 3), "SORT": (sort, 1, 4), "SORTBY": (sortby, 2, None),
+    "UNIQUE": (unique, 1, 3),
+}
+_ERROR_LITERAL = re.compile(r"#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|CALC!|SPILL!)")
+
+
+def _budget_ok(name: str, texts: list[str]) -> bool:
+    """Do the formulas calling ``name`` read at most excel_functions.LOOKUP_CELL_BUDGET cells?"""
+    from xlmodel.engine import excel_functions
+
+    call = re.compile(rf"(?<![\w]){name}\(")
+    cost = 0
+    for t in texts:
+        u = t.upper()
+        if call.search(u):
+            u = _ERROR_LITERAL.sub("0", u.replace("_XLFN.", "").replace("_XLWS.", ""))
+            cost += excel_functions._cells_read(u)   # (an error literal is no defined name)
+            if cost > excel_functions.LOOKUP_CELL_BUDGET:
+                return False
+    return True
 
 
 # ------------------------------------------------------------------------------------ INDEX ----
@@ -678,6 +905,9 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool =
     chosen = {name: spec for name, spec in ARRAY_FUNCTIONS.items() if f"{name}(" in whole}
     if "INDEX(" in whole and index_override_ok(texts):
         chosen["INDEX"] = (index, 1, 4)
+    chosen.update({name: spec for name, spec in BUDGETED.items()
+                   if f"{name}(" in whole and _budget_ok(name, texts)})
     for name, (fn, lo, hi) in chosen.items():
-        for spelling in excel_lifting.spellings(name):
+        # FILTER and SORT are written _xlfn._xlws.FILTER (Excel's worksheet-function namespace)
+        for spelling in (*excel_lifting.spellings(name), f"_xlfn._xlws.{name}"):
             wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
