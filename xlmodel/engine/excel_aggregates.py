@@ -201,10 +201,340 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool =
     """Register this module's helpers and :data:`OVERRIDES` on ``wb``."""
     from xlmodel.engine.excel_lifting import spellings
 
-    for name, (fn, lo, hi) in OVERRIDES.items():
+    functions = dict(OVERRIDES)
+    for name in conditionals_to_override(formulas):
+        kind, singular = CONDITIONAL[name]
+        functions[name] = (conditional(kind, singular, date1904), 2, None)
+    for name, (fn, lo, hi) in functions.items():
         for spelling in spellings(name):
-            wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
+            try:
+                wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
+            except RuntimeError:   # registered before (excel_lifting's lifting of the built-in)
+                wb.unregister_function(spelling)
+                wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
     wb.register_function(f"{PREFIX}NUMBER", lambda v: typed_number(v, date1904),
                          min_args=1, max_args=1)
     wb.register_function(f"{PREFIX}COUNTED", lambda v: typed_counted(v, date1904),
                          min_args=1, max_args=1)
+
+
+# ------------------------------------------------------------------- criteria (…IF, …IFS) ----
+_KINDS = {code: kind for kind, code in excel_coerce.CODES.items()}
+_OPERATORS = ("<=", ">=", "<>", "<", ">", "=")
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """A criterion text as a case-insensitive whole-text pattern (``?``, ``*``, ``~`` escapes)."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "~" and i + 1 < len(pattern) and pattern[i + 1] in "*?~":
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "=": a == b, "<>": a != b}[op]
+
+
+def criterion(c: Any, date1904: bool = False) -> Any:
+    """The test a cell value must pass for the criterion ``c`` of COUNTIF, SUMIFS…
+
+    Microsoft (COUNTIF, COUNTIFS, SUMIF help pages): a criterion is a number, a logical value, a
+    text with an optional comparison operator (``=``, ``<>``, ``<``, ``<=``, ``>``, ``>=``) and
+    the wildcards ``?``, ``*`` (``~`` escapes them), case ignored; "if the criteria argument is a
+    reference to an empty cell, the COUNTIFS function treats the empty cell as a 0 value".  The
+    operand of a text criterion is read as a number where it is one (``">1"``, ``"29/02/1900"``),
+    as a logical value for ``TRUE``/``FALSE`` (``"<=TRUE"`` matches FALSE and TRUE, no text), as
+    an error for an error literal; an error criterion matches cells holding that error (the
+    corpus: ``COUNTIF(K24:L24,K24)`` is 1 with #VALUE! in K24).  A number criterion matches
+    numbers and text reading as that number; ``<>`` matches everything the ``=`` test does not,
+    empty cells included; ``""`` matches empty cells and empty text, ``"="`` empty cells only.
+
+    >>> t = criterion("<=TRUE"); t(True), t(False), t("ciao"), t(1.0)
+    (True, True, False, False)
+    >>> t = criterion(">1"); t(2.3), t(1.0), t("5"), t(None)
+    (True, False, False, False)
+    >>> t = criterion("*a?"); t("ciao"), t("CIAO"), t("ciaoo"), t(1.0)
+    (True, True, False, False)
+    >>> t = criterion({"type": "Error", "kind": "Div"}); t({"type": "Error", "kind": "Div"}), t(0.0)
+    (True, False)
+    >>> t = criterion("<>-1"); t(-1.0), t(None), t("x")
+    (False, True, True)
+    >>> t = criterion(None); t(0.0), t(None)
+    (True, False)
+    """
+    if excel_coerce.is_error(c):
+        kind = c.get("kind")
+        return lambda v: excel_coerce.is_error(v) and v.get("kind") == kind
+    if isinstance(c, bool):
+        return lambda v: isinstance(v, bool) and v == c
+    if c is None:
+        c = 0.0
+    if isinstance(c, int | float):
+        return _criterion("=", float(c), date1904)
+    text = str(c)
+    op = next((o for o in _OPERATORS if text.startswith(o)), "")
+    rest = text[len(op):]
+    if rest == "":
+        if op == "":
+            return lambda v: v is None or v == ""
+        if op == "=":
+            return lambda v: v is None
+        if op == "<>":
+            return lambda v: v is not None
+    if rest.strip().upper() in ("TRUE", "FALSE"):
+        b = rest.strip().upper() == "TRUE"
+        o = op or "="
+        if o == "<>":
+            return lambda v: not (isinstance(v, bool) and v == b)
+        return lambda v: isinstance(v, bool) and _compare(o, v, b)
+    if rest.strip().upper() in _KINDS:
+        kind = _KINDS[rest.strip().upper()]
+        same = criterion({"type": "Error", "kind": kind})
+        return (lambda v: not same(v)) if op == "<>" else same if op in ("", "=") else (lambda v: False)
+    n = excel_coerce.number_text(rest, date1904)
+    if n is not None:
+        return _criterion(op or "=", n, date1904)
+    return _text_criterion(op or "=", rest)
+
+
+def _criterion(op: str, x: float, date1904: bool) -> Any:
+    """The test of a number operand: ``=``/``<>`` also read text as a number."""
+    if op in ("=", "<>"):
+        def equal(v: Any) -> bool:
+            if isinstance(v, bool) or v is None or excel_coerce.is_error(v):
+                return False
+            if isinstance(v, str):
+                return excel_coerce.number_text(v, date1904) == x
+            return float(v) == x
+        return equal if op == "=" else (lambda v: not equal(v))
+
+    def ordered(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool) and _compare(op, float(v), x)
+    return ordered
+
+
+def _text_criterion(op: str, operand: str) -> Any:
+    """The test of a text operand: wildcards for ``=``/``<>``, text order for the others."""
+    if op in ("=", "<>"):
+        pattern = _wildcard(operand)
+
+        def equal(v: Any) -> bool:
+            return isinstance(v, str) and pattern.fullmatch(v) is not None
+        return equal if op == "=" else (lambda v: not equal(v))
+    key = operand.casefold()
+    return lambda v: isinstance(v, str) and _compare(op, v.casefold(), key)
+
+
+def _grid(a: Any) -> list[list[Any]]:
+    return a if isinstance(a, list) else [[a]]
+
+
+_MISSING = object()
+
+
+def _lift(fn: Any, criteria: list[Any]) -> Any:
+    """``fn(criteria…)`` for scalar criteria; over an array of criteria an array of results
+    (Excel lifts the criteria: ``COUNTIF(F1:J1,{"*ao","",TRUE})`` is three counts)."""
+    arrays = [c for c in criteria if isinstance(c, list) and c]
+    if not arrays:
+        return fn(criteria)
+    rows = max(len(a) for a in arrays)
+    cols = max(len(a[0]) for a in arrays)
+
+    def pick(a: Any, i: int, j: int) -> Any:
+        if not isinstance(a, list):
+            return a
+        ii, jj = (i if len(a) > 1 else 0), (j if len(a[0]) > 1 else 0)
+        return a[ii][jj] if ii < len(a) and jj < len(a[ii]) else _MISSING
+
+    out = []
+    for i in range(rows):
+        row = []
+        for j in range(cols):
+            cs = [pick(c, i, j) for c in criteria]
+            row.append(excel_coerce.error("Na") if _MISSING in cs else fn(cs))
+        out.append(row)
+    return out
+
+
+def _matching(ranges: list[list[list[Any]]], tests: list[Any]) -> list[tuple[int, int]]:
+    """The positions (row, column) where every criteria range passes its test."""
+    first = ranges[0]
+    return [(i, j) for i in range(len(first)) for j in range(len(first[0]))
+            if all(t(r[i][j]) for r, t in zip(ranges, tests, strict=True))]
+
+
+def _same_shape(grids: Iterable[list[list[Any]]]) -> bool:
+    shapes = {(len(g), len(g[0]) if g else 0) for g in grids}
+    return len(shapes) == 1
+
+
+def _aggregate(kind: str, values: list[Any]) -> Any:
+    """SUM, AVERAGE, MAX, MIN or COUNT of the matched cells of the aggregated range: numbers
+    only (text, logical values, empty cells passed over); a matched error is the answer."""
+    numbers = []
+    for v in values:
+        if excel_coerce.is_error(v):
+            return v
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            numbers.append(float(v))
+    if kind == "SUM":
+        return float(sum(numbers))   # (math.fsum would differ from Excel's running sum)
+    if kind == "AVERAGE":
+        return sum(numbers) / len(numbers) if numbers else excel_coerce.error("Div")
+    if kind == "MAX":
+        return max(numbers, default=0.0)
+    return min(numbers, default=0.0)
+
+
+def conditional(kind: str, singular: bool, date1904: bool = False) -> Any:
+    """The callback of ``kind`` IF (``singular``: SUMIF, AVERAGEIF, COUNTIF) or IFS.
+
+    >>> sumif = conditional("SUM", True)
+    >>> sumif([["ciao", True]], "<=TRUE", [[10.0, -1.0]])
+    -1.0
+    >>> sumif([["ciao", True]], "ciao", [[{"type": "Error", "kind": "Value"}, 1.0]])
+    {'type': 'Error', 'kind': 'Value'}
+    >>> conditional("SUM", False)([[1.0, 2.0, 3.0]], [[1.0, 2.0]], 1.0)
+    {'type': 'Error', 'kind': 'Value'}
+    >>> conditional("COUNT", True)([[1.0, None, True]], [["", True, 1.0]])
+    [[1.0, 1.0, 1.0]]
+    """
+    def call(*args: Any) -> Any:
+        if kind == "COUNT":
+            pairs = list(args)
+            target = None
+        elif singular:
+            pairs = list(args[:2])
+            target = args[2] if len(args) > 2 else args[0]
+        else:
+            target, pairs = args[0], list(args[1:])
+        if len(pairs) % 2 or not pairs:
+            return excel_coerce.error("Value")
+        ranges = [_grid(r) for r in pairs[0::2]]
+        crit = list(pairs[1::2])
+        total = None if target is None else _grid(target)
+        if singular and total is not None:
+            h, w = len(ranges[0]), len(ranges[0][0]) if ranges[0] else 0
+            if len(total) < h or (total and len(total[0]) < w):
+                return excel_coerce.error("Value")   # (register only overrides where it fits)
+            total = [row[:w] for row in total[:h]]
+        if not _same_shape(ranges + ([total] if total is not None else [])):
+            return excel_coerce.error("Value")
+
+        def one(cs: list[Any]) -> Any:
+            tests = [criterion(c, date1904) for c in cs]
+            at = _matching(ranges, tests)
+            if total is None:
+                return float(len(at))
+            return _aggregate(kind, [total[i][j] for i, j in at])
+
+        return _lift(one, crit)
+
+    return call
+
+
+#: The conditional aggregates: name → (aggregate, singular form).
+CONDITIONAL = {"SUMIF": ("SUM", True), "AVERAGEIF": ("AVERAGE", True), "COUNTIF": ("COUNT", True),
+               "SUMIFS": ("SUM", False), "AVERAGEIFS": ("AVERAGE", False),
+               "COUNTIFS": ("COUNT", False), "MAXIFS": ("MAX", False), "MINIFS": ("MIN", False)}
+
+_CONDITIONAL_CALL = re.compile(r"(?<![\w.])(?:_XLFN\.)?(SUMIFS?|AVERAGEIFS?|COUNTIFS?|MAXIFS|MINIFS)\(")
+_A1_RANGE = re.compile(r"^(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+def _range_shape(arg: list[Any]) -> tuple[int, int] | None:
+    """(rows, columns) of an argument that is one A1 cell or range, None for anything else."""
+    from xlmodel.ooxml.addresses import col_number
+
+    if len(arg) != 1 or not str(arg[0].subtype).endswith("Range"):
+        return None
+    m = _A1_RANGE.match(arg[0].value.upper())
+    if not m:
+        return None
+    c1, r1 = col_number(m.group(1)), int(m.group(2))
+    c2, r2 = (col_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+    return abs(r2 - r1) + 1, abs(c2 - c1) + 1
+
+
+def sum_range_fits(formula: str) -> bool:
+    """Does every SUMIF/AVERAGEIF call of ``formula`` have a sum range the size of its range?
+
+    Excel reads a smaller sum range from its top-left cell over the size of the range
+    (``SUMIF(A1:A10,"x",B1)`` sums B1:B10); a callback gets only the cells written, so the
+    override is registered only where every call's sum range fits (:func:`conditionals_to_override`).
+
+    >>> sum_range_fits("SUMIF(A1:A3,1,B1:B3)+AVERAGEIF(A1:B2,1)"), sum_range_fits("SUMIF(A1:A3,1,B1)")
+    (True, False)
+    >>> sum_range_fits("SUMIF(A1:A3,1,INDEX(B:B,1):B3)")
+    False
+    """
+    tokens = _tokens(formula)
+    if tokens is None:
+        return False
+    stack: list[list[list[Any]] | None] = []   # per open call: its arguments' tokens (checked calls)
+    for tok in tokens:
+        kind, sub = str(tok.token_type), str(tok.subtype)
+        if sub.endswith("Open"):
+            if stack and stack[-1] is not None:
+                stack[-1][-1].append(tok)
+            name = tok.value[:-1].upper() if kind.endswith("Func") else ""
+            stack.append([[]] if name in ("SUMIF", "AVERAGEIF") else None)
+        elif sub.endswith("Close"):
+            args = stack.pop() if stack else None
+            if args is not None and len(args) == 3:
+                a, s = _range_shape(args[0]), _range_shape(args[2])
+                if a is None or a != s:
+                    return False
+            if stack and stack[-1] is not None:
+                stack[-1][-1].append(tok)
+        elif kind.endswith("Sep") and sub.endswith("Arg") and len(stack) and stack[-1] is not None:
+            stack[-1].append([])
+        elif stack and stack[-1] is not None:
+            stack[-1][-1].append(tok)
+    return True
+
+
+def conditionals_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
+    """The conditional aggregates (:data:`CONDITIONAL`) to override in a workbook: those whose
+    calls read at most ``excel_functions.LOOKUP_CELL_BUDGET`` cells together (a shared
+    formula's followers counted with their master's text), SUMIF and AVERAGEIF only where every
+    sum range fits (:func:`sum_range_fits`).  A larger workbook keeps formualizer's native ones.
+
+    >>> class F:
+    ...     f_type, text, si, shared_master = None, "SUMIF(A1:A9,\\"<=TRUE\\",B1:B9)", None, False
+    >>> sorted(conditionals_to_override({"S": [F()] * 10})), conditionals_to_override({"S": [F()] * 3000})
+    (['SUMIF'], set())
+    """
+    from xlmodel.engine.excel_functions import LOOKUP_CELL_BUDGET, _cells_read
+
+    masters: dict[tuple[str, Any], str] = {}
+    for sheet, cells in formulas.items():
+        for fc in cells:
+            if getattr(fc, "shared_master", False) and fc.text:
+                masters[(sheet, fc.si)] = fc.text
+    cost: dict[str, int] = {}
+    unfit: set[str] = set()
+    seen: dict[str, tuple[set[str], int]] = {}
+    for sheet, cells in formulas.items():
+        for fc in cells:
+            text = fc.text or masters.get((sheet, getattr(fc, "si", None)), "")
+            if "IF" not in text.upper():
+                continue
+            if text not in seen:
+                upper = text.upper()
+                names = {m.group(1) for m in _CONDITIONAL_CALL.finditer(upper)}
+                n = _cells_read(text) if names else 0
+                if names & {"SUMIF", "AVERAGEIF"} and not sum_range_fits(text):
+                    unfit.update(names & {"SUMIF", "AVERAGEIF"})
+                seen[text] = (names, n)
+            names, n = seen[text]
+            for name in names:
+                cost[name] = cost.get(name, 0) + n
+    return {name for name, n in cost.items() if n <= LOOKUP_CELL_BUDGET and name not in unfit}
