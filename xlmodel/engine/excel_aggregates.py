@@ -446,7 +446,8 @@ CONDITIONAL = {"SUMIF": ("SUM", True), "AVERAGEIF": ("AVERAGE", True), "COUNTIF"
                "COUNTIFS": ("COUNT", False), "MAXIFS": ("MAX", False), "MINIFS": ("MIN", False)}
 
 _CONDITIONAL_CALL = re.compile(r"(?<![\w.])(?:_XLFN\.)?(SUMIFS?|AVERAGEIFS?|COUNTIFS?|MAXIFS|MINIFS)\(")
-_A1_RANGE = re.compile(r"^(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?([A-Z]{1,3})\$?(\d+)(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+_A1_RANGE = re.compile(r"^(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?([A-Z]{1,3})\$?(\d+)"
+                       r"(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 
 
 def _range_shape(arg: list[Any]) -> tuple[int, int] | None:
