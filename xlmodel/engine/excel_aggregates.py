@@ -191,10 +191,74 @@ def mode_mult(*args: Any) -> Any:
         return excel_coerce.error(e.kind)
 
 
+# ------------------------------------------------------------------ FREQUENCY, TRIMMEAN ----
+def frequency(data: Any, bins: Any) -> Any:
+    """FREQUENCY(data_array, bins_array): a column of counts, one per bin and one above them.
+
+    Microsoft (FREQUENCY): a value is counted in the first bin at or above it; blank cells and
+    text are ignored.  The counts follow the bins in the order given (the corpus: bins
+    ``{1,3;5,3}`` give the counts of ≤1, (1,3], (3,5], none for the repeated 3, and >5); an
+    error in the data is the answer; no number among the bins reads as the one bin 0 (the
+    corpus: ``FREQUENCY(C43:G43,H43)`` with H43 empty counts the values ≤ 0).
+
+    >>> frequency([[1.0, 2.0, 3.0, 2.0, 1.0, 3.0, 2.0, 1.0, 6.0, 5.0, 4.9, 0.0]], [[1.0, 3.0], [5.0, 3.0]])
+    [[4.0], [5.0], [2.0], [0.0], [1.0]]
+    >>> frequency([[1.0, 2.0, 3.0, 0.0, -1.0]], None), frequency([[2.0, "x", True, None]], [[None]])
+    ([[2.0], [3.0]], [[0.0], [1.0]])
+    """
+    try:
+        values = _numbers_in_order([data] if isinstance(data, list) else [[[data]]])
+        edges = _numbers_in_order([bins] if isinstance(bins, list) else [[[bins]]])
+    except ExcelError as e:
+        return excel_coerce.error(e.kind)
+    if not edges:
+        edges = [0.0]
+    order = sorted(range(len(edges)), key=lambda k: (edges[k], k))   # stable: the first of equal bins
+    counts = [0.0] * (len(edges) + 1)
+    for v in values:
+        k = next((k for k in order if v <= edges[k]), len(edges))
+        counts[k] += 1
+    return [[c] for c in counts]
+
+
+def _trimmean(data: Any, percent: Any) -> Any:
+    values = _numbers_in_order([data] if isinstance(data, list) else [[[data]]])
+    p = excel_coerce.number(percent)
+    if not 0 <= p < 1 or not values:
+        raise ExcelError("Num")
+    drop = int(len(values) * p / 2)          # excluded points: rounded down to a multiple of 2
+    kept = sorted(values)[drop:len(values) - drop]
+    return sum(kept) / len(kept)
+
+
+def trimmean(data: Any, percent: Any) -> Any:
+    """TRIMMEAN(array, percent): the mean without ``percent`` of the points, half from each end.
+
+    Microsoft (TRIMMEAN): percent < 0 or ≥ 1 is #NUM!; the number of excluded points is rounded
+    down to the nearest multiple of 2.  ``percent`` is read as a number (a cell holding
+    "29/02/1900" is 60: #NUM!, as Excel caches it; TRUE is 1: #NUM!) and lifted over an array.
+
+    >>> trimmean([[0.0, 1.0, 0.7, 0.2, -1.0, None, "29/02/1900", True]], 0.7)
+    0.3
+    >>> trimmean([[1.0, 2.0]], "29/02/1900"), trimmean([[1.0, 2.0]], [[0.0, 1.0]])
+    ({'type': 'Error', 'kind': 'Num'}, [[1.5, {'type': 'Error', 'kind': 'Num'}]])
+    """
+    def one(p: Any) -> Any:
+        try:
+            return _trimmean(data, p)
+        except ExcelError as e:
+            return excel_coerce.error(e.kind)
+
+    if isinstance(percent, list):
+        return [[one(p) for p in row] for row in percent]
+    return one(percent)
+
+
 #: Rare aggregates overridden outright (not hot: a workbook calls them seldom).
 OVERRIDES: dict[str, tuple[Any, int, int | None]] = {
     "MODE": (mode_sngl, 1, None), "MODE.SNGL": (mode_sngl, 1, None),
-    "MODE.MULT": (mode_mult, 1, None)}
+    "MODE.MULT": (mode_mult, 1, None), "FREQUENCY": (frequency, 2, 2),
+    "TRIMMEAN": (trimmean, 2, 2)}
 
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
