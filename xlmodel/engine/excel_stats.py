@@ -30,6 +30,7 @@ most frequent, is computed here (``math.erfc`` and Wichura's AS 241 inverse).
 from __future__ import annotations
 
 import math
+import re
 from collections.abc import Callable, Iterable, Mapping
 from itertools import zip_longest
 from typing import Any
@@ -38,7 +39,55 @@ from xlmodel.engine import excel_coerce as xc
 from xlmodel.engine.excel_coerce import ExcelError
 from xlmodel.engine.excel_registry import Rewrite
 
-REWRITES: tuple[Rewrite, ...] = ()
+#: The regressions' ``const`` argument (0-based position): omitted, it is TRUE in Excel, but
+#: formualizer passes a left-out argument as 0 (FALSE).
+_CONST_AT = {"LINEST": 2, "LOGEST": 2, "TREND": 3, "GROWTH": 3}
+
+
+def fill_const(formula: str) -> str:
+    """Write TRUE for a left-out ``const`` of LINEST, LOGEST, TREND and GROWTH (engine copy only).
+
+    >>> fill_const("LINEST(J3:N3,J4:N4,,TRUE)"), fill_const("TREND(A1:A3,B1:B3,C1, )")
+    ('LINEST(J3:N3,J4:N4,TRUE,TRUE)', 'TREND(A1:A3,B1:B3,C1, TRUE)')
+    >>> fill_const('IF(A1,"LINEST(a,b,,1)",LINEST(A1:A3,,))')
+    'IF(A1,"LINEST(a,b,,1)",LINEST(A1:A3,,TRUE))'
+    """
+    import formualizer as fz
+
+    try:
+        tokens = list(fz.tokenize("=" + formula))
+    except Exception:   # a formula formualizer cannot tokenize is evaluated (and reported) as is
+        return formula
+    inserts: list[int] = []
+    stack: list[list[Any]] = []   # per open call/paren: [const position or None, argument index]
+    prev = None
+    for tok in tokens:
+        kind, sub = str(tok.token_type), str(tok.subtype)
+        if kind.endswith("Whitespace"):
+            continue
+        if kind.endswith("Func") and sub.endswith("Open"):
+            name = tok.value[:-1].upper().removeprefix("_XLFN.")
+            stack.append([_CONST_AT.get(name), 0])
+        elif (kind.endswith("Paren") or kind.endswith("Array")) and sub.endswith("Open"):
+            stack.append([None, 0])
+        elif (sub.endswith("Close") or (kind.endswith("Sep") and sub.endswith("Arg"))) and stack:
+            top = stack[-1]
+            empty = prev is not None and (str(prev.subtype).endswith("Arg")
+                                          or str(prev.token_type).endswith("Func"))
+            if top[0] is not None and top[1] == top[0] and empty:
+                inserts.append(tok.start - 1)
+            if sub.endswith("Close"):
+                stack.pop()
+            else:
+                top[1] += 1
+        prev = tok
+    for at in sorted(inserts, reverse=True):
+        formula = formula[:at] + "TRUE" + formula[at:]
+    return formula
+
+
+REWRITES: tuple[Rewrite, ...] = (
+    Rewrite("regression const", re.compile(rb"(?:LINEST|LOGEST|TREND|GROWTH)\("), fill_const),)
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT2PI = math.sqrt(2.0 * math.pi)
@@ -393,10 +442,11 @@ def _scalar_functions(a: _Args) -> dict[str, tuple[Callable[..., Any], int, int]
     def hypgeom_dist(s: Any, n: Any, big_k: Any, big_n: Any, cum: Any) -> float:
         vals = c("nnnnb", s, n, big_k, big_n, cum)
         sv, nv, kv, nn = (math.trunc(v) for v in vals[:4])
-        _num_check(min(sv, nv, kv, nn) < 0 or nv > nn or kv > nn or sv > min(nv, kv))
-        if sv < max(0, nv - nn + kv):   # impossible: #NUM!, but cumulative 0 (Excel's values)
+        _num_check(min(sv, nv, kv, nn) < 0 or nv > nn or kv > nn)
+        if sv > min(nv, kv) or sv < max(0, nv - nn + kv):
+            # an impossible count: #NUM!, but cumulative 1 above and 0 below (Excel's values)
             if vals[4]:
-                return 0.0
+                return 1.0 if sv > min(nv, kv) else 0.0
             raise ExcelError("Num")
         if nn == 0 or nv == 0 or kv == 0:
             return 1.0   # the only possible outcome: s = 0
@@ -672,7 +722,17 @@ def _test_functions(a: _Args) -> dict[str, tuple[Callable[..., Any], int, int]]:
         hi = a.n(upper[0]) if upper else lo
         return math.fsum(p for v, p in zip(xs, pn, strict=True) if _is_num(v) and lo <= v <= hi)
 
+    def percentrank(name: str) -> Callable[..., Any]:
+        def fn(array: Any, x: Any, *significance: Any) -> Any:
+            xv = a.n(x) if isinstance(x, str) else x   # a date typed as text is its number
+            return _builtin(name, array, xv, *significance, date1904=d1904)
+
+        fn.__name__ = name
+        return fn
+
     return {
+        **{name: (lifted(percentrank(name), frozenset({0})), 2, 3)
+           for name in ("PERCENTRANK", "PERCENTRANK.INC", "PERCENTRANK.EXC")},
         "T.TEST": (lifted(t_test, frozenset({0, 1})), 4, 4),
         "TTEST": (lifted(t_test, frozenset({0, 1})), 4, 4),
         "CHISQ.TEST": (lifted(chisq_test, frozenset({0, 1})), 2, 2),
@@ -686,6 +746,43 @@ def _test_functions(a: _Args) -> dict[str, tuple[Callable[..., Any], int, int]]:
 
 
 # --------------------------------------------------------------------------- regressions ----
+def _same_shape(ys: Any, xs: Any) -> None:
+    """known_y's and known_x's of a regression fit (a column: as many rows; a row: as many
+    columns; else the same shape), else #REF! (Excel's cached values, before any #VALUE!)."""
+    ry, cy = (len(ys), len(ys[0]) if ys else 0) if isinstance(ys, list) else (1, 1)
+    rx, cx = (len(xs), len(xs[0]) if xs else 0) if isinstance(xs, list) else (1, 1)
+    if (cy == 1 and rx != ry) or (cy != 1 and ry == 1 and cx != cy) or (
+            cy != 1 and ry != 1 and (rx, cx) != (ry, cy)):
+        raise ExcelError("Ref")
+
+
+def _full_rank(ys: Any, xs: Any, const: bool) -> bool:
+    """Are the known_x's (with the constant's column) linearly independent?  Excel drops
+    collinear columns from its fit (their coefficients 0); formualizer's statistics of such a
+    fit (LINEST/LOGEST with stats TRUE) are not Excel's (pycel's stats.xlsx), so the caller gives
+    #NUM! instead (the refresh then keeps Excel's cached values).
+
+    >>> _full_rank([[1.0], [2.0], [3.0]], [[2.0, 3.0], [2.0, 3.0], [2.0, 3.0]], True)
+    False
+    >>> _full_rank([[1.0], [2.0], [4.0]], [[1.0], [2.0], [3.0]], True)
+    True
+    """
+    import numpy as np
+
+    x = np.array(xs if isinstance(xs, list) else [[xs]], dtype=float)
+    y_cols = len(ys[0]) if isinstance(ys, list) and ys else 1
+    y_rows = len(ys) if isinstance(ys, list) else 1
+    if y_cols == 1:
+        design = x
+    elif y_rows == 1:
+        design = x.T
+    else:
+        design = x.reshape(-1, 1)
+    if const:
+        design = np.hstack([design, np.ones((design.shape[0], 1))])
+    return bool(np.linalg.matrix_rank(design) == design.shape[1])
+
+
 def _regression_functions(a: _Args) -> dict[str, tuple[Callable[..., Any], int, int]]:
     """LINEST, LOGEST, TREND, GROWTH: Excel's #VALUE! for any error, text, logical value or
     empty cell in the arrays or an error in the flags (its cached values), else formualizer."""
@@ -693,12 +790,19 @@ def _regression_functions(a: _Args) -> dict[str, tuple[Callable[..., Any], int, 
 
     def checked(name: str, arrays: int) -> Callable[..., Any]:
         def fn(*args: Any) -> Any:
+            if len(args) > 1 and isinstance(args[1], list | float):
+                _same_shape(args[0], args[1])
             for k, v in enumerate(args):
                 if k < arrays:
                     if any(not _is_num(e) for e in _flat(v)):
                         raise ExcelError("Value")
                 elif xc.is_error(v):
                     raise ExcelError("Value")
+            const_at = _CONST_AT[name]
+            const = len(args) <= const_at or a.b(args[const_at])
+            stats = name in ("LINEST", "LOGEST") and len(args) > 3 and a.b(args[3])
+            if stats and not _full_rank(args[0], args[1], const):
+                raise ExcelError("Num")
             return builtin_array(name, list(args), d1904)
 
         fn.__name__ = name
