@@ -53,12 +53,18 @@ def test_statistical_sheet_agrees_with_excel(test_xlsx: object) -> None:
     assert len(ours) > 1500   # the check covers the family's cells, array members included
 
 
-def test_forecast_ets_is_kept_with_its_reason(test_xlsx: object) -> None:
-    """FORECAST.ETS* is not computed (not Excel's AAA smoothing): kept at Excel's value, with the
-    reason, never a number of another algorithm (64 cells)."""
+def test_forecast_ets_errors_computed_values_kept(test_xlsx: object) -> None:
+    """FORECAST.ETS*: the 39 calls Excel refuses get Excel's error (argument checks); the 25
+    whose value needs Excel's AAA smoothing are kept at Excel's value, with the reason, never a
+    number of another algorithm.  Before excel_stats all 64 were kept."""
+    differing = [d for d in test_xlsx.differing if _ETS.search(d[4])]
     kept = [k for k in test_xlsx.kept_cells if _ETS.search(k[3])]
-    assert len(kept) == 64
-    assert all("FORECAST.ETS" in k[4] for k in kept), kept[:3]
+    assert not differing, differing[:5]
+    assert len(kept) == 25
+    assert all("FORECAST.ETS" in k[4] and "understøttes ikke" in k[4] for k in kept), kept[:3]
+    _, cells = measure.read_cells(CORPUS / "files" / "formulas__test.xlsx")
+    ets = [k for k, c in cells.items() if c.kind == "formula" and _ETS.search(c.formula)]
+    assert len(ets) == 68   # (4 of them, a #NAME? argument passed on, agreed before)
 
 
 def test_pycel_stats_agrees_with_excel() -> None:
@@ -133,6 +139,20 @@ def test_tests_of_arrays() -> None:
     assert call("Z.TEST", [[3.2, 0.7]], 2.0, 0.0) == err("Num")
     assert call("PROB", [[1.0, 2.0]], [[0.5, 0.5]], 1.0, None) == 0.0   # an empty upper limit is 0
     assert call("PROB", [[1.0, 2.0]], [[0.5, 0.5]], 1.0) == 0.5
+
+
+def test_forecast_ets_checks() -> None:
+    """Excel's errors for the arguments it refuses; #N/IMPL! (kept) where it computes a value."""
+    v, t = [[3.0, 3.0, 1.0, 2.0]], [[3.0, 7.0, 5.0, 6.0]]
+    assert call("FORECAST.ETS", 10.0, v, t, 4.0, 1.0) == err("NImpl")
+    assert call("FORECAST.ETS", -1.0, v, t, 4.0, 1.0) == err("Num")
+    assert call("FORECAST.ETS", 0.1, v, t, 4.0, 1.0) == err("NImpl")
+    assert call("FORECAST.ETS", err("Ref"), v, t) == err("Ref")
+    assert call("FORECAST.ETS", 10.0, v, [[1.0, 2.0]]) == err("Na")
+    assert call("FORECAST.ETS.CONFINT", 50.0, v, t, 1.0) == err("Num")
+    assert call("FORECAST.ETS.CONFINT", 50.0, v, t, None) == err("NImpl")
+    assert call("FORECAST.ETS.SEASONALITY", v, t, 2.0) == err("Num")
+    assert call("FORECAST.ETS.STAT", v, t, 0.0, 4.0, 1.0) == err("Num")
 
 
 def test_normal_inverse_is_exact() -> None:

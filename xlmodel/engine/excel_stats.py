@@ -855,6 +855,73 @@ def builtin_array(name: str, args: list[Any], date1904: bool = False) -> Any:
     return [[wb.get_value("v", r, c) for c in range(1, cols + 1)] for r in range(1, rows + 1)]
 
 
+# --------------------------------------------------------------------------- FORECAST.ETS ----
+def _ets_functions(a: _Args) -> dict[str, tuple[Callable[..., Any], int, int]]:
+    """FORECAST.ETS, .CONFINT, .SEASONALITY, .STAT: Excel's argument checks and their errors.
+
+    Excel fits an AAA exponential smoothing model (additive error, trend and seasonality; the
+    parameters optimised, the season length detected) whose initialisation and optimiser
+    Microsoft does not document; its cached values cannot be reproduced to their digits here.
+    So a call whose arguments Excel accepts answers #N/IMPL! (the refresh keeps Excel's cached
+    value, with the reason "FORECAST.ETS understøttes ikke"), never a number of another
+    algorithm; a call Excel refuses gets Excel's error.  The checks (Microsoft's pages and the
+    cached values of formulas' test.xlsx): an error argument is passed on; values and timeline
+    of different sizes #N/A; seasonality outside 0–8760, data completion not 0 or 1,
+    aggregation outside 1–7 (0: the default, as a left-out argument arrives), a confidence
+    level not strictly between 0 and 1 (an empty cell: the default 95 %), a statistic type
+    outside 1–8 are #NUM!; so is a target date at or before both 0 and one step before the
+    timeline's start (the cached values: 0 and -1 #NUM!, 0.1 a number).
+    """
+
+    def arrays(values: Any, timeline: Any) -> list[float]:
+        vs, ts = _flat(values), _flat(timeline)
+        first_error(vs, ts)
+        if len(vs) != len(ts):
+            raise ExcelError("Na")
+        return sorted({float(t) for t in ts if _is_num(t)})
+
+    def options(season: Any = 1.0, completion: Any = 1.0, aggregation: Any = 1.0) -> None:
+        sv, cv, av = (math.trunc(v) for v in _coerce(a, "nnn", (season, completion, aggregation)))
+        _num_check(sv < 0 or sv > 8760 or cv not in (0, 1) or av < 0 or av > 7)
+
+    def target_ok(target: float, times: list[float]) -> None:
+        step = min((b - c for b, c in zip(times[1:], times, strict=False)), default=1.0)
+        _num_check(target <= 0 and target <= (times[0] - step if times else 0.0))
+
+    def ets(target: Any, values: Any, timeline: Any, *opts: Any) -> Any:
+        t = a.n(target)
+        times = arrays(values, timeline)
+        options(*opts)
+        target_ok(t, times)
+        raise ExcelError("NImpl")
+
+    def confint(target: Any, values: Any, timeline: Any, level: Any = None, *opts: Any) -> Any:
+        t = a.n(target)
+        times = arrays(values, timeline)
+        lv = 0.95 if level is None else a.n(level)
+        options(*opts)
+        _num_check(lv <= 0 or lv >= 1)
+        target_ok(t, times)
+        raise ExcelError("NImpl")
+
+    def seasonality(values: Any, timeline: Any, *opts: Any) -> Any:
+        arrays(values, timeline)
+        options(1.0, *opts)
+        raise ExcelError("NImpl")
+
+    def stat(values: Any, timeline: Any, kind: Any, *opts: Any) -> Any:
+        arrays(values, timeline)
+        kv = math.trunc(a.n(kind))
+        options(*opts)
+        _num_check(kv < 1 or kv > 8)
+        raise ExcelError("NImpl")
+
+    return {"FORECAST.ETS": (lifted(ets, frozenset({1, 2})), 3, 6),
+            "FORECAST.ETS.CONFINT": (lifted(confint, frozenset({1, 2})), 3, 7),
+            "FORECAST.ETS.SEASONALITY": (lifted(seasonality, frozenset({0, 1})), 2, 4),
+            "FORECAST.ETS.STAT": (lifted(stat, frozenset({0, 1})), 3, 6)}
+
+
 def functions(date1904: bool = False) -> dict[str, tuple[Callable[..., Any], int, int]]:
     """Every function of this module for one date system: name → (callable, min, max args)."""
     a = _Args(date1904)
@@ -862,6 +929,7 @@ def functions(date1904: bool = False) -> dict[str, tuple[Callable[..., Any], int
     out.update(_pair_functions(a))
     out.update(_test_functions(a))
     out.update(_regression_functions(a))
+    out.update(_ets_functions(a))
     return out
 
 
