@@ -434,12 +434,25 @@ def _j1(x: float) -> float:
     return -ans if x < 0 else ans
 
 
-def _underflows(n: int, x: float) -> bool:
-    """|J_n(x)| ≤ (|x|/2)^n / n! · e^(x²/4) (also a bound for I_n): True when that is below the
-    smallest double, so the answer is 0 without running a recurrence of n steps."""
+def _underflows(n: int, x: float, i: bool = False) -> bool:
+    """True when J_n(x) (or, ``i``, I_n(x)) is below the smallest double, so the answer is 0
+    without a recurrence of n steps: |J_n(x)| ≤ |x/2|^n / n! (DLMF 10.14.4), and
+    I_n(x) ≤ (x/2)^n / n! · exp(x²/(4(n+1))) (from its power series)."""
     if n < 50 or x == 0:
         return False
-    return n * math.log(abs(x) / 2) - math.lgamma(n + 1) + x * x / 4 < -746
+    extra = x * x / (4 * (n + 1)) if i else 0.0
+    return n * math.log(abs(x) / 2) - math.lgamma(n + 1) + extra < -746
+
+
+#: The highest order the recurrences run to (a recurrence takes one step per order): above it
+#: a Bessel function that does not underflow is #NUM!, so a refresh keeps Excel's own value.
+MAX_ORDER = 100_000
+
+
+def _order(n: int) -> int:
+    if n > MAX_ORDER:
+        raise ExcelError("Num")
+    return n
 
 
 def _bessel_j(x: float, n: int) -> float:
@@ -455,6 +468,7 @@ def _bessel_j(x: float, n: int) -> float:
     ax = abs(x)
     if ax == 0 or _underflows(n, ax):
         return 0.0
+    n = _order(n)
     tox = 2.0 / ax
     if ax > n:
         bjm, bj = _j0(ax), _j1(ax)
@@ -522,6 +536,7 @@ def _bessel_y(x: float, n: int) -> float:
         raise ExcelError("Num")
     if n == 0:
         return _y0(x)
+    n = _order(n)
     by, bym, tox = _y1(x), _y0(x), 2.0 / x
     for j in range(1, n):
         bym, by = by, j * tox * by - bym
@@ -567,8 +582,9 @@ def _bessel_i(x: float, n: int) -> float:
         return _i0(x)
     if n == 1:
         return _i1(x)
-    if x == 0 or _underflows(n, x):
+    if x == 0 or _underflows(n, x, i=True):
         return 0.0
+    n = _order(n)
     tox, bip, ans, bi = 2.0 / abs(x), 0.0, 0.0, 1.0
     for j in range(2 * (n + int(math.sqrt(40.0 * n))), 0, -1):
         bip, bi = bi, bip + j * tox * bi
@@ -610,6 +626,7 @@ def _bessel_k(x: float, n: int) -> float:
         raise ExcelError("Num")
     if n == 0:
         return _k0(x)
+    n = _order(n)
     bk, bkm, tox = _k1(x), _k0(x), 2.0 / x
     for j in range(1, n):
         bkm, bk = bk, bkm + j * tox * bk
@@ -810,12 +827,26 @@ def power(base: Any, exponent: Any) -> float:
     return float(b ** e)
 
 
+@_excel
+def munit_corner(dimension: Any) -> float:
+    """The first element of MUNIT(dimension): what an array formula lifting MUNIT over a range
+    shows for each element (Excel keeps the top-left value of each element's matrix; formulas'
+    test.xlsx, MATH & TRIG!AH47:AW47).  1 for a dimension of at least 1 (truncated), else #VALUE!.
+
+    >>> munit_corner(2.3), munit_corner(True), munit_corner(0.5), munit_corner("ciao")
+    (1.0, 1.0, {'type': 'Error', 'kind': 'Value'}, {'type': 'Error', 'kind': 'Value'})
+    """
+    if math.trunc(number_of(dimension)) < 1:
+        raise ExcelError("Value")
+    return 1.0
+
+
 #: Built-in one-value math and bit functions formualizer does not lift in an array formula
 #: (formulas' test.xlsx, MATH & TRIG and ENGINEERING, column AH: #VALUE! where Excel lifts).
 LIFTED_IN_ARRAYS = frozenset({
     "ABS", "ACOS", "ACOSH", "ACOT", "ACOTH", "ARABIC", "ASIN", "ASINH", "ATAN", "ATAN2", "ATANH",
     "COS", "COSH", "COT", "COTH", "CSC", "CSCH", "DECIMAL", "DEGREES", "EVEN", "EXP", "FACT", "INT",
-    "LN", "LOG", "LOG10", "MOD", "ODD", "RADIANS", "ROMAN", "ROUND", "ROUNDDOWN",
+    "LN", "LOG", "LOG10", "MOD", "MUNIT", "ODD", "RADIANS", "ROMAN", "ROUND", "ROUNDDOWN",
     "ROUNDUP", "SEC", "SECH", "SIGN", "SIN", "SINH", "SQRT", "TAN", "TANH", "TRUNC",
     "BITLSHIFT", "BITRSHIFT", "FLOOR", "POWER"})
 #: The prefix of the lifting callbacks array formulas are pointed at (``_XLMODEL.ABS``).
@@ -870,7 +901,7 @@ def _builtin_lifted(name: str, date1904: bool) -> Callable[..., Any]:
 
 #: Functions newer than Excel 2007, called with Excel's ``_xlfn.`` prefix in the scratch formula.
 _XLFN = frozenset({"ACOT", "ACOTH", "ARABIC", "COT", "COTH", "CSC", "CSCH", "DECIMAL", "SEC",
-                   "SECH", "BITLSHIFT", "BITRSHIFT"})
+                   "SECH", "BITLSHIFT", "BITRSHIFT", "MUNIT"})
 
 
 def _lift_arrays(wb: Any, formulas: Mapping[str, Iterable[Any]], date1904: bool) -> None:
@@ -887,7 +918,7 @@ def _lift_arrays(wb: Any, formulas: Mapping[str, Iterable[Any]], date1904: bool)
     if not todo:
         return
     needed = set().union(*(names for _, _, names in todo))
-    own = {"FLOOR": lift(floor), "POWER": lift(power)}
+    own = {"FLOOR": lift(floor), "POWER": lift(power), "MUNIT": lift(munit_corner)}
     for name in needed:
         fn = own.get(name) or _builtin_lifted(name, date1904)
         wb.register_function(LIFT_PREFIX + name, fn, min_args=0, max_args=None)
@@ -918,24 +949,30 @@ def functions() -> dict[str, tuple[Callable[..., Any], int, int | None]]:
         "ERF": (erf, 1, 2), "ERF.PRECISE": (erf_precise, 1, 1),
         "ERFC": (erfc, 1, 1), "ERFC.PRECISE": (erfc, 1, 1),
         "DELTA": (delta, 1, 2), "GESTEP": (gestep, 1, 2), "SQRTPI": (sqrtpi, 1, 1),
-        "FACTDOUBLE": (factdouble, 1, 1), "MROUND": (mround, 2, 2), "FLOOR": (floor, 2, 2),
+        "FACTDOUBLE": (factdouble, 1, 1), "MROUND": (mround, 2, 2),
     }
     return table
 
 
-_POWER_CALL = re.compile(r"(?<![\w.])POWER\s*\(", re.IGNORECASE)
+#: Overrides of built-ins a model may call often (FLOOR, POWER): registered only in a workbook
+#: whose formulas call them (a Python callback costs about a microsecond a call).
+_GATED: dict[str, tuple[Callable[..., Any], int, int | None]] = {
+    "FLOOR": (floor, 2, 2), "POWER": (power, 2, 2)}
+_GATED_CALL = re.compile(r"(?<![\w.])(FLOOR|POWER)\s*\(", re.IGNORECASE)
 
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
     """Register this module's functions on ``wb`` (built-ins of the same name overridden).
 
-    POWER is overridden only in a workbook that calls it (a callback costs about a microsecond a
-    call); the array formulas that need Excel's lifting are pointed at lifting callbacks.
+    FLOOR and POWER are overridden only in a workbook that calls them; the array formulas that
+    need Excel's lifting are pointed at lifting callbacks (:func:`_lift_arrays`).
     """
     table = functions()
-    if any(_POWER_CALL.search(getattr(fc, "text", "") or "") for cells in formulas.values()
-           for fc in cells):
-        table["POWER"] = (power, 2, 2)
+    whole = "\n".join(t for cells in formulas.values() for fc in cells if (t := getattr(fc, "text", None)))
+    called = set()
+    if "FLOOR" in whole or "POWER" in whole or "floor" in whole or "power" in whole:  # fast scans first
+        called = {m.group(1).upper() for m in _GATED_CALL.finditer(whole)}
+    table.update({name: _GATED[name] for name in called})
     for name, (fn, lo, hi) in table.items():
         for spelling in excel_lifting.spellings(name):
             wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
