@@ -909,9 +909,7 @@ def _lift_arrays(wb: Any, formulas: Mapping[str, Iterable[Any]], date1904: bool)
     lifting callbacks (the engine's copy only: ``set_formula`` before evaluation)."""
     todo: list[tuple[str, Any, set[str]]] = []
     for sheet, cells in formulas.items():
-        for fc in cells:
-            if getattr(fc, "f_type", None) != "array" or not getattr(fc, "text", None):
-                continue
+        for fc in [fc for fc in cells if fc.f_type == "array" and fc.text]:
             names = lifted_calls(fc.text)
             if names:
                 todo.append((sheet, fc, names))
@@ -955,24 +953,41 @@ def functions() -> dict[str, tuple[Callable[..., Any], int, int | None]]:
 
 
 #: Overrides of built-ins a model may call often (FLOOR, POWER): registered only in a workbook
-#: whose formulas call them (a Python callback costs about a microsecond a call).
+#: whose formula texts call them at most this many times each (a Python callback costs about a
+#: microsecond a call and argument, so at most ~0.03 s); above it formualizer's own built-in
+#: computes them (it differs from Excel only for FLOOR of two negatives and POWER of 0).
+GATED_BUDGET = 10_000
 _GATED: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "FLOOR": (floor, 2, 2), "POWER": (power, 2, 2)}
-_GATED_CALL = re.compile(r"(?<![\w.])(FLOOR|POWER)\s*\(", re.IGNORECASE)
+_GATED_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?(FLOOR|POWER)\s*\(", re.IGNORECASE)
+
+
+def gated(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
+    """The overrides of :data:`_GATED` the workbook calls, within :data:`GATED_BUDGET`.
+
+    >>> from xlmodel.ooxml.sheet import FormulaCell
+    >>> cell = FormulaCell(1, 1, None, None, False, "POWER(A1,2)+FLOOR.MATH(B1)", None, 0, 0, 0, "", True)
+    >>> sorted(gated({"S": [cell]})), sorted(gated({"S": [cell] * (GATED_BUDGET + 1)}))
+    (['POWER'], [])
+    """
+    whole = "\n".join(["\n".join([fc.text or "" for fc in cells]) for cells in formulas.values()])
+    if not any(word in whole for word in ("FLOOR", "POWER", "floor", "power")):   # fast scans first
+        return set()
+    counts: dict[str, int] = {}
+    for m in _GATED_CALL.finditer(whole):
+        name = m.group(1).upper()
+        counts[name] = counts.get(name, 0) + 1
+    return {name for name, n in counts.items() if n <= GATED_BUDGET}
 
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
     """Register this module's functions on ``wb`` (built-ins of the same name overridden).
 
-    FLOOR and POWER are overridden only in a workbook that calls them; the array formulas that
+    FLOOR and POWER are overridden only where :func:`gated` allows; the array formulas that
     need Excel's lifting are pointed at lifting callbacks (:func:`_lift_arrays`).
     """
     table = functions()
-    whole = "\n".join(t for cells in formulas.values() for fc in cells if (t := getattr(fc, "text", None)))
-    called = set()
-    if "FLOOR" in whole or "POWER" in whole or "floor" in whole or "power" in whole:  # fast scans first
-        called = {m.group(1).upper() for m in _GATED_CALL.finditer(whole)}
-    table.update({name: _GATED[name] for name in called})
+    table.update({name: _GATED[name] for name in gated(formulas)})
     for name, (fn, lo, hi) in table.items():
         for spelling in excel_lifting.spellings(name):
             wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
