@@ -34,10 +34,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from xlmodel.engine import excel_registry
 from xlmodel.engine.package import Package
 from xlmodel.engine.sheetxml import address, parse_range, range_text
 from xlmodel.engine.types import CellError
-from xlmodel.ooxml.values import decode_text, xml_unescape
+from xlmodel.ooxml.values import decode_text, xml_escape, xml_unescape
 
 #: Re-evaluations with kept values put in (each one may resolve the cells depending on them).
 ROUNDS = 3
@@ -401,9 +402,16 @@ def _should_keep(new: Any, old: Any) -> bool:
     return new.code in ENGINE_FAILURES and new.code != old.code
 
 
+#: A plain formula with no range (its array result comes from array literals or functions, so
+#: no implicit intersection applies): like a one-cell legacy array formula, Excel shows the
+#: result's first value (``=VLOOKUP(C1,{1,5;2,6},{2,3},1)`` is 5 in a cell without ``cm``).
+_NO_RANGE = re.compile(r'^(?:[^:"]|"(?:[^"]|"")*")*$')
+
+
 def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
                         read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
-    """A one-cell legacy array formula whose result is larger: Excel shows its first value.
+    """A one-cell legacy array formula (or a plain formula without ranges, :data:`_NO_RANGE`)
+    whose result is larger: Excel shows its first value.
 
     ``{=NORMDIST(C26:Q26,3,3,1)}`` entered in one cell computes 15 values and shows the first
     (the array is fitted to the formula's range).  The engine treats it as a dynamic array, finds
@@ -413,20 +421,25 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
     changed = []
     for sheet, cells in computed.formulas.items():
         for fc in cells:
-            if fc.f_type != "array" or not fc.ref or not fc.text:
+            if not fc.text or (fc.f_type == "array" and not fc.ref):
                 continue   # cheap tests first: the cached value is decoded only for array formulas
             key = (sheet, fc.row, fc.col)
             value = computed.values.get(key)
             if not isinstance(value, CellError) or value.code != "#SPILL!" or own_call(fc.text):
                 continue
+            if fc.f_type != "array" and not _NO_RANGE.match(fc.text):
+                continue
             info = cached.get(key)
             if info is not None and info.dynamic:
                 continue
-            r1, c1, r2, c2 = parse_range(fc.ref)
+            r1, c1, r2, c2 = parse_range(fc.ref) if fc.f_type == "array" else (1, 1, 1, 1)
             if (r1, c1) != (r2, c2):
                 continue
+            text = fc.text   # as the engine's copy has it (the Excel-exactness rewrites)
+            exact = excel_registry.sheet_rewrite(xml_escape(text).encode())
+            text = exact(text) if exact else text
             with contextlib.suppress(Exception):
-                wb.set_formula(sheet, fc.row, fc.col, f"=INDEX(({fc.text}),1,1)")
+                wb.set_formula(sheet, fc.row, fc.col, f"=INDEX(({text}),1,1)")
                 changed.append(key)
     if changed:   # cells depending on them are read again (spilled results stay as computed)
         wb.evaluate_all()
