@@ -388,3 +388,10 @@ def time_text(s: str) -> float | None:
     if a > 23 or b >= 10000:              # h:m
         return None
     return (a * 60 + b) / 1440
+
+
+# ----------------------------------------------------------------------- registration ----
+def registered(date1904: bool = False) -> dict[str, tuple[Callable[..., Any], int, int]]:
+    """The text functions xlmodel.engine.excel_dates.register binds: name → (callback, min
+    args, max args); each only where the workbook calls it (hot ones within a budget)."""
+    return {}
