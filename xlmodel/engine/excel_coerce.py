@@ -318,16 +318,16 @@ def elementwise(fn: Any, arrays: frozenset[int] = frozenset()) -> Any:
     return call
 
 
-def scalar_only(fn: Any) -> Any:
+def scalar_only(fn: Any, arrays_ok: bool = False) -> Any:
     """``fn`` for a function Excel does not lift (the Analysis ToolPak's): an array argument is
-    #VALUE!, :class:`ExcelError` the error value.
+    #VALUE! (unless ``arrays_ok``: ``fn`` takes it), :class:`ExcelError` the error value.
 
     >>> scalar_only(lambda a: number(a))([[1, 2]]), scalar_only(lambda a: number(a))("x")
     ({'type': 'Error', 'kind': 'Value'}, {'type': 'Error', 'kind': 'Value'})
     """
 
     def call(*args: Any) -> Any:
-        if any(isinstance(a, list) for a in args):
+        if not arrays_ok and any(isinstance(a, list) for a in args):
             return error("Value")
         try:
             return fn(*args)

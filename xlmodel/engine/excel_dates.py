@@ -34,7 +34,28 @@ from typing import Any
 from xlmodel.engine import excel_coerce as xc
 from xlmodel.engine.excel_registry import Rewrite
 
-REWRITES: tuple[Rewrite, ...] = ()
+#: Functions whose left-out arguments (``TEXTSPLIT(A1,,";")``) must reach the callback as such:
+#: formualizer passes a left-out argument as 0, which for these is a delimiter or a count.
+_OMITTED_MATTERS = ("TEXTSPLIT", "TEXTAFTER", "TEXTBEFORE")
+_OMITTED = re.compile(r"(?:" + "|".join(_OMITTED_MATTERS) + r")\(.*(?:,\s*[,)]|\(\s*,)", re.S)
+
+
+def _mark_omitted(text: str) -> str:
+    """Left-out arguments of TEXTSPLIT, TEXTAFTER and TEXTBEFORE as ``""`` (read as left out).
+
+    >>> _mark_omitted('_xlfn.TEXTSPLIT(A1,,";")'), _mark_omitted("TEXTSPLIT(A1,B1)")
+    ('_xlfn.TEXTSPLIT(A1,"",";")', 'TEXTSPLIT(A1,B1)')
+    """
+    if not _OMITTED.search(text):
+        return text
+    from xlmodel.engine.formualizer_engine import _fill_omitted
+
+    names = {n for name in _OMITTED_MATTERS for n in (name, f"_XLFN.{name}")}
+    return _fill_omitted(text, names)
+
+
+REWRITES: tuple[Rewrite, ...] = (
+    Rewrite("omitted text arguments", re.compile(rb"TEXT(?:SPLIT|AFTER|BEFORE)\("), _mark_omitted),)
 
 #: The most formula cells calling a hot built-in (:data:`HOT`) for which its Python override is
 #: registered: a callback costs a few microseconds a call, so at this budget the whole workbook
