@@ -226,6 +226,29 @@ def fit_array(grid: list[list[Any]], rows: int, cols: int) -> list[list[Any]]:
     return out
 
 
+def _one_line_result(values: dict[tuple[str, int, int], Any], sheet: str,
+                     target: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The extent of a one-row (or one-column) result the engine placed in a larger legacy
+    array range, leaving the other rows (columns) empty; else ``target`` itself.  Excel repeats
+    such a row down the range (Microsoft: "Guidelines and examples of array formulas").
+
+    >>> v = {("S", 1, 1): 1.0, ("S", 1, 2): 2.0}
+    >>> _one_line_result(v, "S", (1, 1, 2, 2)), _one_line_result(v, "S", (1, 1, 1, 2))
+    ((1, 1, 1, 2), (1, 1, 1, 2))
+    """
+    r1, c1, r2, c2 = target
+    def empty(cells: Iterable[tuple[int, int]]) -> bool:
+        return all(values.get((sheet, r, c)) is None for r, c in cells)
+
+    if r2 > r1 and not empty((r1, c) for c in range(c1, c2 + 1)) and \
+            empty((r, c) for r in range(r1 + 1, r2 + 1) for c in range(c1, c2 + 1)):
+        return r1, c1, r1, c2
+    if c2 > c1 and not empty((r, c1) for r in range(r1, r2 + 1)) and \
+            empty((r, c) for r in range(r1, r2 + 1) for c in range(c1 + 1, c2 + 1)):
+        return r1, c1, r2, c1
+    return target
+
+
 def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
                    own_call: Callable[[str], bool],
                    fed: dict[tuple[str, int, int], tuple[Any, Any]] | None = None,
@@ -238,7 +261,8 @@ def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
     the engine has nothing in those cells (:func:`_feed_fitted` puts the fitted values in).
     """
     reshaped: dict[tuple[str, int, int], str] = {}
-    for sheet, cells in computed.formulas.items():
+    fills: list[tuple[tuple[str, int, int], Any]] = []   # after every pop: a neighbour's spill
+    for sheet, cells in computed.formulas.items():         # never clears another's range
         for fc in cells:
             if fc.f_type != "array" or not fc.ref or own_call(fc.text):
                 continue   # a catalogue call's array takes its result's extent (xlmodel writes it)
@@ -247,7 +271,9 @@ def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
             target = parse_range(fc.ref)
             extent = computed.spills.get(key, (fc.row, fc.col, fc.row, fc.col))
             if extent == target:
-                continue
+                extent = _one_line_result(computed.values, sheet, target)
+                if extent == target:
+                    continue
             scalar_error = key not in computed.spills and isinstance(computed.values.get(key), CellError)
             if info is not None and info.dynamic and not scalar_error:
                 if info.value is None:
@@ -268,8 +294,9 @@ def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
             fitted = fit_array(grid, t2 - t1 + 1, u2 - u1 + 1)
             for i, r in enumerate(range(t1, t2 + 1)):
                 for j, c in enumerate(range(u1, u2 + 1)):
-                    computed.values[(sheet, r, c)] = fitted[i][j]
+                    fills.append(((sheet, r, c), fitted[i][j]))
             computed.spills[key] = target
+    computed.values.update(fills)
     return reshaped
 
 
