@@ -1,0 +1,166 @@
+"""Lookup and reference functions and dynamic arrays (xlmodel.engine.excel_lookups): checked
+against the values Excel cached in the real-workbook corpus (tests/corpus_real: formulas'
+test.xlsx, sheet LOOKUP and EXTRA; pycel's lookup.xlsx), and the rules one by one."""
+
+from __future__ import annotations
+
+import importlib.util
+import re
+import sys
+from pathlib import Path
+from typing import Any
+
+import openpyxl
+import pytest
+from openpyxl.worksheet.formula import ArrayFormula
+
+from xlmodel.engine import excel_lookups as lk
+from xlmodel.excel.headless import evaluate
+
+CORPUS = Path(__file__).parent / "corpus_real"
+_spec = importlib.util.spec_from_file_location("corpus_measure", CORPUS / "corpus_measure.py")
+assert _spec is not None and _spec.loader is not None
+measure = sys.modules.get("corpus_measure") or importlib.util.module_from_spec(_spec)
+if "corpus_measure" not in sys.modules:
+    sys.modules["corpus_measure"] = measure   # dataclasses look their module up by name
+    _spec.loader.exec_module(measure)
+
+
+@pytest.fixture(scope="module")
+def formulas_test() -> Any:
+    result = measure.measure_file(CORPUS / "files" / "formulas__test.xlsx")
+    assert result.status == "ok", result.message
+    return result
+
+
+def _not_agreeing(result: Any, sheet: str) -> dict[str, str]:
+    """The cells of ``sheet`` that do not agree (differing or kept), by address → formula."""
+    out = {a: f for s, a, _, _, f in result.differing if s == sheet}
+    out.update({a: f for s, a, _, f, _ in result.kept_cells if s == sheet})
+    return out
+
+
+_FAMILY = re.compile(r"(?<![\w.])(?:_xlfn\.)?(?:_xlws\.)?(AREAS|ROWS|COLUMNS|TRANSPOSE|CHOOSECOLS|"
+                     r"CHOOSEROWS|DROP|TAKE|TOCOL|TOROW|WRAPROWS|WRAPCOLS|TRIMRANGE|FILTER|SORT|"
+                     r"SORTBY|VLOOKUP)\(")
+
+
+def test_array_shaping_and_reference_functions_agree(formulas_test: Any) -> None:
+    """Every cell of LOOKUP and EXTRA whose formula calls AREAS, ROWS/COLUMNS, TRANSPOSE,
+    CHOOSECOLS/ROWS, DROP, TAKE, TOCOL/TOROW, WRAPROWS/COLS, TRIMRANGE, FILTER, SORT, SORTBY or
+    VLOOKUP agrees with Excel's cached value (122 of them were kept or differed before
+    excel_lookups), the members of their array results included."""
+    _, cells = measure.read_cells(CORPUS / "files" / "formulas__test.xlsx")
+    family = {a for (s, a), c in cells.items() if s == "LOOKUP" and _FAMILY.search(c.formula)}
+    assert len(family) > 500
+    for sheet in ("LOOKUP", "EXTRA"):
+        bad = {a: f for a, f in _not_agreeing(formulas_test, sheet).items() if _FAMILY.search(f)}
+        assert not bad, bad
+
+
+#: The LOOKUP cells still not agreeing, and why.
+KNOWN = {
+    "S3", "T3", "AG3", "AH3",              # ADDRESS: sheet text and R1C1 forms not done
+    "Y5", "AG5", "AH5",                    # CHOOSE: a cached value the formula does not give
+    "R53", "AN52", "AA53",                 # INDEX(2-D, row): reference vs array form
+    "AQ52", "AS52", "AT52",                # INDEX over a union: formualizer has no unions
+    "AL140", "AM140", "AN140", "AK142", "AS142",   # UNIQUE lifted over by_col
+    "AH44",                                # HLOOKUP lifted over the lookup value and row
+    "R47", "R146",                         # HSTACK, VSTACK of ranges of unequal size
+}
+
+
+def test_lookup_sheet_leaves_only_the_known_cells(formulas_test: Any) -> None:
+    """Apart from GROUPBY/PIVOTBY (and the cells computed from a PIVOTBY) nothing on LOOKUP
+    is left but the cells listed in :data:`KNOWN`."""
+    rest = {a: f for a, f in _not_agreeing(formulas_test, "LOOKUP").items()
+            if "GROUPBY" not in f and "PIVOTBY" not in f and not re.fullmatch(r"[ST]10\d/U10\d", f)}
+    assert set(rest) <= KNOWN, {a: f for a, f in rest.items() if a not in KNOWN}
+
+
+def test_pycel_index_agrees() -> None:
+    """pycel's lookup.xlsx, sheet Index: every INDEX agrees (negative numbers #VALUE!, beyond
+    the table #REF!, 0 the whole row or column) but the row form of a 2-D array literal."""
+    result = measure.measure_file(CORPUS / "files" / "pycel__lookup.xlsx")
+    rest = _not_agreeing(result, "Index")
+    assert set(rest) <= {"C41", "C42", "C44"}, rest
+    assert result.agreeing >= 640
+
+
+# --------------------------------------------------------------------------- rules ----
+def test_reference_expressions() -> None:
+    assert lk.rewrite_references("AREAS((A1:B2,D4))") == "2"
+    assert lk.rewrite_references("AREAS((A1:B2 C3:D4))") == "#NULL!"
+    assert lk.rewrite_references("ROWS((A1:B2,D4))") == "#REF!"
+    assert lk.rewrite_references("COLUMNS(A1:B2 B1:C9)") == "1"
+    assert lk.rewrite_references("ROWS(A1:B2)") == "ROWS(A1:B2)"       # the engine's own
+    assert lk.rewrite_references("AREAS(Sheet2!A1)") == "AREAS(Sheet2!A1)"   # left alone
+
+
+def test_counts_are_numbers_truncated_and_lifted() -> None:
+    data = [[1.0, 2.0, 3.0], [4.0, 5.0, 6.0], [7.0, 8.0, 9.0]]
+    assert lk.drop(data, "1.1", [[1.0], [2.0], [1.0]]) == [[5.0], [6.0], [5.0]]
+    assert lk.take(data, -4.0) == data
+    assert lk.take(data, 0.0) == {"type": "Error", "kind": "Value"}   # Excel's #CALC!
+    assert lk.choosecols(data, [[-3.9, 1.1]]) == [[1.0, 1.0], [4.0, 4.0], [7.0, 7.0]]
+    assert lk.choosecols(data, 4.0) == {"type": "Error", "kind": "Value"}
+    assert lk.chooserows(data, "01/01/1900") == [[1.0, 2.0, 3.0]]   # day-first date text: 1
+    assert lk.tocol([[1.0, None]], [[1.1, 5.0]]) == [[1.0, {"type": "Error", "kind": "Value"}]]
+
+
+def test_filter_sort_unique_rules() -> None:
+    na = {"type": "Error", "kind": "Na"}
+    assert lk.filter_([[1.0, 2.0]], [[na, 1.0]]) == na                  # the first error
+    assert lk.filter_([[1.0, 2.0]], [[0.0, 0.0]], "none") == "none"
+    row = [[2.0, "b", True, None, {"type": "Error", "kind": "Div"}, 1.0]]
+    assert lk.sort(row, 1, 1, True) == [[1.0, 2.0, "b", True, {"type": "Error", "kind": "Div"}, 0.0]]
+    assert lk.sort(row, 1, -1, True)[0][-1] == 0.0                     # empty cells stay last
+    assert lk.unique([["a"], ["A"], ["b"]]) == [["a"], ["b"]]            # text without case
+
+
+def test_omitted_arguments_written_out() -> None:
+    assert lk.fill_omitted("TAKE(A1:C3,,2)") == "TAKE(A1:C3,1048576,2)"
+    assert lk.fill_omitted("_xlfn.WRAPROWS(A1:A9,2,)") == "_xlfn.WRAPROWS(A1:A9,2,#N/A)"
+    assert lk.fill_omitted('TAKE(A1:C3,1)&"TAKE(A1,,)"') == 'TAKE(A1:C3,1)&"TAKE(A1,,)"'
+
+
+def test_index_override_only_for_whole_formula_calls() -> None:
+    """INDEX can return a reference; the value override is left out wherever a call is part of
+    a larger formula, takes an expression as array, or the calls read too many cells."""
+    assert lk.index_override_ok(["INDEX(A1:C3,2,1)", "INDEX({1,2},2)", "SUM(A1:A3)"])
+    assert not lk.index_override_ok(["INDEX(A1:C3,2,1)", "SUM(INDEX(A1:C3,0,1))"])
+    assert not lk.index_override_ok(["INDEX(A1:A9,1):INDEX(A1:A9,3)"])
+    assert not lk.index_override_ok(["INDEX(ROW(A1:A3),2)"])
+    assert not lk.index_override_ok(["INDEX(A1:Z5000,2,1)"] * 2)        # 260,000 cells
+
+
+def test_budget_gates_the_range_readers() -> None:
+    assert lk._budget_ok("FILTER", ["_xlfn._xlws.FILTER(A1:A100,B1:B100)"])
+    assert not lk._budget_ok("FILTER", ["_xlfn._xlws.FILTER(A:A,B:B)"])
+    assert lk._budget_ok("SORT", ['_xlfn._xlws.SORT({#N/A,1},1,1,TRUE)'])   # error literals
+
+
+def _evaluated(tmp_path: Path, cells: dict[str, Any]) -> dict[str, Any]:
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "S"
+    for ref, v in cells.items():
+        ws[ref] = v
+    path = tmp_path / "bog.xlsx"
+    wb.save(path)
+    return {a: v for (s, a), v in evaluate(path).items() if s == "S"}
+
+
+def test_in_the_engine(tmp_path: Path) -> None:
+    """Through the headless engine: TAKE with an omitted count, INDEX's negative number,
+    AREAS of a union, and INDEX as a reference (the override is then left out)."""
+    got = _evaluated(tmp_path, {
+        "A1": 1, "B1": 2, "C1": 3, "A2": 4, "B2": 5, "C2": 6,
+        "E1": ArrayFormula("E1:F2", "=_xlfn.TAKE(A1:C2,,2)"),
+        "H1": "=INDEX(A1:C2,-1,1)", "H2": "=AREAS((A1:B2,C1))"})
+    assert [got["E1"], got["F1"], got["E2"], got["F2"]] == [1.0, 2.0, 4.0, 5.0]
+    assert getattr(got["H1"], "code", None) == "#VALUE!"
+    assert got["H2"] == 2.0
+    got = _evaluated(tmp_path, {"A1": 1, "A2": 2, "A3": 3, "B1": "=SUM(INDEX(A1:A3,1):INDEX(A1:A3,3))",
+                                "B2": "=INDEX(A1:A3,2)"})
+    assert got["B1"] == 6.0 and got["B2"] == 2.0
