@@ -503,6 +503,31 @@ def trimrange(range_: Any, rows_trim: Any = None, cols_trim: Any = None) -> Any:
     return _result([row[c1:c2 + 1] for row in g[r1:r2 + 1]])
 
 
+def vstack(*arrays: Any) -> Any:
+    """VSTACK: the arrays one below the other, as wide as the widest (the rest #N/A).
+
+    >>> vstack([[1.0], [2.0]], [[3.0, None]])
+    [[1.0, {'type': 'Error', 'kind': 'Na'}], [2.0, {'type': 'Error', 'kind': 'Na'}], [3.0, 0.0]]
+    """
+    grids = [_rows(a) for a in arrays]
+    width = max(len(g[0]) for g in grids)
+    na = excel_coerce.error("Na")
+    return _result([row + [na] * (width - len(row)) for g in grids for row in g])
+
+
+def hstack(*arrays: Any) -> Any:
+    """HSTACK: the arrays side by side, as tall as the tallest (the rest #N/A).
+
+    >>> hstack([[1.0], [2.0]], 3.0)
+    [[1.0, 3.0], [2.0, {'type': 'Error', 'kind': 'Na'}]]
+    """
+    grids = [_rows(a) for a in arrays]
+    height = max(len(g) for g in grids)
+    na = excel_coerce.error("Na")
+    return _result([[v for g in grids for v in (g[i] if i < len(g) else [na] * len(g[0]))]
+                    for i in range(height)])
+
+
 drop = _lifted(_drop, (1, 2))
 take = _lifted(_take, (1, 2))
 tocol = _lifted(_tocol, (1, 2))
@@ -515,6 +540,7 @@ ARRAY_FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "CHOOSECOLS": (choosecols, 2, None), "CHOOSEROWS": (chooserows, 2, None),
     "DROP": (drop, 2, 3), "TAKE": (take, 2, 3), "TOCOL": (tocol, 1, 3), "TOROW": (torow, 1, 3),
     "WRAPROWS": (wraprows, 2, 3), "WRAPCOLS": (wrapcols, 2, 3), "TRIMRANGE": (trimrange, 1, 3),
+    "VSTACK": (vstack, 1, None), "HSTACK": (hstack, 1, None),
 }
 
 
