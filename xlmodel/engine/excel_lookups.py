@@ -804,6 +804,7 @@ BUDGETED: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "FILTER": (filter_, 2, 3), "SORT": (sort, 1, 4), "SORTBY": (sortby, 2, None),
     "UNIQUE": (unique, 1, 3),
 }
+_ETA_NAME = re.compile(r"_XLETA\.[\w.]+")
 _ERROR_LITERAL = re.compile(r"#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|CALC!|SPILL!)")
 
 
@@ -817,10 +818,171 @@ def _budget_ok(name: str, texts: list[str]) -> bool:
         u = t.upper()
         if call.search(u):
             u = _ERROR_LITERAL.sub("0", u.replace("_XLFN.", "").replace("_XLWS.", ""))
+            u = _ETA_NAME.sub('""', u)   # an eta lambda (_xleta.SUM) reads no cells
             cost += excel_functions._cells_read(u)   # (an error literal is no defined name)
             if cost > excel_functions.LOOKUP_CELL_BUDGET:
                 return False
     return True
+
+
+# ---------------------------------------------------------------------------------- GROUPBY ----
+# GROUPBY (Microsoft's help page "GROUPBY function"), which formualizer 0.13 lacks.  Excel
+# writes its function argument as an eta lambda (``_xleta.SUM``); the engine's copy passes the
+# name as text instead (:func:`eta_names`), and the omitted arguments as their defaults.  Done:
+# SUM, AVERAGE, COUNT, COUNTA, MAX, MIN, PRODUCT, PERCENTOF; headers 0, 1, 3 or detected (the
+# first row of text over numbers: a header, not shown); totals 0, 1 (a "Total" row) or more
+# (subtotals above that level, then "Grand Total"); ascending order by the row fields; a filter
+# column; either field relationship where no subtotals are shown.  Any other form — generated
+# headers, totals at the top, another order, errors in the data, empty row fields — is
+# answered #N/IMPL!, so the refresh keeps Excel's value with the reason (xlmodel.engine.keep).
+
+def _numbers(values: list[Any]) -> list[float]:
+    return [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
+
+
+def _aggregate(name: str, values: list[Any], everything: list[Any]) -> Any:
+    nums = _numbers(values)
+    if name == "SUM":
+        return float(sum(nums))
+    if name == "AVERAGE":
+        return sum(nums) / len(nums) if nums else excel_coerce.error("Div")
+    if name == "COUNT":
+        return float(len(nums))
+    if name == "COUNTA":
+        return float(sum(v is not None for v in values))
+    if name in ("MAX", "MIN"):
+        return (max(nums) if name == "MAX" else min(nums)) if nums else 0.0
+    if name == "PRODUCT":
+        return math.prod(nums) if nums else 0.0
+    if name == "PERCENTOF":
+        total = sum(_numbers(everything))
+        return sum(nums) / total if total else excel_coerce.error("Div")
+    raise excel_coerce.ExcelError("NImpl")
+
+
+def _option(v: Any, default: int) -> int:
+    if v is _ABSENT:
+        return default
+    if isinstance(v, list):
+        raise excel_coerce.ExcelError("NImpl")
+    return _whole(v)
+
+
+def _has_header(rows: list[list[Any]]) -> bool:
+    """Excel's guess: the first row is text over a second row holding a number."""
+    return (len(rows) > 1 and all(isinstance(v, str) for v in rows[0])
+            and any(isinstance(v, int | float) and not isinstance(v, bool) for v in rows[1]))
+
+
+def groupby(row_fields: Any, values: Any, function: Any, field_headers: Any = _ABSENT,
+            total_depth: Any = _ABSENT, sort_order: Any = _ABSENT, filter_array: Any = _ABSENT,
+            field_relationship: Any = _ABSENT) -> Any:
+    """GROUPBY: one row per distinct combination of the row fields (ascending), the values of
+    its rows aggregated by ``function`` (a name, see :func:`eta_names`), with totals.
+
+    >>> groupby([["t"], ["b"], ["a"], ["b"]], [["v"], [1.0], [2.0], [3.0]], "SUM")
+    [['a', 2.0], ['b', 4.0], ['Total', 6.0]]
+    >>> groupby([["a"], ["b"]], [[1.0]], "SUM")
+    {'type': 'Error', 'kind': 'Value'}
+    """
+    try:
+        for a in (field_headers, total_depth, sort_order, field_relationship):
+            if a is not _ABSENT:
+                excel_coerce.passed_on(a)
+        keys, vals = _rows(row_fields), _rows(values)
+        if len(keys) != len(vals):
+            raise excel_coerce.ExcelError("Value")
+        name = function.upper() if isinstance(function, str) else ""
+        headers = _option(field_headers, -1)
+        depth = _option(total_depth, 1)
+        order = _option(sort_order, 1)
+        relation = _option(field_relationship, 0)
+        n_fields, n_values = len(keys[0]), len(vals[0])
+        if not 1 <= abs(order) <= n_fields + n_values or headers not in (-1, 0, 1, 2, 3):
+            raise excel_coerce.ExcelError("Value")
+        keep = [True] * len(keys)
+        if filter_array is not _ABSENT and filter_array is not True:
+            flags = _rows(filter_array)
+            if len(flags) != len(keys) or len(flags[0]) != 1:
+                raise excel_coerce.ExcelError("Value")
+            if any(excel_coerce.is_error(r[0]) or isinstance(r[0], str) for r in flags[1:]):
+                raise excel_coerce.ExcelError("NImpl")
+            keep = [isinstance(r[0], str) or _truth(r[0]) for r in flags]
+        header = headers in (1, 3) or (headers == -1 and _has_header(vals))
+        if headers == 2 or order != 1 or depth < 0 or (relation and depth > 1) or relation not in (0, 1):
+            raise excel_coerce.ExcelError("NImpl")
+        out: list[list[Any]] = [keys[0] + vals[0]] if headers == 3 else []
+        start = 1 if header else 0
+        data = [(tuple(keys[i]), vals[i]) for i in range(start, len(keys)) if keep[i]]
+        if any(v is None or excel_coerce.is_error(v) for k, _ in data for v in k) or any(
+                excel_coerce.is_error(v) for _, row in data for v in row):
+            raise excel_coerce.ExcelError("NImpl")
+        columns = [[row[j] for _, row in data] for j in range(n_values)]
+
+        def agg(rows: list[list[Any]]) -> list[Any]:
+            return [_aggregate(name, [r[j] for r in rows], columns[j]) for j in range(n_values)]
+
+        groups: dict[tuple[Any, ...], list[list[Any]]] = {}
+        for k, row in data:
+            groups.setdefault(tuple(_same_key(v) for v in k), []).append(row)
+        shown = {tuple(_same_key(v) for v in k): k for k, _ in reversed(data)}
+        ordered = sorted(groups)
+        levels = min(depth - 1, n_fields - 1) if depth > 1 else 0
+        for i, key in enumerate(ordered):
+            out.append(list(shown[key]) + agg(groups[key]))
+            nxt = ordered[i + 1] if i + 1 < len(ordered) else None
+            for d in range(levels, 0, -1):   # subtotals closing after this group, deepest first
+                if nxt is None or nxt[:d] != key[:d]:
+                    rows = [r for k2 in ordered if k2[:d] == key[:d] for r in groups[k2]]
+                    out.append(list(shown[key][:d]) + [""] * (n_fields - d) + agg(rows))
+        if depth >= 1:
+            label = "Grand Total" if levels else "Total"
+            out.append([label] + [""] * (n_fields - 1) + agg([row for _, row in data]))
+        if not out:
+            raise excel_coerce.ExcelError("Value")
+        return [[v for v in row] for row in out]
+    except excel_coerce.ExcelError as e:
+        return excel_coerce.error(e.kind)
+
+
+BUDGETED["GROUPBY"] = (groupby, 3, 8)
+
+_ETA_CALL = re.compile(r'"(?:[^"]|"")*"|(?<![\w.])((?:_xlfn\.)?(GROUPBY|PIVOTBY))\(', re.IGNORECASE)
+_ETA_ARG = re.compile(r"\s*_xleta\.([A-Za-z][\w.]*)\s*", re.IGNORECASE)
+#: GROUPBY's/PIVOTBY's omitted arguments (position → default written on the engine's copy).
+_GROUP_OMITTED = {"GROUPBY": {3: "-1", 4: "1", 5: "1", 6: "TRUE", 7: "0"}}
+
+
+def eta_names(text: str) -> str:
+    """GROUPBY/PIVOTBY calls with an eta lambda argument (``_xleta.SUM``) given as the name's
+    text (``"SUM"``), and GROUPBY's omitted arguments as their defaults (-1: headers guessed).
+
+    >>> eta_names("_xlfn.GROUPBY(A1:A9,B1:B9,_xleta.SUM,,2)")
+    '_xlfn.GROUPBY(A1:A9,B1:B9,"SUM",-1,2)'
+    """
+    edits = []
+    for m in _ETA_CALL.finditer(text):
+        if m.group(1) is None:
+            continue
+        end = _call_end(text, m.end() - 1)
+        if end is None:
+            continue
+        spans = _arguments(text, m.end() - 1, end)
+        fills = _GROUP_OMITTED.get(m.group(2).upper(), {})
+        for k, (a, b) in enumerate(spans):
+            arg = text[a:b]
+            eta = _ETA_ARG.fullmatch(arg)
+            if eta:
+                edits.append(((a, b), f'"{eta.group(1).upper()}"'))
+            elif k in fills and not arg.strip():
+                edits.append(((a, b), fills[k]))
+    for (a, b), fill in sorted(edits, reverse=True):
+        text = text[:a] + fill + text[b:]
+    return text
+
+
+REWRITES = (*REWRITES, Rewrite("GROUPBY/PIVOTBY functions", re.compile(rb"(?:GROUPBY|PIVOTBY)\("),
+                               eta_names))
 
 
 # ------------------------------------------------------------------------------------ INDEX ----
