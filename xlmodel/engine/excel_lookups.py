@@ -985,6 +985,120 @@ REWRITES = (*REWRITES, Rewrite("GROUPBY/PIVOTBY functions", re.compile(rb"(?:GRO
                                eta_names))
 
 
+# ---------------------------------------------------------------------------------- PIVOTBY ----
+# PIVOTBY (Microsoft's help page "PIVOTBY function"), for one row field, one column field and
+# one value column: the aggregates of GROUPBY (:func:`_aggregate`), headers 0, 1 or guessed,
+# row and column totals 0, 1 (after) or -1 (before), order 1/-1 by the field, 2/-2 by the
+# totals' values, a filter column, PERCENTOF relative to column (0, 4), row (1, 3) or grand
+# totals (2); a combination without data is empty.  Anything else is #N/IMPL! (kept).
+
+def _pivot_order(keys: list[Any], order: int, totals: dict[Any, Any]) -> list[Any]:
+    if abs(order) == 1:
+        return sorted(keys, reverse=order < 0)
+    if abs(order) == 2:
+        by_key = sorted(keys)
+        return sorted(by_key, key=lambda k: _sort_key(totals[k]), reverse=order < 0)
+    raise excel_coerce.ExcelError("NImpl")
+
+
+def pivotby(row_fields: Any, col_fields: Any, values: Any, function: Any, field_headers: Any = _ABSENT,
+            row_total_depth: Any = _ABSENT, row_sort_order: Any = _ABSENT,
+            col_total_depth: Any = _ABSENT, col_sort_order: Any = _ABSENT,
+            filter_array: Any = _ABSENT, relative_to: Any = _ABSENT) -> Any:
+    """PIVOTBY: the values aggregated by ``function`` (a name, see :func:`eta_names`) for each
+    row-field value (rows) and column-field value (columns), with totals.
+
+    >>> pivotby([[2.0], [2.0], [3.0]], [[1.0], [2.0], [2.0]], [[1.0], [2.0], [3.0]], "SUM")
+    [['', 1.0, 2.0, 'Total'], [2.0, 1.0, 2.0, 3.0], [3.0, '', 3.0, 3.0], ['Total', 1.0, 5.0, 6.0]]
+    """
+    if excel_coerce.is_error(function):
+        return function
+    try:
+        for a in (field_headers, row_total_depth, row_sort_order, col_total_depth,
+                  col_sort_order, relative_to):
+            if a is not _ABSENT:
+                excel_coerce.passed_on(a)
+        rk, ck, vals = _rows(row_fields), _rows(col_fields), _rows(values)
+        if not len(rk) == len(ck) == len(vals):
+            raise excel_coerce.ExcelError("Value")
+        if filter_array is not _ABSENT:
+            for row in _rows(filter_array):
+                for v in row:
+                    excel_coerce.passed_on(v)   # an error in the filter is the answer
+        row_total, col_total = _option(row_total_depth, 1), _option(col_total_depth, 1)
+        if abs(row_total) > len(rk[0]) + 1 or abs(col_total) > len(ck[0]) + 1:
+            raise excel_coerce.ExcelError("Value")   # more total levels than fields
+        if len(rk[0]) != 1 or len(ck[0]) != 1 or len(vals[0]) != 1:
+            raise excel_coerce.ExcelError("NImpl")
+        name = function.upper() if isinstance(function, str) else ""
+        headers = _option(field_headers, -1)
+        row_order, col_order = _option(row_sort_order, 1), _option(col_sort_order, 1)
+        relative = _option(relative_to, 0)
+        if (headers not in (-1, 0, 1) or row_total not in (-1, 0, 1) or col_total not in (-1, 0, 1)
+                or relative not in range(5)):
+            raise excel_coerce.ExcelError("NImpl")
+        keep = [True] * len(rk)
+        if filter_array is not _ABSENT and filter_array is not True:
+            flags = _rows(filter_array)
+            if len(flags) != len(rk) or len(flags[0]) != 1:
+                raise excel_coerce.ExcelError("NImpl")
+            if any(excel_coerce.is_error(r[0]) or isinstance(r[0], str) for r in flags[1:]):
+                raise excel_coerce.ExcelError("NImpl")
+            keep = [isinstance(r[0], str) or _truth(r[0]) for r in flags]
+        header = headers == 1 or (headers == -1 and _has_header(vals))
+        start = 1 if header else 0
+        data = [(rk[i][0], ck[i][0], vals[i][0]) for i in range(start, len(rk)) if keep[i]]
+        if any(r is None or c is None or excel_coerce.is_error(r) or excel_coerce.is_error(c)
+               or excel_coerce.is_error(v) for r, c, v in data) or not data:
+            raise excel_coerce.ExcelError("NImpl")
+        if name not in ("SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN", "PRODUCT", "PERCENTOF"):
+            raise excel_coerce.ExcelError("NImpl")
+        every = [v for _, _, v in data]
+
+        def cell(rows: Any, cols: Any, across: str) -> Any:
+            """The aggregate of the rows with a row key in ``rows`` and a column key in ``cols``
+            (None: any); PERCENTOF relative to the totals ``across`` names."""
+            picked = [v for r, c, v in data if (rows is None or _same_key(r) == rows)
+                      and (cols is None or _same_key(c) == cols)]
+            if not picked:
+                return ""
+            if name != "PERCENTOF":
+                return _aggregate(name, picked, every)
+            if across == "column":
+                base = [v for r, c, v in data if cols is None or _same_key(c) == cols]
+            elif across == "row":
+                base = [v for r, c, v in data if rows is None or _same_key(r) == rows]
+            else:
+                base = every
+            return _aggregate("PERCENTOF", picked, base)
+
+        across = {0: "column", 4: "column", 1: "row", 3: "row", 2: "grand"}[relative]
+        shown_r = {_same_key(r): r for r, _, _ in reversed(data)}
+        shown_c = {_same_key(c): c for _, c, _ in reversed(data)}
+        row_sums = {k: cell(k, None, "grand") for k in shown_r}
+        col_sums = {k: cell(None, k, "grand") for k in shown_c}
+        rows = _pivot_order(list(shown_r), row_order, row_sums)
+        cols = _pivot_order(list(shown_c), col_order, col_sums)
+        col_keys: list[Any] = [shown_c[k] for k in cols]
+        col_sel: list[Any] = list(cols)
+        if col_total:
+            col_keys = [*col_keys, "Total"] if col_total > 0 else ["Total", *col_keys]
+            col_sel = [*col_sel, None] if col_total > 0 else [None, *col_sel]
+        row_sel: list[Any] = list(rows)
+        if row_total:
+            row_sel = [*row_sel, None] if row_total > 0 else [None, *row_sel]
+        out: list[list[Any]] = [["", *col_keys]]
+        for r in row_sel:
+            label = "Total" if r is None else shown_r[r]
+            out.append([label, *(cell(r, c, across) for c in col_sel)])
+        return out
+    except excel_coerce.ExcelError as e:
+        return excel_coerce.error(e.kind)
+
+
+BUDGETED["PIVOTBY"] = (pivotby, 4, 11)
+
+
 # ------------------------------------------------------------------------------------ INDEX ----
 # INDEX's value form as Excel answers it where formualizer 0.13 does not: a negative row or
 # column number is #VALUE! (formualizer: #REF!), an error as area number is passed on, an
