@@ -102,7 +102,8 @@ def test_reference_expressions() -> None:
     assert lk.rewrite_references("AREAS((A1:B2,D4))") == "2"
     assert lk.rewrite_references("AREAS((A1:B2 C3:D4))") == "#NULL!"
     assert lk.rewrite_references("ROWS((A1:B2,D4))") == "#REF!"
-    assert lk.rewrite_references("COLUMNS(A1:B2 B1:C9)") == "1"
+    assert lk.rewrite_references("COLUMNS((A1:B2 B1:C9))") == "1"
+    assert lk.rewrite_references("TRANSPOSE(A1:A9 A2:B3)") == "TRANSPOSE(A2:A3)"
     assert lk.rewrite_references("ROWS(A1:B2)") == "ROWS(A1:B2)"       # the engine's own
     assert lk.rewrite_references("AREAS(Sheet2!A1)") == "AREAS(Sheet2!A1)"   # left alone
 
