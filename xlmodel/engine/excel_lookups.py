@@ -576,7 +576,7 @@ OMITTED = {"TAKE": {1: "1048576", 2: "16384"},   # all rows, all columns (Micros
            "SORT": {1: "1", 2: "1", 3: "FALSE"}, "WRAPROWS": {2: "#N/A"}, "WRAPCOLS": {2: "#N/A"},
            "TRIMRANGE": {1: "3", 2: "3"}}
 _OMITTED_CALL = re.compile(r'"(?:[^"]|"")*"|(?<![\w.])((?:_xlfn\.)?(?:_xlws\.)?(TAKE|SORT|WRAPROWS|'
-                           r'WRAPCOLS|TRIMRANGE))\(', re.IGNORECASE)
+                           r'WRAPCOLS|TRIMRANGE|ADDRESS))\(', re.IGNORECASE)
 
 
 def fill_omitted(text: str) -> str:
@@ -1107,6 +1107,66 @@ def pivotby(row_fields: Any, col_fields: Any, values: Any, function: Any, field_
 BUDGETED["PIVOTBY"] = (pivotby, 4, 11)
 
 
+# ------------------------------------------------------------------------- ADDRESS, CHOOSE ----
+# ADDRESS (Microsoft's help page): row and column numbers truncated (below 1 or beyond the
+# sheet: #VALUE!), abs_num 1–4 (1 $A$1, 2 A$1, 3 $A1, 4 A1), a1 FALSE for R1C1 (relative
+# parts as R[n]C[n]), sheet_text given (an empty cell too: ``"!C1"``) as a prefix, quoted when
+# it is not a plain name (``'*b?u*'!R[3]C[4]``).  formualizer 0.13 ignores an empty sheet text
+# and never quotes.  Lifted over arrays.  Registered where a formula calls it (a rare function).
+
+_PLAIN_SHEET = re.compile(r"[A-Za-z_\u00C0-\uFFFF][\w.\u00C0-\uFFFF]*")
+
+
+def _address(row_num: Any, column_num: Any, abs_num: Any = 1.0, a1: Any = True,
+             sheet_text: Any = _ABSENT) -> Any:
+    """ADDRESS: a cell's address as text.
+
+    >>> address(1.1, 3, 4, 4.1, None), address(3, 4, 4.1, None, "*b?u*"), address(2, 28, 1)
+    ('!C1', "'*b?u*'!R[3]C[4]", '$AB$2')
+    >>> address(0, 1), address(1, 1, 5)
+    ({'type': 'Error', 'kind': 'Value'}, {'type': 'Error', 'kind': 'Value'})
+    """
+    _errors_first(row_num, column_num, abs_num, a1, None if sheet_text is _ABSENT else sheet_text)
+    r, c, kind = _whole(row_num), _whole(column_num), _whole(abs_num)
+    if not (1 <= r <= 1_048_576 and 1 <= c <= 16_384 and 1 <= kind <= 4):
+        raise excel_coerce.ExcelError("Value")
+    row_abs, col_abs = kind in (1, 2), kind in (1, 3)
+    if excel_coerce.logical(a1):
+        ref = f"{'$' if col_abs else ''}{col_letters(c)}{'$' if row_abs else ''}{r}"
+    else:
+        ref = f"R{r if row_abs else f'[{r}]'}C{c if col_abs else f'[{c}]'}"
+    if sheet_text is _ABSENT:
+        return ref
+    sheet = excel_coerce.text(sheet_text)
+    if sheet and not _PLAIN_SHEET.fullmatch(sheet):
+        sheet = "'" + sheet.replace("'", "''") + "'"
+    return f"{sheet}!{ref}"
+
+
+address = _lifted(_address, (0, 1, 2, 3, 4))
+ARRAY_FUNCTIONS["ADDRESS"] = (address, 2, 5)
+OMITTED["ADDRESS"] = {2: "1", 3: "TRUE"}
+
+_CHOOSE_CELL = re.compile(r"(?<![\w.])(CHOOSE\(\s*)((?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?[A-Z]{1,3}\$?\d+)"
+                          r"(\s*,)")
+
+
+def choose_index(text: str) -> str:
+    """CHOOSE's index read from a cell is a number as Excel reads one (TRUE is 1, the text "2" is
+    2); formualizer takes only numbers, so the engine's copy writes the cell as ``--cell``.
+
+    >>> choose_index("CHOOSE(B$43,$B3,$C3)"), choose_index("CHOOSE(2,A1,B1)")
+    ('CHOOSE(--B$43,$B3,$C3)', 'CHOOSE(2,A1,B1)')
+    """
+    if "CHOOSE(" not in text:
+        return text
+    return _CHOOSE_CELL.sub(r"\1--\2\3", text)
+
+
+REWRITES = (*REWRITES, Rewrite("ADDRESS's omitted arguments", re.compile(rb"ADDRESS\("), fill_omitted),
+            Rewrite("CHOOSE's index", re.compile(rb"CHOOSE\("), choose_index))
+
+
 # ------------------------------------------------------------------------------------ INDEX ----
 # INDEX's value form as Excel answers it where formualizer 0.13 does not: a negative row or
 # column number is #VALUE! (formualizer: #REF!), an error as area number is passed on, an
@@ -1210,10 +1270,10 @@ def index_override_ok(texts: list[str]) -> bool:
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
     """Register the array functions the workbook calls (:data:`ARRAY_FUNCTIONS`), and INDEX
     where :func:`index_override_ok`."""
-    # Excel writes every function here but INDEX with its _xlfn. prefix (newer than Excel 2007),
-    # so only formulas holding one of the two are looked at (one pass of two substring tests).
+    # Excel writes every function here but INDEX and ADDRESS with its _xlfn. prefix (newer than
+    # Excel 2007), so only formulas holding one of the three are looked at.
     texts = [t for cells in formulas.values() for fc in cells
-             if (t := getattr(fc, "text", None)) and ("_xlfn." in t or "INDEX(" in t)]
+             if (t := getattr(fc, "text", None)) and ("_xlfn." in t or "INDEX(" in t or "ADDRESS(" in t)]
     if not texts:
         return
     whole = "\n".join(texts).upper()
