@@ -1206,9 +1206,10 @@ def _index(array: Any, row_num: Any = None, column_num: Any = None, area_num: An
             return _result(g)
         return _cell_value(g[0][r - 1] if len(g) == 1 else g[r - 1][0])
     if column_num is None and r:
-        # a 2-D array and a row number only: Excel gives the whole row for an array and #REF!
-        # for a reference, and ``INDEX(a,{1})`` the row's first value; a callback sees a
-        # range, an array, 1 and {1} alike, so formualizer's answer is kept: the row's first
+        # a 2-D array and a row number only: Excel gives the whole row for an array literal and
+        # #REF! for a range (both written out on the engine's copy, :func:`index_row_form`),
+        # and ``INDEX(a,{1})`` the row's first value (lifted); a callback sees a range, an
+        # array, 1 and {1} alike, so what is left gets formualizer's answer: the row's first
         if r > len(g):
             raise excel_coerce.ExcelError("Ref")
         return _cell_value(g[r - 1][0])
@@ -1234,6 +1235,60 @@ index = _lifted(_index, (1, 2))
 _INDEX_WORD = re.compile(r"(?<![\w.])INDEX\(", re.IGNORECASE)
 _DATA_ARG = re.compile(r"\{[^{}]*\}|\([^()\"]*,[^()\"]*\)|"   # an array literal, a union
                        r"(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?")
+
+
+_INDEX_CALL = re.compile(r'"(?:[^"]|"")*"|(?<![\w.])(INDEX)\(', re.IGNORECASE)
+_ONE_VALUE = re.compile(r"-?\d+(?:\.\d*)?|(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?[A-Z]{1,3}\$?\d+")
+_RANGE_2D = re.compile(r"(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?([A-Z]{1,3})\$?(\d+):\$?([A-Z]{1,3})\$?(\d+)")
+
+
+def index_row_form(text: str) -> str:
+    """``INDEX({2-D array}, row)`` is the whole row in Excel (Microsoft: "If array has more than
+    one row and more than one column, and only row_num or column_num is used, INDEX returns an
+    array of the entire row or column"); the engine's copy writes the column number 0 out, which
+    says the same to formualizer and to :func:`index`.  A range, or an array of row numbers
+    (``INDEX(a,{1})``, lifted), is left as written.
+
+    >>> index_row_form("INDEX({1,2;3,4},$B41)"), index_row_form("INDEX({2,3;4,5},{1})")
+    ('INDEX({1,2;3,4},$B41,0)', 'INDEX({2,3;4,5},{1})')
+    >>> index_row_form("INDEX({1,2,3},2)"), index_row_form("INDEX(A1:A9,2)")
+    ('INDEX({1,2,3},2)', 'INDEX(A1:A9,2)')
+
+    A 2-D range with a row number only is #REF! (the reference form needs both numbers; the
+    corpus: ``INDEX(C52:E53,2)`` is #REF!):
+
+    >>> index_row_form("1+INDEX($C$52:E53, B1)")
+    '1+IF(ISERROR(--(B1)),--(B1),IF(--(B1)<0,#VALUE!,#REF!))'
+    """
+    if "INDEX(" not in text:
+        return text
+    edits = []
+    for m in _INDEX_CALL.finditer(text):
+        if m.group(1) is None:
+            continue
+        end = _call_end(text, m.end() - 1)
+        if end is None:
+            continue
+        spans = _arguments(text, m.end() - 1, end)
+        if len(spans) != 2:
+            continue
+        first, second = (text[a:b].strip() for a, b in spans)
+        if not second or second.startswith("{"):
+            continue
+        if first.startswith("{") and first.endswith("}") and ";" in first and "," in first:
+            edits.append(((spans[1][1], spans[1][1]), ",0"))
+        elif ((box := _RANGE_2D.fullmatch(first)) and box.group(1) != box.group(3)
+              and box.group(2) != box.group(4) and _ONE_VALUE.fullmatch(second)):
+            # the reference form with a row alone: #REF!, after the row's own checks (an
+            # error passed on, a negative number #VALUE!)
+            x = f"--({second})"
+            edits.append(((m.start(), end), f"IF(ISERROR({x}),{x},IF({x}<0,#VALUE!,#REF!))"))
+    for (a, b), new in sorted(edits, reverse=True):
+        text = text[:a] + new + text[b:]
+    return text
+
+
+REWRITES = (*REWRITES, Rewrite("INDEX with a row number only", re.compile(rb"INDEX\("), index_row_form))
 
 
 def index_override_ok(texts: list[str]) -> bool:
