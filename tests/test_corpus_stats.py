@@ -112,6 +112,8 @@ def test_domain_edges() -> None:
     assert call("HYPGEOM.DIST", 0.0, 0.0, 0.0, 0.0, False) == 1.0
     assert call("HYPGEOM.DIST", 5.0, 3.0, 2.0, 30.0, True) == 1.0
     assert call("POISSON.DIST", 0.0, 0.0, False) == 1.0
+    assert call("PERMUT", 1e9, 1e6) == err("Num")   # beyond a double, answered at once
+    assert call("PERMUT", 10.0, 3.0) == 720.0
 
 
 def test_lifting_over_a_range() -> None:

@@ -350,6 +350,8 @@ def _scalar_functions(a: _Args) -> dict[str, tuple[Callable[..., Any], int, int]
     def permut(n: Any, kk: Any) -> float:
         nv, kv = (math.trunc(v) for v in c("nn", n, kk))
         _num_check(nv <= 0 or kv < 0 or nv < kv)
+        # beyond the largest double (k > 170 always is): #NUM! before any big integer is built
+        _num_check(kv > 170 or math.lgamma(nv + 1) - math.lgamma(nv - kv + 1) > 709.7)
         return float(math.perm(nv, kv))
 
     # --- through formualizer's built-in, after Excel's checks
