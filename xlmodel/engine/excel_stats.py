@@ -52,6 +52,10 @@ def fill_const(formula: str) -> str:
     >>> fill_const('IF(A1,"LINEST(a,b,,1)",LINEST(A1:A3,,))')
     'IF(A1,"LINEST(a,b,,1)",LINEST(A1:A3,,TRUE))'
     """
+    upper = formula.upper()
+    if "LINEST" not in upper and "LOGEST" not in upper and "TREND" not in upper \
+            and "GROWTH" not in upper:   # the sheet's other formulas: four scans in C
+        return formula
     import formualizer as fz
 
     try:
