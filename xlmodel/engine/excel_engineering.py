@@ -851,11 +851,13 @@ _CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?([A-Za-z][A-Za-z0-9]*)\s*\(", re.IGNO
 
 
 def lifted_calls(text: str) -> set[str]:
-    """The functions of :data:`LIFTED_IN_ARRAYS` an array formula calls with a range argument
-    (a ``:`` in the call's parentheses, outside strings).
+    """The functions of :data:`LIFTED_IN_ARRAYS` an array formula calls with a range or an
+    array constant in an argument (a ``:`` or ``{`` in the call's parentheses, outside strings).
 
     >>> sorted(lifted_calls("ABS(C3:Q3)")), sorted(lifted_calls("SUM(ABS(C3))"))
     (['ABS'], [])
+    >>> sorted(lifted_calls("SUM(_xlfn.MUNIT({1,2;3,4;7,8}))"))
+    ['MUNIT']
     >>> sorted(lifted_calls('_xlfn.DECIMAL("FF",C26:Q26)'))
     ['DECIMAL']
     """
@@ -869,7 +871,7 @@ def lifted_calls(text: str) -> set[str]:
         while k < len(bare) and depth:
             ch = bare[k]
             depth += (ch == "(") - (ch == ")")
-            if ch == ":" and depth >= 1:
+            if ch in ":{" and depth >= 1:
                 found.add(name)
                 break
             k += 1
