@@ -18,8 +18,10 @@ The rules the corpus shows, where formualizer 0.13 differs:
   C", 2nd ed., §6.5–6.6: bessj0/bessj1/bessj, bessy0/bessy1/bessy, bessi0/bessi1/bessi,
   bessk0/bessk1/bessk), which Excel's values match to the last digit (J0(1) = 0.76519768375…,
   true 0.76519768655…).
-- An array formula that gives a range to a one-value math function (``{=ABS(C3:Q3)}``) gets
-  the function applied to each element (Excel's array lifting); formualizer answers #VALUE!.
+- An array formula that gives a range or an array constant to a one-value math function
+  (``{=ABS(C3:Q3)}``, ``{=SUM(MUNIT({1,2}))}``) gets the function applied to each element
+  (Excel's array lifting); formualizer answers #VALUE!.  The anchor's formula is renamed on the
+  engine's workbook only (``set_formula`` before evaluation, :func:`_lift_arrays`).
   Only array formulas are lifted: a plain formula with a range there means implicit
   intersection in the file format, which the engine does not do (such cells are kept).
 """
