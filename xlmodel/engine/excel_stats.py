@@ -92,7 +92,8 @@ def fill_const(formula: str) -> str:
 
 
 REWRITES: tuple[Rewrite, ...] = (
-    Rewrite("regression const", re.compile(rb"(?:LINEST|LOGEST|TREND|GROWTH)\("), fill_const),)
+    Rewrite("regression const", re.compile(rb"(?:LINEST|LOGEST|TREND|GROWTH)\("), fill_const,
+            needles=(b"LINEST", b"LOGEST", b"TREND", b"GROWTH")),)
 
 _SQRT2 = math.sqrt(2.0)
 _SQRT2PI = math.sqrt(2.0 * math.pi)
@@ -976,13 +977,47 @@ def functions(date1904: bool = False) -> dict[str, tuple[Callable[..., Any], int
     return out
 
 
+#: The functions computed here in Python alone (a few microseconds a call): registered in
+#: every workbook.  The others take formualizer's built-in as their numeric kernel (a scratch
+#: evaluation, about 0.1 ms a call on an idle machine; LINEST and the two-array functions more).
+NATIVE = frozenset({
+    "NORM.S.DIST", "NORM.DIST", "NORMDIST", "NORMSDIST", "NORM.S.INV", "NORMSINV", "NORM.INV",
+    "NORMINV", "LOGNORM.DIST", "LOGNORMDIST", "LOGNORM.INV", "LOGINV", "GAUSS", "PHI",
+    "STANDARDIZE", "CONFIDENCE.NORM", "CONFIDENCE", "FISHER", "FISHERINV", "EXPON.DIST",
+    "WEIBULL.DIST", "GAMMA", "GAMMALN", "GAMMALN.PRECISE", "PERMUT", "Z.TEST", "ZTEST", "PROB",
+    "FORECAST.ETS", "FORECAST.ETS.CONFINT", "FORECAST.ETS.SEASONALITY", "FORECAST.ETS.STAT"})
+
+#: A kernel function is overridden only in a workbook whose formula cells call it at most this
+#: many times (at most about 0.2 s for its calls); above it formualizer's own built-in computes
+#: them (fast; its coercion and edge cases differ from Excel's as this module's docstring says).
+KERNEL_BUDGET = 2_000
+
+
+def chosen(formulas: Mapping[str, Iterable[Any]], names: Iterable[str]) -> list[str]:
+    """The functions of ``names`` to override in the workbook: every :data:`NATIVE` one, a
+    kernel one within :data:`KERNEL_BUDGET` calls (``excel_registry.called``).
+
+    >>> class F:
+    ...     f_type, ref, text = "shared", "A1:A3000", "T.DIST(A1,3,TRUE)+NORM.S.DIST(A1,TRUE)"
+    >>> chosen({"S": [F()]}, ["T.DIST", "NORM.S.DIST", "CHISQ.DIST"])
+    ['NORM.S.DIST', 'CHISQ.DIST']
+    """
+    from xlmodel.engine.excel_registry import called
+
+    counts = called(formulas)
+    return [n for n in names if n in NATIVE or counts.get(n, 0) <= KERNEL_BUDGET]
+
+
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
     """Register this module's functions on ``wb`` (formualizer's built-ins of the same names
-    overridden): the statistical functions are rare in a workbook, so they are registered
-    outright, each under its plain and its ``_xlfn.`` name."""
+    overridden), each under its plain and its ``_xlfn.`` name: the statistical functions are
+    rare in a workbook; one called more than :data:`KERNEL_BUDGET` times is left to formualizer
+    unless it is computed here alone (:func:`chosen`)."""
     from xlmodel.engine.excel_lifting import spellings
 
-    for name, (fn, lo, hi) in functions(date1904).items():
+    table = functions(date1904)
+    for name in chosen(formulas, table):
+        fn, lo, hi = table[name]
         for spelling in spellings(name):
             try:
                 wb.register_function(spelling, fn, min_args=lo, max_args=hi,
