@@ -194,6 +194,13 @@ def test_index_row_form() -> None:
     assert lk.index_row_form('"INDEX(A1:B2,2)"') == '"INDEX(A1:B2,2)"'
 
 
+def test_index_of_row_numbers() -> None:
+    """pycel's excelcompiler.xlsx, sheet ArrayForm: ``INDEX(ROW(A1:A3),2)`` in a plain cell."""
+    assert lk.index_of_row_column("INDEX(COLUMN(A1:B1),1,2)") == "INDEX({1,2},1,2)"
+    result = measure.measure_file(CORPUS / "files" / "pycel__excelcompiler.xlsx")
+    assert not _not_agreeing(result, "ArrayForm")
+
+
 def test_address_and_choose() -> None:
     assert lk.address(3, 4, 4.1, None, "*b?u*") == "'*b?u*'!R[3]C[4]"   # R1C1, quoted sheet
     assert lk.address(1.1, 3, 4, 4.1, None) == "!C1"                   # an empty sheet text

@@ -20,6 +20,7 @@ A1 ranges given to TRANSPOSE is replaced by the range it names.
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
@@ -1322,6 +1323,48 @@ def index_override_ok(texts: list[str]) -> bool:
     return True
 
 
+_INDEX_OF_ROWS = re.compile(r"INDEX\(\s*(?:ROW|COLUMN)\(")
+
+
+def index_of_row_column(text: str) -> str | None:
+    """``INDEX(ROW(A1:A3),2)``: INDEX takes its array whole, so ROW/COLUMN of a fixed range
+    there is the array of its row/column numbers (excel_refs) even in a plain formula, where
+    formualizer gives the first number only; None when nothing is rewritten.
+
+    >>> index_of_row_column("INDEX(ROW(A1:A3), 2)"), index_of_row_column("INDEX(A1:A3,2)")
+    ('INDEX({1;2;3}, 2)', None)
+    """
+    from xlmodel.engine import excel_refs
+
+    out = text
+    for m in reversed(list(_INDEX_CALL.finditer(text))):
+        if m.group(1) is None:
+            continue
+        end = _call_end(text, m.end() - 1)
+        if end is None:
+            continue
+        a, b = _arguments(text, m.end() - 1, end)[0]
+        new = excel_refs.rewrite(text[a:b].strip())
+        if new is not None and new.startswith("{"):
+            out = out[:a] + new + out[b:]
+    return out if out != text else None
+
+
+def _index_of_row_column(wb: Any, formulas: Mapping[str, Iterable[Any]]) -> None:
+    """Set :func:`index_of_row_column`'s text on the plain formulas it rewrites (each cell with
+    its own text: a shared formula's followers would shift the references, so those stay)."""
+    for sheet, cells in formulas.items():
+        for fc in cells:
+            text = getattr(fc, "text", "")
+            if not text or "INDEX(" not in text or getattr(fc, "f_type", None) is not None \
+                    or not _INDEX_OF_ROWS.search(text):
+                continue
+            new = index_of_row_column(text)
+            if new is not None:
+                with contextlib.suppress(Exception):   # a text the engine refuses: left as it is
+                    wb.set_formula(sheet, fc.row, fc.col, "=" + new)
+
+
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
     """Register the array functions the workbook calls (:data:`ARRAY_FUNCTIONS`), and INDEX
     where :func:`index_override_ok`."""
@@ -1337,6 +1380,8 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool =
         chosen["INDEX"] = (index, 1, 4)
     chosen.update({name: spec for name, spec in BUDGETED.items()
                    if f"{name}(" in whole and _budget_ok(name, texts)})
+    if "INDEX(" in whole and any(_INDEX_OF_ROWS.search(t) for t in texts):
+        _index_of_row_column(wb, formulas)
     for name, (fn, lo, hi) in chosen.items():
         # FILTER and SORT are written _xlfn._xlws.FILTER (Excel's worksheet-function namespace)
         for spelling in (*excel_lifting.spellings(name), f"_xlfn._xlws.{name}"):
