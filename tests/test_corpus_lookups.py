@@ -61,7 +61,6 @@ def test_array_shaping_and_reference_functions_agree(formulas_test: Any) -> None
 #: The LOOKUP cells still not agreeing, and why.
 KNOWN = {
     "AG5", "AH5",                          # CHOOSE lifted over an array of indexes
-    "AQ52", "AS52", "AT52",                # INDEX over a union: formualizer has no unions
     "AL140", "AM140", "AN140", "AK142", "AS142",   # UNIQUE lifted over by_col
     "AH44",                                # HLOOKUP lifted over the lookup value and row
 }
@@ -192,6 +191,12 @@ def test_index_row_form() -> None:
     assert lk.index_row_form("INDEX(A1:B2,-1)").endswith("IF(--(-1)<0,#VALUE!,#REF!))")
     assert lk.index_row_form("INDEX(A1:B2,2,1)") == "INDEX(A1:B2,2,1)"
     assert lk.index_row_form('"INDEX(A1:B2,2)"') == '"INDEX(A1:B2,2)"'
+
+
+def test_index_over_a_union() -> None:
+    assert lk.index_union("INDEX((A1:A3,B1:B3),2,1,2)") == \
+        "_XLMODEL.AREA(2,INDEX(A1:A3,2,1),INDEX(B1:B3,2,1))"
+    assert lk._area(3.0, 1.0, 2.0) == {"type": "Error", "kind": "Ref"}
 
 
 def test_index_of_row_numbers() -> None:

@@ -1292,6 +1292,75 @@ def index_row_form(text: str) -> str:
 REWRITES = (*REWRITES, Rewrite("INDEX with a row number only", re.compile(rb"INDEX\("), index_row_form))
 
 
+def _area(area_num: Any, *choices: Any) -> Any:
+    """The ``area_num``-th of ``choices`` (INDEX's areas of a union, see :func:`index_union`);
+    beyond them #REF!.  Lifted with the choices (arrays of INDEX's results).
+
+    >>> _area([[3.0], [2.0]], [[1.0], [2.0]], [[3.0], [4.0]])
+    [[{'type': 'Error', 'kind': 'Ref'}], [4.0]]
+    """
+    def one(k: Any, picks: list[Any]) -> Any:
+        try:
+            excel_coerce.passed_on(k)
+            n = _whole(k)
+        except excel_coerce.ExcelError as e:
+            return excel_coerce.error(e.kind)
+        return picks[n - 1] if 1 <= n <= len(picks) else excel_coerce.error("Ref")
+
+    grids = [a for a in (area_num, *choices) if isinstance(a, list)]
+    if not grids:
+        return one(area_num, list(choices))
+    rows, cols = max(len(g) for g in grids), max(len(g[0]) for g in grids)
+
+    def at(a: Any, i: int, j: int) -> Any:
+        if not isinstance(a, list):
+            return a
+        ii, jj = (i if len(a) > 1 else 0), (j if len(a[0]) > 1 else 0)
+        return a[ii][jj] if ii < len(a) and jj < len(a[ii]) else excel_coerce.error("Na")
+
+    return _result([[one(at(area_num, i, j), [at(c, i, j) for c in choices]) for j in range(cols)]
+                    for i in range(rows)])
+
+
+_UNION_ARG = re.compile(r"\(\s*((?:\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?\s*,\s*)+"
+                        r"\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)\s*\)")
+
+
+def index_union(text: str) -> str:
+    """``INDEX((a1,a2,…),row,col,area)``: formualizer has no unions, so the engine's copy picks
+    the area from the INDEX of each (``_XLMODEL.AREA(area,INDEX(a1,row,col),…)``).
+
+    >>> index_union("INDEX((C52:C54,D52:D54),1,1,E52:E54)")
+    '_XLMODEL.AREA(E52:E54,INDEX(C52:C54,1,1),INDEX(D52:D54,1,1))'
+    >>> index_union("INDEX((A1:A2,B1:B2),1)"), index_union("INDEX(A1:B2,1,1,1)")
+    ('_XLMODEL.AREA(1,INDEX(A1:A2,1),INDEX(B1:B2,1))', 'INDEX(A1:B2,1,1,1)')
+    """
+    if "INDEX((" not in text.replace(" ", ""):
+        return text
+    edits = []
+    for m in _INDEX_CALL.finditer(text):
+        if m.group(1) is None:
+            continue
+        end = _call_end(text, m.end() - 1)
+        if end is None:
+            continue
+        spans = _arguments(text, m.end() - 1, end)
+        union = _UNION_ARG.fullmatch(text[spans[0][0]:spans[0][1]].strip())
+        if union is None or len(spans) > 4:
+            continue
+        rest = [text[a:b].strip() for a, b in spans[1:3]]
+        k = text[spans[3][0]:spans[3][1]].strip() if len(spans) == 4 else "1"
+        tail = "".join("," + r for r in rest)
+        picks = ",".join(f"INDEX({a.strip()}{tail})" for a in union.group(1).split(","))
+        edits.append(((m.start(), end), f"_XLMODEL.AREA({k or '1'},{picks})"))
+    for (a, b), new in sorted(edits, reverse=True):
+        text = text[:a] + new + text[b:]
+    return text
+
+
+REWRITES = (*REWRITES, Rewrite("INDEX over a union", re.compile(rb"INDEX\(\("), index_union))
+
+
 def index_override_ok(texts: list[str]) -> bool:
     """May INDEX be overridden for a workbook with these formula texts?  Every formula that
     calls INDEX is one whole INDEX call holding no other INDEX, and together the calls read at
@@ -1378,6 +1447,8 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool =
     chosen = {name: spec for name, spec in ARRAY_FUNCTIONS.items() if f"{name}(" in whole}
     if "INDEX(" in whole and index_override_ok(texts):
         chosen["INDEX"] = (index, 1, 4)
+    if "INDEX((" in whole.replace(" ", ""):
+        wb.register_function("_XLMODEL.AREA", _area, min_args=2, max_args=None)
     chosen.update({name: spec for name, spec in BUDGETED.items()
                    if f"{name}(" in whole and _budget_ok(name, texts)})
     if "INDEX(" in whole and any(_INDEX_OF_ROWS.search(t) for t in texts):
