@@ -66,8 +66,8 @@ KNOWN = {
 }
 
 
-#: PIVOTBY with more than one row or column field (or value column) is not done: kept.
-PIVOT_KEPT = {"N93", "AR96", "AJ101", "AP101"}
+#: PIVOTBY with more than one row field or value column is not done: kept.
+PIVOT_KEPT = {"N93"}
 
 
 def test_lookup_sheet_leaves_only_the_known_cells(formulas_test: Any) -> None:
@@ -134,6 +134,10 @@ def test_groupby_pivotby_rules() -> None:
     got = lk.pivotby([["r"], ["a"], ["b"]], [["c"], ["x"], ["x"]], [["v"], [1.0], [3.0]],
                      "PERCENTOF", 1, 1, 1, 1, 1, lk._ABSENT, 0)
     assert got == [["", "x", "Total"], ["a", 0.25, 0.25], ["b", 0.75, 0.75], ["Total", 1.0, 1.0]]
+    nested = lk.pivotby([["a"], ["b"]], [["x", "p"], ["x", "q"]], [[1.0], [2.0]], "SUM", 0, 0, 1,
+                        1, [[1.0, -2.0]])   # two column fields, the second descending
+    assert nested == [["", "x", "x", "Total"], ["", "q", "p", ""], ["a", "", 1.0, 1.0],
+                      ["b", 2.0, "", 2.0]]
     assert lk.eta_names("_xlfn.PIVOTBY(A1:A3,B1:B3,C1:C3,_xleta.SUM)") == \
         '_xlfn.PIVOTBY(A1:A3,B1:B3,C1:C3,"SUM")'
 

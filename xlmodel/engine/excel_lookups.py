@@ -995,11 +995,15 @@ REWRITES = (*REWRITES, Rewrite("GROUPBY/PIVOTBY functions", re.compile(rb"BY\(")
 
 
 # ---------------------------------------------------------------------------------- PIVOTBY ----
-# PIVOTBY (Microsoft's help page "PIVOTBY function"), for one row field, one column field and
-# one value column: the aggregates of GROUPBY (:func:`_aggregate`), headers 0, 1 or guessed,
-# row and column totals 0, 1 (after) or -1 (before), order 1/-1 by the field, 2/-2 by the
-# totals' values, a filter column, PERCENTOF relative to column (0, 4), row (1, 3) or grand
-# totals (2); a combination without data is empty.  Anything else is #N/IMPL! (kept).
+# PIVOTBY (Microsoft's help page "PIVOTBY function"), for one row field, one or more column
+# fields (one header row each) and one value column: the aggregates of GROUPBY
+# (:func:`_aggregate`), headers 0, 1 or guessed, row and column totals 0, 1 (after) or -1
+# (before; nested column fields: no subtotals), order by a field (negative: descending) or by
+# the totals' values (the number after the last field; for nested columns within their
+# parents), an array of orders for nested columns, a filter column, PERCENTOF relative to
+# column (0, 4), row (1, 3) or grand totals (2); a combination without data is empty.
+# Anything else is #N/IMPL! (kept).  An error in the filter, or more total levels than
+# fields (+1), is #VALUE! as in the corpus.
 
 def _pivot_order(keys: list[Any], order: int, totals: dict[Any, Any]) -> list[Any]:
     if abs(order) == 1:
@@ -1008,6 +1012,26 @@ def _pivot_order(keys: list[Any], order: int, totals: dict[Any, Any]) -> list[An
         by_key = sorted(keys)
         return sorted(by_key, key=lambda k: _sort_key(totals[k]), reverse=order < 0)
     raise excel_coerce.ExcelError("NImpl")
+
+
+def _col_key(c: tuple[Any, ...]) -> tuple[Any, ...]:
+    return tuple(_same_key(v) for v in c)
+
+
+def _column_order(keys: list[tuple[Any, ...]], rules: list[int], levels: int,
+                  totals: dict[Any, Any]) -> list[tuple[Any, ...]]:
+    """The column keys (one key per column field) in PIVOTBY's order: each level ascending by
+    its field unless a rule says otherwise (n: field n, -n descending; the number after the
+    last field: the leaf level by its total), the first level first (stable sorts from the
+    last level up)."""
+    by_level = {abs(n) - 1: n for n in rules}
+    out = list(keys)
+    for level in range(levels - 1, -1, -1):
+        rule = by_level.get(level, 1)
+        out.sort(key=lambda k, level=level: k[level], reverse=rule < 0)
+        if level == levels - 1 and levels in by_level:   # by value, within the parent levels
+            out.sort(key=lambda k: _sort_key(totals[k]), reverse=by_level[levels] < 0)
+    return out
 
 
 def pivotby(row_fields: Any, col_fields: Any, values: Any, function: Any, field_headers: Any = _ABSENT,
@@ -1037,11 +1061,15 @@ def pivotby(row_fields: Any, col_fields: Any, values: Any, function: Any, field_
         row_total, col_total = _option(row_total_depth, 1), _option(col_total_depth, 1)
         if abs(row_total) > len(rk[0]) + 1 or abs(col_total) > len(ck[0]) + 1:
             raise excel_coerce.ExcelError("Value")   # more total levels than fields
-        if len(rk[0]) != 1 or len(ck[0]) != 1 or len(vals[0]) != 1:
+        levels = len(ck[0])
+        if len(rk[0]) != 1 or len(vals[0]) != 1 or (levels > 1 and abs(col_total) > 1):
             raise excel_coerce.ExcelError("NImpl")
         name = function.upper() if isinstance(function, str) else ""
         headers = _option(field_headers, -1)
-        row_order, col_order = _option(row_sort_order, 1), _option(col_sort_order, 1)
+        row_order = _option(row_sort_order, 1)
+        col_rules = [_whole(v) for v in _flat_list(1.0 if col_sort_order is _ABSENT else col_sort_order)]
+        if any(not 1 <= abs(n) <= levels + 1 for n in col_rules):
+            raise excel_coerce.ExcelError("NImpl")
         relative = _option(relative_to, 0)
         if (headers not in (-1, 0, 1) or row_total not in (-1, 0, 1) or col_total not in (-1, 0, 1)
                 or relative not in range(5)):
@@ -1056,10 +1084,12 @@ def pivotby(row_fields: Any, col_fields: Any, values: Any, function: Any, field_
             keep = [isinstance(r[0], str) or _truth(r[0]) for r in flags]
         header = headers == 1 or (headers == -1 and _has_header(vals))
         start = 1 if header else 0
-        data = [(rk[i][0], ck[i][0], vals[i][0]) for i in range(start, len(rk)) if keep[i]]
-        if any(r is None or c is None or excel_coerce.is_error(r) or excel_coerce.is_error(c)
-               or excel_coerce.is_error(v) for r, c, v in data) or not data:
+        data = [(rk[i][0], tuple(ck[i]), vals[i][0]) for i in range(start, len(rk)) if keep[i]]
+        if any(r is None or excel_coerce.is_error(r) or excel_coerce.is_error(v)
+               or any(c is None or excel_coerce.is_error(c) for c in cs) for r, cs, v in data) or not data:
             raise excel_coerce.ExcelError("NImpl")
+        if levels > 1 and name == "PERCENTOF" and relative in (3, 4):
+            raise excel_coerce.ExcelError("NImpl")   # parent totals of nested column fields
         if name not in ("SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN", "PRODUCT", "PERCENTOF"):
             raise excel_coerce.ExcelError("NImpl")
         every = [v for _, _, v in data]
@@ -1068,13 +1098,13 @@ def pivotby(row_fields: Any, col_fields: Any, values: Any, function: Any, field_
             """The aggregate of the rows with a row key in ``rows`` and a column key in ``cols``
             (None: any); PERCENTOF relative to the totals ``across`` names."""
             picked = [v for r, c, v in data if (rows is None or _same_key(r) == rows)
-                      and (cols is None or _same_key(c) == cols)]
+                      and (cols is None or _col_key(c) == cols)]
             if not picked:
                 return ""
             if name != "PERCENTOF":
                 return _aggregate(name, picked, every)
             if across == "column":
-                base = [v for r, c, v in data if cols is None or _same_key(c) == cols]
+                base = [v for r, c, v in data if cols is None or _col_key(c) == cols]
             elif across == "row":
                 base = [v for r, c, v in data if rows is None or _same_key(r) == rows]
             else:
@@ -1083,20 +1113,22 @@ def pivotby(row_fields: Any, col_fields: Any, values: Any, function: Any, field_
 
         across = {0: "column", 4: "column", 1: "row", 3: "row", 2: "grand"}[relative]
         shown_r = {_same_key(r): r for r, _, _ in reversed(data)}
-        shown_c = {_same_key(c): c for _, c, _ in reversed(data)}
+        shown_c = {_col_key(c): c for _, c, _ in reversed(data)}
         row_sums = {k: cell(k, None, "grand") for k in shown_r}
         col_sums = {k: cell(None, k, "grand") for k in shown_c}
         rows = _pivot_order(list(shown_r), row_order, row_sums)
-        cols = _pivot_order(list(shown_c), col_order, col_sums)
-        col_keys: list[Any] = [shown_c[k] for k in cols]
+        cols = _column_order(list(shown_c), col_rules, levels, col_sums)
         col_sel: list[Any] = list(cols)
+        heads = [[shown_c[k][level] for k in cols] for level in range(levels)]
         if col_total:
-            col_keys = [*col_keys, "Total"] if col_total > 0 else ["Total", *col_keys]
             col_sel = [*col_sel, None] if col_total > 0 else [None, *col_sel]
+            for level, head in enumerate(heads):
+                label = "Total" if level == 0 else ""
+                heads[level] = [*head, label] if col_total > 0 else [label, *head]
         row_sel: list[Any] = list(rows)
         if row_total:
             row_sel = [*row_sel, None] if row_total > 0 else [None, *row_sel]
-        out: list[list[Any]] = [["", *col_keys]]
+        out: list[list[Any]] = [["", *head] for head in heads]
         for r in row_sel:
             label = "Total" if r is None else shown_r[r]
             out.append([label, *(cell(r, c, across) for c in col_sel)])
