@@ -1002,8 +1002,8 @@ REWRITES = (*REWRITES, Rewrite("GROUPBY/PIVOTBY functions", re.compile(rb"BY\(")
 # the totals' values (the number after the last field; for nested columns within their
 # parents), an array of orders for nested columns, a filter column, PERCENTOF relative to
 # column (0, 4), row (1, 3) or grand totals (2); a combination without data is empty.
-# Anything else is #N/IMPL! (kept).  An error in the filter, or more total levels than
-# fields (+1), is #VALUE! as in the corpus.
+# Anything else is #N/IMPL! (kept).  An error in the filter is passed on; more total levels
+# than fields (+1) is #VALUE! (the corpus: formulas' test.xlsx, EXTRA!AX3).
 
 def _pivot_order(keys: list[Any], order: int, totals: dict[Any, Any]) -> list[Any]:
     if abs(order) == 1:

@@ -563,6 +563,8 @@ def lookup(lookup_value: Any, lookup_vector: Any, result_vector: Any = None) -> 
     'b'
     >>> lookup(6.0, [[1.0, 5.0, 9.0], ["x", "y", "z"]])
     'y'
+    >>> lookup(2.0, [[1.0], [2.0]], [["a", "b"], ["c", "d"]])
+    {'type': 'Error', 'kind': 'Na'}
     """
     if _is_error(lookup_value):
         return lookup_value
@@ -575,7 +577,10 @@ def lookup(lookup_value: Any, lookup_vector: Any, result_vector: Any = None) -> 
     else:
         values = [v for row in rows for v in row] if len(rows) == 1 or len(rows[0]) == 1 \
             else [r[0] for r in rows]
-        results = [v for row in _grid(result_vector) for v in row]
+        found = _grid(result_vector)
+        if len(found) > 1 and len(found[0]) > 1:
+            return _NA   # a result "vector" of several rows and columns (pycel's lookup.xlsx)
+        results = [v for row in found for v in row]
     i = _match_index(lookup_value, values, 1)
     if i is None:
         return _NA
