@@ -716,13 +716,31 @@ def xlookup(lookup_value: Any, lookup_array: Any, return_array: Any, if_not_foun
     return [[_at(v) for v in r] for r in picked]
 
 
+def _index_first(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """VLOOKUP/HLOOKUP with an array of lookup values and an array of column (row) indexes:
+    Excel lifts over the lookup values only, with the first index (formulas' test.xlsx,
+    LOOKUP!AH44: ``HLOOKUP(C44:Q44,{…},{2,1},0)`` returns row 2 for every value)."""
+
+    def call(*args: Any) -> Any:
+        if len(args) > 2 and isinstance(args[0], list) and isinstance(args[2], list):
+            first = args[2]
+            while isinstance(first, list):
+                first = first[0][0] if first and first[0] else None
+            args = (args[0], args[1], first, *args[3:])
+        return fn(*args)
+
+    call.__name__ = getattr(fn, "__name__", "lookup")
+    call.__doc__ = fn.__doc__
+    return call
+
+
 #: name → (callable, min args, max args) of the lookups, lifted over the lookup value (and
 #: XMATCH/XLOOKUP's modes, VLOOKUP/HLOOKUP's index) as Excel lifts them.
 LOOKUPS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "MATCH": (_lift(match, (0,), "MATCH"), 2, 3),
     "LOOKUP": (_lift(lookup, (0,), "LOOKUP"), 2, 3),
-    "VLOOKUP": (_lift(vlookup, (0, 2), "VLOOKUP"), 3, 4),
-    "HLOOKUP": (_lift(hlookup, (0, 2), "HLOOKUP"), 3, 4),
+    "VLOOKUP": (_index_first(_lift(vlookup, (0, 2), "VLOOKUP")), 3, 4),
+    "HLOOKUP": (_index_first(_lift(hlookup, (0, 2), "HLOOKUP")), 3, 4),
     "XMATCH": (_lift(xmatch, (0, 2, 3), "XMATCH"), 2, 4),
     "XLOOKUP": (_lift(xlookup, (0, 4, 5), "XLOOKUP"), 3, 6),
 }
