@@ -991,7 +991,14 @@ def eta_names(text: str) -> str:
     return text
 
 
-REWRITES = (*REWRITES, Rewrite("GROUPBY/PIVOTBY functions", re.compile(rb"BY\("), eta_names))
+def _xlfn_rewrites(text: str) -> str:
+    """The rewrites of functions Excel writes with ``_xlfn.``: omitted arguments, eta lambdas."""
+    return eta_names(fill_omitted(text))
+
+
+# (one trigger for both: every sheet part costs one literal search per trigger)
+REWRITES = (*REWRITES[:-1], Rewrite("omitted arguments, eta lambdas", re.compile(rb"_xlfn\."),
+                                    _xlfn_rewrites))
 
 
 # ---------------------------------------------------------------------------------- PIVOTBY ----
@@ -1390,7 +1397,11 @@ def index_union(text: str) -> str:
     return text
 
 
-REWRITES = (*REWRITES, Rewrite("INDEX over a union", re.compile(rb"INDEX\(\("), index_union))
+def _index_rewrites(text: str) -> str:
+    return index_union(index_row_form(text))
+
+
+REWRITES = (*REWRITES[:-1], Rewrite("INDEX's forms", re.compile(rb"INDEX\("), _index_rewrites))
 
 
 def index_override_ok(texts: list[str]) -> bool:
