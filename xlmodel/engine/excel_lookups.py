@@ -24,6 +24,7 @@ import contextlib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
+from operator import attrgetter
 from typing import Any
 
 from xlmodel.engine import excel_coerce, excel_lifting
@@ -1477,12 +1478,22 @@ def _index_of_row_column(wb: Any, formulas: Mapping[str, Iterable[Any]]) -> None
                     wb.set_formula(sheet, fc.row, fc.col, "=" + new)
 
 
+def _may_call(cells: Iterable[Any]) -> bool:
+    """Does any formula of a sheet hold ``_xlfn.``, ``INDEX(`` or ``ADDRESS(``?  (One join and
+    three substring tests in C: a sheet of 100,000 formulas in about 25 ms.)"""
+    try:
+        blob = "\n".join(map(attrgetter("text"), cells))
+    except (TypeError, AttributeError):   # a text of None: ask the cells one by one
+        return True
+    return "_xlfn." in blob or "INDEX(" in blob or "ADDRESS(" in blob
+
+
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
     """Register the array functions the workbook calls (:data:`ARRAY_FUNCTIONS`), and INDEX
     where :func:`index_override_ok`."""
     # Excel writes every function here but INDEX and ADDRESS with its _xlfn. prefix (newer than
     # Excel 2007), so only formulas holding one of the three are looked at.
-    texts = [t for cells in formulas.values() for fc in cells
+    texts = [t for cells in formulas.values() if _may_call(cells) for fc in cells
              if (t := getattr(fc, "text", None)) and ("_xlfn." in t or "INDEX(" in t or "ADDRESS(" in t)]
     if not texts:
         return
