@@ -45,6 +45,7 @@ _FAMILY = re.compile(r"(?<![\w.])(?:_xlfn\.)?(?:_xlws\.)?(AREAS|ROWS|COLUMNS|TRA
                      r"SORTBY|VLOOKUP|HLOOKUP|HSTACK|VSTACK|INDEX|ADDRESS|GROUPBY)\(")
 
 
+@pytest.mark.slow
 def test_array_shaping_and_reference_functions_agree(formulas_test: Any) -> None:
     """Every cell of LOOKUP and EXTRA whose formula calls AREAS, ROWS/COLUMNS, TRANSPOSE,
     CHOOSECOLS/ROWS, DROP, TAKE, TOCOL/TOROW, WRAPROWS/COLS, TRIMRANGE, FILTER, SORT, SORTBY,
@@ -70,6 +71,7 @@ KNOWN = {
 PIVOT_KEPT = {"N93"}
 
 
+@pytest.mark.slow
 def test_lookup_sheet_leaves_only_the_known_cells(formulas_test: Any) -> None:
     """Nothing on LOOKUP is left but the cells listed in :data:`KNOWN` and :data:`PIVOT_KEPT`;
     every GROUPBY agrees, as do the PIVOTBYs of one field each (and the cells computed from
@@ -79,12 +81,14 @@ def test_lookup_sheet_leaves_only_the_known_cells(formulas_test: Any) -> None:
     assert not [f for f in rest.values() if "GROUPBY" in f]
 
 
+@pytest.mark.slow
 def test_groupby_file_agrees() -> None:
     """phpspreadsheet's excel-groupby-one.xlsx: a GROUPBY with headers guessed and a total row."""
     result = measure.measure_file(CORPUS / "files" / "phpspreadsheet__excel-groupby-one.xlsx")
     assert result.kept == 0 and not result.differing and result.agreeing == result.compared
 
 
+@pytest.mark.slow
 def test_pycel_index_agrees() -> None:
     """pycel's lookup.xlsx, sheet Index: every INDEX agrees (negative numbers #VALUE!, beyond
     the table #REF!, 0 the whole row or column, a 2-D array literal's whole row)."""
@@ -203,6 +207,7 @@ def test_index_over_a_union() -> None:
     assert lk._area(3.0, 1.0, 2.0) == {"type": "Error", "kind": "Ref"}
 
 
+@pytest.mark.slow
 def test_index_of_row_numbers() -> None:
     """pycel's excelcompiler.xlsx, sheet ArrayForm: ``INDEX(ROW(A1:A3),2)`` in a plain cell."""
     assert lk.index_of_row_column("INDEX(COLUMN(A1:B1),1,2)") == "INDEX({1,2},1,2)"
@@ -219,6 +224,7 @@ def test_address_and_choose() -> None:
         "CHOOSE(--A1,1,2)+CHOOSE(--Sheet2!$B$3,1,2)"
 
 
+@pytest.mark.slow
 def test_pycel_choose_agrees() -> None:
     """pycel's lookup.xlsx, sheet Lookup: CHOOSE with TRUE and the text "1" as index."""
     result = measure.measure_file(CORPUS / "files" / "pycel__lookup.xlsx")
