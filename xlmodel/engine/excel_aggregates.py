@@ -509,18 +509,17 @@ CONDITIONAL = {"SUMIF": ("SUM", True), "AVERAGEIF": ("AVERAGE", True), "COUNTIF"
                "SUMIFS": ("SUM", False), "AVERAGEIFS": ("AVERAGE", False),
                "COUNTIFS": ("COUNT", False), "MAXIFS": ("MAX", False), "MINIFS": ("MIN", False)}
 
-_CONDITIONAL_CALL = re.compile(r"(?<![\w.])(?:_XLFN\.)?(SUMIFS?|AVERAGEIFS?|COUNTIFS?|MAXIFS|MINIFS)\(")
+_CONDITIONAL_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?(SUMIFS?|AVERAGEIFS?|COUNTIFS?|MAXIFS|MINIFS)\(",
+                               re.IGNORECASE)
 _A1_RANGE = re.compile(r"^(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?([A-Z]{1,3})\$?(\d+)"
                        r"(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 
 
-def _range_shape(arg: list[Any]) -> tuple[int, int] | None:
-    """(rows, columns) of an argument that is one A1 cell or range, None for anything else."""
+def _range_shape(ref: str) -> tuple[int, int] | None:
+    """(rows, columns) of an A1 cell or range reference, None for anything else."""
     from xlmodel.ooxml.addresses import col_number
 
-    if len(arg) != 1 or not str(arg[0].subtype).endswith("Range"):
-        return None
-    m = _A1_RANGE.match(arg[0].value.upper())
+    m = _A1_RANGE.match(ref.upper())
     if not m:
         return None
     c1, r1 = col_number(m.group(1)), int(m.group(2))
@@ -528,42 +527,35 @@ def _range_shape(arg: list[Any]) -> tuple[int, int] | None:
     return abs(r2 - r1) + 1, abs(c2 - c1) + 1
 
 
+_REF_RE = r"(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?"
+_SUMIF_CALL = re.compile(r"(?<![\w.])(?:SUMIF|AVERAGEIF)\(", re.IGNORECASE)
+#: A SUMIF/AVERAGEIF call whose range and sum range are A1 references (criterion without calls).
+_SUMIF_PLAIN = re.compile(rf"(?<![\w.])(?:SUMIF|AVERAGEIF)\(\s*({_REF_RE})\s*,"
+                          rf"(?:\"(?:[^\"]|\"\")*\"|[^,()\"])*(?:,\s*({_REF_RE})\s*)?\)", re.IGNORECASE)
+
+
 def sum_range_fits(formula: str) -> bool:
     """Does every SUMIF/AVERAGEIF call of ``formula`` have a sum range the size of its range?
 
     Excel reads a smaller sum range from its top-left cell over the size of the range
     (``SUMIF(A1:A10,"x",B1)`` sums B1:B10); a callback gets only the cells written, so the
-    override is registered only where every call's sum range fits (:func:`conditionals_to_override`).
+    override is registered only where every call's range and sum range are A1 references of
+    one size (:func:`conditionals_to_override`); any other form keeps formualizer's built-in.
 
-    >>> sum_range_fits("SUMIF(A1:A3,1,B1:B3)+AVERAGEIF(A1:B2,1)"), sum_range_fits("SUMIF(A1:A3,1,B1)")
+    >>> sum_range_fits('SUMIF(A1:A3,">"&C1,B1:B3)+AVERAGEIF(A1:B2,1)'), sum_range_fits("SUMIF(A1:A3,1,B1)")
     (True, False)
-    >>> sum_range_fits("SUMIF(A1:A3,1,INDEX(B:B,1):B3)")
-    False
+    >>> sum_range_fits("SUMIF(A1:A3,1,INDEX(B:B,1):B3)"), sum_range_fits("SUMIF(A1:A3,DATE(2014,1,1),B1:B3)")
+    (False, False)
     """
-    tokens = _tokens(formula)
-    if tokens is None:
-        return False
-    stack: list[list[list[Any]] | None] = []   # per open call: its arguments' tokens (checked calls)
-    for tok in tokens:
-        kind, sub = str(tok.token_type), str(tok.subtype)
-        if sub.endswith("Open"):
-            if stack and stack[-1] is not None:
-                stack[-1][-1].append(tok)
-            name = tok.value[:-1].upper() if kind.endswith("Func") else ""
-            stack.append([[]] if name in ("SUMIF", "AVERAGEIF") else None)
-        elif sub.endswith("Close"):
-            args = stack.pop() if stack else None
-            if args is not None and len(args) == 3:
-                a, s = _range_shape(args[0]), _range_shape(args[2])
-                if a is None or a != s:
-                    return False
-            if stack and stack[-1] is not None:
-                stack[-1][-1].append(tok)
-        elif kind.endswith("Sep") and sub.endswith("Arg") and len(stack) and stack[-1] is not None:
-            stack[-1].append([])
-        elif stack and stack[-1] is not None:
-            stack[-1][-1].append(tok)
-    return True
+    calls = len(_SUMIF_CALL.findall(formula))
+    plain = 0
+    for m in _SUMIF_PLAIN.finditer(formula):
+        if m.group(2) is not None:
+            shape = [_range_shape(g) for g in (m.group(1), m.group(2))]
+            if shape[0] is None or shape[0] != shape[1]:
+                return False
+        plain += 1
+    return plain == calls
 
 
 def conditionals_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
@@ -579,27 +571,51 @@ def conditionals_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
     """
     from xlmodel.engine.excel_functions import LOOKUP_CELL_BUDGET, _cells_read
 
+    texts = [fc.text for cells in formulas.values() for fc in cells if fc.text]
+    whole = "\n".join(texts)   # a few scans in C: most workbooks stop here
+    if not any(word in whole for word in _IF_WORDS):
+        return set()
+    present = {m.group(1).upper() for m in _CONDITIONAL_CALL.finditer(whole)}
     masters: dict[tuple[str, Any], str] = {}
     for sheet, cells in formulas.items():
         for fc in cells:
             if getattr(fc, "shared_master", False) and fc.text:
                 masters[(sheet, fc.si)] = fc.text
     cost: dict[str, int] = {}
-    unfit: set[str] = set()
     seen: dict[str, tuple[set[str], int]] = {}
+    over: set[str] = set()
     for sheet, cells in formulas.items():
         for fc in cells:
             text = fc.text or masters.get((sheet, getattr(fc, "si", None)), "")
-            if "IF" not in text.upper():
-                continue
-            if text not in seen:
-                upper = text.upper()
-                names = {m.group(1) for m in _CONDITIONAL_CALL.finditer(upper)}
-                n = _cells_read(text) if names else 0
-                if names & {"SUMIF", "AVERAGEIF"} and not sum_range_fits(text):
-                    unfit.update(names & {"SUMIF", "AVERAGEIF"})
-                seen[text] = (names, n)
-            names, n = seen[text]
-            for name in names:
-                cost[name] = cost.get(name, 0) + n
-    return {name for name, n in cost.items() if n <= LOOKUP_CELL_BUDGET and name not in unfit}
+            found = seen.get(text)
+            if found is None:
+                found = _calls(text, seen, _cells_read, over)
+            for name in found[0]:
+                n = cost[name] = cost.get(name, 0) + found[1]
+                if n > LOOKUP_CELL_BUDGET:
+                    over.add(name)   # counted no further
+            if len(over) == len(present):
+                return set()         # every function called is over the budget: a large workbook
+    within = {name for name, n in cost.items() if n <= LOOKUP_CELL_BUDGET}
+    unfit = {name for name in within & {"SUMIF", "AVERAGEIF"}
+             if not all(sum_range_fits(t) for t, (names, _) in seen.items() if name in names)}
+    return within - unfit
+
+
+#: The words a conditional aggregate's call contains (files store function names in capitals).
+_IF_WORDS = ("SUMIF", "COUNTIF", "AVERAGEIF", "MAXIFS", "MINIFS")
+
+
+_NONE: tuple[set[str], int] = (set(), 0)
+
+
+def _calls(text: str, seen: dict[str, tuple[set[str], int]], cells_read: Any,
+           over: set[str]) -> tuple[set[str], int]:
+    """The conditional aggregates ``text`` calls and the cells its ranges cover (remembered;
+    not counted when every one of them is ``over`` the budget already)."""
+    names = {m.group(1).upper() for m in _CONDITIONAL_CALL.finditer(text)} if "IF" in text else None
+    if not names:
+        seen[text] = _NONE
+        return _NONE
+    seen[text] = found = (names, cells_read(text) if names - over else 0)
+    return found
