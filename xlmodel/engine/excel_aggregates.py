@@ -531,7 +531,8 @@ _REF_RE = r"(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\
 _SUMIF_CALL = re.compile(r"(?<![\w.])(?:SUMIF|AVERAGEIF)\(", re.IGNORECASE)
 #: A SUMIF/AVERAGEIF call whose range and sum range are A1 references (criterion without calls).
 _SUMIF_PLAIN = re.compile(rf"(?<![\w.])(?:SUMIF|AVERAGEIF)\(\s*({_REF_RE})\s*,"
-                          rf"(?:\"(?:[^\"]|\"\")*\"|[^,()\"])*(?:,\s*({_REF_RE})\s*)?\)", re.IGNORECASE)
+                          rf"(?:\"(?:[^\"]|\"\")*\"|\{{(?:\"(?:[^\"]|\"\")*\"|[^{{}}\"])*\}}|[^,(){{}}\"])*"
+                          rf"(?:,\s*({_REF_RE})\s*)?\)", re.IGNORECASE)
 
 
 def sum_range_fits(formula: str) -> bool:
@@ -543,6 +544,8 @@ def sum_range_fits(formula: str) -> bool:
     one size (:func:`conditionals_to_override`); any other form keeps formualizer's built-in.
 
     >>> sum_range_fits('SUMIF(A1:A3,">"&C1,B1:B3)+AVERAGEIF(A1:B2,1)'), sum_range_fits("SUMIF(A1:A3,1,B1)")
+    (True, False)
+    >>> sum_range_fits('SUMIF(D1:H1,{1,">3"},E1:I1)'), sum_range_fits('SUMIF(D1:H1,{1,">3"},E1:F1)')
     (True, False)
     >>> sum_range_fits("SUMIF(A1:A3,1,INDEX(B:B,1):B3)"), sum_range_fits("SUMIF(A1:A3,DATE(2014,1,1),B1:B3)")
     (False, False)
