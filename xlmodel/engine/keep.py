@@ -49,6 +49,7 @@ _FUNC = re.compile(r"(?<![\w.\"])((?:_xlfn\.|_xlws\.|_xludf\.)?[A-Za-z][\w.]*)\s
 _TABLE_REF = re.compile(r"[A-Za-z_][\w.]*\[")
 _EXTERNAL = re.compile(r"\[\d+\]")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
+_ANY_CALL = re.compile(r"[A-Za-z_][\w.]*\s*\(")
 
 
 class NotRecomputed(NamedTuple):
@@ -403,12 +404,15 @@ def _should_keep(new: Any, old: Any) -> bool:
 
 def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
                         read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
-    """A one-cell legacy array formula whose result is larger: Excel shows its first value.
+    """A legacy array formula whose result is larger than its range: Excel shows its top-left part.
 
     ``{=NORMDIST(C26:Q26,3,3,1)}`` entered in one cell computes 15 values and shows the first
     (the array is fitted to the formula's range).  The engine treats it as a dynamic array, finds
     the cells to its right occupied and answers ``#SPILL!``; the formula is evaluated again as
-    ``INDEX((formula),1,1)``, which is the fitted value.
+    ``INDEX((formula),1,1)``, which is the fitted value, or, for a range of R rows and C columns
+    and a formula of operators on ranges (no function call), as ``TAKE((formula),R,C)``
+    (formulas' test.xlsx OPERATORS!AH3 ``{=C3:P3+3}`` in AH3:AK3).  (A function's result
+    cut this way was seen wrong where the engine's function is: FILTER over columns.)
     """
     changed = []
     for sheet, cells in computed.formulas.items():
@@ -423,10 +427,14 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
             if info is not None and info.dynamic:
                 continue
             r1, c1, r2, c2 = parse_range(fc.ref)
-            if (r1, c1) != (r2, c2):
+            if (r1, c1) == (r2, c2):
+                cut = f"=INDEX(({fc.text}),1,1)"
+            elif not _ANY_CALL.search(_STRING.sub('""', fc.text)):   # operators on ranges only
+                cut = f"=_xlfn.TAKE(({fc.text}),{r2 - r1 + 1},{c2 - c1 + 1})"   # its top-left part
+            else:
                 continue
             with contextlib.suppress(Exception):
-                wb.set_formula(sheet, fc.row, fc.col, f"=INDEX(({fc.text}),1,1)")
+                wb.set_formula(sheet, fc.row, fc.col, cut)
                 changed.append(key)
     if changed:   # cells depending on them are read again (spilled results stay as computed)
         wb.evaluate_all()
@@ -435,6 +443,24 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
                 key = (sheet, fc.row, fc.col)
                 if key in changed or (fc.f_type != "array" and key not in computed.spills):
                     computed.values[key] = read(wb.get_value(*key))
+                if key in changed and fc.ref and ":" in fc.ref:
+                    _read_spill(computed, wb, read, key)
+
+
+def _read_spill(computed: Any, wb: Any, read: Callable[[Any], Any], key: tuple[str, int, int]) -> None:
+    """The spill extent and values of the array formula at ``key``, as the engine has them now."""
+    from xlmodel.ooxml.addresses import quote_sheet
+
+    sheet, row, col = key
+    with contextlib.suppress(Exception):
+        spill = wb.inspect_cell(f"{quote_sheet(sheet)}!{address(row, col)}").cell.spill
+        if spill is None or str(spill.kind).split(".")[-1] != "Anchor" or not spill.extent:
+            return
+        r1, c1, r2, c2 = parse_range(spill.extent)
+        computed.spills[key] = (r1, c1, r2, c2)
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                computed.values[(sheet, r, c)] = read(wb.get_value(sheet, r, c))
 
 
 def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
