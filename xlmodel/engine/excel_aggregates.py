@@ -129,8 +129,6 @@ _TRIGGER_TYPED = re.compile(rb"(?:SUM|PRODUCT|SUMSQ|AVERAGE|MAX|MIN|MEDIAN|MODE|
 
 LITERAL_TEXT = Rewrite("typed text in an aggregate's arguments", _TRIGGER_TYPED, wrap_typed_text)
 
-REWRITES: tuple[Rewrite, ...] = (LITERAL_TEXT,)
-
 
 # ----------------------------------------------------------------------------------- MODE ----
 def _numbers_in_order(args: Iterable[Any]) -> list[float]:
@@ -280,6 +278,7 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool =
                          min_args=1, max_args=1)
     wb.register_function(f"{PREFIX}COUNTED", lambda v: typed_counted(v, date1904),
                          min_args=1, max_args=1)
+    wb.register_function(f"{PREFIX}SUMPRODUCT", sumproduct_unequal, min_args=1, max_args=None)
 
 
 # ------------------------------------------------------------------- criteria (…IF, …IFS) ----
@@ -622,3 +621,53 @@ def _calls(text: str, seen: dict[str, tuple[set[str], int]], cells_read: Any,
         return _NONE
     seen[text] = found = (names, cells_read(text) if names - over else 0)
     return found
+
+
+# --------------------------------------------------------------------------- SUMPRODUCT ----
+_SUMPRODUCT_PLAIN = re.compile(rf"(?<![\w.])SUMPRODUCT\(\s*({_REF_RE}(?:\s*,\s*{_REF_RE})+)\s*\)",
+                               re.IGNORECASE)
+
+
+def mark_unequal_sumproduct(formula: str) -> str:
+    """``formula`` with each SUMPRODUCT of A1 ranges of unequal sizes renamed to the helper
+    :func:`sumproduct_unequal` (the engine copy only).
+
+    Microsoft (SUMPRODUCT): "The array arguments must have the same dimensions.  If they do not,
+    SUMPRODUCT returns the #VALUE! error value"; the corpus shows an error in the arrays comes
+    first (``SUMPRODUCT(P75:Q75,H75:I75,I75:K75)`` with #NUM! in P75 is #NUM!; formualizer
+    answers #VALUE!).  Calls of equal sizes, the common case, are left to the built-in.
+
+    >>> mark_unequal_sumproduct("SUMPRODUCT(P1:Q1,H1:I1,I1:K1)+SUMPRODUCT(A1:A3,B1:B3)")
+    '_XLMODEL_AGGR_SUMPRODUCT(P1:Q1,H1:I1,I1:K1)+SUMPRODUCT(A1:A3,B1:B3)'
+    """
+    if "SUMPRODUCT" not in formula.upper():
+        return formula
+
+    def one(m: re.Match[str]) -> str:
+        shapes = {_range_shape(ref.strip()) for ref in m.group(1).split(",")}
+        if len(shapes) == 1 or None in shapes:
+            return m.group(0)
+        return f"{PREFIX}SUMPRODUCT({m.group(1)})"
+
+    return _SUMPRODUCT_PLAIN.sub(one, formula)
+
+
+def sumproduct_unequal(*arrays: Any) -> Any:
+    """SUMPRODUCT of arrays of unequal sizes: the first error in them, else #VALUE!.
+
+    >>> sumproduct_unequal([[{"type": "Error", "kind": "Num"}, 1.0]], [[1.0, 2.0, 3.0]])
+    {'type': 'Error', 'kind': 'Num'}
+    >>> sumproduct_unequal([[1.0, 2.0]], [[1.0, 2.0, 3.0]])
+    {'type': 'Error', 'kind': 'Value'}
+    """
+    for a in arrays:
+        for v in (x for row in _grid(a) for x in row):
+            if excel_coerce.is_error(v):
+                return v
+    return excel_coerce.error("Value")
+
+
+SUMPRODUCT_SIZES = Rewrite("SUMPRODUCT of unequal sizes", re.compile(rb"SUMPRODUCT\("),
+                           mark_unequal_sumproduct)
+
+REWRITES: tuple[Rewrite, ...] = (LITERAL_TEXT, SUMPRODUCT_SIZES)
