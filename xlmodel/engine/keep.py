@@ -402,6 +402,31 @@ def _should_keep(new: Any, old: Any) -> bool:
     return new.code in ENGINE_FAILURES and new.code != old.code
 
 
+def _intersected(sheet: str, fc: Any, value: CellError, own_call: Callable[[str], bool]) -> str | None:
+    """The formula that gives a plain formula's implicit intersection, where the engine spilled
+    it into occupied cells (``#SPILL!``); None where that is not known from the text alone.
+
+    A plain (not array) formula is evaluated with implicit intersection (Excel 365 shows it as
+    ``=@J4:K5``): a bare range gives its cell in the formula's row (a column) or column (a
+    row), else #VALUE!; an array constant gives its first element (formulas' test.xlsx CORE!J6
+    ``=J4:K5`` in J6 is #VALUE!, K6 ``={1,2;1,2}`` is 1).
+    """
+    if value.code != "#SPILL!" or own_call(fc.text):
+        return None
+    text = fc.text.strip().lstrip("=").strip()
+    if text.startswith("{") and text.endswith("}"):
+        return f"=INDEX({text},1,1)"
+    if not _DIRECT_RANGE.match(text):
+        return None
+    prefix, _, ref = text.rpartition("!")
+    r1, c1, r2, c2 = parse_range(ref.replace("$", ""))
+    if c1 == c2 and r1 <= fc.row <= r2:
+        return f"={prefix}{'!' if prefix else ''}{address(fc.row, c1)}"
+    if r1 == r2 and c1 <= fc.col <= c2:
+        return f"={prefix}{'!' if prefix else ''}{address(r1, fc.col)}"
+    return "=#VALUE!"
+
+
 def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
                         read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
     """A legacy array formula whose result is larger than its range: Excel shows its top-left part.
@@ -414,6 +439,18 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
     (formulas' test.xlsx OPERATORS!AH3 ``{=C3:P3+3}`` in AH3:AK3).  (A function's result
     cut this way was seen wrong where the engine's function is: FILTER over columns.)
     """
+    values = computed.values
+    plain = []   # first the plain formulas (an array formula may read them)
+    for sheet, cells in computed.formulas.items():
+        for fc in cells:
+            if fc.f_type is None and fc.text and type(values.get((sheet, fc.row, fc.col))) is CellError:
+                cut = _intersected(sheet, fc, values[(sheet, fc.row, fc.col)], own_call)
+                if cut is not None:
+                    with contextlib.suppress(Exception):
+                        wb.set_formula(sheet, fc.row, fc.col, cut)
+                        plain.append((sheet, fc.row, fc.col))
+    if plain:
+        _read_again(computed, wb, read, plain)
     changed = []
     for sheet, cells in computed.formulas.items():
         for fc in cells:
@@ -436,15 +473,23 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
             with contextlib.suppress(Exception):
                 wb.set_formula(sheet, fc.row, fc.col, cut)
                 changed.append(key)
-    if changed:   # cells depending on them are read again (spilled results stay as computed)
-        wb.evaluate_all()
-        for sheet, cells in computed.formulas.items():
-            for fc in cells:
-                key = (sheet, fc.row, fc.col)
-                if key in changed or (fc.f_type != "array" and key not in computed.spills):
-                    computed.values[key] = read(wb.get_value(*key))
-                if key in changed and fc.ref and ":" in fc.ref:
-                    _read_spill(computed, wb, read, key)
+    if changed:
+        _read_again(computed, wb, read, changed)
+
+
+def _read_again(computed: Any, wb: Any, read: Callable[[Any], Any],
+                changed: list[tuple[str, int, int]]) -> None:
+    """Evaluate again after ``changed`` formulas were set: the cells depending on them are read
+    again (spilled results stay as computed; an array formula that failed is read whole)."""
+    wb.evaluate_all()
+    for sheet, cells in computed.formulas.items():
+        for fc in cells:
+            key = (sheet, fc.row, fc.col)
+            failed = fc.f_type == "array" and isinstance(computed.values.get(key), CellError)
+            if key in changed or failed or (fc.f_type != "array" and key not in computed.spills):
+                computed.values[key] = read(wb.get_value(*key))
+            if (key in changed or failed) and fc.f_type == "array" and fc.ref and ":" in fc.ref:
+                _read_spill(computed, wb, read, key)
 
 
 def _read_spill(computed: Any, wb: Any, read: Callable[[Any], Any], key: tuple[str, int, int]) -> None:
