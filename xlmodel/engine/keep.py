@@ -34,10 +34,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from xlmodel.engine import excel_registry
 from xlmodel.engine.package import Package
 from xlmodel.engine.sheetxml import address, parse_range, range_text
 from xlmodel.engine.types import CellError
-from xlmodel.ooxml.values import decode_text, xml_unescape
+from xlmodel.ooxml.values import decode_text, xml_escape, xml_unescape
 
 #: Re-evaluations with kept values put in (each one may resolve the cells depending on them).
 ROUNDS = 3
@@ -226,6 +227,29 @@ def fit_array(grid: list[list[Any]], rows: int, cols: int) -> list[list[Any]]:
     return out
 
 
+def _one_line_result(values: dict[tuple[str, int, int], Any], sheet: str,
+                     target: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The extent of a one-row (or one-column) result the engine placed in a larger legacy
+    array range, leaving the other rows (columns) empty; else ``target`` itself.  Excel repeats
+    such a row down the range (Microsoft: "Guidelines and examples of array formulas").
+
+    >>> v = {("S", 1, 1): 1.0, ("S", 1, 2): 2.0}
+    >>> _one_line_result(v, "S", (1, 1, 2, 2)), _one_line_result(v, "S", (1, 1, 1, 2))
+    ((1, 1, 1, 2), (1, 1, 1, 2))
+    """
+    r1, c1, r2, c2 = target
+    def empty(cells: Iterable[tuple[int, int]]) -> bool:
+        return all(values.get((sheet, r, c)) is None for r, c in cells)
+
+    if r2 > r1 and not empty((r1, c) for c in range(c1, c2 + 1)) and \
+            empty((r, c) for r in range(r1 + 1, r2 + 1) for c in range(c1, c2 + 1)):
+        return r1, c1, r1, c2
+    if c2 > c1 and not empty((r, c1) for r in range(r1, r2 + 1)) and \
+            empty((r, c) for r in range(r1, r2 + 1) for c in range(c1 + 1, c2 + 1)):
+        return r1, c1, r2, c1
+    return target
+
+
 def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
                    own_call: Callable[[str], bool],
                    fed: dict[tuple[str, int, int], tuple[Any, Any]] | None = None,
@@ -238,7 +262,8 @@ def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
     the engine has nothing in those cells (:func:`_feed_fitted` puts the fitted values in).
     """
     reshaped: dict[tuple[str, int, int], str] = {}
-    for sheet, cells in computed.formulas.items():
+    fills: list[tuple[tuple[str, int, int], Any]] = []   # after every pop: a neighbour's spill
+    for sheet, cells in computed.formulas.items():         # never clears another's range
         for fc in cells:
             if fc.f_type != "array" or not fc.ref or own_call(fc.text):
                 continue   # a catalogue call's array takes its result's extent (xlmodel writes it)
@@ -247,7 +272,9 @@ def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
             target = parse_range(fc.ref)
             extent = computed.spills.get(key, (fc.row, fc.col, fc.row, fc.col))
             if extent == target:
-                continue
+                extent = _one_line_result(computed.values, sheet, target)
+                if extent == target:
+                    continue
             scalar_error = key not in computed.spills and isinstance(computed.values.get(key), CellError)
             if info is not None and info.dynamic and not scalar_error:
                 if info.value is None:
@@ -268,8 +295,9 @@ def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
             fitted = fit_array(grid, t2 - t1 + 1, u2 - u1 + 1)
             for i, r in enumerate(range(t1, t2 + 1)):
                 for j, c in enumerate(range(u1, u2 + 1)):
-                    computed.values[(sheet, r, c)] = fitted[i][j]
+                    fills.append(((sheet, r, c), fitted[i][j]))
             computed.spills[key] = target
+    computed.values.update(fills)
     return reshaped
 
 
@@ -408,14 +436,14 @@ def _intersected(sheet: str, fc: Any, value: CellError, own_call: Callable[[str]
 
     A plain (not array) formula is evaluated with implicit intersection (Excel 365 shows it as
     ``=@J4:K5``): a bare range gives its cell in the formula's row (a column) or column (a
-    row), else #VALUE!; an array constant gives its first element (formulas' test.xlsx CORE!J6
-    ``=J4:K5`` in J6 is #VALUE!, K6 ``={1,2;1,2}`` is 1).
+    row), else #VALUE! (formulas' test.xlsx CORE!J6 ``=J4:K5`` in J6 is #VALUE!); a formula
+    without ranges (:data:`_NO_RANGE`) gives its result's first value (K6 ``={1,2;1,2}`` is 1).
     """
     if value.code != "#SPILL!" or own_call(fc.text):
         return None
     text = fc.text.strip().lstrip("=").strip()
-    if text.startswith("{") and text.endswith("}"):
-        return f"=INDEX({text},1,1)"
+    if _NO_RANGE.match(text):
+        return f"=INDEX(({_engine_text(fc.text)}),1,1)"
     if not _DIRECT_RANGE.match(text):
         return None
     prefix, _, ref = text.rpartition("!")
@@ -427,9 +455,22 @@ def _intersected(sheet: str, fc: Any, value: CellError, own_call: Callable[[str]
     return "=#VALUE!"
 
 
+def _engine_text(text: str) -> str:
+    """A formula's text as the engine's copy has it (the Excel-exactness rewrites made)."""
+    exact = excel_registry.sheet_rewrite(xml_escape(text).encode())
+    return exact(text) if exact else text
+
+
+#: A plain formula with no range (its array result comes from array literals or functions, so
+#: no implicit intersection applies): like a one-cell legacy array formula, Excel shows the
+#: result's first value (``=VLOOKUP(C1,{1,5;2,6},{2,3},1)`` is 5 in a cell without ``cm``).
+_NO_RANGE = re.compile(r'^(?:[^:"]|"(?:[^"]|"")*")*$')
+
+
 def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
                         read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
-    """A legacy array formula whose result is larger than its range: Excel shows its top-left part.
+    """A legacy array formula whose result is larger than its range: Excel shows its top-left
+    part; a plain formula the engine could not spill: its implicit intersection (:func:`_intersected`).
 
     ``{=NORMDIST(C26:Q26,3,3,1)}`` entered in one cell computes 15 values and shows the first
     (the array is fitted to the formula's range).  The engine treats it as a dynamic array, finds
@@ -437,7 +478,8 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
     ``INDEX((formula),1,1)``, which is the fitted value, or, for a range of R rows and C columns
     and a formula of operators on ranges (no function call), as ``TAKE((formula),R,C)``
     (formulas' test.xlsx OPERATORS!AH3 ``{=C3:P3+3}`` in AH3:AK3).  (A function's result
-    cut this way was seen wrong where the engine's function is: FILTER over columns.)
+    cut this way was seen wrong where the engine's function is: FILTER over columns.)  Plain
+    formulas go first (an array formula may read them: CORE!L6 ``{=K6+K5}``).
     """
     values = computed.values
     plain = []   # first the plain formulas (an array formula may read them)
@@ -454,7 +496,7 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
     changed = []
     for sheet, cells in computed.formulas.items():
         for fc in cells:
-            if fc.f_type != "array" or not fc.ref or not fc.text:
+            if not fc.text or fc.f_type != "array" or not fc.ref:
                 continue   # cheap tests first: the cached value is decoded only for array formulas
             key = (sheet, fc.row, fc.col)
             value = computed.values.get(key)
@@ -463,11 +505,12 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
             info = cached.get(key)
             if info is not None and info.dynamic:
                 continue
+            text = _engine_text(fc.text)
             r1, c1, r2, c2 = parse_range(fc.ref)
             if (r1, c1) == (r2, c2):
-                cut = f"=INDEX(({fc.text}),1,1)"
+                cut = f"=INDEX(({text}),1,1)"
             elif not _ANY_CALL.search(_STRING.sub('""', fc.text)):   # operators on ranges only
-                cut = f"=_xlfn.TAKE(({fc.text}),{r2 - r1 + 1},{c2 - c1 + 1})"   # its top-left part
+                cut = f"=_xlfn.TAKE(({text}),{r2 - r1 + 1},{c2 - c1 + 1})"   # its top-left part
             else:
                 continue
             with contextlib.suppress(Exception):
