@@ -127,7 +127,10 @@ def typed_counted(v: Any, date1904: bool = False) -> Any:
 _TRIGGER_TYPED = re.compile(rb"(?:SUM|PRODUCT|SUMSQ|AVERAGE|MAX|MIN|MEDIAN|MODE|STDEV|VAR|DEVSQ|"
                             rb"AVEDEV|GEOMEAN|HARMEAN|KURT|SKEW|COUNT)[A-Z.]*\([^<]*\"")
 
-LITERAL_TEXT = Rewrite("typed text in an aggregate's arguments", _TRIGGER_TYPED, wrap_typed_text)
+LITERAL_TEXT = Rewrite("typed text in an aggregate's arguments", _TRIGGER_TYPED, wrap_typed_text,
+                       needles=(b"SUM", b"PRODUCT", b"AVERAGE", b"MAX", b"MIN", b"MEDIAN", b"STDEV",
+                                b"VAR", b"DEVSQ", b"AVEDEV", b"GEOMEAN", b"HARMEAN", b"KURT",
+                                b"SKEW", b"COUNT"))
 
 
 # ----------------------------------------------------------------------------------- MODE ----
@@ -572,12 +575,11 @@ def conditionals_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
     (['SUMIF'], set())
     """
     from xlmodel.engine.excel_functions import LOOKUP_CELL_BUDGET, _cells_read
+    from xlmodel.engine.excel_registry import called
 
-    texts = [fc.text for cells in formulas.values() for fc in cells if fc.text]
-    whole = "\n".join(texts)   # a few scans in C: most workbooks stop here
-    if not any(word in whole for word in _IF_WORDS):
+    present = set(CONDITIONAL) & set(called(formulas))   # one scan per workbook, shared
+    if not present:
         return set()
-    present = {m.group(1).upper() for m in _CONDITIONAL_CALL.finditer(whole)}
     masters: dict[tuple[str, Any], str] = {}
     for sheet, cells in formulas.items():
         for fc in cells:
@@ -602,10 +604,6 @@ def conditionals_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
     unfit = {name for name in within & {"SUMIF", "AVERAGEIF"}
              if not all(sum_range_fits(t) for t, (names, _) in seen.items() if name in names)}
     return within - unfit
-
-
-#: The words a conditional aggregate's call contains (files store function names in capitals).
-_IF_WORDS = ("SUMIF", "COUNTIF", "AVERAGEIF", "MAXIFS", "MINIFS")
 
 
 _NONE: tuple[set[str], int] = (set(), 0)
@@ -668,6 +666,6 @@ def sumproduct_unequal(*arrays: Any) -> Any:
 
 
 SUMPRODUCT_SIZES = Rewrite("SUMPRODUCT of unequal sizes", re.compile(rb"SUMPRODUCT\("),
-                           mark_unequal_sumproduct)
+                           mark_unequal_sumproduct, needles=(b"SUMPRODUCT(",))
 
 REWRITES: tuple[Rewrite, ...] = (LITERAL_TEXT, SUMPRODUCT_SIZES)
