@@ -668,4 +668,79 @@ def sumproduct_unequal(*arrays: Any) -> Any:
 SUMPRODUCT_SIZES = Rewrite("SUMPRODUCT of unequal sizes", re.compile(rb"SUMPRODUCT\("),
                            mark_unequal_sumproduct, needles=(b"SUMPRODUCT(",))
 
-REWRITES: tuple[Rewrite, ...] = (LITERAL_TEXT, SUMPRODUCT_SIZES)
+# ---------------------------------------------------------------- intersection operator ----
+#: Aggregates that take any number of references: a union argument is the same as its areas
+#: given one by one.
+_AREA_AGGREGATES = NUMBER_AGGREGATES | {"COUNT", "COUNTA"}
+#: A reference, a space, a reference or a parenthesis: maybe the intersection operator.
+_MAYBE_INTERSECTION = re.compile(r"[A-Za-z]\$?\d+\s+[($A-Za-z']")
+
+
+def write_intersections(formula: str) -> str:
+    """``formula`` with each intersection of A1 references (the space operator) written as the
+    range it names, where it is an aggregate's argument or the whole formula (engine copy).
+
+    Microsoft, "Calculation operators and precedence": the space is the intersection operator,
+    the cells both references share; none is #NULL!.  formualizer 0.13 answers #N/IMPL!.  An
+    intersection with a union gives several areas, each an argument of the aggregate
+    (xlmodel.engine.excel_lookups.areas reads the expression).
+
+    >>> write_intersections("SUM(B2:E5 C3:D4)"), write_intersections("J8:K10 L6:M7")
+    ('SUM(C3:D4)', '#NULL!')
+    >>> write_intersections("SUM(E3:G4 (B2:E5,G2:H5))"), write_intersections("SUM(A1:B2, C1)")
+    ('SUM(E3:E4,G3:G4)', 'SUM(A1:B2, C1)')
+    """
+    if " " not in formula or not _MAYBE_INTERSECTION.search(formula):
+        return formula
+    from xlmodel.engine.excel_lookups import _range_text, areas
+
+    tokens = _tokens(formula)
+    if tokens is None:
+        return formula
+    raw = formula.encode("utf-8")
+
+    def written(start: int, end: int, whole: bool) -> str | None:
+        piece = raw[start:end].decode("utf-8")
+        if " " not in piece.strip():
+            return None
+        got = areas(piece)
+        if got is None:
+            return None
+        if isinstance(got, str):
+            return got
+        if whole and len(got) > 1:
+            return None
+        return ",".join(_range_text(r) for r in got)
+
+    spans: list[tuple[int, int]] = []   # (start, end) byte offsets of argument pieces
+    stack: list[tuple[bool, int]] = []  # per open call/paren: (an area aggregate?, its arg start)
+    for tok in tokens:
+        kind, sub = str(tok.token_type), str(tok.subtype)
+        if sub.endswith("Open"):
+            name = tok.value[:-1].upper() if kind.endswith("Func") else ""
+            name = name[6:] if name.startswith("_XLFN.") else name
+            stack.append((name in _AREA_AGGREGATES, tok.end - 1))
+        elif sub.endswith("Close") and stack:
+            aggregate, start = stack.pop()
+            if aggregate and kind.endswith("Func"):
+                spans.append((start, tok.start - 1))
+        elif kind.endswith("Sep") and sub.endswith("Arg") and stack:
+            aggregate, start = stack[-1]
+            if aggregate:
+                spans.append((start, tok.start - 1))
+            stack[-1] = (aggregate, tok.end - 1)
+    out = raw
+    for start, end in sorted(spans, reverse=True):
+        new = written(start, end, False)
+        if new is not None:
+            out = out[:start] + new.encode() + out[end:]
+    if out == raw:
+        new = written(0, len(raw), True)
+        return formula if new is None else new
+    return out.decode("utf-8")
+
+
+INTERSECTIONS = Rewrite("the intersection operator", re.compile(rb"[A-Za-z]\$?\d+ +[($A-Za-z']"),
+                        write_intersections)
+
+REWRITES: tuple[Rewrite, ...] = (LITERAL_TEXT, SUMPRODUCT_SIZES, INTERSECTIONS)
