@@ -15,6 +15,23 @@ Text typed into an aggregate's list of arguments
     such a typed text, and only that, in a call that coerces it as Excel does
     (:func:`typed_number`), so the built-in aggregate itself is left as it is: a formula without
     a typed text argument is not touched, and no aggregate is overridden.
+
+Conditional aggregates (:func:`criterion`, :func:`conditional`)
+    Excel's criteria (an error criterion matches that error, ``"<=TRUE"`` compares logical
+    values, a matched error cell in the summed range is the answer, the …IFS ranges must have
+    one size, an array of criteria gives an array of results).  These are hot built-ins, so
+    the override is registered only in a workbook whose calls read at most
+    ``excel_functions.LOOKUP_CELL_BUDGET`` cells together, and SUMIF/AVERAGEIF only where every
+    sum range has its range's size (:func:`conditionals_to_override`); a larger workbook keeps
+    formualizer's own.
+
+Overridden outright (rare, :data:`OVERRIDES`)
+    MODE/MODE.SNGL/MODE.MULT (ties in order of first occurrence), FREQUENCY (counts in the bins'
+    given order), TRIMMEAN (percent read as a number, lifted over an array).
+
+Other rewrites on the engine copy
+    SUMPRODUCT of A1 ranges of unequal sizes (:func:`mark_unequal_sumproduct`: an error in the
+    arrays before #VALUE!) and the intersection operator (:func:`write_intersections`).
 """
 
 from __future__ import annotations
