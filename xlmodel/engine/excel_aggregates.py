@@ -689,6 +689,8 @@ SUMPRODUCT_SIZES = Rewrite("SUMPRODUCT of unequal sizes", re.compile(rb"SUMPRODU
 #: Aggregates that take any number of references: a union argument is the same as its areas
 #: given one by one.
 _AREA_AGGREGATES = NUMBER_AGGREGATES | {"COUNT", "COUNTA"}
+_SHEET_PREFIX = re.compile(r"(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!")
+_A1_REF = re.compile(r"\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?")
 #: A reference, a space, a reference or a parenthesis: maybe the intersection operator.
 _MAYBE_INTERSECTION = re.compile(r"[A-Za-z]\$?\d+\s+[($A-Za-z']")
 
@@ -706,6 +708,14 @@ def write_intersections(formula: str) -> str:
     ('SUM(C3:D4)', '#NULL!')
     >>> write_intersections("SUM(E3:G4 (B2:E5,G2:H5))"), write_intersections("SUM(A1:B2, C1)")
     ('SUM(E3:E4,G3:G4)', 'SUM(A1:B2, C1)')
+    >>> write_intersections("(SUM(CORE!$M$4:$N$5,(CORE!$K$4:$K$6 CORE!$J$5:$L$5)))")
+    '(SUM(CORE!$M$4:$N$5,CORE!K5))'
+    >>> write_intersections("(CORE!$K$4:$K$6 CORE!$J$5:$L$5)"), write_intersections("(S!A1:A3 T!A1:B1)")
+    ('CORE!K5', '(S!A1:A3 T!A1:B1)')
+    >>> write_intersections("((K4:K6 J5:L5)+(SUM(M4:N5,(K4:K6 J5:L5))))")
+    '(K5+(SUM(M4:N5,K5)))'
+    >>> write_intersections("SUM((A1:B2 B2:C3),(A1 C3))"), write_intersections("ROWS((A1 C3))")
+    ('SUM(B2,#NULL!)', 'ROWS((A1 C3))')
     """
     if " " not in formula or not _MAYBE_INTERSECTION.search(formula):
         return formula
@@ -716,41 +726,54 @@ def write_intersections(formula: str) -> str:
         return formula
     raw = formula.encode("utf-8")
 
-    def written(start: int, end: int, whole: bool) -> str | None:
+    def written(start: int, end: int, whole: bool, paren: bool = False) -> str | None:
         piece = raw[start:end].decode("utf-8")
         if " " not in piece.strip():
             return None
+        prefixes = _SHEET_PREFIX.findall(piece)   # one sheet named on every reference, or none
+        if prefixes:
+            piece = _SHEET_PREFIX.sub("", piece)
+            if len(set(prefixes)) != 1 or len(_A1_REF.findall(piece)) != len(prefixes):
+                return None
         got = areas(piece)
-        if got is None:
-            return None
+        if got is None or (isinstance(got, str) and paren):
+            return None   # (an empty one inside ROWS, AREAS…: not an error value there)
         if isinstance(got, str):
             return got
-        if whole and len(got) > 1:
+        if (whole or paren) and len(got) > 1:
             return None
-        return ",".join(_range_text(r) for r in got)
+        sheet = prefixes[0] if prefixes else ""
+        return ",".join(sheet + _range_text(r) for r in got)
 
-    spans: list[tuple[int, int]] = []   # (start, end) byte offsets of argument pieces
+    spans: list[tuple[int, int, bool]] = []   # (start, end, one area only) of pieces
     stack: list[tuple[bool, int]] = []  # per open call/paren: (an area aggregate?, its arg start)
     for tok in tokens:
         kind, sub = str(tok.token_type), str(tok.subtype)
         if sub.endswith("Open"):
             name = tok.value[:-1].upper() if kind.endswith("Func") else ""
             name = name[6:] if name.startswith("_XLFN.") else name
-            stack.append((name in _AREA_AGGREGATES, tok.end - 1))
+            stack.append((name in _AREA_AGGREGATES,
+                          tok.end - 1 if kind.endswith("Func") else tok.start - 1))
         elif sub.endswith("Close") and stack:
             aggregate, start = stack.pop()
             if aggregate and kind.endswith("Func"):
-                spans.append((start, tok.start - 1))
+                spans.append((start, tok.start - 1, False))
+            elif kind.endswith("Paren"):   # a parenthesised reference expression anywhere
+                spans.append((start, tok.end - 1, True))
         elif kind.endswith("Sep") and sub.endswith("Arg") and stack:
             aggregate, start = stack[-1]
             if aggregate:
-                spans.append((start, tok.start - 1))
+                spans.append((start, tok.start - 1, False))
             stack[-1] = (aggregate, tok.end - 1)
     out = raw
-    for start, end in sorted(spans, reverse=True):
-        new = written(start, end, False)
+    done: list[tuple[int, int]] = []
+    for start, end, one in sorted(spans, key=lambda x: (-x[1], x[0])):   # outermost first
+        if any(a <= start and end <= b for a, b in done):
+            continue   # inside a piece already written
+        new = written(start, end, False, paren=one)
         if new is not None:
             out = out[:start] + new.encode() + out[end:]
+            done.append((start, end))
     if out == raw:
         new = written(0, len(raw), True)
         return formula if new is None else new
