@@ -22,11 +22,14 @@ none of the functions pays one byte scan per rewrite and sheet.
 
 from __future__ import annotations
 
+import collections
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from xlmodel.ooxml.addresses import parse_range
 
 #: The modules, in the order they register (a later one may override an earlier one's name).
 MODULES = ("excel_aggregates", "excel_stats", "excel_engineering", "excel_lookups",
@@ -97,26 +100,22 @@ def called(formulas: Mapping[str, Iterable[Any]]) -> Mapping[str, int]:
     """
     if _LAST_CALLED[0] is formulas:
         return _LAST_CALLED[1]
-    from xlmodel.ooxml.addresses import parse_range
-
-    shapes: dict[str, int] = {}
+    texts = [getattr(fc, "text", None) or "" for cells in formulas.values() for fc in cells]
+    # the shapes of all texts at C speed: one join, one translate, one split, one count
+    shapes = collections.Counter("\n".join(texts).translate(_NO_DIGITS).split("\n"))
     for cells in formulas.values():
         for fc in cells:
-            text = getattr(fc, "text", None)
-            if not text or "(" not in text:
-                continue
-            weight = 1
             ref = getattr(fc, "ref", None)
-            if ref and getattr(fc, "f_type", None) == "shared":
+            if ref and ":" in ref and getattr(fc, "f_type", None) == "shared" and fc.text:
                 try:
-                    r1, c1, r2, c2 = parse_range(ref if ":" in ref else f"{ref}:{ref}")
-                    weight = (r2 - r1 + 1) * (c2 - c1 + 1)
+                    r1, c1, r2, c2 = parse_range(ref)
                 except ValueError:
-                    pass
-            shape = text.translate(_NO_DIGITS)
-            shapes[shape] = shapes.get(shape, 0) + weight
+                    continue
+                shapes[fc.text.translate(_NO_DIGITS)] += (r2 - r1 + 1) * (c2 - c1 + 1) - 1
     counts: dict[str, int] = {}
     for shape, weight in shapes.items():
+        if "(" not in shape:
+            continue
         for name in {m.group(1).upper() for m in _CALL.finditer(_unquoted(shape))}:
             counts[name] = counts.get(name, 0) + weight
     _LAST_CALLED[:] = [formulas, counts]
