@@ -61,6 +61,7 @@ def test_xlsx() -> object:
     return result
 
 
+@pytest.mark.slow
 def test_family_cells_agree_with_excel(test_xlsx: object) -> None:
     """Every cell of :data:`FIXED` is recomputed (not kept) to the value Excel cached."""
     differing = {(s, a): d for s, a, *d in test_xlsx.differing}
