@@ -289,11 +289,8 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool =
         functions[name] = (conditional(kind, singular, date1904), 2, None)
     for name, (fn, lo, hi) in functions.items():
         for spelling in spellings(name):
-            try:
-                wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
-            except RuntimeError:   # registered before (excel_lifting's lifting of the built-in)
-                wb.unregister_function(spelling)
-                wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
+            # (the registry's GuardedWorkbook replaces excel_lifting's earlier lifting callback)
+            wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
     wb.register_function(f"{PREFIX}NUMBER", lambda v: typed_number(v, date1904),
                          min_args=1, max_args=1)
     wb.register_function(f"{PREFIX}COUNTED", lambda v: typed_counted(v, date1904),
