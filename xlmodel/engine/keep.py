@@ -437,12 +437,13 @@ def _intersected(sheet: str, fc: Any, value: CellError, own_call: Callable[[str]
     A plain (not array) formula is evaluated with implicit intersection (Excel 365 shows it as
     ``=@J4:K5``): a bare range gives its cell in the formula's row (a column) or column (a
     row), else #VALUE! (formulas' test.xlsx CORE!J6 ``=J4:K5`` in J6 is #VALUE!); a formula
-    without ranges (:data:`_NO_RANGE`) gives its result's first value (K6 ``={1,2;1,2}`` is 1).
+    whose array result comes from array literals (:func:`_array_literal_result`) gives its
+    result's first value (K6 ``={1,2;1,2}`` is 1).
     """
     if value.code != "#SPILL!" or own_call(fc.text):
         return None
     text = fc.text.strip().lstrip("=").strip()
-    if _NO_RANGE.match(text):
+    if _array_literal_result(text):
         return f"=INDEX(({_engine_text(fc.text)}),1,1)"
     if not _DIRECT_RANGE.match(text):
         return None
@@ -465,6 +466,37 @@ def _engine_text(text: str) -> str:
 #: no implicit intersection applies): like a one-cell legacy array formula, Excel shows the
 #: result's first value (``=VLOOKUP(C1,{1,5;2,6},{2,3},1)`` is 5 in a cell without ``cm``).
 _NO_RANGE = re.compile(r'^(?:[^:"]|"(?:[^"]|"")*")*$')
+_WORD = re.compile(r"(?<![\w.$])(\$?[A-Za-z_\\][\w.]*\$?\d*)(\s*[(!]?)")
+_CELL_REF = re.compile(r"^\$?[A-Za-z]{1,3}\$?\d+$")
+#: Functions that may return a reference: with one, Excel intersects implicitly (the value on
+#: the formula's own row or column), which is not the result's first value.
+_REFERENCE_FUNCTIONS = frozenset({"OFFSET", "INDIRECT", "INDEX", "CHOOSE", "IF", "IFS", "SWITCH",
+                                  "XLOOKUP", "LET", "_XLFN.XLOOKUP", "_XLFN.LET", "_XLFN.IFS",
+                                  "_XLFN.SWITCH", "FILTER", "_XLFN._XLWS.FILTER"})
+
+
+def _array_literal_result(text: str) -> bool:
+    """Is ``text`` a plain formula whose array result can only come from array literals?
+
+    An array literal, no range, no defined name, no function that may return a reference;
+    cell references only to single cells.
+
+    >>> _array_literal_result("VLOOKUP(C1,{1,5;2,6},{2,3},1)"), _array_literal_result("SUM(A1:B2)")
+    (True, False)
+    >>> _array_literal_result("VLOOKUP(C1,Tabel,{2,3})"), _array_literal_result("OFFSET(A1,{1,2},0)")
+    (False, False)
+    """
+    if "{" not in text or not _NO_RANGE.match(text):
+        return False
+    bare = _STRING.sub('""', text)
+    for m in _WORD.finditer(bare):
+        word, after = m.group(1), m.group(2).strip()
+        if after == "(":
+            if word.upper() in _REFERENCE_FUNCTIONS:
+                return False
+        elif after != "!" and not _CELL_REF.match(word) and word.upper() not in ("TRUE", "FALSE"):
+            return False   # a defined name: its value may be a range
+    return True
 
 
 def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
