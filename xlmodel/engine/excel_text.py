@@ -131,7 +131,8 @@ def _tokens(section: str) -> list[tuple[str, str]]:
         ch = section[i]
         if ch == '"':
             j = section.find('"', i + 1)
-            j = len(section) if j < 0 else j
+            if j < 0:
+                raise ValueError(section)   # an unterminated quote: Excel's #VALUE!
             out.append(("lit", section[i + 1:j]))
             i = j + 1
         elif ch == "\\" and i + 1 < len(section):
@@ -158,6 +159,8 @@ def _tokens(section: str) -> list[tuple[str, str]]:
             out.append((ch, ch))
             i += 1
         elif ch in "Ee" and i + 1 < len(section) and section[i + 1] in "+-":
+            if i + 2 >= len(section) or section[i + 2] not in "0#?":
+                raise ValueError(section)   # an exponent without its digits: Excel's #VALUE!
             out.append(("E", section[i + 1]))
             i += 2
         elif ch.lower() in "ymdhsgbe/" or section[i:i + 5].upper() == "AM/PM" \
@@ -180,14 +183,19 @@ def _fill_integer(slots: list[tuple[str, str]], digits: str, grouping: bool) -> 
     out: list[str] = []
     pos = len(digits)            # digits still to place, from the right
     seen = 0
-    index = 0                    # digits placed so far (their index from the right)
+    index = 0                    # the template position (from the right) of the next digit
+    shown = False                # a digit is shown to the right
 
     def emit(d: str) -> None:
-        nonlocal index
-        if grouping and index and index % 3 == 0:
+        # Excel groups by template position: an empty "#" between the number's digits and the
+        # zeros of "0" placeholders still counts ("#,##000########" shows 1234567 as
+        # "00,01,234,567", formulas' test.xlsx EXTRA!A17)
+        nonlocal index, shown
+        if grouping and index and index % 3 == 0 and shown:
             out.append(",")
         out.append(d)
         index += 1
+        shown = True
 
     for kind, text in reversed(slots):
         if kind != "ph":
@@ -209,8 +217,10 @@ def _fill_integer(slots: list[tuple[str, str]], digits: str, grouping: bool) -> 
             emit(digits[pos])
         elif text == "0":
             emit("0")
-        elif text == "?":
-            out.append(" ")
+        else:                    # an empty "#" or "?": no digit, but the position counts
+            if text == "?":
+                out.append(" ")
+            index += 1
     return "".join(out)[::-1]
 
 
@@ -310,18 +320,29 @@ def text_format(value: Any, fmt: str) -> str:
     ("12° 34' 56''", '<X>')
     >>> text_format(1.5, "[h]"), text_format(-1, "[m]"), text_format(1234.56, ".#")
     ('36', '-1440', '1234.6')
+    >>> text_format(1234567, "#,##000########"), text_format(1234578, "#,##00000000####0###")
+    ('00,01,234,567', '0,000,000,01,234,578')
+    >>> text_format(0, "w;x;z@"), text_format(-1, "w;x@"), text_format("X", "w;x@")
+    ('w', '-w', 'xX')
+    >>> for v, f in (("X", ';-  ##.0;"ZERO"@;"X"'), (1.23, '#"°F""')):
+    ...     try:
+    ...         text_format(v, f)
+    ...     except ValueError:
+    ...         print("#VALUE!")
+    #VALUE!
+    #VALUE!
     """
     sections = _sections(fmt)
+    with_at = [i for i, sec in enumerate(sections) if "@" in (k for k, _ in _tokens_or_text(sec))]
+    if with_at and with_at != [len(sections) - 1]:
+        raise ValueError(fmt)   # a text section (with @) that is not the last one
+    text_section = sections[-1] if with_at or len(sections) >= 4 else None
     if isinstance(value, str):
-        if len(sections) >= 4:
-            section = sections[3]
-        elif len(sections) == 1 and "@" in sections[0]:
-            section = sections[0]
-        else:
-            if any("@" in s for s in sections[1:]):
-                raise ValueError(fmt)
+        if text_section is None:
             return value
-        return "".join(value if k == "@" else t for k, t in _tokens(section))
+        return "".join(value if k == "@" else t for k, t in _tokens(text_section))
+    if text_section is not None and len(sections) > 1:
+        sections = sections[:-1]   # the numbers' sections
     n = float(value)
     conds = [_COND.match(s) for s in sections]
     if any(conds):
@@ -356,6 +377,14 @@ def text_format(value: Any, fmt: str) -> str:
     if sign and not re.search(r"[1-9]", out):
         sign = "" if len(sections) == 1 else sign
     return sign + out
+
+
+def _tokens_or_text(section: str) -> list[tuple[str, str]]:
+    """A section's tokens; a date or time section (not tokenised here) as one literal."""
+    try:
+        return _tokens(section)
+    except Unsupported:
+        return [("lit", section)]
 
 
 _TIME_TEXT = re.compile(r"^\s*(\d+):(\d+)(?::(\d+(?:\.\d*)?)|(\.\d+)|\.)?\s*$")
