@@ -59,6 +59,8 @@ LIFTED: dict[str, frozenset[int]] = {
        for name in ("SUMIFS", "MAXIFS", "MINIFS", "AVERAGEIFS")},
     "COUNTIFS": frozenset(range(0, 255, 2)),   # (criteria range, criteria, ...)
     "ARRAYTOTEXT": frozenset({0}),             # the array is whole, the format lifted
+    **{name: frozenset() for name in ("FV", "IPMT", "NPER", "PMT", "PV", "RATE")},
+    "NPV": frozenset(range(1, 255)),           # the rate is lifted, the values are whole
 }
 
 
