@@ -490,6 +490,33 @@ def replace(old_text: Any, start_num: Any, num_chars: Any, new_text: Any) -> str
     return s[:start - 1] + new + s[start - 1 + n:]
 
 
+def substitute(text: Any, old_text: Any, new_text: Any, instance_num: Any = MISSING) -> str:
+    """SUBSTITUTE(text, old_text, new_text, [instance_num]): every occurrence, or only the
+    n-th; an instance below 1 or a logical value is #VALUE! (formulas' test.xlsx, CORE!AB14).
+
+    >>> substitute("0, 1.9, 1", 1, 5, 1.9), substitute("a-b-c", "-", "", MISSING)
+    ('0, 5.9, 1', 'abc')
+    >>> [xc.error_kind(lambda n=n: substitute("a", "a", "b", n)) for n in (True, 0, None, '"1"')]
+    ['Value', 'Value', 'Value', 'Value']
+    """
+    s, old, new = xc.text(text), xc.text(old_text), xc.text(new_text)
+    if instance_num is MISSING:
+        return s.replace(old, new) if old else s
+    if isinstance(instance_num, bool):
+        raise xc.ExcelError("Value")
+    n = _count(instance_num)
+    if n < 1:
+        raise xc.ExcelError("Value")
+    if not old:
+        return s
+    at = s.find(old)
+    for _ in range(n - 1):   # occurrences counted without overlap
+        if at < 0:
+            break
+        at = s.find(old, at + len(old))
+    return s if at < 0 else s[:at] + new + s[at + len(old):]
+
+
 def rept(text: Any, number_times: Any) -> str:
     """REPT(text, number_times): a negative count or a result past 32,767 characters #VALUE!.
 
@@ -711,6 +738,36 @@ def valuetotext(value: Any, format: Any = 0) -> str:
     ('"1987-08-26"', '#N/A', '')
     """
     return _as_text(value, _format_arg(format) == 1)
+
+
+def arraytotext(array: Any, format: Any = 0) -> str:
+    """ARRAYTOTEXT(array, [format]): concise (0: values joined by ", ") or strict (1: ``{…}``
+    with "," between columns, ";" between rows, text quoted).  The format is truncated, a text
+    format #VALUE!; one empty cell in strict format is #VALUE! (formulas' test.xlsx, TEXT!V4).
+
+    >>> arraytotext([[1.9, 2.3], [1.9, 2.3]], 1), arraytotext([[None, "", True]], 1)
+    ('{1.9,2.3;1.9,2.3}', '{,"",TRUE}')
+    >>> arraytotext([[0.0, None, {"type": "Error", "kind": "Na"}]], 0.9), arraytotext("", 1)
+    ('0, , #N/A', '{""}')
+    >>> [xc.error_kind(lambda f=f: arraytotext([[1.0]], f)) for f in (2, "1")] + [
+    ...  xc.error_kind(lambda: arraytotext(None, 1))]
+    ['Value', 'Value', 'Value']
+    """
+    xc.passed_on(format)
+    if isinstance(format, str):
+        raise xc.ExcelError("Value")
+    strict = _format_arg(format) == 1
+    if not isinstance(array, list):
+        if array is None and strict:
+            raise xc.ExcelError("Value")
+        array = [[array]]
+
+    def cell(v: Any) -> str:
+        return "" if v is None else _as_text(v, strict)
+
+    if strict:
+        return "{" + ";".join(",".join(cell(v) for v in row) for row in array) + "}"
+    return ", ".join(cell(v) for row in array for v in row)
 
 
 def _delimiters(delimiter: Any) -> list[str]:
@@ -943,6 +1000,7 @@ def registered(date1904: bool = False) -> dict[str, tuple[Callable[..., Any], in
     lifted = {"LEFT": (left, 1, 2), "LEFTB": (left, 1, 2), "RIGHT": (right, 1, 2),
               "RIGHTB": (right, 1, 2), "MID": (mid, 3, 3), "MIDB": (mid, 3, 3),
               "REPLACE": (replace, 4, 4), "REPLACEB": (replace, 4, 4), "REPT": (rept, 2, 2),
+              "SUBSTITUTE": (substitute, 3, 4),
               "ASC": (asc, 1, 1), "EXACT": (exact, 2, 2), "FIND": (find, 2, 3),
               "FINDB": (find, 2, 3), "SEARCH": (search, 2, 3), "SEARCHB": (search, 2, 3),
               "VALUE": (value, 1, 1), "FIXED": (fixed, 1, 3),
@@ -951,6 +1009,7 @@ def registered(date1904: bool = False) -> dict[str, tuple[Callable[..., Any], in
     out: dict[str, tuple[Callable[..., Any], int, int]] = {
         name: (xc.elementwise(fn), lo, hi) for name, (fn, lo, hi) in lifted.items()}
     out["T"] = (xc.scalar_only(t, arrays_ok=True), 1, 1)
+    out["ARRAYTOTEXT"] = (xc.elementwise(arraytotext, frozenset({0})), 1, 2)
     out["TEXTAFTER"] = (xc.elementwise(textafter, frozenset({1, 5})), 2, 6)
     out["TEXTBEFORE"] = (xc.elementwise(textbefore, frozenset({1, 5})), 2, 6)
     out["TEXTSPLIT"] = (_lifted_or_whole(textsplit, frozenset({1, 2, 5})), 2, 6)
