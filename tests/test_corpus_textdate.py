@@ -161,3 +161,16 @@ def test_hot_overrides_are_budgeted() -> None:
     assert excel_dates.chosen(["DATE", "HOUR", "LEFT"], {"DATE": over, "HOUR": over, "LEFT": 2}) \
         == ["HOUR", "LEFT"]
     assert excel_dates.chosen(["DATE"], {}) == []
+
+
+def test_date_text_without_year_or_with_a_month_name() -> None:
+    """"26/08" is 26 August this year (COUNT counts it: STATISTICAL!R21 is 8), month names in
+    English and Danish; "1.25" stays a number, not a date."""
+    import datetime as dt
+
+    this_year = xc.date_serial(dt.date.today().year, 8, 26)
+    assert xc.number("26/08") == this_year
+    assert xc.number("26-aug-1987") == xc.number("26 august 1987") == 32015.0
+    assert xc.number("1. maj 2014") is not None and xc.number("okt 1, 2014") == 41913.0
+    assert xc.number("1.25") == 1.25
+    assert _kind(excel_dates.timevalue, "1.25") == "Value"
