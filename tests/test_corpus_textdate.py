@@ -155,12 +155,36 @@ def test_omitted_arguments_rewritten_on_the_engine_copy() -> None:
     assert excel_text.textsplit("a;b", "", ";") == [["a"], ["b"]]
 
 
-def test_hot_overrides_are_budgeted() -> None:
-    """DATE, YEAR, LEFT… are overridden only while the workbook's calls stay in the budget."""
+def test_overrides_are_budgeted() -> None:
+    """DATE, LEFT… are overridden only while the workbook's calls stay in the budget."""
     over = excel_dates.CALL_BUDGET + 1
-    assert excel_dates.chosen(["DATE", "HOUR", "LEFT"], {"DATE": over, "HOUR": over, "LEFT": 2}) \
+    assert excel_dates.chosen(["DATE", "HOUR", "LEFT"], {"DATE": over, "HOUR": 1, "LEFT": 2}) \
         == ["HOUR", "LEFT"]
     assert excel_dates.chosen(["DATE"], {}) == []
+
+
+def test_registration_follows_the_formulas() -> None:
+    """A workbook calling none of the functions gets no override; one calling LEFT gets LEFT."""
+    class Cell:
+        f_type, ref = None, None
+
+        def __init__(self, text: str) -> None:
+            self.text = text
+
+    class Book:
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def list_functions(self) -> list[dict[str, Any]]:
+            return []
+
+        def register_function(self, name: str, *args: Any, **kwargs: Any) -> None:
+            self.names.append(name)
+
+    plain, calling = Book(), Book()
+    excel_dates.register(plain, {"S": [Cell("A1*1.013"), Cell("SUM(A1:A9)")]})
+    excel_dates.register(calling, {"S": [Cell("A1*2"), Cell('LEFT(A1,2)&"x"')]})
+    assert plain.names == [] and calling.names == ["LEFT", "_xlfn.LEFT"]
 
 
 def test_date_text_without_year_or_with_a_month_name() -> None:

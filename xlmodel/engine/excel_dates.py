@@ -19,8 +19,8 @@ range argument with #VALUE!; the others accept TRUE as 1 and are lifted over arr
 formula ``{=DAY(C1:Q1)}`` gives one day per element), as Excel's cached values show.
 
 Registration is gated by the workbook's formulas (:func:`register`): a function is overridden
-only if the workbook calls it, and the hot built-ins (DATE, YEAR, MONTH, DAY) only while their
-calls stay under :data:`CALL_BUDGET`, so a large model keeps formualizer's native speed.
+only if the workbook calls it, and only while its calls stay under :data:`CALL_BUDGET`, so a
+large model (thousands of DATE or LEFT calls) keeps formualizer's native speed.
 """
 
 from __future__ import annotations
@@ -57,15 +57,11 @@ def _mark_omitted(text: str) -> str:
 REWRITES: tuple[Rewrite, ...] = (
     Rewrite("omitted text arguments", re.compile(rb"TEXT(?:SPLIT|AFTER|BEFORE)\("), _mark_omitted),)
 
-#: The most formula cells calling a hot built-in (:data:`HOT`) for which its Python override is
-#: registered: a callback costs a few microseconds a call, so at this budget the whole workbook
-#: pays at most some tens of milliseconds; beyond it formualizer's native function is kept.
+#: The most formula cells calling one function for which its Python override is registered:
+#: a callback costs a few microseconds a call, so at this budget the whole workbook pays at most
+#: some tens of milliseconds a function; beyond it formualizer's native function is kept (a
+#: large model keeps the native speed; its rare edge cases are then formualizer's).
 CALL_BUDGET = 5_000
-
-#: The built-ins common enough in models that their override is budgeted.
-HOT = frozenset({"DATE", "YEAR", "MONTH", "DAY", "EDATE", "EOMONTH", "LEFT", "RIGHT", "MID",
-                 "LEN", "TRIM", "UPPER", "LOWER", "FIND", "SEARCH", "SUBSTITUTE", "REPT",
-                 "EXACT", "VALUE", "T"})
 
 _MAX_1900, _MAX_1904 = 2958465, 2957003   # 31 December 9999 in either date system
 
@@ -487,13 +483,12 @@ def calls(formulas: Mapping[str, Iterable[Any]], names: Iterable[str]) -> dict[s
 
 
 def chosen(available: Iterable[str], counted: Mapping[str, int]) -> list[str]:
-    """The functions to override: called by the workbook, a hot one within the budget.
+    """The functions to override: called by the workbook, within the budget.
 
     >>> chosen(["DATE", "DAY", "HOUR"], {"DATE": 9000, "DAY": 3, "SUM": 5})
     ['DAY']
     """
-    return [n for n in available
-            if counted.get(n) and (n not in HOT or counted[n] <= CALL_BUDGET)]
+    return [n for n in available if 0 < counted.get(n, 0) <= CALL_BUDGET]
 
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
