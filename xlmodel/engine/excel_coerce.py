@@ -228,7 +228,25 @@ def number(v: Any, date1904: bool = False) -> float:
         n = number_text(v, date1904)
         if n is not None:
             return n
+    if isinstance(v, dt.date | dt.time):   # a date-typed cell, should the engine pass one
+        return _temporal(v, date1904)
     raise ExcelError("Value")
+
+
+def _temporal(v: dt.date | dt.time, date1904: bool) -> float:
+    """A date, date-time or time as its serial number.
+
+    >>> _temporal(dt.datetime(2014, 1, 1, 12), False), _temporal(dt.time(6), False)
+    (41640.5, 0.25)
+    """
+    if isinstance(v, dt.time):
+        return (v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6) / 86400
+    day = date_serial(v.year, v.month, v.day, date1904)
+    if day is None:
+        raise ExcelError("Num")
+    if isinstance(v, dt.datetime):
+        return day + _temporal(v.time(), date1904)
+    return day
 
 
 def strict_number(v: Any, date1904: bool = False) -> float:

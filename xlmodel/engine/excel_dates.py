@@ -353,11 +353,15 @@ def eomonth(start: Any, months: Any, date1904: bool = False) -> float:
 
 def datedif(start: Any, end: Any, unit: Any, date1904: bool = False) -> float:
     """DATEDIF(start_date, end_date, unit): whole years ``Y``, months ``M``, days ``D``, and
-    ``MD``/``YM``/``YD`` ignoring the larger units.  ``YD`` counts from the start's day in the
-    start's own year (Excel's result: DATEDIF(8, 1987, "YD") is 153 as 1900 has Excel's 29 Feb).
+    ``MD``/``YM``/``YD`` ignoring the larger units.  ``YD`` counts from the start date to the
+    end's month and day in the start's year (or the next): Excel's cached DATEDIF(8, 1987, "YD")
+    is 153 (1900 has Excel's 29 Feb), and LibreOffice's interpreter (its DATEDIF) notes
+    Excel's 323 for 1988-06-22 to 2012-05-11 where counting in the end's year gives 324.
 
     >>> datedif(8, 1987, "YD"), datedif(1, 8, "Y"), datedif(0, 1, "m"), datedif(1, 1987, "D")
     (153.0, 0.0, 0.0, 1986.0)
+    >>> datedif(serial_of(1988, 6, 22), serial_of(2012, 5, 11), "YD")   # Excel 323 (LibreOffice 324)
+    323.0
     >>> xc.error_kind(lambda: datedif(2, 1, "D")), xc.error_kind(lambda: datedif(1, 2, "a"))
     ('Num', 'Num')
     """

@@ -456,13 +456,13 @@ def left(text: Any, num_chars: Any = MISSING) -> str:
 def right(text: Any, num_chars: Any = MISSING) -> str:
     """RIGHT(text, [num_chars]).
 
-    >>> right(True, 2), right("ciao", 10), right("ciao", 0)
-    ('UE', 'ciao', '')
+    >>> right(True, 2), right("ciao", 10), right("ciao", 5), right("ciao", 0), right(-1.0, 3)
+    ('UE', 'ciao', 'ciao', '', '-1')
     """
     s, n = xc.text(text), _count(num_chars)
     if n < 0:
         raise xc.ExcelError("Value")
-    return s[len(s) - n:] if n else ""
+    return s[max(len(s) - n, 0):] if n else ""
 
 
 def mid(text: Any, start_num: Any, num_chars: Any) -> str:
@@ -520,13 +520,13 @@ def substitute(text: Any, old_text: Any, new_text: Any, instance_num: Any = MISS
 def rept(text: Any, number_times: Any) -> str:
     """REPT(text, number_times): a negative count or a result past 32,767 characters #VALUE!.
 
-    >>> rept(True, 3), rept("ab", 1.9)
-    ('TRUETRUETRUE', 'ab')
+    >>> rept(True, 3), rept("ab", 1.9), rept("", 1e20)
+    ('TRUETRUETRUE', 'ab', '')
     """
     s, n = xc.text(text), _count(number_times)
     if n < 0 or len(s) * n > 32767:
         raise xc.ExcelError("Value")
-    return s * n
+    return s * n if s else ""
 
 
 def asc(text: Any) -> str:
