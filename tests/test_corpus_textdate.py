@@ -131,6 +131,9 @@ def test_date_time_text() -> None:
 
 def test_text_coercion_and_counts() -> None:
     assert excel_text.left(True, 3) == "TRU" and excel_text.rept(True, 2) == "TRUETRUE"
+    assert [excel_text.right("ciao", n) for n in (0, 2, 4, 5, 7, 100)] == \
+        ["", "ao", "ciao", "ciao", "ciao", "ciao"]
+    assert excel_text.replace("ciao", 10, 2, "x") == "ciaox"          # past the end: appended
     assert _kind(excel_text.left, "ciao", "ciao") == "Value"
     assert _kind(excel_text.search, "a", "a", None) == "Value"   # an empty start cell is 0
     assert excel_text.search("a", "a") == 1.0                     # a left-out one is 1
