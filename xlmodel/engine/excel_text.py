@@ -6,6 +6,14 @@ gives ``CHAR(128)`` = "€" in Excel for Windows and "Ä" in Excel for Mac.  for
 answers with Unicode code points (``CHAR(128)`` is U+0080 shown as "�").  The refresh computes
 with the character set of the application that saved the workbook (docProps/app.xml names it:
 "Microsoft Macintosh Excel"), so the values agree with what the user's Excel showed.
+
+TEXT's number formats (:func:`text_format`), and the text functions :func:`registered` hands to
+xlmodel.engine.excel_dates.register (LEFT, MID, FIND, SEARCH, SUBSTITUTE, FIXED, NUMBERVALUE,
+TEXTBEFORE/TEXTAFTER, TEXTSPLIT, REGEX*, VALUETOTEXT, ARRAYTOTEXT…): each follows Microsoft's
+help page and the values Excel cached in tests/corpus_real (formulas' test.xlsx sheet TEXT,
+pycel's text.xlsx).  Excel reads a logical value as ``TRUE``/``FALSE`` text, an empty cell
+given as a count as 0 (``SEARCH("a", "a", A1)`` with A1 empty is #VALUE!), a left-out one as
+the default, and lifts each function over an array argument element by element.
 """
 
 from __future__ import annotations
@@ -996,7 +1004,7 @@ def _lifted_or_whole(fn: Callable[..., Any],
 # ----------------------------------------------------------------------- registration ----
 def registered(date1904: bool = False) -> dict[str, tuple[Callable[..., Any], int, int]]:
     """The text functions xlmodel.engine.excel_dates.register binds: name → (callback, min
-    args, max args); each only where the workbook calls it (hot ones within a budget)."""
+    args, max args); each only where the workbook calls it, within a call budget."""
     lifted = {"LEFT": (left, 1, 2), "LEFTB": (left, 1, 2), "RIGHT": (right, 1, 2),
               "RIGHTB": (right, 1, 2), "MID": (mid, 3, 3), "MIDB": (mid, 3, 3),
               "REPLACE": (replace, 4, 4), "REPLACEB": (replace, 4, 4), "REPT": (rept, 2, 2),
