@@ -25,6 +25,7 @@ large model (thousands of DATE or LEFT calls) keeps formualizer's native speed.
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import re
@@ -101,8 +102,7 @@ def ymd(serial: int, date1904: bool = False) -> tuple[int, int, int]:
 def _days_in_month(y: int, m: int, date1904: bool) -> int:
     if m == 2 and y == 1900 and not date1904:
         return 29                                   # Excel's fictitious leap day
-    nxt = dt.date(y + m // 12, m % 12 + 1, 1)
-    return (nxt - dt.timedelta(days=1)).day
+    return calendar.monthrange(y, m)[1]
 
 
 def _monday0(serial: int, date1904: bool) -> int:
@@ -336,8 +336,8 @@ def edate(start: Any, months: Any, date1904: bool = False) -> float:
     """EDATE(start_date, months): the same day ``months`` later (the month's last day if
     shorter).  A logical value is #VALUE!; a negative start or a result out of range #NUM!.
 
-    >>> edate(8, 2), edate(1, ".55"), edate(0, 0), edate(31, 1), edate(1987, 8)
-    (68.0, 1.0, 0.0, 60.0, 2232.0)
+    >>> edate(8, 2), edate(1, ".55"), edate(0, 0), edate(31, 1), edate(1987, 8), edate(2958465, 0)
+    (68.0, 1.0, 0.0, 60.0, 2232.0, 2958465.0)
     """
     return _add_months(start, months, date1904, end_of_month=False)
 
