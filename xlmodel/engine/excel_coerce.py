@@ -89,8 +89,9 @@ _NAMED_FIRST = re.compile(r"^\s*([^\W\d_]{3,})\.?[ -]?(\d{1,2})(?:,?\s*(\d{4}))?
 
 def _year(text: str | None) -> int:
     """A date text's year: four digits as written, two digits 1930–2029 (Excel's window), none
-    the current year (Excel: "1-Jan" is 1 January this year, so the value follows the clock as
-    TODAY does)."""
+    the current year (Microsoft, "DATEVALUE function": "If the year portion of the date_text
+    argument is omitted, DATEVALUE uses the current year from your computer's built-in clock";
+    such a value follows the clock as TODAY does)."""
     if not text:
         return dt.date.today().year
     c = int(text)
