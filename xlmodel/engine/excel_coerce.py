@@ -89,9 +89,14 @@ _NAMED_FIRST = re.compile(r"^\s*([^\W\d_]{3,})\.?[ -]?(\d{1,2})(?:,?\s*(\d{4}))?
 
 def _year(text: str | None) -> int:
     """A date text's year: four digits as written, two digits 1930–2029 (Excel's window), none
-    the current year (Microsoft, "DATEVALUE function": "If the year portion of the date_text
-    argument is omitted, DATEVALUE uses the current year from your computer's built-in clock";
-    such a value follows the clock as TODAY does)."""
+    the current year (ECMA-376 Part 4, DATEVALUE: "If the year portion of date-time-string is
+    omitted, the current year is used"; such a value follows the clock as TODAY does).
+
+    ECMA's examples, all 1 February 2006 (38749) but the first, read day first here (da-DK):
+
+    >>> [date_time_text(t) for t in ("2/1/2006", "01-Feb-2006 10:06 AM", "2006/2/1", "2006-2-1")]
+    [38719.0, 38749.42083333333, 38749.0, 38749.0]
+    """
     if not text:
         return dt.date.today().year
     c = int(text)
