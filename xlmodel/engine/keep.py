@@ -478,13 +478,18 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
 
 
 def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
-          own_call: Callable[[str], bool], known: Callable[[str], bool]) -> list[NotRecomputed]:
+          own_call: Callable[[str], bool], known: Callable[[str], bool],
+          broken: re.Pattern[str] | None = None,
+          failed: Mapping[str, str] | None = None) -> list[NotRecomputed]:
     """Keep Excel's cached value wherever the engine failed; returns the cells kept.
 
     ``computed`` is the engine adapter's result (values, formulas, spills; changed in place),
     ``wb`` the formualizer workbook it came from, ``read(raw)`` turns an engine value into a
     Python value, ``own_call(formula)`` says whether a formula calls a catalogue function (never
-    kept) and ``known(NAME)`` whether the engine has a function.
+    kept) and ``known(NAME)`` whether the engine has a function.  ``broken`` finds a call of a
+    function whose xlmodel version raised during the evaluation (``failed``: name → what it
+    raised; xlmodel.engine.excel_registry.GuardedWorkbook): every cell calling one is kept,
+    whatever value it shows, since an error inside IFERROR may have become a number.
     """
     cached = cached_values(pkg, computed)
     _first_of_colliding(computed, cached, wb, read, own_call)
@@ -492,7 +497,8 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
     reshaped = _legacy_arrays(computed, cached, own_call, fed)
     if fed:
         _feed_fitted(computed, wb, read, fed)
-    if not reshaped and not computed.spills and _nothing_failed(computed.values.values()):
+    if broken is None and not reshaped and not computed.spills \
+            and _nothing_failed(computed.values.values()):
         return []   # the common case: every value a finite number or text, nothing spilled
     kept: dict[tuple[str, int, int], str] = {}
     texts: dict[tuple[str, int, int], tuple[Any, str]] = {}
@@ -501,7 +507,7 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
         for fc in cells:
             texts[(sheet, fc.row, fc.col)] = (fc, fc.text or shared.get(fc.si, ""))
     kept.update(_implicit_intersection(computed, texts, cached, own_call))
-    if not reshaped and _nothing_failed(computed.values.values()):
+    if broken is None and not reshaped and _nothing_failed(computed.values.values()):
         # Nothing failed: the rounds below would find nothing to keep (the common case).
         return [NotRecomputed(s, address(r, c), reason) for (s, r, c), reason in kept.items()]
     for _round in range(ROUNDS + 1):   # the last round keeps without evaluating again
@@ -520,6 +526,18 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
                 r1, c1, r2, c2 = parse_range(fc.ref)
                 members = sorted(set(members) | {(key[0], r, c) for r in range(r1, r2 + 1)
                                                  for c in range(c1, c2 + 1)})
+            if _round == 0 and broken is not None:
+                m = broken.search(_STRING.sub('""', text))
+                if m is not None:
+                    name = m.group(1).upper()
+                    held = [c for c in members if c in cached and cached[c].value is not None]
+                    for member in set(members) - set(held):   # nothing to keep: a clear
+                        computed.values[member] = CellError("#N/IMPL!")   # error, downstream too
+                        with contextlib.suppress(Exception):
+                            wb.set_value(*member, {"type": "Error", "kind": "NImpl"})
+                    new_kept[key] = (f"xlmodels udgave af {name} fejlede under beregningen "
+                                     f"({(failed or {}).get(name, 'ukendt fejl')})", held)
+                    continue
             values = computed.values  # an engine failure first: only then is the cached value decoded
             bad = [m for m in members if _may_keep(values.get(m)) and m in cached
                    and _should_keep(values.get(m), cached[m].value)]
