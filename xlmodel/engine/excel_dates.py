@@ -437,55 +437,6 @@ def _bind(fn: Callable[..., Any], date1904: bool, lifted: bool) -> Callable[...,
     return xc.elementwise(one) if lifted else xc.scalar_only(one)
 
 
-_NO_DIGITS = str.maketrans("", "", "0123456789$")
-
-
-def calls(formulas: Mapping[str, Iterable[Any]], names: Iterable[str]) -> dict[str, int]:
-    """How many formula cells call each of ``names`` (a shared formula counts every cell it
-    fills).  One scan of the joined formula text first: a workbook calling none of them (the
-    common case: a model of sums and lookups) pays one regex pass in C, no Python per formula.
-
-    >>> class F:
-    ...     f_type, ref, text = "shared", "A1:A10", "DATE(YEAR(A1),1,1)+_xlfn.DAYS(B1,C1)"
-    >>> sorted(calls({"S": [F()]}, ["DATE", "YEAR", "LEFT"]).items())
-    [('DATE', 10), ('YEAR', 10)]
-    """
-    from xlmodel.ooxml.addresses import parse_range
-
-    wanted = sorted({n.upper() for n in names}, key=len, reverse=True)
-    rx = re.compile(r"(?<![\w.])(?:_XLFN\.|_XLWS\.)*(" + "|".join(re.escape(n) for n in wanted)
-                    + r")\s*\(", re.I)
-    texts = [t for cells in formulas.values() for fc in cells if (t := getattr(fc, "text", ""))]
-    # the formulas' distinct shapes (digits and $ dropped: A2*1.013 and A3*1.013 are one), in C
-    shapes = "\n".join(set("\n".join(texts).translate(_NO_DIGITS).split("\n")))
-    present = {m.group(1).upper() for m in rx.finditer(shapes)}
-    if not present:
-        return {}
-    out: dict[str, int] = {}
-    for cells in formulas.values():
-        for fc in cells:
-            text = getattr(fc, "text", "")
-            if not text or "(" not in text:
-                continue
-            upper = text.upper()
-            if not any(name in upper for name in present):
-                continue
-            found = {m.group(1).upper() for m in rx.finditer(text)}
-            if not found:
-                continue
-            weight = 1
-            ref = getattr(fc, "ref", None)
-            if getattr(fc, "f_type", None) == "shared" and ref:
-                try:
-                    r1, c1, r2, c2 = parse_range(ref if ":" in ref else f"{ref}:{ref}")
-                    weight = (r2 - r1 + 1) * (c2 - c1 + 1)
-                except ValueError:
-                    weight = 1
-            for name in found:
-                out[name] = out.get(name, 0) + weight
-    return out
-
-
 def chosen(available: Iterable[str], counted: Mapping[str, int]) -> list[str]:
     """The functions to override: called by the workbook, within the budget.
 
@@ -497,13 +448,13 @@ def chosen(available: Iterable[str], counted: Mapping[str, int]) -> list[str]:
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
     """Register the date functions and excel_text's text functions the workbook calls."""
-    from xlmodel.engine import excel_lifting, excel_text
+    from xlmodel.engine import excel_lifting, excel_registry, excel_text
 
     table = {name: (_bind(fn, date1904, lifted), lo, hi)
              for name, (fn, lo, hi, lifted) in FUNCTIONS.items()}
     table.update(excel_text.registered(date1904))
-    counted = calls(formulas, table)
-    if not counted:
+    counted = excel_registry.called(formulas)   # one shape-grouped scan, shared by every module
+    if not any(name in counted for name in table):
         return
     own = {str(f["name"]).upper() for f in wb.list_functions()}
     for name in chosen(table, counted):
