@@ -137,3 +137,21 @@ def test_a_later_registration_replaces_an_earlier_one() -> None:
     s = guarded.sheet("S")
     s.set_formula(1, 1, "=DOUBLE(2)")
     assert guarded.evaluate_cell("S", 1, 1) == 6
+
+
+def test_lifting_override_left_out_above_its_budget() -> None:
+    """One array formula over PMT in a model of many PMT cells must not send every PMT through
+    the scratch workbook: above LIFT_BUDGET cells the built-in stays native."""
+    from xlmodel.engine import excel_lifting
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def register_function(self, name: str, *args: object, **kw: object) -> None:
+            self.names.append(name)
+
+    small, large = Recorder(), Recorder()
+    excel_lifting.register(small, {"LEN"}, called={"LEN": excel_lifting.LIFT_BUDGET})
+    excel_lifting.register(large, {"LEN"}, called={"LEN": excel_lifting.LIFT_BUDGET + 1})
+    assert small.names == ["LEN", "_xlfn.LEN"] and large.names == []

@@ -433,12 +433,43 @@ def _should_keep(new: Any, old: Any) -> bool:
 #: no implicit intersection applies): like a one-cell legacy array formula, Excel shows the
 #: result's first value (``=VLOOKUP(C1,{1,5;2,6},{2,3},1)`` is 5 in a cell without ``cm``).
 _NO_RANGE = re.compile(r'^(?:[^:"]|"(?:[^"]|"")*")*$')
+_WORD = re.compile(r"(?<![\w.$])(\$?[A-Za-z_\\][\w.]*\$?\d*)(\s*[(!]?)")
+_CELL_REF = re.compile(r"^\$?[A-Za-z]{1,3}\$?\d+$")
+#: Functions that may return a reference: with one, Excel intersects implicitly (the value on
+#: the formula's own row or column), which is not the result's first value.
+_REFERENCE_FUNCTIONS = frozenset({"OFFSET", "INDIRECT", "INDEX", "CHOOSE", "IF", "IFS", "SWITCH",
+                                  "XLOOKUP", "LET", "_XLFN.XLOOKUP", "_XLFN.LET", "_XLFN.IFS",
+                                  "_XLFN.SWITCH", "FILTER", "_XLFN._XLWS.FILTER"})
+
+
+def _array_literal_result(text: str) -> bool:
+    """Is ``text`` a plain formula whose array result can only come from array literals?
+
+    An array literal, no range, no defined name, no function that may return a reference;
+    cell references only to single cells.
+
+    >>> _array_literal_result("VLOOKUP(C1,{1,5;2,6},{2,3},1)"), _array_literal_result("SUM(A1:B2)")
+    (True, False)
+    >>> _array_literal_result("VLOOKUP(C1,Tabel,{2,3})"), _array_literal_result("OFFSET(A1,{1,2},0)")
+    (False, False)
+    """
+    if "{" not in text or not _NO_RANGE.match(text):
+        return False
+    bare = _STRING.sub('""', text)
+    for m in _WORD.finditer(bare):
+        word, after = m.group(1), m.group(2).strip()
+        if after == "(":
+            if word.upper() in _REFERENCE_FUNCTIONS:
+                return False
+        elif after != "!" and not _CELL_REF.match(word) and word.upper() not in ("TRUE", "FALSE"):
+            return False   # a defined name: its value may be a range
+    return True
 
 
 def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
                         read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
-    """A one-cell legacy array formula (or a plain formula without ranges, :data:`_NO_RANGE`)
-    whose result is larger: Excel shows its first value.
+    """A one-cell legacy array formula (or a plain formula whose array result comes from array
+    literals, :func:`_array_literal_result`) whose result is larger: Excel shows its first value.
 
     ``{=NORMDIST(C26:Q26,3,3,1)}`` entered in one cell computes 15 values and shows the first
     (the array is fitted to the formula's range).  The engine treats it as a dynamic array, finds
@@ -454,7 +485,7 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
             value = computed.values.get(key)
             if not isinstance(value, CellError) or value.code != "#SPILL!" or own_call(fc.text):
                 continue
-            if fc.f_type != "array" and not _NO_RANGE.match(fc.text):
+            if fc.f_type != "array" and not _array_literal_result(fc.text):
                 continue
             info = cached.get(key)
             if info is not None and info.dynamic:
