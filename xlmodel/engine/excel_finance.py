@@ -24,16 +24,16 @@ about a microsecond per argument cell and call).
 
 from __future__ import annotations
 
+import contextlib
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from xlmodel.engine import excel_lifting
 from xlmodel.engine.excel_coerce import ExcelError, error, is_error, number, passed_on, strict_number
 from xlmodel.engine.excel_registry import Rewrite
-
-REWRITES: tuple[Rewrite, ...] = ()
+from xlmodel.engine.sheetxml import parse_range
 
 
 # ---------------------------------------------------------------------------------- lifting ----
@@ -365,6 +365,353 @@ def xirr(values: Any, dates: Any, guess: Any = None) -> Any:
     return one(guess)
 
 
+# ------------------------------------------------------------------- formula text calls ----
+class Call(NamedTuple):
+    """A call in a formula text: the name as written, where it starts and ends (the closing
+    parenthesis included) and its top-level arguments (text, kind: ``r`` a reference, ``l`` a
+    literal, ``t`` a text literal, ``a`` an array literal, ``m`` missing, ``x`` an expression)."""
+
+    name: str
+    start: int
+    end: int
+    args: tuple[tuple[str, str], ...]
+
+
+def calls(formula: str, names: frozenset[str]) -> list[Call]:
+    """The calls of ``names`` (upper case, without ``_xlfn.``) in a formula text, innermost first.
+
+    >>> [(c.name, c.args) for c in calls('AND(TRUE,"0",A1:B2,1+2,)', frozenset({"AND"}))]
+    [('AND', (('TRUE', 'l'), ('"0"', 't'), ('A1:B2', 'r'), ('1+2', 'x'), ('', 'm')))]
+    """
+    import formualizer as fz
+
+    try:
+        tokens = list(fz.tokenize("=" + formula))
+    except Exception:  # a formula formualizer cannot tokenize is left as it is
+        return []
+    found: list[Call] = []
+    # per open function/paren/array: [name or None, start, args, current arg start, children]
+    stack: list[list[Any]] = []
+    for tok in tokens:
+        kind, sub = str(tok.token_type), str(tok.subtype)
+        start, end = tok.start - 1, tok.end - 1
+        if kind.endswith("Whitespace"):
+            continue
+        top = stack[-1] if stack else None
+        if sub.endswith("Open"):
+            if top is not None:
+                top[4].append("x" if kind.endswith("Func") or kind.endswith("Paren") else "a")
+            name = tok.value[:-1] if kind.endswith("Func") else None
+            stack.append([name, start, [], end, []])
+        elif sub.endswith("Close"):
+            frame = stack.pop() if stack else None
+            if frame is None:
+                return []
+            if frame[0] is not None:
+                frame[2].append(_arg(formula, frame[3], start, frame[4]))
+                bare = re.sub(r"^(?:_xlfn\.|_xlws\.)+", "", frame[0], flags=re.I).upper()
+                if bare in names:
+                    found.append(Call(frame[0], frame[1], end, tuple(frame[2])))
+        elif kind.endswith("Sep") and sub.endswith("Arg") and top is not None and top[0] is not None:
+            top[2].append(_arg(formula, top[3], start, top[4]))
+            top[3], top[4] = end, []
+        elif top is not None:
+            top[4].append(_KINDS.get(sub, "x") if kind.endswith("Operand") else "x")
+    return found
+
+
+_KINDS = {"Range": "r", "Text": "t", "Number": "l", "Logical": "l", "Error": "l"}
+
+
+def _arg(formula: str, a: int, b: int, children: list[str]) -> tuple[str, str]:
+    text = formula[a:b].strip()
+    if not children:
+        return text, "m"
+    return text, children[0] if len(children) == 1 else "x"
+
+
+def _rewrite(formula: str, names: frozenset[str], fn: Callable[[Call], str | None]) -> str:
+    """``formula`` with each call of ``names`` that ``fn`` rewrites (a new text, or None to
+    keep it) replaced, innermost calls first."""
+    for _ in range(16):
+        done = False
+        for call in calls(formula, names):
+            new = fn(call)
+            if new is not None:
+                formula = formula[:call.start] + new + formula[call.end:]
+                done = True
+                break   # the positions of the other calls have moved: parse again
+        if not done:
+            break
+    return formula
+
+
+# ------------------------------------------------------------------- information, logical ----
+def _isformula_call(call: Call) -> str | None:
+    """``ISFORMULA(A1)`` → ``_XLMODEL.ISFORMULA(SHEET(A1),ROW(A1),COLUMN(A1),ROWS(A1),COLUMNS(A1))``:
+    the callback gets where the reference is, formualizer passes only its value."""
+    if len(call.args) != 1 or call.args[0][1] != "r":
+        return None
+    x = call.args[0][0]
+    return f"_XLMODEL.ISFORMULA(SHEET({x}),ROW({x}),COLUMN({x}),ROWS({x}),COLUMNS({x}))"
+
+
+def _logical_call(call: Call) -> str | None:
+    """``AND(TRUE,"0")`` → ``_XLMODEL.AND("lt",TRUE,"0")``: the call with a text literal, told
+    the kind of each argument (formualizer gives a text literal #VALUE!)."""
+    if not any(kind == "t" for _, kind in call.args):
+        return None
+    bare = re.sub(r"^(?:_xlfn\.)+", "", call.name, flags=re.I).upper()
+    kinds = "".join(kind for _, kind in call.args)
+    return f'_XLMODEL.{bare}("{kinds}",{",".join(text for text, _ in call.args)})'
+
+
+_LOGICALS = frozenset({"AND", "OR", "XOR"})
+def _values(v: Any) -> Iterable[Any]:
+    if isinstance(v, list):
+        for row in v:
+            yield from row
+    else:
+        yield v
+
+
+def logical_with_text(name: str) -> Callable[..., Any]:
+    """AND, OR or XOR of arguments of which some are text literals (told by ``kinds``).
+
+    Excel's cached values (test.xlsx LOGICAL!AP3:AT3): a text literal is left out unless it is
+    ``TRUE`` or ``FALSE`` (``AND(TRUE,"0")`` is TRUE), so an error argument anywhere is the
+    answer (``AND(TRUE,"0",#REF!)`` is #REF!); text, empty cells and text in references are
+    left out (Microsoft, "AND function"); no logical value at all is #VALUE!.
+
+    >>> f = logical_with_text("AND")
+    >>> f("lt", True, "0"), f("ltl", True, "0", {"type": "Error", "kind": "Ref"})
+    (True, {'type': 'Error', 'kind': 'Ref'})
+    >>> f("t", "ciao"), logical_with_text("XOR")("ltt", True, "false", "TRUE")
+    ({'type': 'Error', 'kind': 'Value'}, False)
+    """
+
+    def fn(kinds: Any, *args: Any) -> Any:
+        seen: list[bool] = []
+        for kind, arg in zip(str(kinds), args, strict=False):
+            for v in _values(arg):
+                if is_error(v):
+                    return v
+                if isinstance(v, bool):
+                    seen.append(v)
+                elif isinstance(v, int | float):
+                    seen.append(v != 0)
+                elif isinstance(v, str) and kind == "t" and v.strip().upper() in ("TRUE", "FALSE"):
+                    seen.append(v.strip().upper() == "TRUE")
+        if not seen:
+            return error("Value")
+        if name == "AND":
+            return all(seen)
+        if name == "OR":
+            return any(seen)
+        return sum(seen) % 2 == 1
+
+    fn.__name__ = name
+    return fn
+
+
+def type_(value: Any) -> float:
+    """TYPE(value): 1 number (or empty), 2 text, 4 logical, 16 error, 64 array (Microsoft,
+    "TYPE function"); an error is an answer, not passed on (test.xlsx INFORMATION!Z24:AF24).
+
+    >>> type_({"type": "Error", "kind": "Na"}), type_([[1.0, 2.0]]), type_(True), type_(None)
+    (16.0, 64.0, 4.0, 1.0)
+    """
+    if is_error(value):
+        return 16.0
+    if isinstance(value, list):
+        return 64.0
+    if isinstance(value, bool):
+        return 4.0
+    if isinstance(value, str):
+        return 2.0
+    return 1.0
+
+
+def n_(value: Any) -> Any:
+    """N(value): a number itself, TRUE 1, FALSE 0, text and empty 0, an error passed on; a range
+    gives its first cell's (Excel's cached values: test.xlsx INFORMATION!AH19:AW19, every cell
+    of ``{=N(C19:Q19)}`` is N(C19); AG19).
+
+    >>> n_([[4.0, "x"]]), n_(True), n_("12"), n_({"type": "Error", "kind": "Na"})
+    (4.0, 1.0, 0.0, {'type': 'Error', 'kind': 'Na'})
+    """
+    value = _first(value)
+    if is_error(value):
+        return value
+    if isinstance(value, bool):
+        return 1.0 if value else 0.0
+    if isinstance(value, int | float):
+        return float(value)
+    return 0.0
+
+
+def _same(a: Any, b: Any) -> bool:
+    """SWITCH's comparison: numbers by value, text ignoring case, an empty cell as the number 0
+    (not as "" or FALSE: pycel's logical.xlsx, Switch!C29:C41).
+
+    >>> _same(None, 0.0), _same(None, ""), _same(None, False), _same("A", "a")
+    (True, False, False, True)
+    """
+    a = 0.0 if a is None else a
+    b = 0.0 if b is None else b
+    if isinstance(a, bool) or isinstance(b, bool):
+        return isinstance(a, bool) and isinstance(b, bool) and a == b
+    if isinstance(a, str) or isinstance(b, str):
+        return isinstance(a, str) and isinstance(b, str) and a.lower() == b.lower()
+    return float(a) == float(b)
+
+
+def switch(expression: Any, *pairs: Any) -> Any:
+    """SWITCH(expression, value1, result1, [value2, result2]…, [default]).
+
+    The values are compared in order; an error among them, met before a match, is the answer
+    (pycel's logical.xlsx, Switch!D3:G8: ``SWITCH(3,#DIV/0!,…)`` is #DIV/0!); no match and no
+    default: #N/A (Microsoft, "SWITCH function").
+
+    >>> switch(2.0, 1.0, "a", 2.0, "b"), switch("X", "x", 1.0), switch(3.0, 1.0, "a")
+    ('b', 1.0, {'type': 'Error', 'kind': 'Na'})
+    >>> switch(3.0, {"type": "Error", "kind": "Div"}, 1.0, 3.0, 2.0)
+    {'type': 'Error', 'kind': 'Div'}
+    """
+    if is_error(expression):
+        return expression
+    for k in range(0, len(pairs) - 1, 2):
+        if is_error(pairs[k]):
+            return pairs[k]
+        if _same(expression, pairs[k]):
+            return pairs[k + 1]
+    return pairs[-1] if len(pairs) % 2 == 1 else error("Na")
+
+
+#: The IS functions: the test each makes of one value.
+IS_TESTS: dict[str, Callable[[Any], bool]] = {
+    "ISBLANK": lambda v: v is None,
+    "ISERR": lambda v: is_error(v) and v.get("kind") != "Na",
+    "ISERROR": is_error,
+    "ISLOGICAL": lambda v: isinstance(v, bool),
+    "ISNA": lambda v: is_error(v) and v.get("kind") == "Na",
+    "ISNONTEXT": lambda v: not isinstance(v, str),
+    "ISNUMBER": lambda v: isinstance(v, int | float) and not isinstance(v, bool),
+    "ISTEXT": lambda v: isinstance(v, str),
+}
+
+
+def _is_call(call: Call, formula: str) -> str | None:
+    """A formula that is one IS call of a range, ``ISTEXT(C1:Q1)``, →
+    ``_XLMODEL.ISTEXT(SHEET(),ROW(),COLUMN(),C1:Q1,ROW(C1:Q1),COLUMN(C1:Q1))``: the callback
+    learns the calling cell (an array formula's range, or the cell of an implicit
+    intersection) and where the range is."""
+    if call.start != 0 or call.end != len(formula) or len(call.args) != 1 \
+            or call.args[0][1] != "r" or ":" not in call.args[0][0]:
+        return None
+    bare = re.sub(r"^(?:_xlfn\.)+", "", call.name, flags=re.I).upper()
+    x = call.args[0][0]
+    return f"_XLMODEL.{bare}(SHEET(),ROW(),COLUMN(),{x},ROW({x}),COLUMN({x}))"
+
+
+def _is_rewrite(text: str) -> str:
+    t = text.strip()
+    if "(" not in t or t.split("(", 1)[0].upper().removeprefix("_XLFN.") not in IS_TESTS:
+        return text
+    return _rewrite(t, frozenset(IS_TESTS), lambda c: _is_call(c, t))
+
+
+def is_function(name: str, sheets: list[str], arrays: Mapping[tuple[str, int, int], tuple[int, int]]
+                ) -> Callable[..., Any]:
+    """An IS function of a range as a whole formula (rewritten by :data:`REWRITES`).
+
+    In an array formula Excel applies the test to each cell of the formula's own range, the
+    range's cell at the same place, and where the range is smaller, to #N/A (Excel's cached
+    values, test.xlsx INFORMATION!AH7:AW7: ``{=ISERR(C7:Q7)}`` over 16 cells is FALSE in the
+    16th, ``ISNA`` TRUE, ``ISERROR`` TRUE; AI6:AW6, AO11:AW11).  A plain formula takes the
+    range's cell in its own row or column (implicit intersection), else #VALUE!.
+    """
+    test = IS_TESTS[name]
+    na, value_error = error("Na"), error("Value")
+
+    def fn(sheet: Any, row: Any, col: Any, x: Any, x_row: Any, x_col: Any) -> Any:
+        try:
+            where = (sheets[int(_first(sheet)) - 1], int(_first(row)), int(_first(col)))
+            top, left = int(_first(x_row)), int(_first(x_col))
+        except (IndexError, TypeError, ValueError):
+            return value_error
+        grid = x if isinstance(x, list) else [[x]]
+        h, w = len(grid), len(grid[0]) if grid else 0
+        shape = arrays.get(where)
+        if shape is None:   # implicit intersection
+            r, c = where[1] - top, where[2] - left
+            if h == 1 and w == 1:
+                return test(grid[0][0])
+            if w == 1 and 0 <= r < h:
+                return test(grid[r][0])
+            if h == 1 and 0 <= c < w:
+                return test(grid[0][c])
+            return test(value_error)
+        rows, cols = shape
+        return [[test(grid[i if h > 1 else 0][j if w > 1 else 0]
+                      if (i < h or h == 1) and (j < w or w == 1) else na)
+                 for j in range(cols)] for i in range(rows)]
+
+    fn.__name__ = name
+    return fn
+
+
+def _first(v: Any) -> Any:
+    while isinstance(v, list):
+        v = v[0][0] if v and v[0] else None
+    return v
+
+
+def isformula(wb: Any, formulas: Mapping[str, Iterable[Any]]) -> Callable[..., Any]:
+    """ISFORMULA(reference), rewritten by :data:`REWRITES` to get the reference's sheet index,
+    row, column and size: TRUE where the workbook's file has a formula (an array formula's
+    range included), as the value alone cannot tell (formualizer's ISFORMULA is always FALSE;
+    Excel's cached values: test.xlsx INFORMATION!U10, Z10, AH10:AW10)."""
+    cells: set[tuple[str, int, int]] = set()
+    for sheet, fcs in formulas.items():
+        for fc in fcs:
+            cells.add((sheet, fc.row, fc.col))
+            if getattr(fc, "f_type", None) == "array" and getattr(fc, "ref", None):
+                r1, c1, r2, c2 = parse_range(fc.ref)
+                cells.update((sheet, r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
+
+    sheets = list(wb.sheet_names)   # (a callback may not use its own workbook)
+
+    def fn(sheet: Any, row: Any, col: Any, rows: Any, cols: Any) -> Any:
+        args = [_first(a) for a in (sheet, row, col, rows, cols)]
+        for a in args:
+            if is_error(a):
+                return a
+        try:
+            index, r, c, h, w = (int(number(a)) for a in args)
+            name = sheets[index - 1]
+        except (ExcelError, IndexError, TypeError, ValueError):
+            return error("Value")
+        out = [[(name, r + i, c + j) in cells for j in range(w)] for i in range(h)]
+        return out[0][0] if h == w == 1 else out
+
+    fn.__name__ = "ISFORMULA"
+    return fn
+
+
+_LOGICAL_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?(?:AND|OR|XOR)\s*\(", re.I)
+REWRITES = (
+    Rewrite("ISFORMULA", re.compile(rb"ISFORMULA\s*\(", re.I),
+            lambda text: _rewrite(text, frozenset({"ISFORMULA"}), _isformula_call)
+            if "ISFORMULA" in text.upper() else text),
+    Rewrite("an IS function of a range", re.compile(rb"<f[^>]*>(?:_xlfn\.)?IS[A-Z]+\(", re.I),
+            _is_rewrite),
+    Rewrite("AND/OR/XOR with a text literal", re.compile(rb"(?<![\w.])(?:AND|OR)\s*\(", re.I),
+            lambda text: _rewrite(text, _LOGICALS, _logical_call)
+            if '"' in text and _LOGICAL_CALL.search(text) else text),
+)
+
+
 # ------------------------------------------------------------------------------ registry ----
 #: name → (callable, min args, max args)
 FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
@@ -374,6 +721,9 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "IRR": (irr, 1, 2),
     "XNPV": (_lifted(xnpv, frozenset({0, 1, 2})), 3, 3),
     "XIRR": (xirr, 2, 3),
+    "TYPE": (type_, 1, 1),
+    "N": (n_, 1, 1),
+    "SWITCH": (_lifted(switch), 3, None),
 }
 
 _CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?([A-Z][A-Z0-9.]*)\s*\(", re.IGNORECASE)
@@ -397,10 +747,28 @@ def called(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
 
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
-    """Register the overrides the workbook's formulas call (built-ins of the same name replaced)."""
+    """Register the overrides the workbook's formulas call (built-ins of the same name replaced),
+    and the functions :data:`REWRITES` renames calls to."""
     names = called(formulas)
     for name, (fn, lo, hi) in FUNCTIONS.items():
         if name in names:
             for spelling in excel_lifting.spellings(name):
+                with contextlib.suppress(Exception):   # an earlier override (excel_lifting's)
+                    wb.unregister_function(spelling)
                 wb.register_function(spelling, fn, min_args=lo, max_args=hi,
                                      allow_override_builtin=True)
+    sheets = list(wb.sheet_names)   # (a callback may not use its own workbook)
+    if names & set(IS_TESTS):
+        arrays = {}
+        for sheet, fcs in formulas.items():
+            for fc in fcs:
+                if getattr(fc, "f_type", None) == "array" and getattr(fc, "ref", None):
+                    r1, c1, r2, c2 = parse_range(fc.ref)
+                    arrays[(sheet, fc.row, fc.col)] = (r2 - r1 + 1, c2 - c1 + 1)
+        for name in names & set(IS_TESTS):
+            wb.register_function(f"_XLMODEL.{name}", is_function(name, sheets, arrays),
+                                 min_args=6, max_args=6)
+    if "ISFORMULA" in names:
+        wb.register_function("_XLMODEL.ISFORMULA", isformula(wb, formulas), min_args=5, max_args=5)
+    for name in _LOGICALS & names:
+        wb.register_function(f"_XLMODEL.{name}", logical_with_text(name), min_args=2, max_args=None)
