@@ -1,0 +1,123 @@
+"""Financial, information and logical functions checked against Excel's cached values in the
+real-workbook corpus (tests/corpus_real): formulas' test.xlsx sheets FINANCIAL, INFORMATION and
+LOGICAL, pycel's logical.xlsx; the rules of xlmodel.engine.excel_finance."""
+
+from __future__ import annotations
+
+import importlib.util
+import sys
+from pathlib import Path
+
+import pytest
+
+from xlmodel.engine import excel_finance as fin
+
+CORPUS = Path(__file__).parent / "corpus_real"
+_spec = importlib.util.spec_from_file_location("corpus_measure", CORPUS / "corpus_measure.py")
+assert _spec is not None and _spec.loader is not None
+measure = sys.modules.get("corpus_measure") or importlib.util.module_from_spec(_spec)
+if "corpus_measure" not in sys.modules:
+    sys.modules["corpus_measure"] = measure   # dataclasses look their module up by name
+    _spec.loader.exec_module(measure)
+
+#: The cells of the three sheets that still do not agree, and why (docs: the report of the
+#: finmisc work).  XIRR: Excel's iteration stops about 7e-9 from the root, by a rule not found;
+#: xlmodel gives the root (Excel's own value differs by guess: 0.59931974858 from guess 1,
+#: 0.59931975007 from 0.1).  XNPV!R56 is XNPV at Excel's XIRR.  S55: Excel gives #NUM! for the
+#: guess -0.1.  TYPE(_xleta.SUM), MYLAMBDA (a lambda in a defined name) and MAP with two lambdas
+#: are not evaluated by formualizer.
+REMAINING = {
+    ("FINANCIAL", a) for a in (
+        "R54", "X54", "AD54", "AE54", "S55", "T55", "V55", "X55", "R56",
+        *(f"{c}54" for c in ("AH", "AI", "AJ", "AK", "AL", "AM", "AN", "AO", "AP", "AQ", "AR",
+                             "AS", "AT", "AU", "AV", "AW")))
+} | {("INFORMATION", "S24"), ("LOGICAL", "R12"), ("LOGICAL", "W18")}
+
+
+@pytest.fixture(scope="module")
+def test_xlsx() -> object:
+    return measure.measure_file(CORPUS / "files" / "formulas__test.xlsx")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("sheet", ["FINANCIAL", "INFORMATION", "LOGICAL"])
+def test_family_sheets_agree_with_excel(test_xlsx: object, sheet: str) -> None:
+    """Every formula cell of the sheet agrees with Excel's cached value, except the listed
+    ones (before excel_finance: 77 FINANCIAL, 33 INFORMATION and 12 LOGICAL cells did not)."""
+    result = test_xlsx
+    assert result.status == "ok"
+    differing = {(s, a) for s, a, *_ in result.differing if s == sheet}
+    kept = {(s, a) for s, a, *_ in result.kept_cells if s == sheet}
+    assert not (differing | kept) - REMAINING, sorted((differing | kept) - REMAINING)
+
+
+def test_pycel_logical_agrees_with_excel() -> None:
+    """pycel's logical.xlsx: SWITCH passes on an error among the values met before a match
+    (Switch!D3:G8) and compares an empty cell as 0 only; every cell agrees."""
+    result = measure.measure_file(CORPUS / "files" / "pycel__logical.xlsx")
+    assert result.status == "ok" and result.compared > 100
+    assert not result.differing and result.kept == 0, (result.differing[:5], result.kept_reasons)
+
+
+# --------------------------------------------------------------------------------- rules ----
+def test_annuity_rules() -> None:
+    """CUMIPMT keeps a fractional nper (Excel's cached -271,489.34, not nper 5's -256,550.39),
+    rejects TRUE; PPMT takes numeric text and keeps its digits where PMT-IPMT cancels."""
+    assert fin.cumipmt(3.2, 5.5, 125000, 3, 5, 1) == pytest.approx(-271489.3412240473, rel=1e-12)
+    assert fin.FUNCTIONS["CUMIPMT"][0](True, 5.5, 125000, 3, 5, 1) == {"type": "Error", "kind": "Value"}
+    assert fin.FUNCTIONS["CUMIPMT"][0](0.0, 5.5, 125000, 3, 5, 1) == {"type": "Error", "kind": "Num"}
+    assert fin.ppmt(5, "3", "33", "10000", "1") == pytest.approx(-3.7698552037230904e-20, rel=1e-9)
+    assert fin.ppmt(-0.1, "3", "33", "10000", "1") == pytest.approx(-835.9133596022948, rel=1e-12)
+
+
+def test_irr_finds_excels_root_from_a_high_guess() -> None:
+    """Newton on the discount factor: from guess 7 (a first step in the rate would fall below
+    -1) IRR finds Excel's -0.0211260115505 (test.xlsx FINANCIAL!T26)."""
+    flows = [[-7, 2, 1, 4, -3], [-7, 2, -1, 4, 4]]
+    assert fin.irr(flows, 7.0) == pytest.approx(-0.021126011550541612, rel=1e-9)
+    assert fin.irr(flows, [[0.0, 7.0]]) == [[pytest.approx(-0.0211260115505828, rel=1e-9)] * 2]
+    assert fin.irr([[7, 2, -1, 4, -3], [7, 2, -1, 4, 4]], 3.0) == {"type": "Error", "kind": "Num"}
+
+
+def test_xirr_and_xnpv_error_rules() -> None:
+    """The dates' error before the values'; a logical guess or rate #VALUE!; a rate ≤ 0 in
+    XNPV #NUM!; a text value with its date left out (test.xlsx FINANCIAL!U54, Y54, U56, AE54)."""
+    na, ref = {"type": "Error", "kind": "Na"}, {"type": "Error", "kind": "Ref"}
+    assert fin.xirr([[-10, na, 1, 2, 7]], [[3, ref, 7, 4, 9]]) == ref
+    values, dates = [[-10.0, 1.0, 5.0, 0.0001, 4.5]], [[1.0, 99.0, 55.0, 4.0, 9.0]]
+    assert fin.xirr(values, dates, True) == {"type": "Error", "kind": "Value"}
+    assert fin.xirr(values, dates, [[1.0, 2.0]]) == {"type": "Error", "kind": "Value"}
+    root = fin.xirr(values, dates)
+    assert root == pytest.approx(0.59931975575305, rel=1e-12)
+    assert fin.xirr([[*values[0], "1", None]], [[*dates[0], 32015.0, None]]) == pytest.approx(root)
+    with pytest.raises(fin.ExcelError) as e:
+        fin.xnpv(0.0, values, dates)
+    assert e.value.kind == "Num"
+    assert fin.xnpv(root, values, dates) == pytest.approx(0.0, abs=1e-12)
+
+
+def test_formula_rewrites_leave_quotes_and_other_calls_alone() -> None:
+    """The rewrites change only the calls they are for, never text inside quotes."""
+    isformula, is_range, logical = fin.REWRITES
+    assert isformula.apply('ISFORMULA(A1)&"ISFORMULA(B2)"') == (
+        '_XLMODEL.ISFORMULA(SHEET(A1),ROW(A1),COLUMN(A1),ROWS(A1),COLUMNS(A1))&"ISFORMULA(B2)"')
+    assert is_range.apply("ISTEXT(C1:Q1)") == (
+        "_XLMODEL.ISTEXT(SHEET(),ROW(),COLUMN(),C1:Q1,ROW(C1:Q1),COLUMN(C1:Q1))")
+    assert is_range.apply("ISTEXT(C1)") == "ISTEXT(C1)"                 # one cell: formualizer's
+    assert is_range.apply("SUM(ISTEXT(C1:Q1))") == "SUM(ISTEXT(C1:Q1))"  # not the whole formula
+    assert logical.apply('AND(TRUE,"0",#REF!)') == '_XLMODEL.AND("ltl",TRUE,"0",#REF!)'
+    assert logical.apply("AND(A1,OR(B1,TRUE))") == "AND(A1,OR(B1,TRUE))"
+    assert logical.apply('IF(OR(A1="x",B1),1,2)') == 'IF(OR(A1="x",B1),1,2)'
+
+
+def test_is_functions_pad_the_argument_in_an_array() -> None:
+    """``{=ISNA(C1:D1)}`` over three cells: the third tests #N/A (TRUE), as Excel's cached
+    ISNA/ISERR/ISERROR/ISNUMBER arrays show; a plain formula intersects its row or column."""
+    arrays = {("S", 5, 1): (1, 3)}
+    isna = fin.is_function("ISNA", ["S"], arrays)
+    assert isna(1, 5, 1, [[1.0, "x"]], 1, 3) == [[False, False, True]]
+    iserr = fin.is_function("ISERR", ["S"], arrays)
+    assert iserr(1, 5, 1, [[1.0, "x"]], 1, 3) == [[False, False, False]]
+    isblank = fin.is_function("ISBLANK", ["S"], {})
+    assert isblank(1, 2, 9, [[1.0], [None], [3.0]], 1, 3) is True      # row 2 of A1:A3
+    assert isblank(1, 7, 9, [[1.0], [None], [3.0]], 1, 3) is False     # #VALUE!: no row 7
