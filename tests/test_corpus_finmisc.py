@@ -121,3 +121,12 @@ def test_is_functions_pad_the_argument_in_an_array() -> None:
     isblank = fin.is_function("ISBLANK", ["S"], {})
     assert isblank(1, 2, 9, [[1.0], [None], [3.0]], 1, 3) is True      # row 2 of A1:A3
     assert isblank(1, 7, 9, [[1.0], [None], [3.0]], 1, 3) is False     # #VALUE!: no row 7
+
+
+def test_vdb_agrees_with_excel() -> None:
+    """xlcalculator's VDB.xlsx: half periods after the switch to straight line (D26:D37, F23,
+    F27) as Excel computes them, whole periods as before; every cell agrees (before: 15 did
+    not, LibreOffice's algorithm)."""
+    result = measure.measure_file(CORPUS / "files" / "xlcalculator__VDB.xlsx")
+    assert result.status == "ok" and result.compared >= 100
+    assert result.agreeing == result.compared, result.differing[:5]
