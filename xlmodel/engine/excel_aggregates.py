@@ -5,17 +5,601 @@ Part of the engine's Excel-exactness modules (xlmodel.engine.excel_registry): ``
 binds the functions, ``REWRITES`` rewrites formula text on the engine's copy only.  Each function
 follows Microsoft's help page and is checked against the values Excel cached in the
 real-workbook corpus (tests/corpus_real).  Argument coercion: xlmodel.engine.excel_coerce.
+
+Text typed into an aggregate's list of arguments
+    Microsoft (AVERAGE, STDEV.S, MAX… help pages): "Logical values and text representations of
+    numbers that you type directly into the list of arguments are counted"; text in a range is
+    ignored; a typed text that is no number is #VALUE!.  formualizer 0.13 reads a typed ``"3"``
+    but ignores a typed ``""`` or ``"ciao"`` (Excel: #VALUE!) and a date typed as text
+    (``"29/02/1900"``, which Excel reads as serial 60).  The rewrite :data:`LITERAL_TEXT` wraps
+    such a typed text, and only that, in a call that coerces it as Excel does
+    (:func:`typed_number`), so the built-in aggregate itself is left as it is: a formula without
+    a typed text argument is not touched, and no aggregate is overridden.
 """
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from xlmodel.engine import excel_coerce
+from xlmodel.engine.excel_coerce import ExcelError
 from xlmodel.engine.excel_registry import Rewrite
 
-REWRITES: tuple[Rewrite, ...] = ()
+#: The prefix of the helper functions this module registers (never a name Excel knows).
+PREFIX = "_XLMODEL_AGGR_"
+
+#: Aggregates whose typed text arguments are read as numbers (a text that is no number: #VALUE!).
+NUMBER_AGGREGATES = frozenset({
+    "SUM", "PRODUCT", "SUMSQ", "AVERAGE", "AVERAGEA", "MAX", "MAXA", "MIN", "MINA", "MEDIAN",
+    "STDEV", "STDEV.S", "STDEV.P", "STDEVP", "STDEVA",
+    "STDEVPA", "VAR", "VAR.S", "VAR.P", "VARP", "VARA", "VARPA", "DEVSQ", "AVEDEV", "GEOMEAN",
+    "HARMEAN", "KURT", "SKEW", "SKEW.P"})
+#: Aggregates that count a typed text if it is a number and pass over it otherwise.
+COUNTING_AGGREGATES = frozenset({"COUNT"})
+
+_TYPED_HELPER = {**{n: f"{PREFIX}NUMBER" for n in NUMBER_AGGREGATES},
+                 **{n: f"{PREFIX}COUNTED" for n in COUNTING_AGGREGATES}}
+_NAMES_RE = "|".join(re.escape(n) for n in sorted(_TYPED_HELPER, key=len, reverse=True))
+#: A call of one of the aggregates with a quote after it (cheap test before tokenizing).
+_TYPED_CALL = re.compile(rf"(?<![\w.])(?:_xlfn\.)?(?:{_NAMES_RE})\(.*\"", re.IGNORECASE | re.DOTALL)
+
+
+def _tokens(formula: str) -> list[Any] | None:
+    import formualizer as fz
+
+    try:
+        return [t for t in fz.tokenize("=" + formula) if not str(t.token_type).endswith("Whitespace")]
+    except Exception:   # a formula formualizer cannot tokenize is left as it is
+        return None
+
+
+def wrap_typed_text(formula: str) -> str:
+    """``formula`` with each text typed as a whole argument of an aggregate wrapped in the helper
+    that coerces it as Excel does (the engine copy's formula text has no ``=``).
+
+    >>> wrap_typed_text('AVERAGE(D4:E4,"")')
+    'AVERAGE(D4:E4,_XLMODEL_AGGR_NUMBER(""))'
+    >>> wrap_typed_text('_xlfn.STDEV.S(A1, "29/02/1900" ,"a"&B1,{1,"x"})')
+    '_xlfn.STDEV.S(A1, _XLMODEL_AGGR_NUMBER("29/02/1900") ,"a"&B1,{1,"x"})'
+    >>> wrap_typed_text('MAX(Ark1!A1,"ø","x")')
+    'MAX(Ark1!A1,_XLMODEL_AGGR_NUMBER("ø"),_XLMODEL_AGGR_NUMBER("x"))'
+    >>> wrap_typed_text('COUNT(A1,"26/08",LEN("x"))'), wrap_typed_text('COUNTA(A1,"x")')
+    ('COUNT(A1,_XLMODEL_AGGR_COUNTED("26/08"),LEN("x"))', 'COUNTA(A1,"x")')
+    """
+    if '"' not in formula or not _TYPED_CALL.search(formula):
+        return formula
+    tokens = _tokens(formula)
+    if tokens is None:
+        return formula
+    wraps: list[tuple[int, int, str]] = []   # (start, end, helper) in ``formula``
+    stack: list[str | None] = []            # per open call/paren/array: the helper of its args
+    for i, tok in enumerate(tokens):
+        kind, sub = str(tok.token_type), str(tok.subtype)
+        if sub.endswith("Open"):
+            name = tok.value[:-1].upper() if kind.endswith("Func") else ""
+            name = name[6:] if name.startswith("_XLFN.") else name
+            stack.append(_TYPED_HELPER.get(name))
+        elif sub.endswith("Close"):
+            if stack:
+                stack.pop()
+        elif kind.endswith("Operand") and sub.endswith("Text") and stack and stack[-1]:
+            before, after = tokens[i - 1], tokens[i + 1] if i + 1 < len(tokens) else None
+            whole = (str(before.subtype).endswith("Arg") or str(before.token_type).endswith("Func")) \
+                and after is not None and (str(after.subtype).endswith("Arg")
+                                           or (str(after.token_type).endswith("Func")
+                                               and str(after.subtype).endswith("Close")))
+            if whole:
+                wraps.append((tok.start - 1, tok.end - 1, stack[-1]))
+    raw = formula.encode("utf-8")   # the tokenizer's offsets count UTF-8 bytes
+    for start, end, helper in sorted(wraps, reverse=True):
+        raw = raw[:start] + f"{helper}(".encode() + raw[start:end] + b")" + raw[end:]
+    return raw.decode("utf-8")
+
+
+def typed_number(v: Any, date1904: bool = False) -> Any:
+    """A text typed into an aggregate's arguments as Excel reads it: its number, else #VALUE!.
+
+    >>> typed_number("29/02/1900"), typed_number(" 3 "), typed_number("")
+    (60.0, 3.0, {'type': 'Error', 'kind': 'Value'})
+    """
+    try:
+        return excel_coerce.number(v, date1904)
+    except ExcelError as e:
+        return excel_coerce.error(e.kind)
+
+
+def typed_counted(v: Any, date1904: bool = False) -> Any:
+    """A text typed into COUNT's arguments: its number (counted) if it reads as one, else the text
+    (not counted).
+
+    >>> typed_counted("29/02/1900"), typed_counted("ciao")
+    (60.0, 'ciao')
+    """
+    if isinstance(v, str):
+        n = excel_coerce.number_text(v, date1904)
+        return v if n is None else n
+    return v
+
+
+#: Raw formula text in a sheet part that may call an aggregate with a typed text argument.
+_TRIGGER_TYPED = re.compile(rb"(?:SUM|PRODUCT|SUMSQ|AVERAGE|MAX|MIN|MEDIAN|MODE|STDEV|VAR|DEVSQ|"
+                            rb"AVEDEV|GEOMEAN|HARMEAN|KURT|SKEW|COUNT)[A-Z.]*\([^<]*\"")
+
+LITERAL_TEXT = Rewrite("typed text in an aggregate's arguments", _TRIGGER_TYPED, wrap_typed_text)
+
+REWRITES: tuple[Rewrite, ...] = (LITERAL_TEXT,)
+
+
+# ----------------------------------------------------------------------------------- MODE ----
+def _numbers_in_order(args: Iterable[Any]) -> list[float]:
+    """The numbers of the arguments in Excel's order (argument by argument, a range row by row);
+    text, logical values and empty cells are passed over, the first error is raised."""
+    out: list[float] = []
+    for a in args:
+        for v in (x for row in a for x in row) if isinstance(a, list) else (a,):
+            excel_coerce.passed_on(v)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                out.append(float(v))
+    return out
+
+
+def _modes(args: Iterable[Any]) -> list[float]:
+    """The most frequent numbers, in the order each first occurs; #N/A when none repeats.
+
+    Microsoft (MODE.SNGL, MODE.MULT): text, logical values and empty cells are ignored; "if the
+    data set contains no duplicate data points, MODE.SNGL returns the #N/A error value".  Ties
+    go to the value that occurs first in the data (the corpus: MODE.SNGL of 0.2, 0.3, 0.3, -0.1,
+    -0.1 is 0.3; formualizer 0.13 answers -0.1).
+
+    >>> _modes([[[0.2, 0.3]], [[0.3, -0.1]], [[-0.1, None]], "29/02/1900"])
+    [0.3, -0.1]
+    """
+    counts: dict[float, int] = {}
+    for x in _numbers_in_order(args):
+        counts[x] = counts.get(x, 0) + 1
+    top = max(counts.values(), default=0)
+    if top < 2:
+        raise ExcelError("Na")
+    return [x for x, n in counts.items() if n == top]
+
+
+def mode_sngl(*args: Any) -> Any:
+    """MODE / MODE.SNGL(number1, …): the most frequent number (ties: the first in the data).
+
+    >>> mode_sngl([[0.1, 0.2]], [[0.2, 0.3]], [[0.3, -0.1]], "")
+    0.2
+    >>> mode_sngl([[1.0, 2.0]]), mode_sngl([[{"type": "Error", "kind": "Div"}, 1.0]])
+    ({'type': 'Error', 'kind': 'Na'}, {'type': 'Error', 'kind': 'Div'})
+    """
+    try:
+        return _modes(args)[0]
+    except ExcelError as e:
+        return excel_coerce.error(e.kind)
+
+
+def mode_mult(*args: Any) -> Any:
+    """MODE.MULT(number1, …): every most frequent number, as a column, in order of first occurrence.
+
+    >>> mode_mult([[0.2, 0.3]], [[0.3, -0.1]], [[-0.1, None]])
+    [[0.3], [-0.1]]
+    """
+    try:
+        return [[x] for x in _modes(args)]
+    except ExcelError as e:
+        return excel_coerce.error(e.kind)
+
+
+# ------------------------------------------------------------------ FREQUENCY, TRIMMEAN ----
+def frequency(data: Any, bins: Any) -> Any:
+    """FREQUENCY(data_array, bins_array): a column of counts, one per bin and one above them.
+
+    Microsoft (FREQUENCY): a value is counted in the first bin at or above it; blank cells and
+    text are ignored.  The counts follow the bins in the order given (the corpus: bins
+    ``{1,3;5,3}`` give the counts of ≤1, (1,3], (3,5], none for the repeated 3, and >5); an
+    error in the data is the answer; no number among the bins reads as the one bin 0 (the
+    corpus: ``FREQUENCY(C43:G43,H43)`` with H43 empty counts the values ≤ 0).
+
+    >>> frequency([[1.0, 2.0, 3.0, 2.0, 1.0, 3.0, 2.0, 1.0, 6.0, 5.0, 4.9, 0.0]], [[1.0, 3.0], [5.0, 3.0]])
+    [[4.0], [5.0], [2.0], [0.0], [1.0]]
+    >>> frequency([[1.0, 2.0, 3.0, 0.0, -1.0]], None), frequency([[2.0, "x", True, None]], [[None]])
+    ([[2.0], [3.0]], [[0.0], [1.0]])
+    """
+    try:
+        values = _numbers_in_order([data] if isinstance(data, list) else [[[data]]])
+        edges = _numbers_in_order([bins] if isinstance(bins, list) else [[[bins]]])
+    except ExcelError as e:
+        return excel_coerce.error(e.kind)
+    if not edges:
+        edges = [0.0]
+    order = sorted(range(len(edges)), key=lambda k: (edges[k], k))   # stable: the first of equal bins
+    counts = [0.0] * (len(edges) + 1)
+    for v in values:
+        k = next((k for k in order if v <= edges[k]), len(edges))
+        counts[k] += 1
+    return [[c] for c in counts]
+
+
+def _trimmean(data: Any, percent: Any) -> Any:
+    values = _numbers_in_order([data] if isinstance(data, list) else [[[data]]])
+    p = excel_coerce.number(percent)
+    if not 0 <= p < 1 or not values:
+        raise ExcelError("Num")
+    drop = int(len(values) * p / 2)          # excluded points: rounded down to a multiple of 2
+    kept = sorted(values)[drop:len(values) - drop]
+    return sum(kept) / len(kept)
+
+
+def trimmean(data: Any, percent: Any) -> Any:
+    """TRIMMEAN(array, percent): the mean without ``percent`` of the points, half from each end.
+
+    Microsoft (TRIMMEAN): percent < 0 or ≥ 1 is #NUM!; the number of excluded points is rounded
+    down to the nearest multiple of 2.  ``percent`` is read as a number (a cell holding
+    "29/02/1900" is 60: #NUM!, as Excel caches it; TRUE is 1: #NUM!) and lifted over an array.
+
+    >>> trimmean([[0.0, 1.0, 0.7, 0.2, -1.0, None, "29/02/1900", True]], 0.7)
+    0.3
+    >>> trimmean([[1.0, 2.0]], "29/02/1900"), trimmean([[1.0, 2.0]], [[0.0, 1.0]])
+    ({'type': 'Error', 'kind': 'Num'}, [[1.5, {'type': 'Error', 'kind': 'Num'}]])
+    """
+    def one(p: Any) -> Any:
+        try:
+            return _trimmean(data, p)
+        except ExcelError as e:
+            return excel_coerce.error(e.kind)
+
+    if isinstance(percent, list):
+        return [[one(p) for p in row] for row in percent]
+    return one(percent)
+
+
+#: Rare aggregates overridden outright (not hot: a workbook calls them seldom).
+OVERRIDES: dict[str, tuple[Any, int, int | None]] = {
+    "MODE": (mode_sngl, 1, None), "MODE.SNGL": (mode_sngl, 1, None),
+    "MODE.MULT": (mode_mult, 1, None), "FREQUENCY": (frequency, 2, 2),
+    "TRIMMEAN": (trimmean, 2, 2)}
 
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
-    """Register this module's functions on ``wb`` (none yet)."""
+    """Register this module's helpers and :data:`OVERRIDES` on ``wb``."""
+    from xlmodel.engine.excel_lifting import spellings
+
+    functions = dict(OVERRIDES)
+    for name in conditionals_to_override(formulas):
+        kind, singular = CONDITIONAL[name]
+        functions[name] = (conditional(kind, singular, date1904), 2, None)
+    for name, (fn, lo, hi) in functions.items():
+        for spelling in spellings(name):
+            try:
+                wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
+            except RuntimeError:   # registered before (excel_lifting's lifting of the built-in)
+                wb.unregister_function(spelling)
+                wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
+    wb.register_function(f"{PREFIX}NUMBER", lambda v: typed_number(v, date1904),
+                         min_args=1, max_args=1)
+    wb.register_function(f"{PREFIX}COUNTED", lambda v: typed_counted(v, date1904),
+                         min_args=1, max_args=1)
+
+
+# ------------------------------------------------------------------- criteria (…IF, …IFS) ----
+_KINDS = {code: kind for kind, code in excel_coerce.CODES.items()}
+_OPERATORS = ("<=", ">=", "<>", "<", ">", "=")
+
+
+def _wildcard(pattern: str) -> re.Pattern[str]:
+    """A criterion text as a case-insensitive whole-text pattern (``?``, ``*``, ``~`` escapes)."""
+    out, i = [], 0
+    while i < len(pattern):
+        ch = pattern[i]
+        if ch == "~" and i + 1 < len(pattern) and pattern[i + 1] in "*?~":
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
+        i += 1
+    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
+
+
+def _compare(op: str, a: Any, b: Any) -> bool:
+    return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "=": a == b, "<>": a != b}[op]
+
+
+def criterion(c: Any, date1904: bool = False) -> Any:
+    """The test a cell value must pass for the criterion ``c`` of COUNTIF, SUMIFS…
+
+    Microsoft (COUNTIF, COUNTIFS, SUMIF help pages): a criterion is a number, a logical value, a
+    text with an optional comparison operator (``=``, ``<>``, ``<``, ``<=``, ``>``, ``>=``) and
+    the wildcards ``?``, ``*`` (``~`` escapes them), case ignored; "if the criteria argument is a
+    reference to an empty cell, the COUNTIFS function treats the empty cell as a 0 value".  The
+    operand of a text criterion is read as a number where it is one (``">1"``, ``"29/02/1900"``),
+    as a logical value for ``TRUE``/``FALSE`` (``"<=TRUE"`` matches FALSE and TRUE, no text), as
+    an error for an error literal; an error criterion matches cells holding that error (the
+    corpus: ``COUNTIF(K24:L24,K24)`` is 1 with #VALUE! in K24).  A number criterion matches
+    numbers and text reading as that number; ``<>`` matches everything the ``=`` test does not,
+    empty cells included; ``""`` matches empty cells and empty text, ``"="`` empty cells only.
+
+    >>> t = criterion("<=TRUE"); t(True), t(False), t("ciao"), t(1.0)
+    (True, True, False, False)
+    >>> t = criterion(">1"); t(2.3), t(1.0), t("5"), t(None)
+    (True, False, False, False)
+    >>> t = criterion("*a?"); t("ciao"), t("CIAO"), t("ciaoo"), t(1.0)
+    (True, True, False, False)
+    >>> t = criterion({"type": "Error", "kind": "Div"}); t({"type": "Error", "kind": "Div"}), t(0.0)
+    (True, False)
+    >>> t = criterion("<>-1"); t(-1.0), t(None), t("x")
+    (False, True, True)
+    >>> t = criterion(None); t(0.0), t(None)
+    (True, False)
+    """
+    if excel_coerce.is_error(c):
+        kind = c.get("kind")
+        return lambda v: excel_coerce.is_error(v) and v.get("kind") == kind
+    if isinstance(c, bool):
+        return lambda v: isinstance(v, bool) and v == c
+    if c is None:
+        c = 0.0
+    if isinstance(c, int | float):
+        return _criterion("=", float(c), date1904)
+    text = str(c)
+    op = next((o for o in _OPERATORS if text.startswith(o)), "")
+    rest = text[len(op):]
+    if rest == "":
+        if op == "":
+            return lambda v: v is None or v == ""
+        if op == "=":
+            return lambda v: v is None
+        if op == "<>":
+            return lambda v: v is not None
+    if rest.strip().upper() in ("TRUE", "FALSE"):
+        b = rest.strip().upper() == "TRUE"
+        o = op or "="
+        if o == "<>":
+            return lambda v: not (isinstance(v, bool) and v == b)
+        return lambda v: isinstance(v, bool) and _compare(o, v, b)
+    if rest.strip().upper() in _KINDS:
+        kind = _KINDS[rest.strip().upper()]
+        same = criterion({"type": "Error", "kind": kind})
+        return (lambda v: not same(v)) if op == "<>" else same if op in ("", "=") else (lambda v: False)
+    n = excel_coerce.number_text(rest, date1904)
+    if n is not None:
+        return _criterion(op or "=", n, date1904)
+    return _text_criterion(op or "=", rest)
+
+
+def _criterion(op: str, x: float, date1904: bool) -> Any:
+    """The test of a number operand: ``=``/``<>`` also read text as a number."""
+    if op in ("=", "<>"):
+        def equal(v: Any) -> bool:
+            if isinstance(v, bool) or v is None or excel_coerce.is_error(v):
+                return False
+            if isinstance(v, str):
+                return excel_coerce.number_text(v, date1904) == x
+            return float(v) == x
+        return equal if op == "=" else (lambda v: not equal(v))
+
+    def ordered(v: Any) -> bool:
+        return isinstance(v, int | float) and not isinstance(v, bool) and _compare(op, float(v), x)
+    return ordered
+
+
+def _text_criterion(op: str, operand: str) -> Any:
+    """The test of a text operand: wildcards for ``=``/``<>``, text order for the others."""
+    if op in ("=", "<>"):
+        pattern = _wildcard(operand)
+
+        def equal(v: Any) -> bool:
+            return isinstance(v, str) and pattern.fullmatch(v) is not None
+        return equal if op == "=" else (lambda v: not equal(v))
+    key = operand.casefold()
+    return lambda v: isinstance(v, str) and _compare(op, v.casefold(), key)
+
+
+def _grid(a: Any) -> list[list[Any]]:
+    return a if isinstance(a, list) else [[a]]
+
+
+_MISSING = object()
+
+
+def _lift(fn: Any, criteria: list[Any]) -> Any:
+    """``fn(criteria…)`` for scalar criteria; over an array of criteria an array of results
+    (Excel lifts the criteria: ``COUNTIF(F1:J1,{"*ao","",TRUE})`` is three counts)."""
+    arrays = [c for c in criteria if isinstance(c, list) and c]
+    if not arrays:
+        return fn(criteria)
+    rows = max(len(a) for a in arrays)
+    cols = max(len(a[0]) for a in arrays)
+
+    def pick(a: Any, i: int, j: int) -> Any:
+        if not isinstance(a, list):
+            return a
+        ii, jj = (i if len(a) > 1 else 0), (j if len(a[0]) > 1 else 0)
+        return a[ii][jj] if ii < len(a) and jj < len(a[ii]) else _MISSING
+
+    out = []
+    for i in range(rows):
+        row = []
+        for j in range(cols):
+            cs = [pick(c, i, j) for c in criteria]
+            row.append(excel_coerce.error("Na") if _MISSING in cs else fn(cs))
+        out.append(row)
+    return out
+
+
+def _matching(ranges: list[list[list[Any]]], tests: list[Any]) -> list[tuple[int, int]]:
+    """The positions (row, column) where every criteria range passes its test."""
+    first = ranges[0]
+    return [(i, j) for i in range(len(first)) for j in range(len(first[0]))
+            if all(t(r[i][j]) for r, t in zip(ranges, tests, strict=True))]
+
+
+def _same_shape(grids: Iterable[list[list[Any]]]) -> bool:
+    shapes = {(len(g), len(g[0]) if g else 0) for g in grids}
+    return len(shapes) == 1
+
+
+def _aggregate(kind: str, values: list[Any]) -> Any:
+    """SUM, AVERAGE, MAX, MIN or COUNT of the matched cells of the aggregated range: numbers
+    only (text, logical values, empty cells passed over); a matched error is the answer."""
+    numbers = []
+    for v in values:
+        if excel_coerce.is_error(v):
+            return v
+        if isinstance(v, int | float) and not isinstance(v, bool):
+            numbers.append(float(v))
+    if kind == "SUM":
+        return float(sum(numbers))   # (math.fsum would differ from Excel's running sum)
+    if kind == "AVERAGE":
+        return sum(numbers) / len(numbers) if numbers else excel_coerce.error("Div")
+    if kind == "MAX":
+        return max(numbers, default=0.0)
+    return min(numbers, default=0.0)
+
+
+def conditional(kind: str, singular: bool, date1904: bool = False) -> Any:
+    """The callback of ``kind`` IF (``singular``: SUMIF, AVERAGEIF, COUNTIF) or IFS.
+
+    >>> sumif = conditional("SUM", True)
+    >>> sumif([["ciao", True]], "<=TRUE", [[10.0, -1.0]])
+    -1.0
+    >>> sumif([["ciao", True]], "ciao", [[{"type": "Error", "kind": "Value"}, 1.0]])
+    {'type': 'Error', 'kind': 'Value'}
+    >>> conditional("SUM", False)([[1.0, 2.0, 3.0]], [[1.0, 2.0]], 1.0)
+    {'type': 'Error', 'kind': 'Value'}
+    >>> conditional("COUNT", True)([[1.0, None, True]], [["", True, 1.0]])
+    [[1.0, 1.0, 1.0]]
+    """
+    def call(*args: Any) -> Any:
+        if kind == "COUNT":
+            pairs = list(args)
+            target = None
+        elif singular:
+            pairs = list(args[:2])
+            target = args[2] if len(args) > 2 else args[0]
+        else:
+            target, pairs = args[0], list(args[1:])
+        if len(pairs) % 2 or not pairs:
+            return excel_coerce.error("Value")
+        ranges = [_grid(r) for r in pairs[0::2]]
+        crit = list(pairs[1::2])
+        total = None if target is None else _grid(target)
+        if singular and total is not None:
+            h, w = len(ranges[0]), len(ranges[0][0]) if ranges[0] else 0
+            if len(total) < h or (total and len(total[0]) < w):
+                return excel_coerce.error("Value")   # (register only overrides where it fits)
+            total = [row[:w] for row in total[:h]]
+        if not _same_shape(ranges + ([total] if total is not None else [])):
+            return excel_coerce.error("Value")
+
+        def one(cs: list[Any]) -> Any:
+            tests = [criterion(c, date1904) for c in cs]
+            at = _matching(ranges, tests)
+            if total is None:
+                return float(len(at))
+            return _aggregate(kind, [total[i][j] for i, j in at])
+
+        return _lift(one, crit)
+
+    return call
+
+
+#: The conditional aggregates: name → (aggregate, singular form).
+CONDITIONAL = {"SUMIF": ("SUM", True), "AVERAGEIF": ("AVERAGE", True), "COUNTIF": ("COUNT", True),
+               "SUMIFS": ("SUM", False), "AVERAGEIFS": ("AVERAGE", False),
+               "COUNTIFS": ("COUNT", False), "MAXIFS": ("MAX", False), "MINIFS": ("MIN", False)}
+
+_CONDITIONAL_CALL = re.compile(r"(?<![\w.])(?:_XLFN\.)?(SUMIFS?|AVERAGEIFS?|COUNTIFS?|MAXIFS|MINIFS)\(")
+_A1_RANGE = re.compile(r"^(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?([A-Z]{1,3})\$?(\d+)"
+                       r"(?::\$?([A-Z]{1,3})\$?(\d+))?$")
+
+
+def _range_shape(arg: list[Any]) -> tuple[int, int] | None:
+    """(rows, columns) of an argument that is one A1 cell or range, None for anything else."""
+    from xlmodel.ooxml.addresses import col_number
+
+    if len(arg) != 1 or not str(arg[0].subtype).endswith("Range"):
+        return None
+    m = _A1_RANGE.match(arg[0].value.upper())
+    if not m:
+        return None
+    c1, r1 = col_number(m.group(1)), int(m.group(2))
+    c2, r2 = (col_number(m.group(3)), int(m.group(4))) if m.group(3) else (c1, r1)
+    return abs(r2 - r1) + 1, abs(c2 - c1) + 1
+
+
+def sum_range_fits(formula: str) -> bool:
+    """Does every SUMIF/AVERAGEIF call of ``formula`` have a sum range the size of its range?
+
+    Excel reads a smaller sum range from its top-left cell over the size of the range
+    (``SUMIF(A1:A10,"x",B1)`` sums B1:B10); a callback gets only the cells written, so the
+    override is registered only where every call's sum range fits (:func:`conditionals_to_override`).
+
+    >>> sum_range_fits("SUMIF(A1:A3,1,B1:B3)+AVERAGEIF(A1:B2,1)"), sum_range_fits("SUMIF(A1:A3,1,B1)")
+    (True, False)
+    >>> sum_range_fits("SUMIF(A1:A3,1,INDEX(B:B,1):B3)")
+    False
+    """
+    tokens = _tokens(formula)
+    if tokens is None:
+        return False
+    stack: list[list[list[Any]] | None] = []   # per open call: its arguments' tokens (checked calls)
+    for tok in tokens:
+        kind, sub = str(tok.token_type), str(tok.subtype)
+        if sub.endswith("Open"):
+            if stack and stack[-1] is not None:
+                stack[-1][-1].append(tok)
+            name = tok.value[:-1].upper() if kind.endswith("Func") else ""
+            stack.append([[]] if name in ("SUMIF", "AVERAGEIF") else None)
+        elif sub.endswith("Close"):
+            args = stack.pop() if stack else None
+            if args is not None and len(args) == 3:
+                a, s = _range_shape(args[0]), _range_shape(args[2])
+                if a is None or a != s:
+                    return False
+            if stack and stack[-1] is not None:
+                stack[-1][-1].append(tok)
+        elif kind.endswith("Sep") and sub.endswith("Arg") and len(stack) and stack[-1] is not None:
+            stack[-1].append([])
+        elif stack and stack[-1] is not None:
+            stack[-1][-1].append(tok)
+    return True
+
+
+def conditionals_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
+    """The conditional aggregates (:data:`CONDITIONAL`) to override in a workbook: those whose
+    calls read at most ``excel_functions.LOOKUP_CELL_BUDGET`` cells together (a shared
+    formula's followers counted with their master's text), SUMIF and AVERAGEIF only where every
+    sum range fits (:func:`sum_range_fits`).  A larger workbook keeps formualizer's native ones.
+
+    >>> class F:
+    ...     f_type, text, si, shared_master = None, "SUMIF(A1:A9,\\"<=TRUE\\",B1:B9)", None, False
+    >>> sorted(conditionals_to_override({"S": [F()] * 10})), conditionals_to_override({"S": [F()] * 3000})
+    (['SUMIF'], set())
+    """
+    from xlmodel.engine.excel_functions import LOOKUP_CELL_BUDGET, _cells_read
+
+    masters: dict[tuple[str, Any], str] = {}
+    for sheet, cells in formulas.items():
+        for fc in cells:
+            if getattr(fc, "shared_master", False) and fc.text:
+                masters[(sheet, fc.si)] = fc.text
+    cost: dict[str, int] = {}
+    unfit: set[str] = set()
+    seen: dict[str, tuple[set[str], int]] = {}
+    for sheet, cells in formulas.items():
+        for fc in cells:
+            text = fc.text or masters.get((sheet, getattr(fc, "si", None)), "")
+            if "IF" not in text.upper():
+                continue
+            if text not in seen:
+                upper = text.upper()
+                names = {m.group(1) for m in _CONDITIONAL_CALL.finditer(upper)}
+                n = _cells_read(text) if names else 0
+                if names & {"SUMIF", "AVERAGEIF"} and not sum_range_fits(text):
+                    unfit.update(names & {"SUMIF", "AVERAGEIF"})
+                seen[text] = (names, n)
+            names, n = seen[text]
+            for name in names:
+                cost[name] = cost.get(name, 0) + n
+    return {name for name, n in cost.items() if n <= LOOKUP_CELL_BUDGET and name not in unfit}

@@ -115,12 +115,57 @@ def number_text(s: str, date1904: bool = False) -> float | None:
     m = _PERCENT.match(t)
     if m:
         return float(m.group(1)) / 100
+    return date_time_text(t, date1904)
+
+
+_AM_PM = re.compile(r"^(.*\d)\s*([AP])M?$", re.I)
+
+
+def clock_text(s: str) -> float | None:
+    """A time of day typed as text (``12:30``, ``1:00:00 AM``, ``12:59:59 am``), None if none.
+
+    >>> clock_text("12:00"), clock_text("1:00:00 AM"), clock_text("12:59:59 AM") * 24
+    (0.5, 0.041666666666666664, 0.9997222222222222)
+    >>> clock_text("12:30 PM"), clock_text("13:00 PM"), clock_text("x")
+    (0.5208333333333334, None, None)
+    """
+    from xlmodel.engine.excel_text import time_text  # local: so excel_text may import this module
+
+    t = s.strip()
+    m = _AM_PM.match(t)
+    if not m:
+        return time_text(t)
+    core = m.group(1).strip()
+    v = time_text(core) if ":" in core else (float(core) / 24 if core.isdigit() else None)
+    hours = int(core.split(":")[0]) if core.split(":")[0].isdigit() else -1
+    if v is None or not 0 <= hours <= 12:
+        return None
+    v -= (hours // 12) * 0.5                      # 12 AM is midnight, 12 PM noon
+    return v + (0.5 if m.group(2).upper() == "P" else 0.0)
+
+
+def date_time_text(s: str, date1904: bool = False) -> float | None:
+    """A date, a time or a date and a time typed as text, as Excel reads it; None if none.
+
+    >>> date_time_text("1/1/1987 05:00 AM"), date_time_text("29/02/1900"), date_time_text("6:00")
+    (31778.208333333332, 60.0, 0.25)
+    >>> date_time_text("ciao"), date_time_text("1/1/1987 ciao")
+    (None, None)
+    """
+    t = s.strip()
     d = date_text(t, date1904)
     if d is not None:
         return d
-    from xlmodel.engine.excel_text import time_text  # local: so excel_text may import this module
-
-    return time_text(t)
+    c = clock_text(t)
+    if c is not None:
+        return c
+    head, _, tail = t.partition(" ")
+    if tail:
+        d = date_text(head, date1904)
+        c = clock_text(tail)
+        if d is not None and c is not None:
+            return d + c
+    return None
 
 
 def number(v: Any, date1904: bool = False) -> float:
@@ -216,3 +261,79 @@ def general(x: float) -> str:
     mant, e = m.split("E")
     mant = mant.rstrip("0").rstrip(".")
     return f"{mant}E{'+' if int(e) >= 0 else '-'}{abs(int(e)):02d}"
+
+
+def error_kind(thunk: Any) -> str | None:
+    """The kind of the :class:`ExcelError` ``thunk()`` raises, None if it returns (for doctests).
+
+    >>> error_kind(lambda: number("x")), error_kind(lambda: number("1"))
+    ('Value', None)
+    """
+    try:
+        thunk()
+    except ExcelError as e:
+        return e.kind
+    return None
+
+
+def _pick(a: Any, i: int, j: int) -> Any:
+    """Element (i, j) of an argument, broadcast as Excel does (a single row or column repeats;
+    beyond a smaller array's edge #N/A)."""
+    if not isinstance(a, list):
+        return a
+    ii = i if len(a) > 1 else 0
+    jj = j if a and len(a[0]) > 1 else 0
+    if ii >= len(a) or not a[ii] or jj >= len(a[ii]):
+        return error("Na")
+    return a[ii][jj]
+
+
+def elementwise(fn: Any, arrays: frozenset[int] = frozenset()) -> Any:
+    """``fn`` lifted over its array arguments as Excel lifts a function of single values (an
+    array result of the broadcast shape); :class:`ExcelError` becomes the error value.
+    Arguments at the positions ``arrays`` are passed whole.
+
+    >>> f = elementwise(lambda a, b: number(a) + number(b))
+    >>> f(1, 2), f([[1, 2]], [[10], [20]]), f([[1, "x"]], 1)
+    (3.0, [[11.0, 12.0], [21.0, 22.0]], [[2.0, {'type': 'Error', 'kind': 'Value'}]])
+    """
+
+    def one(*args: Any) -> Any:
+        try:
+            return fn(*args)
+        except ExcelError as e:
+            return error(e.kind)
+
+    def call(*args: Any) -> Any:
+        lift = [k for k, a in enumerate(args) if isinstance(a, list) and a and k not in arrays]
+        if not lift:
+            return one(*args)
+        rows = max(len(args[k]) for k in lift)
+        cols = max(len(args[k][0]) for k in lift)
+        return [[one(*(_pick(a, i, j) if k in lift else a for k, a in enumerate(args)))
+                 for j in range(cols)] for i in range(rows)]
+
+    call.__name__ = getattr(fn, "__name__", "fn")
+    call.__doc__ = fn.__doc__
+    return call
+
+
+def scalar_only(fn: Any, arrays_ok: bool = False) -> Any:
+    """``fn`` for a function Excel does not lift (the Analysis ToolPak's): an array argument is
+    #VALUE! (unless ``arrays_ok``: ``fn`` takes it), :class:`ExcelError` the error value.
+
+    >>> scalar_only(lambda a: number(a))([[1, 2]]), scalar_only(lambda a: number(a))("x")
+    ({'type': 'Error', 'kind': 'Value'}, {'type': 'Error', 'kind': 'Value'})
+    """
+
+    def call(*args: Any) -> Any:
+        if not arrays_ok and any(isinstance(a, list) for a in args):
+            return error("Value")
+        try:
+            return fn(*args)
+        except ExcelError as e:
+            return error(e.kind)
+
+    call.__name__ = getattr(fn, "__name__", "fn")
+    call.__doc__ = fn.__doc__
+    return call

@@ -291,15 +291,19 @@ def ceiling(number: Any, significance: Any) -> float:
     return math.ceil(_quotient(n, s)) * s
 
 
-@_lifted
-def ceiling_math(number: Any, significance: Any = None, mode: Any = None) -> float:
-    """CEILING.MATH(number, [significance], [mode]).
+#: An optional argument left out of the call (an empty cell passed is None: the number 0).
+_OMITTED: Any = object()
 
-    >>> ceiling_math(-5.5, 2), ceiling_math(-5.5, 2, -1), ceiling_math(6.3)
-    (-4.0, -6.0, 7.0)
+
+@_lifted
+def ceiling_math(number: Any, significance: Any = _OMITTED, mode: Any = None) -> float:
+    """CEILING.MATH(number, [significance], [mode]); significance left out 1, an empty cell 0.
+
+    >>> ceiling_math(-5.5, 2), ceiling_math(-5.5, 2, -1), ceiling_math(6.3), ceiling_math(6.3, None)
+    (-4.0, -6.0, 7.0, 0.0)
     """
     n = _number(number)
-    s = abs(_number(significance)) if significance not in (None, "") else 1.0
+    s = abs(_number(significance)) if significance is not _OMITTED and significance != "" else 1.0
     if s == 0:
         return 0.0
     if n < 0 and mode not in (None, "") and _number(mode) != 0:
@@ -308,14 +312,15 @@ def ceiling_math(number: Any, significance: Any = None, mode: Any = None) -> flo
 
 
 @_lifted
-def floor_math(number: Any, significance: Any = None, mode: Any = None) -> float:
-    """FLOOR.MATH(number, [significance], [mode]).
+def floor_math(number: Any, significance: Any = _OMITTED, mode: Any = None) -> float:
+    """FLOOR.MATH(number, [significance], [mode]); significance left out 1, an empty cell 0
+    (Excel: FLOOR.MATH(-0.6, <empty>) is 0, formulas' test.xlsx MATH & TRIG!AL32).
 
-    >>> floor_math(-5.5, 2), floor_math(-5.5, 2, -1), floor_math(6.7)
-    (-6.0, -4.0, 6.0)
+    >>> floor_math(-5.5, 2), floor_math(-5.5, 2, -1), floor_math(6.7), floor_math(-0.6, None)
+    (-6.0, -4.0, 6.0, 0.0)
     """
     n = _number(number)
-    s = abs(_number(significance)) if significance not in (None, "") else 1.0
+    s = abs(_number(significance)) if significance is not _OMITTED and significance != "" else 1.0
     if s == 0:
         return 0.0
     if n < 0 and mode not in (None, "") and _number(mode) != 0:

@@ -15,6 +15,8 @@ import re
 from collections.abc import Callable
 from typing import Any
 
+from xlmodel.engine import excel_coerce as xc
+
 #: Python's codec for each Excel platform's character set.
 WINDOWS, MAC = "cp1252", "mac_roman"
 
@@ -388,3 +390,542 @@ def time_text(s: str) -> float | None:
     if a > 23 or b >= 10000:              # h:m
         return None
     return (a * 60 + b) / 1440
+
+
+# ------------------------------------------------------- text functions (Excel's rules) ----
+# Each takes formualizer's argument values and raises excel_coerce.ExcelError for Excel's error.
+# Text arguments are read with excel_coerce.text (TRUE is "TRUE", numbers in General format),
+# counts with excel_coerce.number (text that is no number is #VALUE!), as Excel's cached values
+# in formulas' test.xlsx (sheet TEXT) and pycel's text.xlsx show.
+
+class _Missing:
+    """An argument the formula leaves out (an empty cell given is 0, as Excel reads it)."""
+
+
+MISSING: Any = _Missing()
+
+
+def _count(v: Any, default: int | None = None) -> int:
+    """A character count or position argument, truncated; a left-out one its default."""
+    if v is MISSING:
+        return 1 if default is None else default
+    return math.trunc(xc.number(v))
+
+
+def left(text: Any, num_chars: Any = MISSING) -> str:
+    """LEFT(text, [num_chars]); a negative count is #VALUE!.
+
+    >>> left(True, 3), left(2.3, 2), xc.error_kind(lambda: left("ciao", "ciao"))
+    ('TRU', '2.', 'Value')
+    """
+    s, n = xc.text(text), _count(num_chars)
+    if n < 0:
+        raise xc.ExcelError("Value")
+    return s[:n]
+
+
+def right(text: Any, num_chars: Any = MISSING) -> str:
+    """RIGHT(text, [num_chars]).
+
+    >>> right(True, 2), right("ciao", 10), right("ciao", 0)
+    ('UE', 'ciao', '')
+    """
+    s, n = xc.text(text), _count(num_chars)
+    if n < 0:
+        raise xc.ExcelError("Value")
+    return s[len(s) - n:] if n else ""
+
+
+def mid(text: Any, start_num: Any, num_chars: Any) -> str:
+    """MID(text, start_num, num_chars): a start below 1 or a negative count is #VALUE!.
+
+    >>> mid("ciao", 1.9, 2), mid("ciao", 10, 2), xc.error_kind(lambda: mid("ciao", None, 2))
+    ('ci', '', 'Value')
+    """
+    s, start, n = xc.text(text), _count(start_num), _count(num_chars)
+    if start < 1 or n < 0:
+        raise xc.ExcelError("Value")
+    return s[start - 1:start - 1 + n]
+
+
+def replace(old_text: Any, start_num: Any, num_chars: Any, new_text: Any) -> str:
+    """REPLACE(old_text, start_num, num_chars, new_text).
+
+    >>> replace("ciao", 10, 2, 3), replace("ciao", True, None, "a"), replace(2.3, 1, 2, "c")
+    ('ciao3', 'aciao', 'c3')
+    """
+    s, start, n = xc.text(old_text), _count(start_num), _count(num_chars)
+    new = xc.text(new_text)
+    if start < 1 or n < 0:
+        raise xc.ExcelError("Value")
+    return s[:start - 1] + new + s[start - 1 + n:]
+
+
+def rept(text: Any, number_times: Any) -> str:
+    """REPT(text, number_times): a negative count or a result past 32,767 characters #VALUE!.
+
+    >>> rept(True, 3), rept("ab", 1.9)
+    ('TRUETRUETRUE', 'ab')
+    """
+    s, n = xc.text(text), _count(number_times)
+    if n < 0 or len(s) * n > 32767:
+        raise xc.ExcelError("Value")
+    return s * n
+
+
+def asc(text: Any) -> str:
+    """ASC(text): full-width (double-byte) Latin letters, digits and signs as half-width.
+
+    >>> asc(True), asc("ＡＢＣ１　x")
+    ('TRUE', 'ABC1 x')
+    """
+    s = xc.text(text)
+    return "".join(chr(ord(c) - 0xFEE0) if 0xFF01 <= ord(c) <= 0xFF5E else
+                   (" " if c == "\u3000" else c) for c in s)
+
+
+def exact(text1: Any, text2: Any) -> bool:
+    """EXACT(text1, text2): the same text, case counted.
+
+    >>> exact(3.0, 3), exact(None, ""), exact("ciao", "CIAO"), exact(True, "TRUE")
+    (True, True, False, True)
+    """
+    return xc.text(text1) == xc.text(text2)
+
+
+def _start(start_num: Any, within: str) -> int:
+    start = _count(start_num, 1)
+    if start < 1 or start > len(within) + 1:
+        raise xc.ExcelError("Value")
+    return start
+
+
+def find(find_text: Any, within_text: Any, start_num: Any = MISSING) -> float:
+    """FIND(find_text, within_text, [start_num]): case counted, no wildcards; not found #VALUE!.
+
+    >>> find("ia", "山田太郎ciao", 2), find("a", "ciao"), find("ia", "ciao", True)
+    (6.0, 3.0, 2.0)
+    >>> [xc.error_kind(lambda n=n: find("ia", "ciao", n)) for n in (3, 0, None)]
+    ['Value', 'Value', 'Value']
+    """
+    needle, within = xc.text(find_text), xc.text(within_text)
+    start = _start(start_num, within)
+    at = within.find(needle, start - 1)
+    if at < 0:
+        raise xc.ExcelError("Value")
+    return float(at + 1)
+
+
+def wildcard(pattern: str) -> str:
+    r"""Excel's wildcards as a regular expression: ``?`` one character, ``*`` any, ``~`` escapes.
+
+    >>> wildcard("a?c*~*") == r"a.c.*\*"
+    True
+    """
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "~" and i + 1 < len(pattern) and pattern[i + 1] in "?*~":
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append("." if c == "?" else ".*" if c == "*" else re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def search(find_text: Any, within_text: Any, start_num: Any = MISSING) -> float:
+    """SEARCH(find_text, within_text, [start_num]): case ignored, wildcards; not found #VALUE!.
+
+    >>> search("BASE", "database", 1.9), search("b?s*", "database"), search("", "abc", 2)
+    (5.0, 5.0, 2.0)
+    """
+    needle, within = xc.text(find_text), xc.text(within_text)
+    start = _start(start_num, within)
+    m = re.compile(wildcard(needle), re.I | re.S).search(within, start - 1)
+    if m is None:
+        raise xc.ExcelError("Value")
+    return float(m.start() + 1)
+
+
+def t(value: Any) -> str:
+    """T(value): a text itself, anything else ``""`` (an error is passed on).  A range gives
+    its first cell's (Excel does not lift T: ``{=T(I1:Q1)}`` shows I1's text in every cell).
+
+    >>> t("26/08/1987"), t(2.3), t(True), t([["x", 1.0]])
+    ('26/08/1987', '', '', 'x')
+    """
+    while isinstance(value, list):
+        value = value[0][0] if value and value[0] else None
+    xc.passed_on(value)
+    return value if isinstance(value, str) else ""
+
+
+def value(text: Any) -> float:
+    """VALUE(text): a number or a text read as one (dates and times too); a logical #VALUE!.
+
+    >>> value(None), value("1987-08-26"), value(2.5), xc.error_kind(lambda: value(True))
+    (0.0, 32015.0, 2.5, 'Value')
+    """
+    if isinstance(text, bool):
+        raise xc.ExcelError("Value")
+    return xc.number(text)
+
+
+def fixed(number: Any, decimals: Any = MISSING, no_commas: Any = False) -> str:
+    """FIXED(number, [decimals], [no_commas]): the number rounded (to at most 15 significant
+    digits, as Excel holds numbers) to ``decimals`` places (up to 127; negative rounds left of
+    the point), with thousands separators unless ``no_commas``.
+
+    >>> fixed("123456789076754345682.2121234567832131341", 0)
+    '123,456,789,076,754,000,000'
+    >>> fixed(1234.567, 1), fixed(1234.567, -2, True), fixed(10001, "3", "FALSe"), fixed(-0.5, 0)
+    ('1,234.6', '1200', '10,001.000', '-1')
+    >>> fixed(5, -128000), fixed(2.5, None), xc.error_kind(lambda: fixed(1, 128))
+    ('0', '3', 'Value')
+    >>> len(fixed(1e300, 127)), fixed(10001, "36", "FALSe")[-3:]
+    (529, '000')
+    """
+    from decimal import ROUND_HALF_UP, Decimal, localcontext
+
+    x = xc.number(number)
+    d = _count(decimals, 2)
+    plain = xc.logical(no_commas)
+    if d > 127:
+        raise xc.ExcelError("Value")
+    v = Decimal(f"{x:.15g}") if x else Decimal(0)
+    with localcontext() as ctx:
+        ctx.prec = 1000   # 127 places after up to 309 digits before the point
+        return _fixed_text(v, d, plain, ROUND_HALF_UP)
+
+
+def _fixed_text(v: Any, d: int, plain: bool, rounding: str) -> str:
+    from decimal import Decimal
+
+    if d >= 0:
+        v = v.quantize(Decimal(1).scaleb(-d), rounding=rounding)
+    else:
+        v = (v.scaleb(d).quantize(Decimal(1), rounding=rounding)).scaleb(-d) \
+            if -d <= 400 else Decimal(0)
+    places = max(d, 0)
+    out = f"{v:{'' if plain else ','}.{places}f}"
+    return "0" if out.lstrip("-") == "0" and places == 0 and v == 0 else out
+
+
+def numbervalue(text: Any, decimal_separator: Any = ",", group_separator: Any = ".") -> float:
+    """NUMBERVALUE(text, [decimal_separator], [group_separator]), Microsoft's rules: spaces are
+    ignored, only a separator's first character counts, a group separator after the decimal
+    one or a second decimal separator is #VALUE!, each trailing ``%`` divides by 100,
+    parentheses make it negative.  The defaults are the separators of the Excel that cached
+    the corpus's values (decimal comma, group point: da-DK and it-IT alike).
+
+    >>> numbervalue("(2.500,27)", ",", "."), numbervalue("(,25,,0,0.27E + 6%)%", ".", ",.,")
+    (-2500.27, -250027.0)
+    >>> numbervalue("250)027", ")"), numbervalue(None, ".", ","), numbervalue(2.3)
+    (250.027, 0.0, 2.3)
+    >>> [xc.error_kind(lambda a=a: numbervalue(*a)) for a in (("(2,500.27)", ",", "."),
+    ...  ("(-1)", ".", ","), ("1", "2", None), (True,), ("- -2%%", ".", ","))]
+    ['Value', 'Value', 'Value', 'Value', 'Value']
+    """
+    xc.passed_on(text)
+    dec, grp = xc.text(decimal_separator)[:1], xc.text(group_separator)[:1]
+    if isinstance(text, bool) or not dec or not grp or dec == grp:
+        raise xc.ExcelError("Value")
+    if text is None:
+        return 0.0
+    if isinstance(text, int | float):
+        return float(text)
+    s = re.sub(r"\s+", "", str(text))
+    if not s:
+        return 0.0
+    percent, negative = 0, False
+    while True:
+        if s.endswith("%"):
+            percent, s = percent + 1, s[:-1]
+        elif not negative and s.startswith("(") and s.endswith(")") and dec != "(" and dec != ")":
+            negative, s = True, s[1:-1]
+        else:
+            break
+    at = s.find(dec)
+    if s.count(dec) > 1 or (at >= 0 and grp in s[at:]):
+        raise xc.ExcelError("Value")
+    s = s.replace(grp, "").replace(dec, ".")
+    pattern = r"(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?" if negative else \
+        r"[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?"
+    if not re.fullmatch(pattern, s):
+        raise xc.ExcelError("Value")
+    v = float(s) / 100 ** percent
+    return -v if negative else v
+
+
+def _format_arg(fmt: Any) -> int:
+    """VALUETOTEXT's and ARRAYTOTEXT's format: 0 concise, 1 strict (truncated), else #VALUE!."""
+    n = 0 if fmt is None else math.trunc(xc.number(fmt))
+    if n not in (0, 1):
+        raise xc.ExcelError("Value")
+    return n
+
+
+def _as_text(v: Any, strict: bool) -> str:
+    if xc.is_error(v):
+        return xc.CODES.get(str(v.get("kind")), "#VALUE!")
+    if isinstance(v, str):
+        return '"' + v.replace('"', '""') + '"' if strict else v
+    return xc.text(v)
+
+
+def valuetotext(value: Any, format: Any = 0) -> str:
+    """VALUETOTEXT(value, [format]): concise (0) or strict (1, text quoted); an error value
+    becomes its code.
+
+    >>> valuetotext("1987-08-26", "1.99"), valuetotext({"type": "Error", "kind": "Na"}), valuetotext(None, 1)
+    ('"1987-08-26"', '#N/A', '')
+    """
+    return _as_text(value, _format_arg(format) == 1)
+
+
+def _delimiters(delimiter: Any) -> list[str]:
+    cells = delimiter if isinstance(delimiter, list) else [[delimiter]]
+    return [xc.text(v) for row in cells for v in row]
+
+
+def _matches(s: str, delims: list[str], fold: bool) -> list[tuple[int, int]]:
+    """The delimiters' non-overlapping matches in ``s``, left to right: (position, length)."""
+    hay = s.lower() if fold else s
+    keys = [d.lower() if fold else d for d in delims if d]
+    out, i = [], 0
+    while i < len(hay):
+        hit = next((k for k in keys if hay.startswith(k, i)), None)
+        if hit is None:
+            i += 1
+        else:
+            out.append((i, len(hit)))
+            i += len(hit)
+    return out
+
+
+def _text_around(after: bool) -> Callable[..., Any]:
+    def fn(text: Any, delimiter: Any, instance_num: Any = MISSING, match_mode: Any = MISSING,
+           match_end: Any = MISSING, *if_not_found: Any) -> Any:
+        s = xc.text(text)
+        delims = _delimiters(delimiter)
+        n = 1 if _optional(instance_num) else _count(instance_num)
+        mode = 0 if _optional(match_mode) else _count(match_mode)
+        end = False if _optional(match_end) else xc.logical(match_end)
+        if n == 0 or abs(n) > len(s) or mode not in (0, 1):
+            raise xc.ExcelError("Value")
+        if all(not d for d in delims):   # an empty delimiter matches at the edge it counts from
+            found = [(0, 0)] if n > 0 else [(len(s), 0)]
+        else:
+            found = _matches(s, delims, mode == 1)
+        if end:
+            found = [*found, (len(s), 0)] if n > 0 else [(0, 0), *found]
+        k = n - 1 if n > 0 else len(found) + n
+        if not 0 <= k < len(found):
+            if if_not_found:
+                return if_not_found[0]
+            raise xc.ExcelError("Na")
+        at, length = found[k]
+        return s[at + length:] if after else s[:at]
+
+    fn.__name__ = "TEXTAFTER" if after else "TEXTBEFORE"
+    fn.__doc__ = ("TEXTAFTER" if after else "TEXTBEFORE") + (
+        "(text, delimiter, [instance_num], [match_mode], [match_end], [if_not_found]): any of "
+        "an array of delimiters; instance 0 or longer than the text #VALUE!, not found #N/A.")
+    return fn
+
+
+textafter = _text_around(True)
+textbefore = _text_around(False)
+
+
+def _optional(v: Any) -> bool:
+    """Is an optional argument left out (a rewritten omitted argument arrives as ``""``)?"""
+    return v is MISSING or v == ""
+
+
+def _split(s: str, delims: list[str], fold: bool) -> list[str]:
+    found = _matches(s, delims, fold)
+    pieces, at = [], 0
+    for pos, length in found:
+        pieces.append(s[at:pos])
+        at = pos + length
+    pieces.append(s[at:])
+    return pieces
+
+
+def textsplit(text: Any, col_delimiter: Any, row_delimiter: Any = MISSING,
+              ignore_empty: Any = MISSING, match_mode: Any = MISSING,
+              pad_with: Any = MISSING) -> Any:
+    """TEXTSPLIT(text, col_delimiter, [row_delimiter], [ignore_empty], [match_mode], [pad_with]):
+    rows split at any row delimiter, each row at any column delimiter, short rows padded
+    (#N/A by default); an empty text or no delimiter at all #VALUE!, match_mode 0 or 1.
+
+    >>> textsplit("26/08TRUE19|87", [["/", "|", True]], [[6.0, 9.0]], False, 1.0, 10.0)
+    [['2', 10.0, 10.0], ['', '08', '1'], ['', '87', 10.0]]
+    >>> textsplit("1,2.3;4,,5AA6.7", [[",", "."]], [[";", "a"]], True, 1, "pi")
+    [['1', '2', '3'], ['4', '5', 'pi'], ['6', '7', 'pi']]
+    >>> textsplit("123434,43r23123-1,2.3", "2.3"), xc.error_kind(lambda: textsplit("a", ""))
+    ([['123434,43r23123-1,', '']], 'Value')
+    """
+    s = xc.text(text)
+    cols = [d for d in _delimiters(col_delimiter) if d]
+    rows = [] if _optional(row_delimiter) or row_delimiter is None else \
+        [d for d in _delimiters(row_delimiter) if d]
+    skip = False if _optional(ignore_empty) else xc.logical(ignore_empty)
+    mode = 0 if _optional(match_mode) else _count(match_mode)
+    pad = xc.error("Na") if pad_with is MISSING else pad_with
+    if not s or not (cols or rows) or mode not in (0, 1):
+        raise xc.ExcelError("Value")
+    lines = _split(s, rows, mode == 1) if rows else [s]
+    grid = []
+    for line in lines:
+        cells = _split(line, cols, mode == 1) if cols else [line]
+        if skip:
+            cells = [c for c in cells if c]
+            if not cells:
+                continue
+        grid.append(cells)
+    if not grid:
+        raise xc.ExcelError("Calc")
+    width = max(len(r) for r in grid)
+    return [r + [pad] * (width - len(r)) for r in grid]
+
+
+def unichar(number: Any) -> str:
+    """UNICHAR(number): the Unicode character; 0, a surrogate or past U+10FFFF #VALUE!.
+
+    >>> unichar(65.8), unichar(True) == chr(1), xc.error_kind(lambda: unichar(0))
+    ('A', True, 'Value')
+    """
+    n = math.trunc(xc.number(number))
+    if not 1 <= n <= 0x10FFFF or 0xD800 <= n <= 0xDFFF:
+        raise xc.ExcelError("Value")
+    return chr(n)
+
+
+def _regex(pattern: Any, case: Any) -> re.Pattern[str]:
+    """A pattern with its case sensitivity: 0 (default) counts case, 1 ignores it, else #VALUE!."""
+    c = 0 if case is MISSING or case is None else math.trunc(xc.number(case))
+    if c not in (0, 1):
+        raise xc.ExcelError("Value")
+    try:
+        return re.compile(xc.text(pattern), re.IGNORECASE if c else 0)
+    except re.error:
+        raise xc.ExcelError("Value") from None
+
+
+def regextest(text: Any, pattern: Any, case_sensitivity: Any = MISSING) -> bool:
+    r"""REGEXTEST(text, pattern, [case_sensitivity]).
+
+    >>> regextest(10.0, r"^\d+$", 1.9), regextest("ciao", "^ciaO$", 1)
+    (True, True)
+    >>> xc.error_kind(lambda: regextest(2.3, r"^\d+$", 2))
+    'Value'
+    """
+    return _regex(pattern, case_sensitivity).search(xc.text(text)) is not None
+
+
+def regexextract(text: Any, pattern: Any, return_mode: Any = MISSING,
+                 case_sensitivity: Any = MISSING) -> Any:
+    r"""REGEXEXTRACT(text, pattern, [return_mode], [case_sensitivity]): 0 the first match,
+    1 every match (a row, as Excel's cached values show), 2 the first match's capture groups
+    (a row; an unmatched group #N/A, a pattern without groups #VALUE!); no match #N/A.
+
+    >>> regexextract("abc", "([ac]+)", 1), regexextract("1a2b3c", r"((\d)[bc]+|(3c))", 2)
+    ([['a', 'c']], [['2b', '2', {'type': 'Error', 'kind': 'Na'}]])
+    >>> xc.error_kind(lambda: regexextract("(378) 555-4197", "[0-9()]+ [0-9-]+", 2))
+    'Value'
+    """
+    rx, s = _regex(pattern, case_sensitivity), xc.text(text)
+    how = 0 if return_mode is MISSING or return_mode is None else math.trunc(xc.number(return_mode))
+    if how not in (0, 1, 2):
+        raise xc.ExcelError("Value")
+    if how == 2 and not rx.groups:
+        raise xc.ExcelError("Value")
+    if how == 1:
+        found = [m.group(0) for m in rx.finditer(s)]
+        if not found:
+            raise xc.ExcelError("Na")
+        return [found]
+    m = rx.search(s)
+    if m is None:
+        raise xc.ExcelError("Na")
+    if how == 2:
+        return [[g if g is not None else xc.error("Na") for g in m.groups()]]
+    return m.group(0)
+
+
+def regexreplace(text: Any, pattern: Any, replacement: Any, occurrence: Any = MISSING,
+                 case_sensitivity: Any = MISSING) -> str:
+    """REGEXREPLACE(text, pattern, replacement, [occurrence], [case_sensitivity]):
+    ``$1`` names a group; occurrence 0 replaces all, n the n-th, -n the n-th from the end.
+
+    >>> regexreplace("a1b22", "([0-9]+)", "<$1>"), regexreplace("a1b22", "[0-9]+", "#", -1)
+    ('a<1>b<22>', 'a1b#')
+    """
+    rx, s = _regex(pattern, case_sensitivity), xc.text(text)
+    repl = re.sub(r"\$(\d+)", r"\\g<\1>", xc.text(replacement).replace("\\", "\\\\"))
+    nth = 0 if occurrence is MISSING or occurrence is None else math.trunc(xc.number(occurrence))
+    if nth == 0:
+        return rx.sub(repl, s)
+    matches = list(rx.finditer(s))
+    index = nth - 1 if nth > 0 else len(matches) + nth
+    if not 0 <= index < len(matches):
+        return s
+    m = matches[index]
+    return s[:m.start()] + m.expand(repl) + s[m.end():]
+
+
+def _first_of(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """``fn`` whose array result becomes its first value (an element of a lifted call)."""
+
+    def call(*args: Any) -> Any:
+        v = fn(*args)
+        while isinstance(v, list):
+            v = v[0][0] if v and v[0] else None
+        return v
+
+    call.__name__ = fn.__name__
+    return call
+
+
+def _lifted_or_whole(fn: Callable[..., Any],
+                     arrays: frozenset[int] = frozenset()) -> Callable[..., Any]:
+    """``fn`` as is for single values (its array result spills), lifted over array arguments
+    (except those at ``arrays``, taken whole) with each element's first value (Excel shows an
+    array of arrays by their first values)."""
+    lifted = xc.elementwise(_first_of(fn), arrays)
+    one = xc.elementwise(fn, arrays)
+
+    def call(*args: Any) -> Any:
+        if any(isinstance(a, list) and k not in arrays for k, a in enumerate(args)):
+            return lifted(*args)
+        return one(*args)
+
+    call.__name__ = fn.__name__
+    return call
+
+
+# ----------------------------------------------------------------------- registration ----
+def registered(date1904: bool = False) -> dict[str, tuple[Callable[..., Any], int, int]]:
+    """The text functions xlmodel.engine.excel_dates.register binds: name → (callback, min
+    args, max args); each only where the workbook calls it (hot ones within a budget)."""
+    lifted = {"LEFT": (left, 1, 2), "LEFTB": (left, 1, 2), "RIGHT": (right, 1, 2),
+              "RIGHTB": (right, 1, 2), "MID": (mid, 3, 3), "MIDB": (mid, 3, 3),
+              "REPLACE": (replace, 4, 4), "REPLACEB": (replace, 4, 4), "REPT": (rept, 2, 2),
+              "ASC": (asc, 1, 1), "EXACT": (exact, 2, 2), "FIND": (find, 2, 3),
+              "FINDB": (find, 2, 3), "SEARCH": (search, 2, 3), "SEARCHB": (search, 2, 3),
+              "VALUE": (value, 1, 1), "FIXED": (fixed, 1, 3),
+              "NUMBERVALUE": (numbervalue, 1, 3), "VALUETOTEXT": (valuetotext, 1, 2),
+              "UNICHAR": (unichar, 1, 1)}
+    out: dict[str, tuple[Callable[..., Any], int, int]] = {
+        name: (xc.elementwise(fn), lo, hi) for name, (fn, lo, hi) in lifted.items()}
+    out["T"] = (xc.scalar_only(t, arrays_ok=True), 1, 1)
+    out["TEXTAFTER"] = (xc.elementwise(textafter, frozenset({1, 5})), 2, 6)
+    out["TEXTBEFORE"] = (xc.elementwise(textbefore, frozenset({1, 5})), 2, 6)
+    out["TEXTSPLIT"] = (_lifted_or_whole(textsplit, frozenset({1, 2, 5})), 2, 6)
+    out["REGEXTEST"] = (xc.elementwise(regextest), 2, 3)
+    out["REGEXEXTRACT"] = (_lifted_or_whole(regexextract), 2, 4)
+    out["REGEXREPLACE"] = (xc.elementwise(regexreplace), 3, 5)
+    return out

@@ -34,10 +34,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from typing import Any, NamedTuple
 
+from xlmodel.engine import excel_registry
 from xlmodel.engine.package import Package
 from xlmodel.engine.sheetxml import address, parse_range, range_text
 from xlmodel.engine.types import CellError
-from xlmodel.ooxml.values import decode_text, xml_unescape
+from xlmodel.ooxml.values import decode_text, xml_escape, xml_unescape
 
 #: Re-evaluations with kept values put in (each one may resolve the cells depending on them).
 ROUNDS = 3
@@ -225,15 +226,43 @@ def fit_array(grid: list[list[Any]], rows: int, cols: int) -> list[list[Any]]:
     return out
 
 
+def _one_line_result(values: dict[tuple[str, int, int], Any], sheet: str,
+                     target: tuple[int, int, int, int]) -> tuple[int, int, int, int]:
+    """The extent of a one-row (or one-column) result the engine placed in a larger legacy
+    array range, leaving the other rows (columns) empty; else ``target`` itself.  Excel repeats
+    such a row down the range (Microsoft: "Guidelines and examples of array formulas").
+
+    >>> v = {("S", 1, 1): 1.0, ("S", 1, 2): 2.0}
+    >>> _one_line_result(v, "S", (1, 1, 2, 2)), _one_line_result(v, "S", (1, 1, 1, 2))
+    ((1, 1, 1, 2), (1, 1, 1, 2))
+    """
+    r1, c1, r2, c2 = target
+    def empty(cells: Iterable[tuple[int, int]]) -> bool:
+        return all(values.get((sheet, r, c)) is None for r, c in cells)
+
+    if r2 > r1 and not empty((r1, c) for c in range(c1, c2 + 1)) and \
+            empty((r, c) for r in range(r1 + 1, r2 + 1) for c in range(c1, c2 + 1)):
+        return r1, c1, r1, c2
+    if c2 > c1 and not empty((r, c1) for r in range(r1, r2 + 1)) and \
+            empty((r, c) for r in range(r1, r2 + 1) for c in range(c1 + 1, c2 + 1)):
+        return r1, c1, r2, c1
+    return target
+
+
 def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
-                   own_call: Callable[[str], bool]) -> dict[tuple[str, int, int], str]:
+                   own_call: Callable[[str], bool],
+                   fed: dict[tuple[str, int, int], tuple[Any, Any]] | None = None,
+                   ) -> dict[tuple[str, int, int], str]:
     """Give every legacy array formula its own range back, filled as Excel fills it.
 
     Returns the dynamic array formulas whose engine result has another shape than Excel's
-    (with the reason): :func:`apply` keeps Excel's values for them.
+    (with the reason): :func:`apply` keeps Excel's values for them.  ``fed`` collects the
+    formulas whose range reaches beyond the engine's result (anchor → (engine extent, range)):
+    the engine has nothing in those cells (:func:`_feed_fitted` puts the fitted values in).
     """
     reshaped: dict[tuple[str, int, int], str] = {}
-    for sheet, cells in computed.formulas.items():
+    fills: list[tuple[tuple[str, int, int], Any]] = []   # after every pop: a neighbour's spill
+    for sheet, cells in computed.formulas.items():         # never clears another's range
         for fc in cells:
             if fc.f_type != "array" or not fc.ref or own_call(fc.text):
                 continue   # a catalogue call's array takes its result's extent (xlmodel writes it)
@@ -242,7 +271,9 @@ def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
             target = parse_range(fc.ref)
             extent = computed.spills.get(key, (fc.row, fc.col, fc.row, fc.col))
             if extent == target:
-                continue
+                extent = _one_line_result(computed.values, sheet, target)
+                if extent == target:
+                    continue
             scalar_error = key not in computed.spills and isinstance(computed.values.get(key), CellError)
             if info is not None and info.dynamic and not scalar_error:
                 if info.value is None:
@@ -258,16 +289,73 @@ def _legacy_arrays(computed: Any, cached: dict[tuple[str, int, int], _Cached],
                     if (r, c) != (fc.row, fc.col):
                         computed.values.pop((sheet, r, c), None)
             t1, u1, t2, u2 = target
+            if fed is not None and not (r1 <= t1 and c1 <= u1 and t2 <= r2 and u2 <= c2):
+                fed[key] = (extent, target)
             fitted = fit_array(grid, t2 - t1 + 1, u2 - u1 + 1)
             for i, r in enumerate(range(t1, t2 + 1)):
                 for j, c in enumerate(range(u1, u2 + 1)):
-                    computed.values[(sheet, r, c)] = fitted[i][j]
+                    fills.append(((sheet, r, c), fitted[i][j]))
             computed.spills[key] = target
+    computed.values.update(fills)
     return reshaped
 
 
 _DIRECT_RANGE = re.compile(
     r"^=?\s*(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?[A-Z]{1,3}\$?\d+:\$?[A-Z]{1,3}\$?\d+\s*$")
+
+
+def _feed_fitted(computed: Any, wb: Any, read: Callable[[Any], Any],
+                 fed: dict[tuple[str, int, int], tuple[Any, Any]]) -> None:
+    """Put the fitted values of legacy array formulas beyond the engine's result into the engine.
+
+    ``{=G2:G5+E2:E5}`` entered in G9:H12 repeats its one column in H9:H12 in Excel; the engine
+    computed G9:G12 only, so a formula reading H11 got an empty cell (the corpus: formulas'
+    test.xlsx CORE!H16 ``{=G11:H12}`` read 0 where Excel has 9, and the #N/A its own fitting
+    gives in J16:J18 was missing from ``SUM(H16:K18)``).  The fitted values (errors as error
+    formulas) are set in the engine and the workbook evaluated again, the formulas read again and
+    the arrays fitted again, until nothing changes (at most :data:`ROUNDS` rounds).
+    """
+    pushed: dict[tuple[str, int, int], Any] = {}
+    for _round in range(ROUNDS):
+        changed = False
+        for key, (extent, target) in fed.items():
+            r1, c1, r2, c2 = extent
+            t1, u1, t2, u2 = target
+            for r in range(t1, t2 + 1):
+                for c in range(u1, u2 + 1):
+                    cell = (key[0], r, c)
+                    if r1 <= r <= r2 and c1 <= c <= c2:
+                        continue
+                    value = computed.values.get(cell)
+                    if cell in pushed and pushed[cell] == value:
+                        continue
+                    with contextlib.suppress(Exception):
+                        if isinstance(value, CellError):
+                            wb.set_formula(cell[0], r, c, f"={value.code}")
+                        elif value is not None:
+                            wb.set_value(cell[0], r, c, value)
+                        pushed[cell] = value
+                        changed = True
+        if not changed:
+            return
+        wb.evaluate_all()
+        for sheet, cells in computed.formulas.items():
+            for fc in cells:
+                key = (sheet, fc.row, fc.col)
+                if key in fed:
+                    (r1, c1, r2, c2), (t1, u1, t2, u2) = fed[key]
+                    grid = [[read(wb.get_value(sheet, r, c)) for c in range(c1, c2 + 1)]
+                            for r in range(r1, r2 + 1)]
+                    fitted = fit_array(grid, t2 - t1 + 1, u2 - u1 + 1)
+                    for i, r in enumerate(range(t1, t2 + 1)):
+                        for j, c in enumerate(range(u1, u2 + 1)):
+                            computed.values[(sheet, r, c)] = fitted[i][j]
+                else:
+                    new = read(wb.get_value(*key))
+                    if fc.f_type == "array" and isinstance(new, CellError) and new.code == "#SPILL!":
+                        continue   # its engine result (cut to its range) now meets a fitted value
+                    for m in _members(computed, key, fc):
+                        computed.values[m] = new if m == key else read(wb.get_value(*m))
 
 
 def _implicit_intersection(computed: Any, texts: dict[tuple[str, int, int], tuple[Any, str]],
@@ -341,9 +429,16 @@ def _should_keep(new: Any, old: Any) -> bool:
     return new.code in ENGINE_FAILURES and new.code != old.code
 
 
+#: A plain formula with no range (its array result comes from array literals or functions, so
+#: no implicit intersection applies): like a one-cell legacy array formula, Excel shows the
+#: result's first value (``=VLOOKUP(C1,{1,5;2,6},{2,3},1)`` is 5 in a cell without ``cm``).
+_NO_RANGE = re.compile(r'^(?:[^:"]|"(?:[^"]|"")*")*$')
+
+
 def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
                         read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
-    """A one-cell legacy array formula whose result is larger: Excel shows its first value.
+    """A one-cell legacy array formula (or a plain formula without ranges, :data:`_NO_RANGE`)
+    whose result is larger: Excel shows its first value.
 
     ``{=NORMDIST(C26:Q26,3,3,1)}`` entered in one cell computes 15 values and shows the first
     (the array is fitted to the formula's range).  The engine treats it as a dynamic array, finds
@@ -353,20 +448,25 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
     changed = []
     for sheet, cells in computed.formulas.items():
         for fc in cells:
-            if fc.f_type != "array" or not fc.ref or not fc.text:
+            if not fc.text or (fc.f_type == "array" and not fc.ref):
                 continue   # cheap tests first: the cached value is decoded only for array formulas
             key = (sheet, fc.row, fc.col)
             value = computed.values.get(key)
             if not isinstance(value, CellError) or value.code != "#SPILL!" or own_call(fc.text):
                 continue
+            if fc.f_type != "array" and not _NO_RANGE.match(fc.text):
+                continue
             info = cached.get(key)
             if info is not None and info.dynamic:
                 continue
-            r1, c1, r2, c2 = parse_range(fc.ref)
+            r1, c1, r2, c2 = parse_range(fc.ref) if fc.f_type == "array" else (1, 1, 1, 1)
             if (r1, c1) != (r2, c2):
                 continue
+            text = fc.text   # as the engine's copy has it (the Excel-exactness rewrites)
+            exact = excel_registry.sheet_rewrite(xml_escape(text).encode())
+            text = exact(text) if exact else text
             with contextlib.suppress(Exception):
-                wb.set_formula(sheet, fc.row, fc.col, f"=INDEX(({fc.text}),1,1)")
+                wb.set_formula(sheet, fc.row, fc.col, f"=INDEX(({text}),1,1)")
                 changed.append(key)
     if changed:   # cells depending on them are read again (spilled results stay as computed)
         wb.evaluate_all()
@@ -388,7 +488,10 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
     """
     cached = cached_values(pkg, computed)
     _first_of_colliding(computed, cached, wb, read, own_call)
-    reshaped = _legacy_arrays(computed, cached, own_call)
+    fed: dict[tuple[str, int, int], tuple[Any, Any]] = {}
+    reshaped = _legacy_arrays(computed, cached, own_call, fed)
+    if fed:
+        _feed_fitted(computed, wb, read, fed)
     if not reshaped and not computed.spills and _nothing_failed(computed.values.values()):
         return []   # the common case: every value a finite number or text, nothing spilled
     kept: dict[tuple[str, int, int], str] = {}
