@@ -76,9 +76,10 @@ def _scalar(v: Any, coerce: Callable[[Any], float] = number) -> float:
 
 
 def _finite(x: float) -> float:
+    """``x``, a complex or infinite result #NUM!, -0.0 as 0 (Excel has no negative zero)."""
     if isinstance(x, complex) or not math.isfinite(x):
         raise ExcelError("Num")
-    return x
+    return x + 0.0
 
 
 def _kind(t: Any) -> float:
@@ -106,7 +107,7 @@ def _fv(rate: float, nper: float, pmt: float, pv: float, kind: float) -> float:
 
 def _ipmt(rate: float, per: float, nper: float, pv: float, fv: float, kind: float) -> float:
     """The interest part of payment ``per`` (LibreOffice's and Excel's formula)."""
-    if per < 1 or per >= nper + 1:
+    if per < 1 or per > nper:
         raise ExcelError("Num")
     pmt = _pmt(rate, nper, pv, fv, kind)
     if per == 1:
@@ -114,6 +115,82 @@ def _ipmt(rate: float, per: float, nper: float, pv: float, fv: float, kind: floa
     if kind == 1:
         return (_fv(rate, per - 2, pmt, pv, 1) - pmt) * rate
     return _fv(rate, per - 1, pmt, pv, 0) * rate
+
+
+def _optional(fv: Any, kind: Any) -> tuple[float, float]:
+    return (_scalar(fv) if fv is not None else 0.0), (_kind(kind) if kind is not None else 0.0)
+
+
+def pv(rate: Any, nper: Any, pmt: Any, fv: Any = None, kind: Any = None) -> float:
+    """PV(rate, nper, pmt, [fv], [type]): the present value of an annuity.
+
+    Numeric text counts as its number (pycel's pv.xlsx, PV!A39:A43: ``"0.05"``, ``"5"``,
+    ``"500"``, ``"1000"``, ``"1"`` in the cells give -3,056.50, as numbers do; formualizer
+    refuses them); a logical value counts as 1 or 0 (test.xlsx FINANCIAL!Y44).
+
+    >>> round(pv("0.05", 5, "500", 1000, "1"), 8), pv(0, 3, 22)
+    (-3056.50141855, -66.0)
+    """
+    r, n, p = (_scalar(x) for x in (rate, nper, pmt))
+    f, k = _optional(fv, kind)
+    if r == 0:
+        return -(f + p * n)
+    g = (1 + r) ** n
+    return _finite(-(f + p * (1 + r * k) * (g - 1) / r) / g)
+
+
+def fv(rate: Any, nper: Any, pmt: Any, pv: Any = None, kind: Any = None) -> float:
+    """FV(rate, nper, pmt, [pv], [type]): the future value of an annuity (the coercion of
+    :func:`pv`).
+
+    >>> round(fv(3.2, -6, 7), 10), fv(0, 3, 2)
+    (2.187101478, -6.0)
+    """
+    r, n, p = (_scalar(x) for x in (rate, nper, pmt))
+    v, k = _optional(pv, kind)
+    return _finite(_fv(r, n, p, v, k))
+
+
+def pmt(rate: Any, nper: Any, pv: Any, fv: Any = None, kind: Any = None) -> float:
+    """PMT(rate, nper, pv, [fv], [type]): the payment of an annuity; nper 0 is #NUM! (test.xlsx
+    FINANCIAL!S39).
+
+    >>> round(pmt(-0.1 / 12, 2, 0, 10000, 1), 6)
+    -5063.113111
+    """
+    r, n, v = (_scalar(x) for x in (rate, nper, pv))
+    f, k = _optional(fv, kind)
+    return _finite(_pmt(r, n, v, f, k))
+
+
+def ipmt(rate: Any, per: Any, nper: Any, pv: Any, fv: Any = None, kind: Any = None) -> float:
+    """IPMT(rate, per, nper, pv, [fv], [type]): the interest part of payment ``per``.
+
+    >>> ipmt(3 / 12, 1, 36, 8000), ipmt(0, 1, 36, 8000)
+    (-2000.0, 0.0)
+    """
+    r, p, n, v = (_scalar(x) for x in (rate, per, nper, pv))
+    f, k = _optional(fv, kind)
+    return _finite(_ipmt(r, p, n, v, f, k))
+
+
+def nper(rate: Any, pmt: Any, pv: Any, fv: Any = None, kind: Any = None) -> float:
+    """NPER(rate, pmt, pv, [fv], [type]): the number of periods of an annuity; no solution
+    (a logarithm of a number ≤ 0) is #NUM! (test.xlsx FINANCIAL!S32).
+
+    >>> round(nper(1 / 3, 0, -0.1, 10000, 1), 10), nper(0, 4000, 5)
+    (40.0196138983, -0.00125)
+    """
+    r, p, v = (_scalar(x) for x in (rate, pmt, pv))
+    f, k = _optional(fv, kind)
+    if r == 0:
+        if p == 0:
+            raise ExcelError("Num")
+        return -(v + f) / p
+    num, den = p * (1 + r * k) - f * r, p * (1 + r * k) + v * r
+    if den == 0 or num / den <= 0 or r <= -1:
+        raise ExcelError("Num")
+    return _finite(math.log(num / den) / math.log(1 + r))
 
 
 def ppmt(rate: Any, per: Any, nper: Any, pv: Any, fv: Any = None, kind: Any = None) -> float:
@@ -130,8 +207,7 @@ def ppmt(rate: Any, per: Any, nper: Any, pv: Any, fv: Any = None, kind: Any = No
     xlmodel.engine.excel_coerce.ExcelError: Num
     """
     r, p, n, v = (_scalar(x) for x in (rate, per, nper, pv))
-    f = _scalar(fv) if fv is not None else 0.0
-    k = _kind(kind) if kind is not None else 0.0
+    f, k = _optional(fv, kind)
     return _finite(_ppmt(r, p, n, v, f, k))
 
 
@@ -144,7 +220,7 @@ def _ppmt(rate: float, per: float, nper: float, pv: float, fv: float, kind: floa
     >>> f"{_ppmt(5.0, 3.0, 33.0, 10000.0, 1.0, 0.0):.10e}"
     '-3.7698552037e-20'
     """
-    if per < 1 or per >= nper + 1:
+    if per < 1 or per > nper:
         raise ExcelError("Num")
     if rate == 0:
         return -(pv + fv) / nper
@@ -191,6 +267,39 @@ paid from ``start_period`` to ``end_period`` (the rules of :func:`cumipmt`).
 >>> round(cumprinc(0.09 / 12, 30 * 12, 125000, 13, 24, 0), 6)   # Microsoft's example
 -934.107123
 """
+
+
+# ---------------------------------------------------------------------------------- NPV ----
+def npv(rate: Any, *values: Any) -> float:
+    """NPV(rate, value1, [value2]…): the present value of periodic cash flows, one period before
+    the first.
+
+    Only numbers count: text, logical values and empty cells are left out (Microsoft, "NPV
+    function"); an error is passed on (Excel's cached values, test.xlsx FINANCIAL!V33).  The
+    sum is Σ value_i / (1+r)^(i-1), the factor multiplied up period by period, divided by
+    (1+r) at the end: that order gives Excel's last digit, which shows when a result is
+    compared with a rounded one (pycel's npv.xlsx, NPV!D7:E9: ``=C7-A7`` is -0.0015549323725,
+    where Σ value_i / (1+r)^i gives -0.0015549323653).
+
+    >>> npv(0.08, [[8000.0, 9200.0, 10000.0, 12000.0, 14500.0]])
+    41922.06155493237
+    >>> npv(0.07, 8000.0, "a", 10000.0, True, None, 14500.0)
+    28047.342011668155
+    """
+    r = _scalar(rate)
+    flows = []
+    for arg in values:
+        for v in _values(arg):
+            passed_on(v)
+            if isinstance(v, int | float) and not isinstance(v, bool):
+                flows.append(float(v))
+    if r == -1:
+        raise ExcelError("Div")
+    total, factor = 0.0, 1.0
+    for v in flows:
+        total += v / factor
+        factor *= 1 + r
+    return _finite(total / (1 + r))
 
 
 # ---------------------------------------------------------------------------------- IRR ----
@@ -791,11 +900,17 @@ REWRITES = (
 #: name → (callable, min args, max args)
 FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "PPMT": (_lifted(ppmt), 4, 6),
+    "PV": (_lifted(pv), 3, 5),
+    "FV": (_lifted(fv), 3, 5),
+    "PMT": (_lifted(pmt), 3, 5),
+    "IPMT": (_lifted(ipmt), 4, 6),
+    "NPER": (_lifted(nper), 3, 5),
     "CUMIPMT": (_lifted(cumipmt, frozenset(range(6))), 6, 6),
     "CUMPRINC": (_lifted(cumprinc, frozenset(range(6))), 6, 6),
     "IRR": (irr, 1, 2),
     "XNPV": (_lifted(xnpv, frozenset({0, 1, 2})), 3, 3),
     "XIRR": (xirr, 2, 3),
+    "NPV": (_lifted(npv, frozenset(range(1, 255))), 2, None),
     "TYPE": (type_, 1, 1),
     "N": (n_, 1, 1),
     "SWITCH": (_lifted(switch), 3, None),
