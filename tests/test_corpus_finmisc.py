@@ -139,3 +139,43 @@ def test_pycel_npv_and_pv_agree_with_excel(name: str) -> None:
     result = measure.measure_file(CORPUS / "files" / name)
     assert result.status == "ok" and result.compared >= 30
     assert result.agreeing == result.compared, (result.differing[:5], result.kept_reasons)
+
+
+# ------------------------------------------------------------------ circular references ----
+def test_circular_cells_keep_their_value_as_excel_does(tmp_path: Path) -> None:
+    """formulas' circular.xlsx (iterative calculation off): Excel computes no cell of a live
+    cycle nor a cell depending on one (``=B2+1`` on the cycle ``=B2`` caches 0); the refresh
+    leaves them at their value, as Excel, and says so in a warning.  The 6 cells formualizer
+    answers with #ERROR! (not #CIRC!) stay listed as not recomputed."""
+    from xlmodel.excel.headless import refresh
+
+    path = CORPUS / "files" / "formulas__circular.xlsx"
+    report = refresh(path, tmp_path / "out.xlsx")
+    assert len(report.not_recomputed) == 6
+    assert all("#ERROR!" in k.reason for k in report.not_recomputed)
+    warning = next(w for w in report.warnings if "cirkulær reference" in w)
+    assert warning.startswith("DATA!B2, DATA!E2, ") and "23 celler mere" in warning
+    result = measure.measure_file(path)
+    assert result.kept == 6 and not result.differing and result.agreeing == result.compared - 6
+
+
+def test_circular_cells_with_iteration_on_are_not_recomputed(tmp_path: Path) -> None:
+    """With ``<calcPr iterate="1"/>`` Excel iterates the cycles: a cycle the engine leaves at
+    #CIRC! is an engine failure, listed as not recomputed with the reason, and no warning."""
+    import zipfile
+
+    from xlmodel.excel.headless import refresh
+
+    src = CORPUS / "files" / "formulas__circular.xlsx"
+    path = tmp_path / "iterate.xlsx"
+    with zipfile.ZipFile(src) as zin, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as zout:
+        for item in zin.infolist():
+            data = zin.read(item.filename)
+            if item.filename == "xl/workbook.xml":
+                data = data.replace(b'<calcPr calcId="191029"', b'<calcPr calcId="191029" iterate="1"')
+                assert b'iterate="1"' in data
+            zout.writestr(item, data)
+    report = refresh(path, tmp_path / "out.xlsx")
+    circ = [k for k in report.not_recomputed if "#CIRC!" in k.reason]
+    assert circ and len(report.not_recomputed) == len(circ) + 6
+    assert not [w for w in report.warnings if "cirkulær reference" in w]

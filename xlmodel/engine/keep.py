@@ -15,7 +15,13 @@ written, :func:`apply` goes over every formula cell:
   evaluated again, so cells that depend on a kept cell are computed from Excel's value instead
   of inheriting the failure (at most :data:`ROUNDS` rounds);
 * a cell whose formula calls a catalogue function is never kept: its error is the function's
-  answer (a refused input, with the adapter's message), not an engine failure.
+  answer (a refused input, with the adapter's message), not an engine failure;
+* a cell the engine found in a circular reference (``#CIRC!``, the cell itself or one depending
+  on it) in a workbook whose iterative calculation is off keeps its cached value too, but that
+  is Excel's own answer, not a failure: Excel does not compute such cells either, they keep
+  their last value (Microsoft, "Remove or allow a circular reference"; formulas' circular.xlsx:
+  every such cell, ``=B2+1`` on a cycle included, caches its last value 0).  They are named
+  in a warning (:func:`circular_warning`), not listed as not recomputed.
 
 Array formulas keep their extent: a legacy (Ctrl+Shift+Enter) array formula covers the range
 the user selected, whatever the size of its result; the result is fitted to the range the way
@@ -46,6 +52,7 @@ ROUNDS = 3
 #: Engine errors that say the engine could not compute the cell (never an Excel answer as such).
 ENGINE_FAILURES = frozenset({"#NAME?", "#N/IMPL!", "#SPILL!", "#CIRC!", "#CALC!"})
 
+_ITERATE = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\biterate\s*=\s*[\"'](?:1|true)[\"']")
 _FUNC = re.compile(r"(?<![\w.\"])((?:_xlfn\.|_xlws\.|_xludf\.)?[A-Za-z][\w.]*)\s*\(")
 _TABLE_REF = re.compile(r"[A-Za-z_][\w.]*\[")
 _EXTERNAL = re.compile(r"\[\d+\]")
@@ -477,6 +484,24 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
                     computed.values[key] = read(wb.get_value(*key))
 
 
+def iterative(pkg: Package) -> bool:
+    """Does the workbook turn iterative calculation on (``<calcPr iterate="1"/>``)?"""
+    return _ITERATE.search(pkg.get(pkg.workbook_part)) is not None
+
+
+def circular_warning(cells: list[tuple[str, int, int]]) -> str:
+    """The refresh's warning (Danish) for the cells left at their value because of a cycle.
+
+    >>> circular_warning([("S", 2, 2), ("S", 2, 5)])[:64]
+    'S!B2, S!E2 indgår i en cirkulær reference eller afhænger af en; '
+    """
+    names = [f"{s}!{address(r, c)}" for s, r, c in cells[:10]]
+    more = f" og {len(cells) - 10} celler mere" if len(cells) > 10 else ""
+    return (f"{', '.join(names)}{more} indgår i en cirkulær reference eller afhænger af en; "
+            "iterativ beregning er slået fra i projektmappen, så Excel beregner dem heller ikke, "
+            "og deres værdier fra filen er beholdt")
+
+
 def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
           own_call: Callable[[str], bool], known: Callable[[str], bool]) -> list[NotRecomputed]:
     """Keep Excel's cached value wherever the engine failed; returns the cells kept.
@@ -495,6 +520,8 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
     if not reshaped and not computed.spills and _nothing_failed(computed.values.values()):
         return []   # the common case: every value a finite number or text, nothing spilled
     kept: dict[tuple[str, int, int], str] = {}
+    circular: list[tuple[str, int, int]] = []   # kept as Excel keeps them (iteration off)
+    no_iteration: bool | None = None            # the workbook's flag, read when needed
     texts: dict[tuple[str, int, int], tuple[Any, str]] = {}
     for sheet, cells in computed.formulas.items():
         shared = {fc.si: fc.text for fc in cells if fc.shared_master}
@@ -528,6 +555,11 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
             first = computed.values.get(bad[0])
             code = first.code if isinstance(first, CellError) else "#NUM!"   # NaN: written as #NUM!
             new_kept[key] = (_reason(text, code, known), members)
+            if code == "#CIRC!":
+                if no_iteration is None:
+                    no_iteration = not iterative(pkg)
+                if no_iteration:
+                    circular.append(key)
         if not new_kept:
             break
         for key, (reason, members) in new_kept.items():
@@ -556,7 +588,11 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
             if key not in kept and fc.f_type != "array":
                 for m in _members(computed, key, fc):
                     computed.values[m] = read(wb.get_value(*m))
-    return [NotRecomputed(s, address(r, c), reason) for (s, r, c), reason in kept.items()]
+    cycle = set(circular)
+    if cycle and hasattr(computed, "warnings"):
+        computed.warnings.append(circular_warning(circular))
+    return [NotRecomputed(s, address(r, c), reason) for (s, r, c), reason in kept.items()
+            if (s, r, c) not in cycle]
 
 
 _KNOWN: dict[str, bool] = {}
