@@ -98,7 +98,7 @@ def test_xirr_and_xnpv_error_rules() -> None:
 
 def test_formula_rewrites_leave_quotes_and_other_calls_alone() -> None:
     """The rewrites change only the calls they are for, never text inside quotes."""
-    isformula, is_range, logical = fin.REWRITES
+    isformula, is_range, intersection, logical = fin.REWRITES
     assert isformula.apply('ISFORMULA(A1)&"ISFORMULA(B2)"') == (
         '_XLMODEL.ISFORMULA(SHEET(A1),ROW(A1),COLUMN(A1),ROWS(A1),COLUMNS(A1))&"ISFORMULA(B2)"')
     assert is_range.apply("ISTEXT(C1:Q1)") == (
@@ -108,6 +108,8 @@ def test_formula_rewrites_leave_quotes_and_other_calls_alone() -> None:
     assert logical.apply('AND(TRUE,"0",#REF!)') == '_XLMODEL.AND("ltl",TRUE,"0",#REF!)'
     assert logical.apply("AND(A1,OR(B1,TRUE))") == "AND(A1,OR(B1,TRUE))"
     assert logical.apply('IF(OR(A1="x",B1),1,2)') == 'IF(OR(A1="x",B1),1,2)'
+    assert intersection.apply("A1:B1 D1:D9") == "#NULL!"                 # calamine errors.xlsx
+    assert intersection.apply("SUM(A1:B1 A1)") == "SUM(A1:B1 A1)"
 
 
 def test_is_functions_pad_the_argument_in_an_array() -> None:

@@ -32,8 +32,9 @@ from typing import Any, NamedTuple
 
 from xlmodel.engine import excel_lifting
 from xlmodel.engine.excel_coerce import ExcelError, error, is_error, number, passed_on, strict_number
+from xlmodel.engine.excel_refs import area
 from xlmodel.engine.excel_registry import Rewrite
-from xlmodel.engine.sheetxml import parse_range
+from xlmodel.engine.sheetxml import address, parse_range
 
 
 # ---------------------------------------------------------------------------------- lifting ----
@@ -883,6 +884,30 @@ def isformula(wb: Any, formulas: Mapping[str, Iterable[Any]]) -> Callable[..., A
     return fn
 
 
+_INTERSECTION = re.compile(r"\s*\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?"
+                           r"(?:\s+\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?)+\s*")
+
+
+def intersection(text: str) -> str:
+    """A formula that is an intersection of A1 ranges (the space operator) as the range the
+    ranges share, or ``#NULL!`` when they share none (Microsoft, "Calculation operators and
+    precedence"; calamine's errors.xlsx, Feuil1!A4: ``=A1:B1 D1:D9`` caches #NULL!);
+    formualizer 0.13 answers #N/IMPL!.
+
+    >>> intersection("A1:B1 D1:D9"), intersection("A1:C3 B2:D9"), intersection("SUM(A1)")
+    ('#NULL!', 'B2:C3', 'SUM(A1)')
+    """
+    if not _INTERSECTION.fullmatch(text):
+        return text
+    box = area(text)
+    if box is None:
+        return text
+    if isinstance(box, str):
+        return box
+    r1, c1, r2, c2 = box
+    return f"{address(r1, c1)}:{address(r2, c2)}"
+
+
 _LOGICAL_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?(?:AND|OR|XOR)\s*\(", re.I)
 REWRITES = (
     Rewrite("ISFORMULA", re.compile(rb"ISFORMULA\s*\(", re.I),
@@ -890,6 +915,8 @@ REWRITES = (
             if "ISFORMULA" in text.upper() else text),
     Rewrite("an IS function of a range", re.compile(rb"<f[^>]*>(?:_xlfn\.)?IS[A-Z]+\(", re.I),
             _is_rewrite),
+    Rewrite("an intersection of ranges", re.compile(rb"<f[^>]*>\s*\$?[A-Z]{1,3}\$?\d+[$A-Z0-9:]* +\$?[A-Z]"),
+            intersection),
     Rewrite("AND/OR/XOR with a text literal", re.compile(rb"(?<![\w.])(?:AND|OR)\s*\(", re.I),
             lambda text: _rewrite(text, _LOGICALS, _logical_call)
             if '"' in text and _LOGICAL_CALL.search(text) else text),
