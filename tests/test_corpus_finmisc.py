@@ -98,7 +98,7 @@ def test_xirr_and_xnpv_error_rules() -> None:
 
 def test_formula_rewrites_leave_quotes_and_other_calls_alone() -> None:
     """The rewrites change only the calls they are for, never text inside quotes."""
-    isformula, is_range, intersection, logical = fin.REWRITES
+    isformula, is_range, intersection, index_rows, logical = fin.REWRITES
     assert isformula.apply('ISFORMULA(A1)&"ISFORMULA(B2)"') == (
         '_XLMODEL.ISFORMULA(SHEET(A1),ROW(A1),COLUMN(A1),ROWS(A1),COLUMNS(A1))&"ISFORMULA(B2)"')
     assert is_range.apply("ISTEXT(C1:Q1)") == (
@@ -110,6 +110,8 @@ def test_formula_rewrites_leave_quotes_and_other_calls_alone() -> None:
     assert logical.apply('IF(OR(A1="x",B1),1,2)') == 'IF(OR(A1="x",B1),1,2)'
     assert intersection.apply("A1:B1 D1:D9") == "#NULL!"                 # calamine errors.xlsx
     assert intersection.apply("SUM(A1:B1 A1)") == "SUM(A1:B1 A1)"
+    assert index_rows.apply('INDEX(ROW(A1:A3),2)&"INDEX(ROW(A1:A3),2)"') == (
+        'INDEX({1;2;3},2)&"INDEX(ROW(A1:A3),2)"')
 
 
 def test_is_functions_pad_the_argument_in_an_array() -> None:
@@ -181,3 +183,12 @@ def test_circular_cells_with_iteration_on_are_not_recomputed(tmp_path: Path) -> 
     circ = [k for k in report.not_recomputed if "#CIRC!" in k.reason]
     assert circ and len(report.not_recomputed) == len(circ) + 6
     assert not [w for w in report.warnings if "cirkulær reference" in w]
+
+
+def test_pycel_excelcompiler_index_of_rows() -> None:
+    """pycel's excelcompiler.xlsx: ``INDEX(ROW(A1:A3), 2)`` in a plain formula is 2 as in Excel
+    (ArrayForm!F2, F3, I2; before: kept, formualizer's #REF!).  Left kept: Sheet1!D1, a plain
+    LINEST (an array result shown in one cell)."""
+    result = measure.measure_file(CORPUS / "files" / "pycel__excelcompiler.xlsx")
+    assert result.status == "ok" and not result.differing
+    assert [(s, a) for s, a, *_ in result.kept_cells] == [("Sheet1", "D1")]

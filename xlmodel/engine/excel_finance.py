@@ -33,6 +33,7 @@ from typing import Any, NamedTuple
 from xlmodel.engine import excel_lifting
 from xlmodel.engine.excel_coerce import ExcelError, error, is_error, number, passed_on, strict_number
 from xlmodel.engine.excel_refs import area
+from xlmodel.engine.excel_refs import rewrite as refs_rewrite
 from xlmodel.engine.excel_registry import Rewrite
 from xlmodel.engine.sheetxml import address, parse_range
 
@@ -615,13 +616,13 @@ def _arg(formula: str, a: int, b: int, children: list[str]) -> tuple[str, str]:
     return text, children[0] if len(children) == 1 else "x"
 
 
-def _rewrite(formula: str, names: frozenset[str], fn: Callable[[Call], str | None]) -> str:
-    """``formula`` with each call of ``names`` that ``fn`` rewrites (a new text, or None to
-    keep it) replaced, innermost calls first."""
+def _rewrite(formula: str, names: frozenset[str], fn: Callable[[Call, str], str | None]) -> str:
+    """``formula`` with each call of ``names`` that ``fn(call, formula)`` rewrites (a new text
+    for the call, or None to keep it) replaced, innermost calls first."""
     for _ in range(16):
         done = False
         for call in calls(formula, names):
-            new = fn(call)
+            new = fn(call, formula)
             if new is not None:
                 formula = formula[:call.start] + new + formula[call.end:]
                 done = True
@@ -632,7 +633,7 @@ def _rewrite(formula: str, names: frozenset[str], fn: Callable[[Call], str | Non
 
 
 # ------------------------------------------------------------------- information, logical ----
-def _isformula_call(call: Call) -> str | None:
+def _isformula_call(call: Call, formula: str) -> str | None:
     """``ISFORMULA(A1)`` → ``_XLMODEL.ISFORMULA(SHEET(A1),ROW(A1),COLUMN(A1),ROWS(A1),COLUMNS(A1))``:
     the callback gets where the reference is, formualizer passes only its value."""
     if len(call.args) != 1 or call.args[0][1] != "r":
@@ -641,7 +642,7 @@ def _isformula_call(call: Call) -> str | None:
     return f"_XLMODEL.ISFORMULA(SHEET({x}),ROW({x}),COLUMN({x}),ROWS({x}),COLUMNS({x}))"
 
 
-def _logical_call(call: Call) -> str | None:
+def _logical_call(call: Call, formula: str) -> str | None:
     """``AND(TRUE,"0")`` → ``_XLMODEL.AND("lt",TRUE,"0")``: the call with a text literal, told
     the kind of each argument (formualizer gives a text literal #VALUE!)."""
     if not any(kind == "t" for _, kind in call.args):
@@ -803,7 +804,7 @@ def _is_rewrite(text: str) -> str:
     t = text.strip()
     if "(" not in t or t.split("(", 1)[0].upper().removeprefix("_XLFN.") not in IS_TESTS:
         return text
-    return _rewrite(t, frozenset(IS_TESTS), lambda c: _is_call(c, t))
+    return _rewrite(t, frozenset(IS_TESTS), _is_call)
 
 
 def is_function(name: str, sheets: list[str], arrays: Mapping[tuple[str, int, int], tuple[int, int]]
@@ -908,6 +909,35 @@ def intersection(text: str) -> str:
     return f"{address(r1, c1)}:{address(r2, c2)}"
 
 
+def index_of_rows(text: str) -> str:
+    """``INDEX(ROW(A1:A3),2)`` with ROW/COLUMN of a written reference as its array literal
+    (``INDEX({1;2;3},2)``), as INDEX takes its array argument as an array in any formula
+    (pycel's excelcompiler.xlsx, ArrayForm!F2:I3: 2 and 3; formualizer gives the first row only
+    outside an array formula, then #REF!).  xlmodel.engine.excel_refs makes the literal.
+
+    >>> index_of_rows("INDEX(ROW(A1:A3), 2)"), index_of_rows("INDEX(COLUMN(A1:B1),1,2)")
+    ('INDEX({1;2;3}, 2)', 'INDEX({1,2},1,2)')
+    >>> index_of_rows("INDEX(ROW(X), 2)"), index_of_rows('INDEX(A1:A3,ROW(A2))')
+    ('INDEX(ROW(X), 2)', 'INDEX(A1:A3,ROW(A2))')
+    """
+    if not _INDEX_ROWS.search(text):
+        return text
+
+    def one(call: Call, formula: str) -> str | None:
+        first = call.args[0][0] if call.args else ""
+        if not re.fullmatch(r"(?:ROW|COLUMN)\s*\([^()]*\)", first, re.I):
+            return None
+        literal = refs_rewrite(first)
+        if literal is None:
+            return None
+        whole = formula[call.start:call.end]
+        at = whole.index(first)
+        return whole[:at] + literal + whole[at + len(first):]
+
+    return _rewrite(text, frozenset({"INDEX"}), one)
+
+
+_INDEX_ROWS = re.compile(r"INDEX\s*\(\s*(?:ROW|COLUMN)\s*\(", re.I)
 _LOGICAL_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?(?:AND|OR|XOR)\s*\(", re.I)
 REWRITES = (
     Rewrite("ISFORMULA", re.compile(rb"ISFORMULA\s*\(", re.I),
@@ -917,6 +947,8 @@ REWRITES = (
             _is_rewrite),
     Rewrite("an intersection of ranges", re.compile(rb"<f[^>]*>\s*\$?[A-Z]{1,3}\$?\d+[$A-Z0-9:]* +\$?[A-Z]"),
             intersection),
+    Rewrite("INDEX of ROW or COLUMN", re.compile(rb"INDEX\s*\(\s*(?:ROW|COLUMN)\s*\(", re.I),
+            index_of_rows),
     Rewrite("AND/OR/XOR with a text literal", re.compile(rb"(?<![\w.])(?:AND|OR)\s*\(", re.I),
             lambda text: _rewrite(text, _LOGICALS, _logical_call)
             if '"' in text and _LOGICAL_CALL.search(text) else text),
