@@ -37,6 +37,9 @@ from xlmodel.engine.excel_refs import rewrite as refs_rewrite
 from xlmodel.engine.excel_registry import Rewrite
 from xlmodel.engine.sheetxml import address, parse_range
 
+#: An argument left out (formualizer passes fewer arguments), told from an empty cell (None).
+OMITTED: Any = object()
+
 
 # ---------------------------------------------------------------------------------- lifting ----
 def _lifted(fn: Callable[..., Any], whole: frozenset[int] = frozenset()) -> Callable[..., Any]:
@@ -369,7 +372,7 @@ def _root(flows: list[float], times: list[float], guess: float, tries: int,
         raise ExcelError("Num") from None
 
 
-def irr(values: Any, guess: Any = None) -> Any:
+def irr(values: Any, guess: Any = OMITTED) -> Any:
     """IRR(values, [guess]): the internal rate of return of periodic cash flows.
 
     Newton's method from ``guess`` (default 0.1) within Excel's 20 tries and 0.00001 percent
@@ -388,7 +391,7 @@ def irr(values: Any, guess: Any = None) -> Any:
     def one(g: Any) -> Any:
         try:
             passed_on(g)
-            guess_ = 0.1 if g is None and guess is None else _scalar(g)
+            guess_ = 0.1 if g is OMITTED else _scalar(g)
             flows = _cash_flows(values)
             return _root(flows, [float(i) for i in range(len(flows))], guess_, 20, 1e-7)
         except ExcelError as e:
@@ -433,6 +436,53 @@ def _dated_flows(values: Any, dates: Any) -> tuple[list[float], list[float]]:
 
 
 
+def _bisected(flows: list[float], times: list[float], guess: float) -> float | None:
+    """XIRR's rate by bisection between 0 and the guess (doubled until the present value
+    changes sign), to half an interval below 1e-8 (Microsoft: "accurate within 0.000001
+    percent"); None when no such interval is found (a rate ≤ 0: Newton's method instead).
+
+    Excel's cached values are these midpoints to the last digit (test.xlsx FINANCIAL!R54:AW55:
+    0.5993197485804558 from guesses 1 and 4, the bisection of [0, 1]; 0.5993197500705721 from
+    0.1, of [0, 0.8]; 0.5993197540431083 from 32015, of [0, 32015]; the root is
+    0.5993197557530504), as is Microsoft's example (0.373362535, the root 0.3733625335).
+
+    >>> round(_bisected([-10000, 2750, 4250, 3250, 2750],
+    ...                 [(d - 39448) / 365 for d in (39448, 39508, 39751, 39859, 39904)], 0.1), 9)
+    0.373362535
+    """
+
+    def value(r: float) -> float:
+        return sum(v * (1 + r) ** -t for v, t in zip(flows, times, strict=True))
+
+    try:
+        at_zero = value(0.0)
+        if at_zero == 0:
+            return 0.0
+        hi = guess
+        for _ in range(64):
+            if hi <= 0 or not math.isfinite(hi):
+                return None
+            if (value(hi) > 0) != (at_zero > 0):
+                break
+            hi *= 2
+        else:
+            return None
+        lo, at_lo = 0.0, at_zero
+        for _ in range(200):
+            half = (hi - lo) / 2
+            mid = lo + half
+            if half < 1e-8:
+                return mid
+            at_mid = value(mid)
+            if (at_mid > 0) == (at_lo > 0):
+                lo, at_lo = mid, at_mid
+            else:
+                hi = mid
+    except (OverflowError, ZeroDivisionError):
+        return None
+    return None
+
+
 def xnpv(rate: Any, values: Any, dates: Any) -> float:
     """XNPV(rate, values, dates): the present value of dated cash flows at ``rate`` (365-day
     years from the first date).
@@ -452,24 +502,27 @@ def xnpv(rate: Any, values: Any, dates: Any) -> float:
                        for v, d in zip(flows, days, strict=True)))
 
 
-def xirr(values: Any, dates: Any, guess: Any = None) -> Any:
+def xirr(values: Any, dates: Any, guess: Any = OMITTED) -> Any:
     """XIRR(values, dates, [guess]): the internal rate of return of dated cash flows.
 
-    Newton's method from ``guess`` (default 0.1) within 100 tries (Microsoft, "XIRR function").
+    Bisection between 0 and the guess (default 0.1) where that brackets the rate
+    (:func:`_bisected`, Excel's digits), else Newton's method from the guess within 100 tries.
     The guess is checked first (an error passed on, a logical value #VALUE!, numeric or date
     text its number), then the dates, then the values.  Microsoft's example:
 
-    >>> round(xirr([[-10000, 2750, 4250, 3250, 2750]], [[39448, 39508, 39751, 39859, 39904]]), 8)
-    0.37336253
+    >>> round(xirr([[-10000, 2750, 4250, 3250, 2750]], [[39448, 39508, 39751, 39859, 39904]]), 9)
+    0.373362535
     >>> xirr([[-10, 1]], [[1, 9]], True)
     {'type': 'Error', 'kind': 'Value'}
     """
 
     def one(g: Any) -> Any:
         try:
-            guess_ = 0.1 if g is None and guess is None else _scalar(g, strict_number)
+            guess_ = 0.1 if g is OMITTED else _scalar(g, strict_number)
             flows, days = _dated_flows(values, dates)
-            return _root(flows, [(d - days[0]) / 365 for d in days], guess_, 100, 1e-8)
+            times = [(d - days[0]) / 365 for d in days]
+            found = _bisected(flows, times, guess_)
+            return found if found is not None else _root(flows, times, guess_, 100, 1e-8)
         except ExcelError as e:
             return error(e.kind)
 
