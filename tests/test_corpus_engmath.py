@@ -186,3 +186,19 @@ def test_lifted_calls_and_rename() -> None:
     assert eng.lifted_calls('ROUND(C59:P59,D59:Q59)+LEN("ABS(A1:A2)")') == {"ROUND"}
     assert eng.lifted_calls("ABS(C3)") == set()
     assert eng.rename_lifted("=_XLFN.COT(C22:Q22)", {"COT"}) == "=_XLMODEL.LIFT.COT(C22:Q22)"
+
+
+def test_array_constant_is_lifted_in_array_formulas() -> None:
+    """``{=SUM(MUNIT({1,2;3,4;7,8}))}`` is 6 in Excel (formulas' test.xlsx, CORE!P31: each
+    element's identity matrix shows its top-left 1); an error element passes on (CORE!Q32)."""
+    import formualizer as fz
+
+    wb = fz.Workbook()
+    wb.add_sheet("S")
+    texts = ["SUM(_xlfn.MUNIT({1,2;3,4;7,8}))", "SUM(_xlfn.MUNIT({1,#NUM!;3,4}))"]
+    for r, text in enumerate(texts, start=1):
+        wb.set_formula("S", r, 1, "=" + text)
+    eng.register(wb, {"S": [_Cell(r, 1, "array", t) for r, t in enumerate(texts, start=1)]})
+    wb.evaluate_all()
+    assert wb.get_value("S", 1, 1) == 6.0
+    assert wb.get_value("S", 2, 1) == {"type": "Error", "kind": "Num"}

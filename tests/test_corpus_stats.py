@@ -33,18 +33,19 @@ def _ours(formula: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def test_xlsx() -> object:
+def formulas_test() -> object:
     return measure.measure_file(CORPUS / "files" / "formulas__test.xlsx")
 
 
-def test_statistical_sheet_agrees_with_excel(test_xlsx: object) -> None:
+@pytest.mark.slow
+def test_statistical_sheet_agrees_with_excel(formulas_test: object) -> None:
     """Every cell of STATISTICAL and COMPATIBILITY whose formula calls one of this module's
     functions is recomputed to Excel's cached value: none differs, none is kept.  Before
     excel_stats 319 such cells did not agree (the baseline listing)."""
-    assert test_xlsx.status == "ok"
+    assert formulas_test.status == "ok"
     sheets = ("STATISTICAL", "COMPATIBILITY")
-    differing = [d for d in test_xlsx.differing if d[0] in sheets and _ours(d[4])]
-    kept = [k for k in test_xlsx.kept_cells if k[0] in sheets and _ours(k[3])]
+    differing = [d for d in formulas_test.differing if d[0] in sheets and _ours(d[4])]
+    kept = [k for k in formulas_test.kept_cells if k[0] in sheets and _ours(k[3])]
     assert not differing, differing[:10]
     assert not kept, kept[:10]
     _, cells = measure.read_cells(CORPUS / "files" / "formulas__test.xlsx")
@@ -53,12 +54,13 @@ def test_statistical_sheet_agrees_with_excel(test_xlsx: object) -> None:
     assert len(ours) > 1500   # the check covers the family's cells, array members included
 
 
-def test_forecast_ets_errors_computed_values_kept(test_xlsx: object) -> None:
+@pytest.mark.slow
+def test_forecast_ets_errors_computed_values_kept(formulas_test: object) -> None:
     """FORECAST.ETS*: the 39 calls Excel refuses get Excel's error (argument checks); the 25
     whose value needs Excel's AAA smoothing are kept at Excel's value, with the reason, never a
     number of another algorithm.  Before excel_stats all 64 were kept."""
-    differing = [d for d in test_xlsx.differing if _ETS.search(d[4])]
-    kept = [k for k in test_xlsx.kept_cells if _ETS.search(k[3])]
+    differing = [d for d in formulas_test.differing if _ETS.search(d[4])]
+    kept = [k for k in formulas_test.kept_cells if _ETS.search(k[3])]
     assert not differing, differing[:5]
     assert len(kept) == 25
     assert all("FORECAST.ETS" in k[4] and "understøttes ikke" in k[4] for k in kept), kept[:3]
@@ -67,6 +69,7 @@ def test_forecast_ets_errors_computed_values_kept(test_xlsx: object) -> None:
     assert len(ets) == 68   # (4 of them, a #NAME? argument passed on, agreed before)
 
 
+@pytest.mark.slow
 def test_pycel_stats_agrees_with_excel() -> None:
     """pycel's stats.xlsx: nothing differs; kept only the LINEST arrays the engine cannot lay
     out (a result larger than its array range) or whose fit is collinear."""
@@ -112,6 +115,8 @@ def test_domain_edges() -> None:
     assert call("HYPGEOM.DIST", 0.0, 0.0, 0.0, 0.0, False) == 1.0
     assert call("HYPGEOM.DIST", 5.0, 3.0, 2.0, 30.0, True) == 1.0
     assert call("POISSON.DIST", 0.0, 0.0, False) == 1.0
+    assert call("PERMUT", 1e9, 1e6) == err("Num")   # beyond a double, answered at once
+    assert call("PERMUT", 10.0, 3.0) == 720.0
 
 
 def test_lifting_over_a_range() -> None:

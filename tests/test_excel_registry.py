@@ -46,3 +46,22 @@ def test_a_rewrite_reaches_the_engine_not_the_file(tmp_path: Path,
     refresh(src, out)
     sheet = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml")
     assert b"<f>A1+1</f>" in sheet and b"<v>22</v>" in sheet
+
+
+def test_needles_gate_the_trigger() -> None:
+    rw = Rewrite("t", re.compile(rb"X"), lambda t: t, needles=(b"AREAS(",))
+    assert not rw.wanted(b"<f>X</f>")
+    assert rw.wanted(b"<f>AREAS(X)</f>")
+    assert Rewrite("t", re.compile(rb"X"), lambda t: t).wanted(b"<f>X</f>")
+
+
+def test_called_counts_cells_and_ignores_text() -> None:
+    """A shared formula counts the cells it fills; a name inside a string is no call."""
+
+    class Cell:
+        def __init__(self, text: str, f_type: str = "normal", ref: str | None = None) -> None:
+            self.text, self.f_type, self.ref = text, f_type, ref
+
+    formulas = {"A": [Cell('SUM(A1:A3)&"IF("'), Cell("_xlfn.XLOOKUP(1,B1:B2,C1:C2)", "shared", "D1:D5")],
+                "B": [Cell("SUM(1)"), Cell("1+2")]}
+    assert dict(excel_registry.called(formulas)) == {"SUM": 2, "XLOOKUP": 5}

@@ -22,11 +22,14 @@ none of the functions pays one byte scan per rewrite and sheet.
 
 from __future__ import annotations
 
+import collections
 import importlib
 import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
+
+from xlmodel.ooxml.addresses import parse_range
 
 #: The modules, in the order they register (a later one may override an earlier one's name).
 MODULES = ("excel_aggregates", "excel_stats", "excel_engineering", "excel_lookups",
@@ -35,11 +38,23 @@ MODULES = ("excel_aggregates", "excel_stats", "excel_engineering", "excel_lookup
 
 @dataclass(frozen=True)
 class Rewrite:
-    """One rewrite of formula text for the engine: ``apply(text)`` → new text (or ``text``)."""
+    """One rewrite of formula text for the engine: ``apply(text)`` → new text (or ``text``).
+
+    ``needles``: byte strings of which at least one must occur in a sheet part before
+    ``trigger`` is searched there (``bytes in`` is a fast scan; a regex starting with an
+    alternation is not): empty, the trigger alone decides.
+    """
 
     name: str
     trigger: re.Pattern[bytes]
     apply: Callable[[str], str]
+    needles: tuple[bytes, ...] = ()
+
+    def wanted(self, data: bytes) -> bool:
+        """Does this rewrite apply to the sheet part ``data``?"""
+        if self.needles and not any(n in data for n in self.needles):
+            return False
+        return self.trigger.search(data) is not None
 
 
 def _modules() -> list[Any]:
@@ -53,7 +68,7 @@ def rewrites() -> tuple[Rewrite, ...]:
 
 def sheet_rewrite(data: bytes) -> Callable[[str], str] | None:
     """The composed rewrite for one sheet part, None when no rewrite's trigger is in it."""
-    chosen = [rw.apply for rw in rewrites() if rw.trigger.search(data)]
+    chosen = [rw.apply for rw in rewrites() if rw.wanted(data)]
     if not chosen:
         return None
 
@@ -63,6 +78,55 @@ def sheet_rewrite(data: bytes) -> Callable[[str], str] | None:
         return text
 
     return apply
+
+
+_NO_DIGITS = str.maketrans("", "", "0123456789$")
+_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.|_xlws\.|_xludf\.)*([A-Za-z][\w.]*)\s*\(")
+_LAST_CALLED: list[Any] = [None, {}]   # (the formulas mapping, its counts): one scan per workbook
+
+
+def called(formulas: Mapping[str, Iterable[Any]]) -> Mapping[str, int]:
+    """How many formula cells call each function (upper case, ``_xlfn.`` dropped).
+
+    A shared formula's anchor counts every cell it fills.  The texts are grouped by shape first
+    (digits and ``$`` dropped: ``A2*1.013`` and ``A3*1.013`` are one), so a model of 100,000
+    formulas of a few shapes is searched a few times, not 100,000.  The last workbook's counts
+    are kept, so every family module asks at the cost of one scan.
+
+    >>> class F:
+    ...     f_type, ref, text = "shared", "A1:A10", "DATE(YEAR(A1),1,1)+_xlfn.DAYS(B1,C1)"
+    >>> sorted(called({"S": [F()]}).items())
+    [('DATE', 10), ('DAYS', 10), ('YEAR', 10)]
+    """
+    if _LAST_CALLED[0] is formulas:
+        return _LAST_CALLED[1]
+    texts = [getattr(fc, "text", None) or "" for cells in formulas.values() for fc in cells]
+    # the shapes of all texts at C speed: one join, one translate, one split, one count
+    shapes = collections.Counter("\n".join(texts).translate(_NO_DIGITS).split("\n"))
+    for cells in formulas.values():
+        for fc in cells:
+            ref = getattr(fc, "ref", None)
+            if ref and ":" in ref and getattr(fc, "f_type", None) == "shared" and fc.text:
+                try:
+                    r1, c1, r2, c2 = parse_range(ref)
+                except ValueError:
+                    continue
+                shapes[fc.text.translate(_NO_DIGITS)] += (r2 - r1 + 1) * (c2 - c1 + 1) - 1
+    counts: dict[str, int] = {}
+    for shape, weight in shapes.items():
+        if "(" not in shape:
+            continue
+        for name in {m.group(1).upper() for m in _CALL.finditer(_unquoted(shape))}:
+            counts[name] = counts.get(name, 0) + weight
+    _LAST_CALLED[:] = [formulas, counts]
+    return counts
+
+
+_QUOTED = re.compile(r'"(?:[^"]|"")*"')
+
+
+def _unquoted(text: str) -> str:
+    return _QUOTED.sub('""', text) if '"' in text else text
 
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
