@@ -991,7 +991,9 @@ def index_of_rows(text: str) -> str:
 
 
 _INDEX_ROWS = re.compile(r"INDEX\s*\(\s*(?:ROW|COLUMN)\s*\(", re.I)
-_LOGICAL_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?(?:AND|OR|XOR)\s*\(", re.I)
+#: An AND/OR/XOR call with an argument that is a text literal (``AND(TRUE,"0")``; not
+#: ``AND(A1="x")``): the cheap test before a formula is tokenized.
+_LOGICAL_CALL = re.compile(r'(?<![\w.])(?:_xlfn\.)?(?:AND|OR|XOR)\s*\((?:[^()"]*,)?\s*"', re.I)
 REWRITES = (
     Rewrite("ISFORMULA", re.compile(rb"ISFORMULA\s*\(", re.I),
             lambda text: _rewrite(text, frozenset({"ISFORMULA"}), _isformula_call)
@@ -1028,24 +1030,25 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "SWITCH": (_lifted(switch), 3, None),
 }
 
-_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?([A-Z][A-Z0-9.]*)\s*\(", re.IGNORECASE)
 
 
 def called(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
-    """The function names the workbook's formula texts call (upper case, without ``_xlfn.``).
+    """The functions of this module the workbook's formula texts call (upper case, without
+    ``_xlfn.``): one substring test per name over the joined texts, as files store function
+    names in capitals (a name inside a longer one, NPV in XNPV, counts: one needless override).
 
     >>> class F:
     ...     text = "PPMT(A1,2,3,4)+_xlfn.XIRR(A1:A2,B1:B2)"
     >>> sorted(called({"S": [F()]}))
-    ['PPMT', 'XIRR']
+    ['IRR', 'PMT', 'PPMT', 'XIRR']
     """
-    names: set[str] = set()
-    for cells in formulas.values():
-        for fc in cells:
-            text = getattr(fc, "text", None)
-            if text:
-                names.update(m.group(1).upper() for m in _CALL.finditer(text))
-    return names
+    whole = "\n".join(t for cells in formulas.values() for fc in cells
+                      if (t := getattr(fc, "text", None)))
+    return {name for name in _NAMES if name + "(" in whole}
+
+
+#: Every name :func:`register` may bind.
+_NAMES = frozenset(FUNCTIONS) | frozenset(IS_TESTS) | _LOGICALS | {"ISFORMULA"}
 
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
