@@ -30,7 +30,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any, NamedTuple
 
-from xlmodel.engine import excel_lifting
+from xlmodel.engine import excel_lifting, excel_registry
 from xlmodel.engine.excel_coerce import ExcelError, error, is_error, number, passed_on, strict_number
 from xlmodel.engine.excel_refs import area
 from xlmodel.engine.excel_refs import rewrite as refs_rewrite
@@ -994,19 +994,22 @@ _INDEX_ROWS = re.compile(r"INDEX\s*\(\s*(?:ROW|COLUMN)\s*\(", re.I)
 #: An AND/OR/XOR call with an argument that is a text literal (``AND(TRUE,"0")``; not
 #: ``AND(A1="x")``): the cheap test before a formula is tokenized.
 _LOGICAL_CALL = re.compile(r'(?<![\w.])(?:_xlfn\.)?(?:AND|OR|XOR)\s*\((?:[^()"]*,)?\s*"', re.I)
+#: (Excel writes function names in capitals: the needles and triggers are case-sensitive.)
 REWRITES = (
-    Rewrite("ISFORMULA", re.compile(rb"ISFORMULA\s*\(", re.I),
+    Rewrite("ISFORMULA", re.compile(rb"ISFORMULA\s*\("),
             lambda text: _rewrite(text, frozenset({"ISFORMULA"}), _isformula_call)
-            if "ISFORMULA" in text.upper() else text),
-    Rewrite("an IS function of a range", re.compile(rb"<f[^>]*>(?:_xlfn\.)?IS[A-Z]+\(", re.I),
-            _is_rewrite),
-    Rewrite("an intersection of ranges", re.compile(rb"<f[^>]*>\s*\$?[A-Z]{1,3}\$?\d+[$A-Z0-9:]* +\$?[A-Z]"),
+            if "ISFORMULA" in text.upper() else text, needles=(b"ISFORMULA",)),
+    Rewrite("an IS function of a range", re.compile(rb">(?:_xlfn\.)?IS[A-Z]+\("),
+            _is_rewrite, needles=(b">IS", b">_xlfn.IS")),
+    Rewrite("an intersection of ranges",
+            re.compile(rb" \$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?</"),   # (the last operand)
             intersection),
-    Rewrite("INDEX of ROW or COLUMN", re.compile(rb"INDEX\s*\(\s*(?:ROW|COLUMN)\s*\(", re.I),
-            index_of_rows),
-    Rewrite("AND/OR/XOR with a text literal", re.compile(rb"(?<![\w.])(?:AND|OR)\s*\(", re.I),
+    Rewrite("INDEX of ROW or COLUMN", re.compile(rb"INDEX\(\s*(?:ROW|COLUMN)\("),
+            index_of_rows, needles=(b"INDEX(ROW(", b"INDEX(COLUMN(", b"INDEX( ")),
+    Rewrite("AND/OR/XOR with a text literal",
+            re.compile(rb'(?:AND|OR)\((?:[^()"<]*,)?\s*(?:"|&quot;)'),
             lambda text: _rewrite(text, _LOGICALS, _logical_call)
-            if '"' in text and _LOGICAL_CALL.search(text) else text),
+            if '"' in text and _LOGICAL_CALL.search(text) else text, needles=(b"AND(", b"OR(")),
 )
 
 
@@ -1033,18 +1036,16 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
 
 
 def called(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
-    """The functions of this module the workbook's formula texts call (upper case, without
-    ``_xlfn.``): one substring test per name over the joined texts, as files store function
-    names in capitals (a name inside a longer one, NPV in XNPV, counts: one needless override).
+    """The functions of this module the workbook's formulas call (xlmodel.engine.excel_registry
+    counts every call once per workbook).
 
     >>> class F:
-    ...     text = "PPMT(A1,2,3,4)+_xlfn.XIRR(A1:A2,B1:B2)"
+    ...     f_type, ref, text = None, None, "PPMT(A1,2,3,4)+_xlfn.XIRR(A1:A2,B1:B2)"
     >>> sorted(called({"S": [F()]}))
-    ['IRR', 'PMT', 'PPMT', 'XIRR']
+    ['PPMT', 'XIRR']
     """
-    whole = "\n".join(t for cells in formulas.values() for fc in cells
-                      if (t := getattr(fc, "text", None)))
-    return {name for name in _NAMES if name + "(" in whole}
+    counts = excel_registry.called(formulas)
+    return {name for name in _NAMES if name in counts}
 
 
 #: Every name :func:`register` may bind.
