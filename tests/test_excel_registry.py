@@ -10,7 +10,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from xlmodel.engine import excel_aggregates, excel_registry
+from xlmodel.engine import excel_aggregates, excel_finance, excel_registry
 from xlmodel.engine.excel_registry import Rewrite
 from xlmodel.excel.headless import evaluate, refresh
 
@@ -65,3 +65,93 @@ def test_called_counts_cells_and_ignores_text() -> None:
     formulas = {"A": [Cell('SUM(A1:A3)&"IF("'), Cell("_xlfn.XLOOKUP(1,B1:B2,C1:C2)", "shared", "D1:D5")],
                 "B": [Cell("SUM(1)"), Cell("1+2")]}
     assert dict(excel_registry.called(formulas)) == {"SUM": 2, "XLOOKUP": 5}
+
+
+def test_a_failing_callback_keeps_excels_value_even_under_iferror(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A bug in xlmodel's version of a function (here: ZeroDivisionError) must not become a
+    number through IFERROR: the cell keeps the value Excel cached, with the reason, and the
+    report says which function failed."""
+
+    def register(wb: object, formulas: object, *, date1904: bool = False) -> None:
+        wb.register_function("XLMTEST", lambda x: 1 / 0, min_args=1, max_args=1,  # type: ignore[attr-defined]
+                             allow_override_builtin=True)
+
+    src = tmp_path / "bog.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Ark"
+    ws["A1"], ws["A2"], ws["A3"] = "=IFERROR(XLMTEST(1),7)", "=A1+1", "=XLMTEST(2)"
+    wb.save(src)
+    # cached values as Excel would have written them (openpyxl writes none)
+    with zipfile.ZipFile(src) as z:
+        parts = {n: z.read(n) for n in z.namelist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    for f, v in (("IFERROR(XLMTEST(1),7)", "1.77245385090552"), ("A1+1", "2.77245385090552"),
+                 ("XLMTEST(2)", "2.506628274631")):
+        sheet = sheet.replace(f"<f>{f}</f><v /></c>", f"<f>{f}</f><v>{v}</v></c>")
+    parts["xl/worksheets/sheet1.xml"] = sheet.encode()
+    with zipfile.ZipFile(src, "w") as z:
+        for n, data in parts.items():
+            z.writestr(n, data)
+    monkeypatch.setattr(excel_finance, "register", register)
+    out = tmp_path / "ud.xlsx"
+    report = refresh(src, out)
+    kept = {k.cell: k.reason for k in report.not_recomputed}
+    assert set(kept) == {"A1", "A3"}, kept
+    assert "XLMTEST" in kept["A1"] and "ZeroDivisionError" in kept["A1"]
+    written = openpyxl.load_workbook(out, data_only=True)["Ark"]
+    assert written["A1"].value == pytest.approx(1.77245385090552)      # not 7
+    assert written["A2"].value == pytest.approx(2.77245385090552)      # from the kept value
+    assert any("XLMTEST" in w for w in report.warnings)
+
+
+def test_a_failing_callback_without_a_cached_value_gives_an_error_not_a_number(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """No cached value to keep (a file openpyxl wrote): the cell and the cells computed from it
+    get an error (#N/IMPL! in the engine, written as #VALUE!), never the 7 of IFERROR or 8."""
+
+    def register(wb: object, formulas: object, *, date1904: bool = False) -> None:
+        wb.register_function("XLMTEST", lambda x: 1 / 0, min_args=1, max_args=1)  # type: ignore[attr-defined]
+
+    src = tmp_path / "bog.xlsx"
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = "Ark"
+    ws["A1"], ws["A2"] = "=IFERROR(XLMTEST(1),7)", "=A1+1"
+    wb.save(src)
+    monkeypatch.setattr(excel_finance, "register", register)
+    out = tmp_path / "ud.xlsx"
+    refresh(src, out)
+    sheet = zipfile.ZipFile(out).read("xl/worksheets/sheet1.xml")
+    assert b"<v>7</v>" not in sheet and b"<v>8</v>" not in sheet
+    assert sheet.count(b't="e"') == 2, sheet   # written as Excel errors (#VALUE!)
+
+
+def test_a_later_registration_replaces_an_earlier_one() -> None:
+    import formualizer as fz
+
+    guarded = excel_registry.GuardedWorkbook(fz.Workbook())
+    guarded.register_function("DOUBLE", lambda x: x * 2, min_args=1, max_args=1)
+    guarded.register_function("DOUBLE", lambda x: x * 3, min_args=1, max_args=1)
+    s = guarded.sheet("S")
+    s.set_formula(1, 1, "=DOUBLE(2)")
+    assert guarded.evaluate_cell("S", 1, 1) == 6
+
+
+def test_lifting_override_left_out_above_its_budget() -> None:
+    """One array formula over PMT in a model of many PMT cells must not send every PMT through
+    the scratch workbook: above LIFT_BUDGET cells the built-in stays native."""
+    from xlmodel.engine import excel_lifting
+
+    class Recorder:
+        def __init__(self) -> None:
+            self.names: list[str] = []
+
+        def register_function(self, name: str, *args: object, **kw: object) -> None:
+            self.names.append(name)
+
+    small, large = Recorder(), Recorder()
+    excel_lifting.register(small, {"LEN"}, called={"LEN": excel_lifting.LIFT_BUDGET})
+    excel_lifting.register(large, {"LEN"}, called={"LEN": excel_lifting.LIFT_BUDGET + 1})
+    assert small.names == ["LEN", "_xlfn.LEN"] and large.names == []

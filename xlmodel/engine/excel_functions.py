@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from xlmodel.engine import excel_lifting, excel_more, excel_text
+from xlmodel.engine import excel_lifting, excel_more, excel_registry, excel_text
 from xlmodel.engine.excel_finance import vdb  # moved there (the financial family); name kept
 from xlmodel.engine.excel_units import UNITS
 from xlmodel.ooxml.addresses import col_number
@@ -404,7 +404,8 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]] | None = None, *,
         texts = [fc.text for cells in formulas.values() for fc in cells
                  if getattr(fc, "f_type", None) == "array" and getattr(fc, "text", None)]
         # an overridden lookup lifts its own lookup value (excel_more._lift)
-        excel_lifting.register(wb, excel_lifting.needed(texts) - lookups, date1904=date1904)
+        excel_lifting.register(wb, excel_lifting.needed(texts) - lookups, date1904=date1904,
+                               called=excel_registry.called(formulas))
 
 
 #: The most cells the calls of one lookup function may read before its Excel-exact override

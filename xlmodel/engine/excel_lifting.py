@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from xlmodel.ooxml.addresses import col_letters
@@ -221,9 +221,19 @@ def lifted(name: str, arrays: frozenset[int], scratch: _Scratch) -> Callable[...
     return call
 
 
-def register(wb: Any, names: Iterable[str], date1904: bool = False) -> None:
-    """Override each built-in in ``names`` (from :data:`LIFTED`) with its lifting callback."""
-    names = [n for n in names if n in LIFTED]
+#: The most formula cells that may call a built-in before its lifting override is left out: the
+#: override replaces the built-in in every formula of the workbook, not only in the array
+#: formulas, and each call costs a scratch evaluation (about 0.2 ms), so a model of 10,000 PMT
+#: cells with one array formula over PMT keeps formualizer's native PMT (2,000 calls ≈ 0.4 s).
+LIFT_BUDGET = 2_000
+
+
+def register(wb: Any, names: Iterable[str], date1904: bool = False,
+             called: Mapping[str, int] | None = None) -> None:
+    """Override each built-in in ``names`` (from :data:`LIFTED`) with its lifting callback;
+    with ``called`` (cells calling each function, xlmodel.engine.excel_registry.called) only
+    those called by at most :data:`LIFT_BUDGET` cells."""
+    names = [n for n in names if n in LIFTED and (called is None or called.get(n, 0) <= LIFT_BUDGET)]
     if not names:
         return
     scratch = _Scratch(date1904)

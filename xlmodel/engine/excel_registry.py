@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import importlib
 import re
+import threading
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -55,6 +56,81 @@ class Rewrite:
         if self.needles and not any(n in data for n in self.needles):
             return False
         return self.trigger.search(data) is not None
+
+
+class GuardedWorkbook:
+    """The formualizer workbook as the Excel-exactness modules register on it.
+
+    Two rules for every function registered through it:
+
+    * **A later registration of a name replaces the earlier one** (formualizer refuses a second
+      ``register_function`` of a name with a RuntimeError): a family module's version wins over
+      excel_functions' older one, whatever order they were written in.
+    * **A callback that raises anything but an Excel error is recorded, never trusted.**
+      formualizer turns an exception into ``#VALUE!``, so ``IFERROR(F(x),7)`` would show 7, a
+      wrong number.  The guard returns ``#N/IMPL!`` and notes the function in :attr:`failed`;
+      the refresh then keeps Excel's cached value in every cell whose formula calls it
+      (xlmodel.engine.keep, ``broken``) and says why.
+
+    Everything else is the workbook's own (attribute access is passed through).
+    """
+
+    def __init__(self, wb: Any) -> None:
+        self._wb = wb
+        self._lock = threading.Lock()   # callbacks may run on formualizer's worker threads
+        self.failed: dict[str, str] = {}
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._wb, name)
+
+    def register_function(self, name: str, fn: Callable[..., Any], *, min_args: int = 0,
+                          max_args: int | None = None, allow_override_builtin: bool = False) -> None:
+        call = self._guarded(name, fn)
+        try:
+            self._wb.register_function(name, call, min_args=min_args, max_args=max_args,
+                                       allow_override_builtin=allow_override_builtin)
+        except RuntimeError:   # registered before (by an earlier module): this one replaces it
+            self._wb.unregister_function(name)
+            self._wb.register_function(name, call, min_args=min_args, max_args=max_args,
+                                       allow_override_builtin=allow_override_builtin)
+
+    def _guarded(self, name: str, fn: Callable[..., Any]) -> Callable[..., Any]:
+        from xlmodel.engine.excel_coerce import ExcelError, error
+
+        base = base_name(name)
+
+        def call(*args: Any) -> Any:
+            try:
+                return fn(*args)
+            except ExcelError as e:
+                return error(e.kind)
+            except Exception as e:  # a bug in xlmodel's version: recorded, the cells kept
+                with self._lock:
+                    self.failed.setdefault(base, f"{type(e).__name__}: {e}")
+                return error("NImpl")
+
+        call.__name__ = getattr(fn, "__name__", base)
+        call.__doc__ = getattr(fn, "__doc__", None)
+        return call
+
+    def broken(self) -> re.Pattern[str] | None:
+        """A pattern finding a call of any function whose version failed, None if none did."""
+        if not self.failed:
+            return None
+        names = "|".join(re.escape(n) for n in sorted(self.failed, key=len, reverse=True))
+        return re.compile(rf"(?<![\w.])(?:_xlfn\.|_xlws\.)*({names})\s*\(", re.IGNORECASE)
+
+
+_OWN_PREFIX = re.compile(r"^(?:_XLFN\.|_XLWS\.)*(?:_XLMODEL(?:_AGGR_|\.LIFT\.|\.|_))?", re.I)
+
+
+def base_name(registered: str) -> str:
+    """The Excel function a registered name stands for (the formula in the file calls that).
+
+    >>> base_name("_xlfn.NORM.DIST"), base_name("_XLMODEL.LIFT.NORM.DIST"), base_name("_XLMODEL_AGGR_SUM")
+    ('NORM.DIST', 'NORM.DIST', 'SUM')
+    """
+    return _OWN_PREFIX.sub("", registered).upper()
 
 
 def _modules() -> list[Any]:

@@ -525,11 +525,12 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions, *,
         wb = _load(_engine_copy(pkg, out, calling, set(table.names())), pkg.name, parallel=parallel,
                    date1904=pkg.date1904)
         failures = Failures([ref.name for ref in sheets])
-        excel_functions.register(wb, out.formulas, date1904=pkg.date1904,
+        guarded = excel_registry.GuardedWorkbook(wb)  # a callback's bug keeps the cells (keep.py)
+        excel_functions.register(guarded, out.formulas, date1904=pkg.date1904,
                                  charset=excel_functions.charset(pkg))
-        excel_registry.register(wb, out.formulas, date1904=pkg.date1904)  # Excel-exact families
-        excel_tables.register(wb, pkg, out.formulas)  # omitted names, table references written out
-        excel_missing.register(wb)  # BAHTTEXT, PERCENTOF: functions formualizer lacks
+        excel_registry.register(guarded, out.formulas, date1904=pkg.date1904)  # Excel-exact families
+        excel_tables.register(guarded, pkg, out.formulas)  # omitted names, table references written out
+        excel_missing.register(guarded)  # BAHTTEXT, PERCENTOF: functions formualizer lacks
         _register(wb, table, failures)
         loaded = set(wb.sheet_names)
         for ref in sheets:
@@ -547,7 +548,11 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions, *,
         out.kept = keep.apply(pkg, out, wb, read=lambda v: _python_value(v, epoch, kinds),
                               known=keep.engine_knows,
                               own_call=lambda text: calls is not None and bool(calling)
-                              and calls.search(text) is not None)
+                              and calls.search(text) is not None,
+                              broken=guarded.broken(), failed=guarded.failed)
+        for name, what in sorted(guarded.failed.items()):
+            out.warnings.append(f"xlmodels udgave af {name} fejlede ({what}); celler, der kalder "
+                                f"{name}, har beholdt den værdi, Excel havde gemt")
         _diagnose(wb, out, failures)
     return out
 

@@ -440,12 +440,43 @@ def _should_keep(new: Any, old: Any) -> bool:
 #: no implicit intersection applies): like a one-cell legacy array formula, Excel shows the
 #: result's first value (``=VLOOKUP(C1,{1,5;2,6},{2,3},1)`` is 5 in a cell without ``cm``).
 _NO_RANGE = re.compile(r'^(?:[^:"]|"(?:[^"]|"")*")*$')
+_WORD = re.compile(r"(?<![\w.$])(\$?[A-Za-z_\\][\w.]*\$?\d*)(\s*[(!]?)")
+_CELL_REF = re.compile(r"^\$?[A-Za-z]{1,3}\$?\d+$")
+#: Functions that may return a reference: with one, Excel intersects implicitly (the value on
+#: the formula's own row or column), which is not the result's first value.
+_REFERENCE_FUNCTIONS = frozenset({"OFFSET", "INDIRECT", "INDEX", "CHOOSE", "IF", "IFS", "SWITCH",
+                                  "XLOOKUP", "LET", "_XLFN.XLOOKUP", "_XLFN.LET", "_XLFN.IFS",
+                                  "_XLFN.SWITCH", "FILTER", "_XLFN._XLWS.FILTER"})
+
+
+def _array_literal_result(text: str) -> bool:
+    """Is ``text`` a plain formula whose array result can only come from array literals?
+
+    An array literal, no range, no defined name, no function that may return a reference;
+    cell references only to single cells.
+
+    >>> _array_literal_result("VLOOKUP(C1,{1,5;2,6},{2,3},1)"), _array_literal_result("SUM(A1:B2)")
+    (True, False)
+    >>> _array_literal_result("VLOOKUP(C1,Tabel,{2,3})"), _array_literal_result("OFFSET(A1,{1,2},0)")
+    (False, False)
+    """
+    if "{" not in text or not _NO_RANGE.match(text):
+        return False
+    bare = _STRING.sub('""', text)
+    for m in _WORD.finditer(bare):
+        word, after = m.group(1), m.group(2).strip()
+        if after == "(":
+            if word.upper() in _REFERENCE_FUNCTIONS:
+                return False
+        elif after != "!" and not _CELL_REF.match(word) and word.upper() not in ("TRUE", "FALSE"):
+            return False   # a defined name: its value may be a range
+    return True
 
 
 def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
                         read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
-    """A one-cell legacy array formula (or a plain formula without ranges, :data:`_NO_RANGE`)
-    whose result is larger: Excel shows its first value.
+    """A one-cell legacy array formula (or a plain formula whose array result comes from array
+    literals, :func:`_array_literal_result`) whose result is larger: Excel shows its first value.
 
     ``{=NORMDIST(C26:Q26,3,3,1)}`` entered in one cell computes 15 values and shows the first
     (the array is fitted to the formula's range).  The engine treats it as a dynamic array, finds
@@ -461,7 +492,7 @@ def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cache
             value = computed.values.get(key)
             if not isinstance(value, CellError) or value.code != "#SPILL!" or own_call(fc.text):
                 continue
-            if fc.f_type != "array" and not _NO_RANGE.match(fc.text):
+            if fc.f_type != "array" and not _array_literal_result(fc.text):
                 continue
             info = cached.get(key)
             if info is not None and info.dynamic:
@@ -503,13 +534,18 @@ def circular_warning(cells: list[tuple[str, int, int]]) -> str:
 
 
 def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
-          own_call: Callable[[str], bool], known: Callable[[str], bool]) -> list[NotRecomputed]:
+          own_call: Callable[[str], bool], known: Callable[[str], bool],
+          broken: re.Pattern[str] | None = None,
+          failed: Mapping[str, str] | None = None) -> list[NotRecomputed]:
     """Keep Excel's cached value wherever the engine failed; returns the cells kept.
 
     ``computed`` is the engine adapter's result (values, formulas, spills; changed in place),
     ``wb`` the formualizer workbook it came from, ``read(raw)`` turns an engine value into a
     Python value, ``own_call(formula)`` says whether a formula calls a catalogue function (never
-    kept) and ``known(NAME)`` whether the engine has a function.
+    kept) and ``known(NAME)`` whether the engine has a function.  ``broken`` finds a call of a
+    function whose xlmodel version raised during the evaluation (``failed``: name → what it
+    raised; xlmodel.engine.excel_registry.GuardedWorkbook): every cell calling one is kept,
+    whatever value it shows, since an error inside IFERROR may have become a number.
     """
     cached = cached_values(pkg, computed)
     _first_of_colliding(computed, cached, wb, read, own_call)
@@ -517,7 +553,8 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
     reshaped = _legacy_arrays(computed, cached, own_call, fed)
     if fed:
         _feed_fitted(computed, wb, read, fed)
-    if not reshaped and not computed.spills and _nothing_failed(computed.values.values()):
+    if broken is None and not reshaped and not computed.spills \
+            and _nothing_failed(computed.values.values()):
         return []   # the common case: every value a finite number or text, nothing spilled
     kept: dict[tuple[str, int, int], str] = {}
     circular: list[tuple[str, int, int]] = []   # kept as Excel keeps them (iteration off)
@@ -528,7 +565,7 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
         for fc in cells:
             texts[(sheet, fc.row, fc.col)] = (fc, fc.text or shared.get(fc.si, ""))
     kept.update(_implicit_intersection(computed, texts, cached, own_call))
-    if not reshaped and _nothing_failed(computed.values.values()):
+    if broken is None and not reshaped and _nothing_failed(computed.values.values()):
         # Nothing failed: the rounds below would find nothing to keep (the common case).
         return [NotRecomputed(s, address(r, c), reason) for (s, r, c), reason in kept.items()]
     for _round in range(ROUNDS + 1):   # the last round keeps without evaluating again
@@ -547,6 +584,18 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
                 r1, c1, r2, c2 = parse_range(fc.ref)
                 members = sorted(set(members) | {(key[0], r, c) for r in range(r1, r2 + 1)
                                                  for c in range(c1, c2 + 1)})
+            if _round == 0 and broken is not None:
+                m = broken.search(_STRING.sub('""', text))
+                if m is not None:
+                    name = m.group(1).upper()
+                    held = [c for c in members if c in cached and cached[c].value is not None]
+                    for member in set(members) - set(held):   # nothing to keep: a clear
+                        computed.values[member] = CellError("#N/IMPL!")   # error, downstream too
+                        with contextlib.suppress(Exception):
+                            wb.set_value(*member, {"type": "Error", "kind": "NImpl"})
+                    new_kept[key] = (f"xlmodels udgave af {name} fejlede under beregningen "
+                                     f"({(failed or {}).get(name, 'ukendt fejl')})", held)
+                    continue
             values = computed.values  # an engine failure first: only then is the cached value decoded
             bad = [m for m in members if _may_keep(values.get(m)) and m in cached
                    and _should_keep(values.get(m), cached[m].value)]
