@@ -520,6 +520,57 @@ def iterative(pkg: Package) -> bool:
     return _ITERATE.search(pkg.get(pkg.workbook_part)) is not None
 
 
+def _precedents(wb: Any, key: tuple[str, int, int]) -> list[tuple[str, int, int, int, int]]:
+    """The ranges a formula cell reads (formualizer's declared precedents): (sheet, r1, c1, r2, c2)."""
+    sheet, r, c = key
+    name = sheet if re.fullmatch(r"[A-Za-z_][\w.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
+    try:
+        report = wb.precedents(f"{name}!{address(r, c)}").to_dict()
+    except Exception:   # no precedents known: the cell stays as it is
+        return []
+    out = []
+    for item in report.get("precedents") or []:
+        ref = item.get("reference") or {}
+        text = ref.get("resolved") or ref.get("address") or ref.get("declared")
+        if not text or "!" not in text:
+            continue
+        where, _, cells = text.rpartition("!")
+        where = where[1:-1].replace("''", "'") if where.startswith("'") else where
+        try:
+            r1, c1, r2, c2 = parse_range(cells if ":" in cells else f"{cells}:{cells}")
+        except ValueError:
+            continue
+        out.append((where, r1, c1, r2, c2))
+    return out
+
+
+def _reading(after: Mapping[tuple[str, int, int], list[tuple[str, int, int, int, int]]],
+             cycle: set[tuple[str, int, int]], texts: Mapping[tuple[str, int, int], tuple[Any, str]]
+             ) -> list[tuple[str, int, int]]:
+    """The cells of ``after`` that read a cell of ``cycle`` (an array formula: any cell of its
+    range), directly or through another such cell: Excel computes them no more than the cycle."""
+    covered = set()
+    for key in cycle:
+        fc = texts[key][0] if key in texts else None
+        if fc is not None and fc.f_type == "array" and fc.ref:
+            r1, c1, r2, c2 = parse_range(fc.ref)
+            covered.update((key[0], r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
+        covered.add(key)
+    found: list[tuple[str, int, int]] = []
+    changed = True
+    while changed:
+        changed = False
+        for key, reads in after.items():
+            if key in covered:
+                continue
+            if any(s == cs and r1 <= cr <= r2 and c1 <= cc <= c2
+                   for s, r1, c1, r2, c2 in reads for cs, cr, cc in covered):
+                covered.add(key)
+                found.append(key)
+                changed = True
+    return found
+
+
 def circular_warning(cells: list[tuple[str, int, int]]) -> str:
     """The refresh's warning (Danish) for the cells left at their value because of a cycle.
 
@@ -559,6 +610,8 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
     kept: dict[tuple[str, int, int], str] = {}
     circular: list[tuple[str, int, int]] = []   # kept as Excel keeps them (iteration off)
     no_iteration: bool | None = None            # the workbook's flag, read when needed
+    others: list[tuple[str, int, int]] = []     # #ERROR!: on a cycle if they read a cycle's cell
+    after: dict[tuple[str, int, int], list[tuple[str, int, int, int, int]]] = {}
     texts: dict[tuple[str, int, int], tuple[Any, str]] = {}
     for sheet, cells in computed.formulas.items():
         shared = {fc.si: fc.text for fc in cells if fc.shared_master}
@@ -609,8 +662,12 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
                     no_iteration = not iterative(pkg)
                 if no_iteration:
                     circular.append(key)
+            elif code == "#ERROR!":
+                others.append(key)
         if not new_kept:
             break
+        if circular and others:   # before their formulas give way to values below
+            after.update((k, _precedents(wb, k)) for k in others if k not in after)
         for key, (reason, members) in new_kept.items():
             kept[key] = reason
             fc = texts[key][0]
@@ -637,6 +694,8 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
             if key not in kept and fc.f_type != "array":
                 for m in _members(computed, key, fc):
                     computed.values[m] = read(wb.get_value(*m))
+    if circular and after:
+        circular += _reading(after, set(circular), texts)
     cycle = set(circular)
     if cycle and hasattr(computed, "warnings"):
         computed.warnings.append(circular_warning(circular))
