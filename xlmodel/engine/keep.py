@@ -15,7 +15,13 @@ written, :func:`apply` goes over every formula cell:
   evaluated again, so cells that depend on a kept cell are computed from Excel's value instead
   of inheriting the failure (at most :data:`ROUNDS` rounds);
 * a cell whose formula calls a catalogue function is never kept: its error is the function's
-  answer (a refused input, with the adapter's message), not an engine failure.
+  answer (a refused input, with the adapter's message), not an engine failure;
+* a cell the engine found in a circular reference (``#CIRC!``, the cell itself or one depending
+  on it) in a workbook whose iterative calculation is off keeps its cached value too, but that
+  is Excel's own answer, not a failure: Excel does not compute such cells either, they keep
+  their last value (Microsoft, "Remove or allow a circular reference"; formulas' circular.xlsx:
+  every such cell, ``=B2+1`` on a cycle included, caches its last value 0).  They are named
+  in a warning (:func:`circular_warning`), not listed as not recomputed.
 
 Array formulas keep their extent: a legacy (Ctrl+Shift+Enter) array formula covers the range
 the user selected, whatever the size of its result; the result is fitted to the range the way
@@ -46,6 +52,7 @@ ROUNDS = 3
 #: Engine errors that say the engine could not compute the cell (never an Excel answer as such).
 ENGINE_FAILURES = frozenset({"#NAME?", "#N/IMPL!", "#SPILL!", "#CIRC!", "#CALC!"})
 
+_ITERATE = re.compile(rb"<(?:\w+:)?calcPr\b[^>]*\biterate\s*=\s*[\"'](?:1|true)[\"']")
 _FUNC = re.compile(r"(?<![\w.\"])((?:_xlfn\.|_xlws\.|_xludf\.)?[A-Za-z][\w.]*)\s*\(")
 _TABLE_REF = re.compile(r"[A-Za-z_][\w.]*\[")
 _EXTERNAL = re.compile(r"\[\d+\]")
@@ -583,6 +590,75 @@ def _read_spill(computed: Any, wb: Any, read: Callable[[Any], Any], key: tuple[s
                 computed.values[(sheet, r, c)] = read(wb.get_value(sheet, r, c))
 
 
+def iterative(pkg: Package) -> bool:
+    """Does the workbook turn iterative calculation on (``<calcPr iterate="1"/>``)?"""
+    return _ITERATE.search(pkg.get(pkg.workbook_part)) is not None
+
+
+def _precedents(wb: Any, key: tuple[str, int, int]) -> list[tuple[str, int, int, int, int]]:
+    """The ranges a formula cell reads (formualizer's declared precedents): (sheet, r1, c1, r2, c2)."""
+    sheet, r, c = key
+    name = sheet if re.fullmatch(r"[A-Za-z_][\w.]*", sheet) else "'" + sheet.replace("'", "''") + "'"
+    try:
+        report = wb.precedents(f"{name}!{address(r, c)}").to_dict()
+    except Exception:   # no precedents known: the cell stays as it is
+        return []
+    out = []
+    for item in report.get("precedents") or []:
+        ref = item.get("reference") or {}
+        text = ref.get("resolved") or ref.get("address") or ref.get("declared")
+        if not text or "!" not in text:
+            continue
+        where, _, cells = text.rpartition("!")
+        where = where[1:-1].replace("''", "'") if where.startswith("'") else where
+        try:
+            r1, c1, r2, c2 = parse_range(cells if ":" in cells else f"{cells}:{cells}")
+        except ValueError:
+            continue
+        out.append((where, r1, c1, r2, c2))
+    return out
+
+
+def _reading(after: Mapping[tuple[str, int, int], list[tuple[str, int, int, int, int]]],
+             cycle: set[tuple[str, int, int]], texts: Mapping[tuple[str, int, int], tuple[Any, str]]
+             ) -> list[tuple[str, int, int]]:
+    """The cells of ``after`` that read a cell of ``cycle`` (an array formula: any cell of its
+    range), directly or through another such cell: Excel computes them no more than the cycle."""
+    covered = set()
+    for key in cycle:
+        fc = texts[key][0] if key in texts else None
+        if fc is not None and fc.f_type == "array" and fc.ref:
+            r1, c1, r2, c2 = parse_range(fc.ref)
+            covered.update((key[0], r, c) for r in range(r1, r2 + 1) for c in range(c1, c2 + 1))
+        covered.add(key)
+    found: list[tuple[str, int, int]] = []
+    changed = True
+    while changed:
+        changed = False
+        for key, reads in after.items():
+            if key in covered:
+                continue
+            if any(s == cs and r1 <= cr <= r2 and c1 <= cc <= c2
+                   for s, r1, c1, r2, c2 in reads for cs, cr, cc in covered):
+                covered.add(key)
+                found.append(key)
+                changed = True
+    return found
+
+
+def circular_warning(cells: list[tuple[str, int, int]]) -> str:
+    """The refresh's warning (Danish) for the cells left at their value because of a cycle.
+
+    >>> circular_warning([("S", 2, 2), ("S", 2, 5)])[:64]
+    'S!B2, S!E2 indgår i en cirkulær reference eller afhænger af en; '
+    """
+    names = [f"{s}!{address(r, c)}" for s, r, c in cells[:10]]
+    more = f" og {len(cells) - 10} celler mere" if len(cells) > 10 else ""
+    return (f"{', '.join(names)}{more} indgår i en cirkulær reference eller afhænger af en; "
+            "iterativ beregning er slået fra i projektmappen, så Excel beregner dem heller ikke, "
+            "og deres værdier fra filen er beholdt")
+
+
 def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
           own_call: Callable[[str], bool], known: Callable[[str], bool],
           broken: re.Pattern[str] | None = None,
@@ -607,6 +683,10 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
             and _nothing_failed(computed.values.values()):
         return []   # the common case: every value a finite number or text, nothing spilled
     kept: dict[tuple[str, int, int], str] = {}
+    circular: list[tuple[str, int, int]] = []   # kept as Excel keeps them (iteration off)
+    no_iteration: bool | None = None            # the workbook's flag, read when needed
+    others: list[tuple[str, int, int]] = []     # #ERROR!: on a cycle if they read a cycle's cell
+    after: dict[tuple[str, int, int], list[tuple[str, int, int, int, int]]] = {}
     texts: dict[tuple[str, int, int], tuple[Any, str]] = {}
     for sheet, cells in computed.formulas.items():
         shared = {fc.si: fc.text for fc in cells if fc.shared_master}
@@ -652,8 +732,17 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
             first = computed.values.get(bad[0])
             code = first.code if isinstance(first, CellError) else "#NUM!"   # NaN: written as #NUM!
             new_kept[key] = (_reason(text, code, known), members)
+            if code == "#CIRC!":
+                if no_iteration is None:
+                    no_iteration = not iterative(pkg)
+                if no_iteration:
+                    circular.append(key)
+            elif code == "#ERROR!":
+                others.append(key)
         if not new_kept:
             break
+        if circular and others:   # before their formulas give way to values below
+            after.update((k, _precedents(wb, k)) for k in others if k not in after)
         for key, (reason, members) in new_kept.items():
             kept[key] = reason
             fc = texts[key][0]
@@ -680,7 +769,13 @@ def apply(pkg: Package, computed: Any, wb: Any, *, read: Callable[[Any], Any],
             if key not in kept and fc.f_type != "array":
                 for m in _members(computed, key, fc):
                     computed.values[m] = read(wb.get_value(*m))
-    return [NotRecomputed(s, address(r, c), reason) for (s, r, c), reason in kept.items()]
+    if circular and after:
+        circular += _reading(after, set(circular), texts)
+    cycle = set(circular)
+    if cycle and hasattr(computed, "warnings"):
+        computed.warnings.append(circular_warning(circular))
+    return [NotRecomputed(s, address(r, c), reason) for (s, r, c), reason in kept.items()
+            if (s, r, c) not in cycle]
 
 
 _KNOWN: dict[str, bool] = {}
