@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from xlmodel.engine import excel_lifting, excel_more, excel_registry, excel_text
+from xlmodel.engine.excel_finance import vdb  # moved there (the financial family); name kept
 from xlmodel.engine.excel_units import UNITS
 from xlmodel.ooxml.addresses import col_number
 
@@ -325,82 +326,6 @@ def floor_math(number: Any, significance: Any = _OMITTED, mode: Any = None) -> f
     if n < 0 and mode not in (None, "") and _number(mode) != 0:
         return -math.floor(_quotient(-n, s)) * s
     return math.floor(_quotient(n, s)) * s
-
-
-# ------------------------------------------------------------------------------------ VDB ----
-def _ddb(cost: float, salvage: float, life: float, period: float, factor: float) -> float:
-    rate = factor / life
-    if rate >= 1.0:
-        rate, old = 1.0, (cost if period == 1.0 else 0.0)
-    else:
-        old = cost * (1.0 - rate) ** (period - 1.0)
-    new = cost * (1.0 - rate) ** period
-    ddb = old - salvage if new < salvage else old - new
-    return max(ddb, 0.0)
-
-
-def _inter_vdb(cost: float, salvage: float, life: float, life1: float, period: float,
-               factor: float) -> float:
-    vdb, sln, now_sln = 0.0, 0.0, False
-    end = math.ceil(period)
-    rest = cost - salvage
-    for i in range(1, int(end) + 1):
-        if not now_sln:
-            ddb = _ddb(cost, salvage, life, float(i), factor)
-            sln = rest / (life1 - (i - 1))
-            if sln > ddb:
-                term, now_sln = sln, True
-            else:
-                term = ddb
-                rest -= ddb
-        else:
-            term = sln
-        if i == end:
-            term *= period + 1.0 - end
-        vdb += term
-    return vdb
-
-
-@_lifted
-def vdb(cost: Any, salvage: Any, life: Any, start: Any, end: Any, factor: Any = None,
-        no_switch: Any = None) -> float:
-    """VDB(cost, salvage, life, start_period, end_period, [factor], [no_switch]).
-
-    Declining balance (factor × straight line, default 2) switching to straight line when that
-    is larger, unless ``no_switch``; fractional periods as Excel (the LibreOffice algorithm).
-
-    Excel's documented examples (VDB help page):
-
-    >>> [round(vdb(2400, 300, *a), 2) for a in [(3650, 0, 1), (120, 0, 1), (10, 0, 1),
-    ...                                          (120, 6, 18), (120, 6, 18, 1.5), (10, 0, 0.875, 1.5)]]
-    [1.32, 40.0, 480.0, 396.31, 311.81, 315.0]
-    """
-    c, s, lf, st, en = (_number(x) for x in (cost, salvage, life, start, end))
-    fa = _number(factor) if factor not in (None, "") else 2.0
-    ns = bool(_number(no_switch)) if no_switch not in (None, "") else False
-    if st < 0 or en < st or en > lf or c < 0 or s < 0 or fa <= 0 or lf <= 0:
-        raise _Err("Num")
-    i_start, i_end = math.floor(st), math.ceil(en)
-    if ns:
-        total = 0.0
-        for i in range(int(i_start) + 1, int(i_end) + 1):
-            term = _ddb(c, s, lf, float(i), fa)
-            if i == i_start + 1:
-                term *= min(en, i_start + 1) - st
-            elif i == i_end:
-                term *= en + 1 - i_end
-            total += term
-        return total
-    part = 0.0
-    if st != i_start:
-        temp = c - _inter_vdb(c, s, lf, lf, i_start, fa)
-        part += (st - i_start) * _inter_vdb(temp, s, lf, lf - i_start, 1.0, fa)
-    if en != i_end:
-        t_start = i_end - 1.0
-        temp = c - _inter_vdb(c, s, lf, lf, t_start, fa)
-        part += (i_end - en) * _inter_vdb(temp, s, lf, lf - t_start, 1.0, fa)
-    c2 = c - _inter_vdb(c, s, lf, lf, i_start, fa)
-    return _inter_vdb(c2, s, lf, lf - i_start, i_end - i_start, fa) - part
 
 
 #: name → (callable, min args, max args)

@@ -42,7 +42,8 @@ LIFTED: dict[str, frozenset[int]] = {
         "VALUE", "FIXED", "REPT", "LEFT", "LEFTB", "RIGHT", "RIGHTB", "MID", "MIDB", "REPLACE",
         "REPLACEB", "SUBSTITUTE", "NUMBERVALUE", "VALUETOTEXT",
         # information and logical
-        "N", "ISNUMBER", "ISERR", "ISERROR", "ISNA", "SWITCH", "IFS")},
+        "N", "ISNUMBER", "ISERR", "ISERROR", "ISNA", "SWITCH", "IFS",
+        "ISBLANK", "ISLOGICAL", "ISNONTEXT", "ISTEXT", "ERROR.TYPE", "NOT")},
     # the data set is an array; k / quart / x / number are lifted
     "PERCENTILE": frozenset({0}), "PERCENTILE.INC": frozenset({0}),
     "PERCENTILE.EXC": frozenset({0}), "QUARTILE": frozenset({0}), "QUARTILE.INC": frozenset({0}),
