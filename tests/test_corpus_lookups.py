@@ -135,6 +135,7 @@ def test_groupby_pivotby_rules() -> None:
     assert lk.groupby(keys, vals, "AVERAGE", 3, 0) == [["t", "v"], ["a", 2.0], ["b", 2.0]]
     assert lk.groupby(keys, vals, "SUM", -1, 1, 9) == {"type": "Error", "kind": "Value"}  # order
     assert lk.groupby(keys, vals, "LAMBDA") == {"type": "Error", "kind": "NImpl"}   # kept
+    assert lk.groupby(keys, vals, "IF", 0, 0)[0][1] == {"type": "Error", "kind": "Value"}
     got = lk.pivotby([["r"], ["a"], ["b"]], [["c"], ["x"], ["x"]], [["v"], [1.0], [3.0]],
                      "PERCENTOF", 1, 1, 1, 1, 1, lk._ABSENT, 0)
     assert got == [["", "x", "Total"], ["a", 0.25, 0.25], ["b", 0.75, 0.75], ["Total", 1.0, 1.0]]

@@ -849,7 +849,15 @@ def _numbers(values: list[Any]) -> list[float]:
     return [float(v) for v in values if isinstance(v, int | float) and not isinstance(v, bool)]
 
 
+#: Functions an eta lambda cannot call with the one argument GROUPBY/PIVOTBY gives it: each
+#: aggregate is #VALUE! (the corpus: ``PIVOTBY(…,_xleta.IF)``, formulas' test.xlsx EXTRA!H100).
+_TWO_ARGUMENTS = frozenset({"IF", "IFERROR", "IFNA"})
+_AGGREGATES = frozenset({"SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN", "PRODUCT", "PERCENTOF"})
+
+
 def _aggregate(name: str, values: list[Any], everything: list[Any]) -> Any:
+    if name in _TWO_ARGUMENTS:
+        return excel_coerce.error("Value")
     nums = _numbers(values)
     if name == "SUM":
         return float(sum(nums))
@@ -1098,7 +1106,7 @@ def pivotby(row_fields: Any, col_fields: Any, values: Any, function: Any, field_
             raise excel_coerce.ExcelError("NImpl")
         if levels > 1 and name == "PERCENTOF" and relative in (3, 4):
             raise excel_coerce.ExcelError("NImpl")   # parent totals of nested column fields
-        if name not in ("SUM", "AVERAGE", "COUNT", "COUNTA", "MAX", "MIN", "PRODUCT", "PERCENTOF"):
+        if name not in _AGGREGATES | _TWO_ARGUMENTS:
             raise excel_coerce.ExcelError("NImpl")
         every = [v for _, _, v in data]
 
