@@ -393,6 +393,53 @@ def datedif(start: Any, end: Any, unit: Any, date1904: bool = False) -> float:
         else float(e - s)
 
 
+def _ymd_yearfrac(serial: int, date1904: bool) -> tuple[int, int, int]:
+    """:func:`ymd`, but serial 0 of the 1900 system as 31 December 1899 (YEARFRAC's reading)."""
+    return (1899, 12, 31) if serial == 0 and not date1904 else ymd(serial, date1904)
+
+
+def yearfrac_days(s: int, e: int, basis: int, date1904: bool = False) -> float:
+    """YEARFRAC of two serial dates (s ≤ e) for ``basis`` 0–4, as Excel computes it.
+
+    Basis 1 (actual/actual) is Excel's own rule, not ISDA's: within a year (up to the same
+    day a year later) the year is 366 days if it is a leap year or a 29 February lies between
+    the dates, else 365; over several years the average length of the years spanned.
+
+    >>> round(yearfrac_days(40909, 41274, 1), 10), round(yearfrac_days(39448, 39813, 0), 10)
+    (0.9972677596, 1.0)
+    """
+    leap = calendar.isleap
+    y1, m1, d1 = _ymd_yearfrac(s, date1904)
+    y2, m2, d2 = _ymd_yearfrac(e, date1904)
+    days = e - s
+    if basis == 2:
+        return days / 360
+    if basis == 3:
+        return days / 365
+    if basis in (0, 4):
+        if basis == 0:
+            feb_end1 = m1 == 2 and d1 == (29 if leap(y1) else 28)
+            feb_end2 = m2 == 2 and d2 == (29 if leap(y2) else 28)
+            if feb_end1 and feb_end2:
+                d2 = 30
+            if feb_end1:
+                d1 = 30
+            if d2 == 31 and d1 >= 30:
+                d2 = 30
+            if d1 == 31:
+                d1 = 30
+        else:
+            d1, d2 = min(d1, 30), min(d2, 30)
+        return ((y2 - y1) * 360 + (m2 - m1) * 30 + (d2 - d1)) / 360
+    within = y1 == y2 or (y2 == y1 + 1 and (m1 > m2 or (m1 == m2 and d1 >= d2)))
+    if within:
+        leap_day_inside = (leap(y1) and (m1, d1) <= (2, 29)) or (leap(y2) and (m2, d2) >= (2, 29))
+        length = 366 if (y1 == y2 and leap(y1)) or leap_day_inside else 365
+        return days / length
+    total = sum(366 if leap(y) else 365 for y in range(y1, y2 + 1))
+    return days / (total / (y2 - y1 + 1))
+
+
 def yearfrac(start: Any, end: Any, basis: Any = None, date1904: bool = False) -> float:
     """YEARFRAC(start_date, end_date, [basis]): the basis is checked first (an invalid basis
     wins over an error in a date), dates truncated and in either order; a logical value, a date
@@ -403,8 +450,6 @@ def yearfrac(start: Any, end: Any, basis: Any = None, date1904: bool = False) ->
     >>> xc.error_kind(lambda: yearfrac(None, 345, "1/1/1987 05:00 AM"))
     'Num'
     """
-    from xlmodel.engine.excel_more import yearfrac_days
-
     b = 0 if basis is None else math.trunc(xc.strict_number(basis, date1904))
     if not 0 <= b <= 4:
         raise xc.ExcelError("Num")
@@ -427,6 +472,17 @@ FUNCTIONS: dict[str, tuple[Callable[..., float], int, int, bool]] = {
     "WEEKNUM": (weeknum, 1, 2, False), "EDATE": (edate, 2, 2, False),
     "EOMONTH": (eomonth, 2, 2, False), "YEARFRAC": (yearfrac, 2, 3, False),
 }
+
+
+def bound(name: str, date1904: bool = False) -> tuple[Callable[..., Any], int, int]:
+    """The registered form of one function of :data:`FUNCTIONS`: (callback, min args, max args).
+
+    >>> fn, lo, hi = bound("YEARFRAC")
+    >>> round(fn(39448, 39600, 1), 10), (lo, hi)
+    (0.4153005464, (2, 3))
+    """
+    fn, lo, hi, lifted = FUNCTIONS[name]
+    return _bind(fn, date1904, lifted), lo, hi
 
 
 def _bind(fn: Callable[..., Any], date1904: bool, lifted: bool) -> Callable[..., Any]:

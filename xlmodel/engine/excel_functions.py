@@ -21,7 +21,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from xlmodel.engine import excel_lifting, excel_more, excel_registry, excel_text
+from xlmodel.engine import excel_dates, excel_lifting, excel_more, excel_registry, excel_text
 from xlmodel.engine.excel_finance import vdb  # moved there (the financial family); name kept
 from xlmodel.engine.excel_units import UNITS
 from xlmodel.ooxml.addresses import col_number
@@ -338,10 +338,15 @@ FUNCTIONS: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     **{f"{a}2{b}": (_base_function(a, b), 1, 1 if b == "DEC" else 2)
        for a in _BASES for b in _BASES if a != b},
 }
-_LIFTED_MORE = {"PERMUTATIONA", "REGEXTEST", "REGEXEXTRACT", "REGEXREPLACE"}
+_LIFTED_MORE = {"PERMUTATIONA"}
 _MORE = {name: ((_lifted if name in _LIFTED_MORE else _scalar)(fn), lo, hi)
          for name, (fn, lo, hi) in excel_more.functions(_Err, _number, _text).items()}
-NAMES: frozenset[str] = frozenset(FUNCTIONS) | frozenset(_MORE) | {"CHAR", "CODE", "TEXT", "YEARFRAC"}
+#: Registered here from their family modules (one implementation each): REGEX* of excel_text,
+#: YEARFRAC of excel_dates.  Those modules register them again, within their call budgets;
+#: registering them here too keeps the same version above the budget.
+_FROM_FAMILIES = ("REGEXTEST", "REGEXEXTRACT", "REGEXREPLACE")
+NAMES: frozenset[str] = (frozenset(FUNCTIONS) | frozenset(_MORE) | frozenset(_FROM_FAMILIES)
+                         | {"CHAR", "CODE", "TEXT", "YEARFRAC", "PROB"})   # (PROB: excel_stats)
 # (the lookups, quantiles, GCD/LCM and ISEVEN/ISODD overridden below are formualizer built-ins)
 
 
@@ -393,7 +398,9 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]] | None = None, *,
                  "CHAR": (_lifted(excel_text.char(charset, _Err, _number)), 1, 1),
                  "CODE": (_lifted(excel_text.code(charset, _Err, _text)), 1, 1),
                  "TEXT": (_lifted(_text_function(date1904)), 2, 2),
-                 "YEARFRAC": (_scalar(excel_more.yearfrac(_Err, _number, date1904)), 2, 3), **_MORE}
+                 "YEARFRAC": excel_dates.bound("YEARFRAC", date1904), **_MORE}
+    texts = excel_text.registered(date1904)
+    functions.update({name: texts[name] for name in _FROM_FAMILIES})
     lookups = lookups_to_override(formulas or {})
     functions.update({name: _BUDGETED[name] for name in lookups})
     functions.update(excel_more.SCALARS)
