@@ -303,20 +303,6 @@ _KINDS = {code: kind for kind, code in excel_coerce.CODES.items()}
 _OPERATORS = ("<=", ">=", "<>", "<", ">", "=")
 
 
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    """A criterion text as a case-insensitive whole-text pattern (``?``, ``*``, ``~`` escapes)."""
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "~" and i + 1 < len(pattern) and pattern[i + 1] in "*?~":
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-        i += 1
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
-
-
 def _compare(op: str, a: Any, b: Any) -> bool:
     return {"<": a < b, "<=": a <= b, ">": a > b, ">=": a >= b, "=": a == b, "<>": a != b}[op]
 
@@ -402,7 +388,7 @@ def _criterion(op: str, x: float, date1904: bool) -> Any:
 def _text_criterion(op: str, operand: str) -> Any:
     """The test of a text operand: wildcards for ``=``/``<>``, text order for the others."""
     if op in ("=", "<>"):
-        pattern = _wildcard(operand)
+        pattern = excel_coerce.wildcard_pattern(operand)
 
         def equal(v: Any) -> bool:
             return isinstance(v, str) and pattern.fullmatch(v) is not None

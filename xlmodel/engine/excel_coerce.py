@@ -53,26 +53,82 @@ _DATE = re.compile(r"^\s*(\d{1,4})([/.-])(\d{1,2})\2(\d{1,4})\s*$")
 _PERCENT = re.compile(r"^\s*([+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?)\s*%\s*$")
 
 
+def serial_of(y: int, m: int, d: int, date1904: bool = False) -> int:
+    """The serial of a real date, also before the epoch (negative), Excel's 29 Feb 1900 counted.
+
+    >>> serial_of(1900, 1, 1), serial_of(1900, 3, 1), serial_of(1899, 1, 1), serial_of(1905, 6, 9)
+    (1, 61, -364, 1987)
+    """
+    if date1904:
+        return (dt.date(y, m, d) - dt.date(1904, 1, 1)).days
+    if (y, m, d) == (1900, 2, 29):
+        return 60
+    days = (dt.date(y, m, d) - dt.date(1899, 12, 31)).days
+    return days + 1 if days >= 60 else days
+
+
+def ymd(serial: int, date1904: bool = False) -> tuple[int, int, int]:
+    """(year, month, day) of a serial, Excel's way: serial 0 is 0 January 1900, 60 is 29 Feb 1900.
+
+    >>> ymd(0), ymd(60), ymd(61), ymd(1987), ymd(-2)
+    ((1900, 1, 0), (1900, 2, 29), (1900, 3, 1), (1905, 6, 9), (1899, 12, 29))
+    """
+    if date1904:
+        d = dt.date(1904, 1, 1) + dt.timedelta(days=serial)
+        return d.year, d.month, d.day
+    if serial == 0:
+        return 1900, 1, 0
+    if serial == 60:
+        return 1900, 2, 29
+    d = dt.date(1899, 12, 31 if serial < 60 else 30) + dt.timedelta(days=serial)
+    return d.year, d.month, d.day
+
+
 def date_serial(y: int, m: int, d: int, date1904: bool = False) -> float | None:
-    """The serial number of a valid date (1900 system: 29 Feb 1900 is 60), None if invalid.
+    """The serial number of a valid date from the epoch on (:func:`serial_of`), None if invalid.
 
     >>> date_serial(1900, 2, 29), date_serial(1900, 1, 13), date_serial(2014, 1, 1)
     (60.0, 13.0, 41640.0)
     >>> date_serial(1900, 2, 30) is None, date_serial(2014, 2, 29) is None
     (True, True)
+    >>> date_serial(1899, 12, 31) is None, date_serial(1904, 1, 1, True), date_serial(1903, 12, 31, True)
+    (True, 0.0, None)
     """
-    if not date1904 and (y, m, d) == (1900, 2, 29):
-        return 60.0
     try:
-        day = dt.date(y, m, d)
+        serial = serial_of(y, m, d, date1904)
     except ValueError:
         return None
-    if date1904:
-        return float((day - dt.date(1904, 1, 1)).days) if day >= dt.date(1904, 1, 1) else None
-    serial = (day - dt.date(1899, 12, 31)).days
-    if serial < 1:
-        return None
-    return float(serial + 1 if serial >= 60 else serial)
+    return float(serial) if serial >= (0 if date1904 else 1) else None
+
+
+def wildcard(pattern: str, *, tilde_any: bool = False) -> str:
+    r"""Excel's wildcards as a regular expression: ``?`` one character, ``*`` any text, ``~``
+    takes the next ``?``, ``*`` or ``~`` literally (``tilde_any``: any next character, as the
+    lookups of xlmodel.engine.excel_more read it; a lone ``~`` otherwise stands for itself).
+
+    >>> wildcard("a?c*~*") == r"a.c.*\*", wildcard("~a"), wildcard("~a", tilde_any=True)
+    (True, '\\~a', 'a')
+    """
+    escapable = None if tilde_any else "?*~"
+    out, i = [], 0
+    while i < len(pattern):
+        c = pattern[i]
+        if c == "~" and i + 1 < len(pattern) and (escapable is None or pattern[i + 1] in escapable):
+            out.append(re.escape(pattern[i + 1]))
+            i += 2
+            continue
+        out.append("." if c == "?" else ".*" if c == "*" else re.escape(c))
+        i += 1
+    return "".join(out)
+
+
+def wildcard_pattern(pattern: str, *, tilde_any: bool = False) -> re.Pattern[str]:
+    r""":func:`wildcard` compiled as Excel compares: without case, ``*`` across line breaks.
+
+    >>> wildcard_pattern("b?r*").fullmatch("BAR\nX") is not None
+    True
+    """
+    return re.compile(wildcard(pattern, tilde_any=tilde_any), re.IGNORECASE | re.DOTALL)
 
 
 #: Month names Excel reads in a date text: English (Excel's own) and Danish (da-DK), with

@@ -26,13 +26,13 @@ large model (thousands of DATE or LEFT calls) keeps formualizer's native speed.
 from __future__ import annotations
 
 import calendar
-import datetime as dt
 import math
 import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from xlmodel.engine import excel_coerce as xc
+from xlmodel.engine.excel_coerce import serial_of, ymd  # the one serial ↔ date pair; names kept
 from xlmodel.engine.excel_registry import Rewrite
 
 #: Functions whose left-out arguments (``TEXTSPLIT(A1,,";")``) must reach the callback as such:
@@ -68,37 +68,6 @@ _MAX_1900, _MAX_1904 = 2958465, 2957003   # 31 December 9999 in either date syst
 
 
 # --------------------------------------------------------------------------- calendar ----
-def serial_of(y: int, m: int, d: int, date1904: bool = False) -> int:
-    """The serial of a real date, also before the epoch (negative), Excel's 29 Feb 1900 counted.
-
-    >>> serial_of(1900, 1, 1), serial_of(1900, 3, 1), serial_of(1899, 1, 1), serial_of(1905, 6, 9)
-    (1, 61, -364, 1987)
-    """
-    if date1904:
-        return (dt.date(y, m, d) - dt.date(1904, 1, 1)).days
-    if (y, m, d) == (1900, 2, 29):
-        return 60
-    days = (dt.date(y, m, d) - dt.date(1899, 12, 31)).days
-    return days + 1 if days >= 60 else days
-
-
-def ymd(serial: int, date1904: bool = False) -> tuple[int, int, int]:
-    """(year, month, day) of a serial, Excel's way: serial 0 is 0 January 1900, 60 is 29 Feb 1900.
-
-    >>> ymd(0), ymd(60), ymd(61), ymd(1987), ymd(-2)
-    ((1900, 1, 0), (1900, 2, 29), (1900, 3, 1), (1905, 6, 9), (1899, 12, 29))
-    """
-    if date1904:
-        d = dt.date(1904, 1, 1) + dt.timedelta(days=serial)
-        return d.year, d.month, d.day
-    if serial == 0:
-        return 1900, 1, 0
-    if serial == 60:
-        return 1900, 2, 29
-    d = dt.date(1899, 12, 31 if serial < 60 else 30) + dt.timedelta(days=serial)
-    return d.year, d.month, d.day
-
-
 def _days_in_month(y: int, m: int, date1904: bool) -> int:
     if m == 2 and y == 1900 and not date1904:
         return 29                                   # Excel's fictitious leap day

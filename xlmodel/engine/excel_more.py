@@ -11,9 +11,10 @@ and error type (``err``): :func:`functions` returns them ready to register.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable
 from typing import Any
+
+from xlmodel.engine.excel_coerce import wildcard_pattern
 
 
 def _is_error(v: Any) -> bool:
@@ -225,26 +226,12 @@ def _mode(v: Any, default: int) -> int:
     return math.floor(float(v))
 
 
-def _wildcard(pattern: str) -> re.Pattern[str]:
-    """Excel's wildcards: ``*`` any text, ``?`` one character, ``~`` takes the next literally."""
-    out, i = [], 0
-    while i < len(pattern):
-        ch = pattern[i]
-        if ch == "~" and i + 1 < len(pattern):
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append(".*" if ch == "*" else "." if ch == "?" else re.escape(ch))
-        i += 1
-    return re.compile("".join(out), re.IGNORECASE | re.DOTALL)
-
-
 def _exact(value: Any, values: list[Any], wild: bool, fold: Callable[[str], str],
            order: Iterable[int]) -> int | None:
     """Index of the first value equal to ``value`` (same type; text by wildcards if ``wild``)."""
     key = _key(value, fold)
     if wild and key[0] == 1:   # (wildcards compare without case, but not ß with ss)
-        pattern = _wildcard(value)
+        pattern = wildcard_pattern(value, tilde_any=True)
         return next((i for i in order if isinstance(values[i], str)
                      and pattern.fullmatch(values[i])), None)
     return next((i for i in order if _key(values[i], fold) == key), None)

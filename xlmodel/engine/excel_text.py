@@ -24,6 +24,7 @@ from collections.abc import Callable
 from typing import Any
 
 from xlmodel.engine import excel_coerce as xc
+from xlmodel.engine.excel_coerce import wildcard  # the one translator; name kept
 
 #: Python's codec for each Excel platform's character set.
 WINDOWS, MAC = "cp1252", "mac_roman"
@@ -578,24 +579,6 @@ def find(find_text: Any, within_text: Any, start_num: Any = MISSING) -> float:
     if at < 0:
         raise xc.ExcelError("Value")
     return float(at + 1)
-
-
-def wildcard(pattern: str) -> str:
-    r"""Excel's wildcards as a regular expression: ``?`` one character, ``*`` any, ``~`` escapes.
-
-    >>> wildcard("a?c*~*") == r"a.c.*\*"
-    True
-    """
-    out, i = [], 0
-    while i < len(pattern):
-        c = pattern[i]
-        if c == "~" and i + 1 < len(pattern) and pattern[i + 1] in "?*~":
-            out.append(re.escape(pattern[i + 1]))
-            i += 2
-            continue
-        out.append("." if c == "?" else ".*" if c == "*" else re.escape(c))
-        i += 1
-    return "".join(out)
 
 
 def search(find_text: Any, within_text: Any, start_num: Any = MISSING) -> float:
