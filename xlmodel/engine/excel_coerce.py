@@ -394,9 +394,13 @@ def error_kind(thunk: Any) -> str | None:
     return None
 
 
-def _pick(a: Any, i: int, j: int) -> Any:
+def pick(a: Any, i: int, j: int) -> Any:
     """Element (i, j) of an argument, broadcast as Excel does (a single row or column repeats;
-    beyond a smaller array's edge #N/A)."""
+    beyond a smaller array's edge #N/A); a single value is itself.
+
+    >>> pick([[1, 2]], 1, 1), pick([[1], [2]], 1, 5), pick([[1, 2]], 0, 2), pick(7, 3, 3)
+    (2, 2, {'type': 'Error', 'kind': 'Na'}, 7)
+    """
     if not isinstance(a, list):
         return a
     ii = i if len(a) > 1 else 0
@@ -406,29 +410,84 @@ def _pick(a: Any, i: int, j: int) -> Any:
     return a[ii][jj]
 
 
-def elementwise(fn: Any, arrays: frozenset[int] = frozenset()) -> Any:
-    """``fn`` lifted over its array arguments as Excel lifts a function of single values (an
-    array result of the broadcast shape); :class:`ExcelError` becomes the error value.
-    Arguments at the positions ``arrays`` are passed whole.
+_pick = pick   # (the older private name)
 
-    >>> f = elementwise(lambda a, b: number(a) + number(b))
-    >>> f(1, 2), f([[1, 2]], [[10], [20]]), f([[1, "x"]], 1)
-    (3.0, [[11.0, 12.0], [21.0, 22.0]], [[2.0, {'type': 'Error', 'kind': 'Value'}]])
+
+def first_value(v: Any) -> Any:
+    """A result as one element of a lifted call: an array gives its first value (Excel shows an
+    array of arrays by their first values).
+
+    >>> first_value([[3, 4], [5, 6]]), first_value([]), first_value(2)
+    (3, None, 2)
+    """
+    while isinstance(v, list):
+        v = v[0][0] if v and v[0] else None
+    return v
+
+
+def caught(fn: Any, *, num_errors: bool = False) -> Any:
+    """``fn`` of single values with an :class:`ExcelError` raised returned as the error value;
+    ``num_errors``: also an overflow, a domain error or a division by zero raised, or a result
+    that is not finite, is #NUM! (Excel's numeric functions).
+
+    >>> def f(x):
+    ...     if x < 0:
+    ...         raise ExcelError("Value")
+    ...     return math.sqrt(x)
+    >>> caught(f)(4.0), caught(f)(-1.0), caught(math.sqrt, num_errors=True)(-1.0)
+    (2.0, {'type': 'Error', 'kind': 'Value'}, {'type': 'Error', 'kind': 'Num'})
     """
 
     def one(*args: Any) -> Any:
         try:
-            return fn(*args)
+            v = fn(*args)
         except ExcelError as e:
             return error(e.kind)
+        except (OverflowError, ZeroDivisionError, ValueError):
+            if num_errors:
+                return error("Num")
+            raise
+        if num_errors and isinstance(v, float) and not math.isfinite(v):
+            return error("Num")
+        return v
+
+    return one
+
+
+def elementwise(fn: Any, arrays: frozenset[int] = frozenset(), *, num_errors: bool = False,
+                first: bool = False) -> Any:
+    """``fn`` lifted over its array arguments as Excel lifts a function of single values (an
+    array result of the broadcast shape, :func:`pick`); :class:`ExcelError` becomes the error
+    value.  Arguments at the positions ``arrays`` are passed whole.  The one lifter of the
+    Excel-exactness modules; its options are the real differences between families:
+
+    - ``num_errors``: as :func:`caught` (Excel's numeric functions: excel_stats);
+    - ``first``: where any argument not in ``arrays`` is an array, each element's result is its
+      first value (:func:`first_value`; excel_text's functions that can give an array).
+
+    >>> f = elementwise(lambda a, b: number(a) + number(b))
+    >>> f(1, 2), f([[1, 2]], [[10], [20]]), f([[1, "x"]], 1)
+    (3.0, [[11.0, 12.0], [21.0, 22.0]], [[2.0, {'type': 'Error', 'kind': 'Value'}]])
+    >>> g = elementwise(math.sqrt, num_errors=True)
+    >>> g([[4.0, -1.0]]), elementwise(lambda x: 1e308 * x, num_errors=True)(10.0)
+    ([[2.0, {'type': 'Error', 'kind': 'Num'}]], {'type': 'Error', 'kind': 'Num'})
+    >>> h = elementwise(lambda x: [[x, x]], first=True)
+    >>> h(1), h([[1, 2]])
+    ([[1, 1]], [[1, 2]])
+    """
+
+    one = caught(fn, num_errors=num_errors)
+    each = (lambda *args: first_value(one(*args))) if first else one
 
     def call(*args: Any) -> Any:
         lift = [k for k, a in enumerate(args) if isinstance(a, list) and a and k not in arrays]
         if not lift:
+            if first and any(isinstance(a, list) and k not in arrays for k, a in enumerate(args)):
+                return each(*args)
             return one(*args)
         rows = max(len(args[k]) for k in lift)
         cols = max(len(args[k][0]) for k in lift)
-        return [[one(*(_pick(a, i, j) if k in lift else a for k, a in enumerate(args)))
+        return [[each(*(pick(a, i, j) if k in lift else a for k, a in enumerate(args)))
                  for j in range(cols)] for i in range(rows)]
 
     call.__name__ = getattr(fn, "__name__", "fn")

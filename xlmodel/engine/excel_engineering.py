@@ -35,7 +35,7 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from xlmodel.engine import excel_lifting
-from xlmodel.engine.excel_coerce import ExcelError, error, number, passed_on, strict_number
+from xlmodel.engine.excel_coerce import ExcelError, elementwise, error, number, passed_on, strict_number
 from xlmodel.engine.excel_registry import Rewrite
 
 REWRITES: tuple[Rewrite, ...] = ()
@@ -751,31 +751,14 @@ def mround(number: Any, multiple: Any) -> float:
 
 
 # ----------------------------------------------------------------- lifted math functions ----
-def _pick(a: Any, i: int, j: int) -> Any:
-    """Element (i, j) of an argument, broadcast as Excel does (one row/column repeats; beyond: #N/A)."""
-    if not isinstance(a, list):
-        return a
-    ii = i if len(a) > 1 else 0
-    jj = j if a and len(a[0]) > 1 else 0
-    if ii >= len(a) or jj >= len(a[ii]):
-        return error("Na")
-    return a[ii][jj]
-
-
 def lift(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` applied element by element over every range argument (Excel's array lifting)."""
+    """``fn`` applied element by element over every range argument (Excel's array lifting):
+    xlmodel.engine.excel_coerce.elementwise (``fn`` is an :func:`_excel` function).
 
-    def call(*args: Any) -> Any:
-        lists = [a for a in args if isinstance(a, list) and a]
-        if not lists:
-            return fn(*args)
-        rows = max(len(a) for a in lists)
-        cols = max(len(a[0]) for a in lists)
-        return [[fn(*(_pick(a, i, j) for a in args)) for j in range(cols)] for i in range(rows)]
-
-    call.__name__ = fn.__name__
-    call.__doc__ = fn.__doc__
-    return call
+    >>> lift(power)([[2.0, 3.0]], 2.0)
+    [[4.0, 9.0]]
+    """
+    return elementwise(fn)
 
 
 def _quotient(n: float, s: float) -> float:

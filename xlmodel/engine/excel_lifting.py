@@ -24,6 +24,7 @@ import threading
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
+from xlmodel.engine.excel_coerce import first_value, pick
 from xlmodel.ooxml.addresses import col_letters
 
 #: Built-ins formualizer does not lift, with the positions (0-based) of the arguments Excel takes
@@ -170,22 +171,8 @@ class _Scratch:
             return out
 
 
-def _pick(a: Any, i: int, j: int) -> Any:
-    """Element (i, j) of a lifted argument, broadcast as Excel does (one row/column repeats)."""
-    if not isinstance(a, list):
-        return a
-    ii = i if len(a) > 1 else 0
-    jj = j if a and len(a[0]) > 1 else 0
-    if ii >= len(a) or jj >= len(a[ii]):
-        return {"type": "Error", "kind": "Na"}
-    return a[ii][jj]
-
-
-def _first(v: Any) -> Any:
-    """A built-in's result as one element (an array result: its first value)."""
-    while isinstance(v, list):
-        v = v[0][0] if v and v[0] else None
-    return v
+_pick = pick         # (the older private names: xlmodel.engine.excel_coerce's lifting rules)
+_first = first_value
 
 
 def _checked(name: str, scratch: _Scratch, fixed: list[Any], elements: list[list[Any]]) -> list[Any]:

@@ -240,50 +240,16 @@ def _builtin(name: str, *args: Any, date1904: bool = False) -> Any:
     return v
 
 
-def _pick(a: Any, i: int, j: int) -> Any:
-    """Element (i, j) of a lifted argument (one row or column repeats; outside it #N/A)."""
-    if not isinstance(a, list):
-        return a
-    ii = i if len(a) > 1 else 0
-    jj = j if a and len(a[0]) > 1 else 0
-    if ii >= len(a) or jj >= len(a[ii]):
-        return xc.error("Na")
-    return a[ii][jj]
-
-
-def _one(fn: Callable[..., Any], args: Iterable[Any]) -> Any:
-    try:
-        v = fn(*args)
-    except ExcelError as e:
-        return xc.error(e.kind)
-    except (OverflowError, ZeroDivisionError, ValueError):
-        return xc.error("Num")
-    if isinstance(v, float) and not math.isfinite(v):
-        return xc.error("Num")
-    return v
-
-
 def lifted(fn: Callable[..., Any], arrays: frozenset[int] = frozenset()) -> Callable[..., Any]:
     """``fn`` applied element by element over range arguments (except positions ``arrays``),
-    as Excel lifts a function of one value in an array formula; errors become error values.
+    as Excel lifts a function of one value in an array formula; errors become error values, a
+    numeric failure #NUM! (xlmodel.engine.excel_coerce.elementwise, ``num_errors``).
 
     >>> f = lifted(lambda x: x * 2.0)
-    >>> f(1.0), f([[1.0, 2.0]])
-    (2.0, [[2.0, 4.0]])
+    >>> f(1.0), f([[1.0, 2.0]]), f(1e308)
+    (2.0, [[2.0, 4.0]], {'type': 'Error', 'kind': 'Num'})
     """
-
-    def call(*args: Any) -> Any:
-        lift = [k for k, a in enumerate(args) if isinstance(a, list) and k not in arrays and a]
-        if not lift:
-            return _one(fn, args)
-        rows = max(len(args[k]) for k in lift)
-        cols = max(len(args[k][0]) for k in lift)
-        return [[_one(fn, [_pick(a, i, j) if k in lift else a for k, a in enumerate(args)])
-                 for j in range(cols)] for i in range(rows)]
-
-    call.__name__ = getattr(fn, "__name__", "call")
-    call.__doc__ = fn.__doc__
-    return call
+    return xc.elementwise(fn, arrays, num_errors=True)
 
 
 # ------------------------------------------------------------------- scalar distributions ----
@@ -853,10 +819,7 @@ def _regression_functions(a: _Args) -> dict[str, tuple[Callable[..., Any], int, 
         return fn
 
     def plain(fn: Callable[..., Any]) -> Callable[..., Any]:
-        def call(*args: Any) -> Any:
-            return _one(fn, args)
-
-        return call
+        return xc.caught(fn, num_errors=True)
 
     return {"LINEST": (plain(checked("LINEST", 2)), 1, 4), "LOGEST": (plain(checked("LOGEST", 2)), 1, 4),
             "TREND": (plain(checked("TREND", 3)), 1, 4), "GROWTH": (plain(checked("GROWTH", 3)), 1, 4)}

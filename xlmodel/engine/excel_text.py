@@ -954,34 +954,17 @@ def regexreplace(text: Any, pattern: Any, replacement: Any, occurrence: Any = MI
     return s[:m.start()] + m.expand(repl) + s[m.end():]
 
 
-def _first_of(fn: Callable[..., Any]) -> Callable[..., Any]:
-    """``fn`` whose array result becomes its first value (an element of a lifted call)."""
-
-    def call(*args: Any) -> Any:
-        v = fn(*args)
-        while isinstance(v, list):
-            v = v[0][0] if v and v[0] else None
-        return v
-
-    call.__name__ = fn.__name__
-    return call
-
-
 def _lifted_or_whole(fn: Callable[..., Any],
                      arrays: frozenset[int] = frozenset()) -> Callable[..., Any]:
     """``fn`` as is for single values (its array result spills), lifted over array arguments
     (except those at ``arrays``, taken whole) with each element's first value (Excel shows an
-    array of arrays by their first values)."""
-    lifted = xc.elementwise(_first_of(fn), arrays)
-    one = xc.elementwise(fn, arrays)
+    array of arrays by their first values): xlmodel.engine.excel_coerce.elementwise, ``first``.
 
-    def call(*args: Any) -> Any:
-        if any(isinstance(a, list) and k not in arrays for k, a in enumerate(args)):
-            return lifted(*args)
-        return one(*args)
-
-    call.__name__ = fn.__name__
-    return call
+    >>> f = _lifted_or_whole(lambda s: [[s, s + "!"]])
+    >>> f("a"), f([["a", "b"]])
+    ([['a', 'a!']], [['a', 'b']])
+    """
+    return xc.elementwise(fn, arrays, first=True)
 
 
 # ----------------------------------------------------------------------- registration ----
