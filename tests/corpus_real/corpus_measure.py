@@ -156,6 +156,7 @@ def read_cells(path: Path) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, 
         formulas: dict[tuple[str, str], Cell] = {}
         for sheet, part in _sheet_parts(zf):
             shared: dict[str, str] = {}
+            origins: dict[str, tuple[int, int]] = {}
             arrays: list[tuple[tuple[int, int, int, int], str]] = []
             for _, el in ET.iterparse(io.BytesIO(zf.read(part))):
                 if el.tag != f"{NS}c":
@@ -167,9 +168,13 @@ def read_cells(path: Path) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, 
                 if f is not None:
                     text = f.text or ""
                     if f.get("t") == "shared":
+                        si = f.get("si", "")
                         if text:
-                            shared[f.get("si", "")] = text
-                        text = text or shared.get(f.get("si", ""), "")
+                            shared[si] = text
+                            origins[si] = _rc(ref)
+                        elif si in shared:   # a follower: the master's text moved to this cell
+                            (r0, c0), (r, c) = origins[si], _rc(ref)
+                            text = shifted(shared[si], r - r0, c - c0)
                     if f.get("t") == "array" and f.get("ref"):
                         a, _, b = f.get("ref", "").partition(":")
                         r1, c1 = _rc(a)
@@ -187,6 +192,26 @@ def read_cells(path: Path) -> tuple[dict[tuple[str, str], Any], dict[tuple[str, 
                         if key not in formulas:
                             formulas[key] = Cell(values.get(key), text, "array")
     return values, formulas
+
+
+_A1 = re.compile(r'"(?:[^"]|"")*"|(?<![\w.$])(\$?)([A-Z]{1,3})(\$?)(\d+)(?![\w(!])')
+
+
+def shifted(formula: str, dr: int, dc: int) -> str:
+    """A shared formula's text as it reads in a follower ``dr`` rows and ``dc`` columns away
+    (relative references moved, ``$`` parts and text in quotes kept).
+
+    >>> shifted('SUM(H4:H4)+$A$1+B$2&"A1"', 0, 7)
+    'SUM(O4:O4)+$A$1+I$2&"A1"'
+    """
+    def one(m: re.Match[str]) -> str:
+        if m.group(2) is None:
+            return m.group(0)
+        col = m.group(2) if m.group(1) else col_letters(col_number(m.group(2)) + dc)
+        row = m.group(4) if m.group(3) else str(int(m.group(4)) + dr)
+        return f"{m.group(1)}{col}{m.group(3)}{row}"
+
+    return _A1.sub(one, formula)
 
 
 def _refs(formula: str, sheet: str) -> Iterator[tuple[str, int, int, int, int]]:

@@ -15,6 +15,23 @@ Text typed into an aggregate's list of arguments
     such a typed text, and only that, in a call that coerces it as Excel does
     (:func:`typed_number`), so the built-in aggregate itself is left as it is: a formula without
     a typed text argument is not touched, and no aggregate is overridden.
+
+Conditional aggregates (:func:`criterion`, :func:`conditional`)
+    Excel's criteria (an error criterion matches that error, ``"<=TRUE"`` compares logical
+    values, a matched error cell in the summed range is the answer, the …IFS ranges must have
+    one size, an array of criteria gives an array of results).  These are hot built-ins, so
+    the override is registered only in a workbook whose calls read at most
+    ``excel_functions.LOOKUP_CELL_BUDGET`` cells together, and SUMIF/AVERAGEIF only where every
+    sum range has its range's size (:func:`conditionals_to_override`); a larger workbook keeps
+    formualizer's own.
+
+Overridden outright (rare, :data:`OVERRIDES`)
+    MODE/MODE.SNGL/MODE.MULT (ties in order of first occurrence), FREQUENCY (counts in the bins'
+    given order), TRIMMEAN (percent read as a number, lifted over an array).
+
+Other rewrites on the engine copy
+    SUMPRODUCT of A1 ranges of unequal sizes (:func:`mark_unequal_sumproduct`: an error in the
+    arrays before #VALUE!) and the intersection operator (:func:`write_intersections`).
 """
 
 from __future__ import annotations
@@ -127,9 +144,10 @@ def typed_counted(v: Any, date1904: bool = False) -> Any:
 _TRIGGER_TYPED = re.compile(rb"(?:SUM|PRODUCT|SUMSQ|AVERAGE|MAX|MIN|MEDIAN|MODE|STDEV|VAR|DEVSQ|"
                             rb"AVEDEV|GEOMEAN|HARMEAN|KURT|SKEW|COUNT)[A-Z.]*\([^<]*\"")
 
-LITERAL_TEXT = Rewrite("typed text in an aggregate's arguments", _TRIGGER_TYPED, wrap_typed_text)
-
-REWRITES: tuple[Rewrite, ...] = (LITERAL_TEXT,)
+LITERAL_TEXT = Rewrite("typed text in an aggregate's arguments", _TRIGGER_TYPED, wrap_typed_text,
+                       needles=(b"SUM", b"PRODUCT", b"AVERAGE", b"MAX", b"MIN", b"MEDIAN", b"STDEV",
+                                b"VAR", b"DEVSQ", b"AVEDEV", b"GEOMEAN", b"HARMEAN", b"KURT",
+                                b"SKEW", b"COUNT"))
 
 
 # ----------------------------------------------------------------------------------- MODE ----
@@ -271,15 +289,13 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool =
         functions[name] = (conditional(kind, singular, date1904), 2, None)
     for name, (fn, lo, hi) in functions.items():
         for spelling in spellings(name):
-            try:
-                wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
-            except RuntimeError:   # registered before (excel_lifting's lifting of the built-in)
-                wb.unregister_function(spelling)
-                wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
+            # (the registry's GuardedWorkbook replaces excel_lifting's earlier lifting callback)
+            wb.register_function(spelling, fn, min_args=lo, max_args=hi, allow_override_builtin=True)
     wb.register_function(f"{PREFIX}NUMBER", lambda v: typed_number(v, date1904),
                          min_args=1, max_args=1)
     wb.register_function(f"{PREFIX}COUNTED", lambda v: typed_counted(v, date1904),
                          min_args=1, max_args=1)
+    wb.register_function(f"{PREFIX}SUMPRODUCT", sumproduct_unequal, min_args=1, max_args=None)
 
 
 # ------------------------------------------------------------------- criteria (…IF, …IFS) ----
@@ -509,18 +525,17 @@ CONDITIONAL = {"SUMIF": ("SUM", True), "AVERAGEIF": ("AVERAGE", True), "COUNTIF"
                "SUMIFS": ("SUM", False), "AVERAGEIFS": ("AVERAGE", False),
                "COUNTIFS": ("COUNT", False), "MAXIFS": ("MAX", False), "MINIFS": ("MIN", False)}
 
-_CONDITIONAL_CALL = re.compile(r"(?<![\w.])(?:_XLFN\.)?(SUMIFS?|AVERAGEIFS?|COUNTIFS?|MAXIFS|MINIFS)\(")
+_CONDITIONAL_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?(SUMIFS?|AVERAGEIFS?|COUNTIFS?|MAXIFS|MINIFS)\(",
+                               re.IGNORECASE)
 _A1_RANGE = re.compile(r"^(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?([A-Z]{1,3})\$?(\d+)"
                        r"(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 
 
-def _range_shape(arg: list[Any]) -> tuple[int, int] | None:
-    """(rows, columns) of an argument that is one A1 cell or range, None for anything else."""
+def _range_shape(ref: str) -> tuple[int, int] | None:
+    """(rows, columns) of an A1 cell or range reference, None for anything else."""
     from xlmodel.ooxml.addresses import col_number
 
-    if len(arg) != 1 or not str(arg[0].subtype).endswith("Range"):
-        return None
-    m = _A1_RANGE.match(arg[0].value.upper())
+    m = _A1_RANGE.match(ref.upper())
     if not m:
         return None
     c1, r1 = col_number(m.group(1)), int(m.group(2))
@@ -528,42 +543,38 @@ def _range_shape(arg: list[Any]) -> tuple[int, int] | None:
     return abs(r2 - r1) + 1, abs(c2 - c1) + 1
 
 
+_REF_RE = r"(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?"
+_SUMIF_CALL = re.compile(r"(?<![\w.])(?:SUMIF|AVERAGEIF)\(", re.IGNORECASE)
+#: A SUMIF/AVERAGEIF call whose range and sum range are A1 references (criterion without calls).
+_SUMIF_PLAIN = re.compile(rf"(?<![\w.])(?:SUMIF|AVERAGEIF)\(\s*({_REF_RE})\s*,"
+                          rf"(?:\"(?:[^\"]|\"\")*\"|\{{(?:\"(?:[^\"]|\"\")*\"|[^{{}}\"])*\}}|[^,(){{}}\"])*"
+                          rf"(?:,\s*({_REF_RE})\s*)?\)", re.IGNORECASE)
+
+
 def sum_range_fits(formula: str) -> bool:
     """Does every SUMIF/AVERAGEIF call of ``formula`` have a sum range the size of its range?
 
     Excel reads a smaller sum range from its top-left cell over the size of the range
     (``SUMIF(A1:A10,"x",B1)`` sums B1:B10); a callback gets only the cells written, so the
-    override is registered only where every call's sum range fits (:func:`conditionals_to_override`).
+    override is registered only where every call's range and sum range are A1 references of
+    one size (:func:`conditionals_to_override`); any other form keeps formualizer's built-in.
 
-    >>> sum_range_fits("SUMIF(A1:A3,1,B1:B3)+AVERAGEIF(A1:B2,1)"), sum_range_fits("SUMIF(A1:A3,1,B1)")
+    >>> sum_range_fits('SUMIF(A1:A3,">"&C1,B1:B3)+AVERAGEIF(A1:B2,1)'), sum_range_fits("SUMIF(A1:A3,1,B1)")
     (True, False)
-    >>> sum_range_fits("SUMIF(A1:A3,1,INDEX(B:B,1):B3)")
-    False
+    >>> sum_range_fits('SUMIF(D1:H1,{1,">3"},E1:I1)'), sum_range_fits('SUMIF(D1:H1,{1,">3"},E1:F1)')
+    (True, False)
+    >>> sum_range_fits("SUMIF(A1:A3,1,INDEX(B:B,1):B3)"), sum_range_fits("SUMIF(A1:A3,DATE(2014,1,1),B1:B3)")
+    (False, False)
     """
-    tokens = _tokens(formula)
-    if tokens is None:
-        return False
-    stack: list[list[list[Any]] | None] = []   # per open call: its arguments' tokens (checked calls)
-    for tok in tokens:
-        kind, sub = str(tok.token_type), str(tok.subtype)
-        if sub.endswith("Open"):
-            if stack and stack[-1] is not None:
-                stack[-1][-1].append(tok)
-            name = tok.value[:-1].upper() if kind.endswith("Func") else ""
-            stack.append([[]] if name in ("SUMIF", "AVERAGEIF") else None)
-        elif sub.endswith("Close"):
-            args = stack.pop() if stack else None
-            if args is not None and len(args) == 3:
-                a, s = _range_shape(args[0]), _range_shape(args[2])
-                if a is None or a != s:
-                    return False
-            if stack and stack[-1] is not None:
-                stack[-1][-1].append(tok)
-        elif kind.endswith("Sep") and sub.endswith("Arg") and len(stack) and stack[-1] is not None:
-            stack[-1].append([])
-        elif stack and stack[-1] is not None:
-            stack[-1][-1].append(tok)
-    return True
+    calls = len(_SUMIF_CALL.findall(formula))
+    plain = 0
+    for m in _SUMIF_PLAIN.finditer(formula):
+        if m.group(2) is not None:
+            shape = [_range_shape(g) for g in (m.group(1), m.group(2))]
+            if shape[0] is None or shape[0] != shape[1]:
+                return False
+        plain += 1
+    return plain == calls
 
 
 def conditionals_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
@@ -578,28 +589,195 @@ def conditionals_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
     (['SUMIF'], set())
     """
     from xlmodel.engine.excel_functions import LOOKUP_CELL_BUDGET, _cells_read
+    from xlmodel.engine.excel_registry import called
 
+    present = set(CONDITIONAL) & set(called(formulas))   # one scan per workbook, shared
+    if not present:
+        return set()
     masters: dict[tuple[str, Any], str] = {}
     for sheet, cells in formulas.items():
         for fc in cells:
             if getattr(fc, "shared_master", False) and fc.text:
                 masters[(sheet, fc.si)] = fc.text
     cost: dict[str, int] = {}
-    unfit: set[str] = set()
     seen: dict[str, tuple[set[str], int]] = {}
+    over: set[str] = set()
     for sheet, cells in formulas.items():
         for fc in cells:
             text = fc.text or masters.get((sheet, getattr(fc, "si", None)), "")
-            if "IF" not in text.upper():
-                continue
-            if text not in seen:
-                upper = text.upper()
-                names = {m.group(1) for m in _CONDITIONAL_CALL.finditer(upper)}
-                n = _cells_read(text) if names else 0
-                if names & {"SUMIF", "AVERAGEIF"} and not sum_range_fits(text):
-                    unfit.update(names & {"SUMIF", "AVERAGEIF"})
-                seen[text] = (names, n)
-            names, n = seen[text]
-            for name in names:
-                cost[name] = cost.get(name, 0) + n
-    return {name for name, n in cost.items() if n <= LOOKUP_CELL_BUDGET and name not in unfit}
+            found = seen.get(text)
+            if found is None:
+                found = _calls(text, seen, _cells_read, over)
+            for name in found[0]:
+                n = cost[name] = cost.get(name, 0) + found[1]
+                if n > LOOKUP_CELL_BUDGET:
+                    over.add(name)   # counted no further
+            if len(over) == len(present):
+                return set()         # every function called is over the budget: a large workbook
+    within = {name for name, n in cost.items() if n <= LOOKUP_CELL_BUDGET}
+    unfit = {name for name in within & {"SUMIF", "AVERAGEIF"}
+             if not all(sum_range_fits(t) for t, (names, _) in seen.items() if name in names)}
+    return within - unfit
+
+
+_NONE: tuple[set[str], int] = (set(), 0)
+
+
+def _calls(text: str, seen: dict[str, tuple[set[str], int]], cells_read: Any,
+           over: set[str]) -> tuple[set[str], int]:
+    """The conditional aggregates ``text`` calls and the cells its ranges cover (remembered;
+    not counted when every one of them is ``over`` the budget already)."""
+    names = {m.group(1).upper() for m in _CONDITIONAL_CALL.finditer(text)} if "IF" in text else None
+    if not names:
+        seen[text] = _NONE
+        return _NONE
+    seen[text] = found = (names, cells_read(text) if names - over else 0)
+    return found
+
+
+# --------------------------------------------------------------------------- SUMPRODUCT ----
+_SUMPRODUCT_PLAIN = re.compile(rf"(?<![\w.])SUMPRODUCT\(\s*({_REF_RE}(?:\s*,\s*{_REF_RE})+)\s*\)",
+                               re.IGNORECASE)
+
+
+def mark_unequal_sumproduct(formula: str) -> str:
+    """``formula`` with each SUMPRODUCT of A1 ranges of unequal sizes renamed to the helper
+    :func:`sumproduct_unequal` (the engine copy only).
+
+    Microsoft (SUMPRODUCT): "The array arguments must have the same dimensions.  If they do not,
+    SUMPRODUCT returns the #VALUE! error value"; the corpus shows an error in the arrays comes
+    first (``SUMPRODUCT(P75:Q75,H75:I75,I75:K75)`` with #NUM! in P75 is #NUM!; formualizer
+    answers #VALUE!).  Calls of equal sizes, the common case, are left to the built-in.
+
+    >>> mark_unequal_sumproduct("SUMPRODUCT(P1:Q1,H1:I1,I1:K1)+SUMPRODUCT(A1:A3,B1:B3)")
+    '_XLMODEL_AGGR_SUMPRODUCT(P1:Q1,H1:I1,I1:K1)+SUMPRODUCT(A1:A3,B1:B3)'
+    """
+    if "SUMPRODUCT" not in formula.upper():
+        return formula
+
+    def one(m: re.Match[str]) -> str:
+        shapes = {_range_shape(ref.strip()) for ref in m.group(1).split(",")}
+        if len(shapes) == 1 or None in shapes:
+            return m.group(0)
+        return f"{PREFIX}SUMPRODUCT({m.group(1)})"
+
+    return _SUMPRODUCT_PLAIN.sub(one, formula)
+
+
+def sumproduct_unequal(*arrays: Any) -> Any:
+    """SUMPRODUCT of arrays of unequal sizes: the first error in them, else #VALUE!.
+
+    >>> sumproduct_unequal([[{"type": "Error", "kind": "Num"}, 1.0]], [[1.0, 2.0, 3.0]])
+    {'type': 'Error', 'kind': 'Num'}
+    >>> sumproduct_unequal([[1.0, 2.0]], [[1.0, 2.0, 3.0]])
+    {'type': 'Error', 'kind': 'Value'}
+    """
+    for a in arrays:
+        for v in (x for row in _grid(a) for x in row):
+            if excel_coerce.is_error(v):
+                return v
+    return excel_coerce.error("Value")
+
+
+SUMPRODUCT_SIZES = Rewrite("SUMPRODUCT of unequal sizes", re.compile(rb"SUMPRODUCT\("),
+                           mark_unequal_sumproduct, needles=(b"SUMPRODUCT(",))
+
+# ---------------------------------------------------------------- intersection operator ----
+#: Aggregates that take any number of references: a union argument is the same as its areas
+#: given one by one.
+_AREA_AGGREGATES = NUMBER_AGGREGATES | {"COUNT", "COUNTA"}
+_SHEET_PREFIX = re.compile(r"(?:'(?:[^']|'')+'|[A-Za-z_][\w.]*)!")
+_A1_REF = re.compile(r"\$?[A-Z]{1,3}\$?\d+(?::\$?[A-Z]{1,3}\$?\d+)?")
+#: A reference, a space, a reference or a parenthesis: maybe the intersection operator.
+_MAYBE_INTERSECTION = re.compile(r"[A-Za-z]\$?\d+\s+[($A-Za-z']")
+
+
+def write_intersections(formula: str) -> str:
+    """``formula`` with each intersection of A1 references (the space operator) written as the
+    range it names, where it is an aggregate's argument or the whole formula (engine copy).
+
+    Microsoft, "Calculation operators and precedence": the space is the intersection operator,
+    the cells both references share; none is #NULL!.  formualizer 0.13 answers #N/IMPL!.  An
+    intersection with a union gives several areas, each an argument of the aggregate
+    (xlmodel.engine.excel_lookups.areas reads the expression).
+
+    >>> write_intersections("SUM(B2:E5 C3:D4)"), write_intersections("J8:K10 L6:M7")
+    ('SUM(C3:D4)', '#NULL!')
+    >>> write_intersections("SUM(E3:G4 (B2:E5,G2:H5))"), write_intersections("SUM(A1:B2, C1)")
+    ('SUM(E3:E4,G3:G4)', 'SUM(A1:B2, C1)')
+    >>> write_intersections("(SUM(CORE!$M$4:$N$5,(CORE!$K$4:$K$6 CORE!$J$5:$L$5)))")
+    '(SUM(CORE!$M$4:$N$5,CORE!K5))'
+    >>> write_intersections("(CORE!$K$4:$K$6 CORE!$J$5:$L$5)"), write_intersections("(S!A1:A3 T!A1:B1)")
+    ('CORE!K5', '(S!A1:A3 T!A1:B1)')
+    >>> write_intersections("((K4:K6 J5:L5)+(SUM(M4:N5,(K4:K6 J5:L5))))")
+    '(K5+(SUM(M4:N5,K5)))'
+    >>> write_intersections("SUM((A1:B2 B2:C3),(A1 C3))"), write_intersections("ROWS((A1 C3))")
+    ('SUM(B2,#NULL!)', 'ROWS((A1 C3))')
+    """
+    if " " not in formula or not _MAYBE_INTERSECTION.search(formula):
+        return formula
+    from xlmodel.engine.excel_lookups import _range_text, areas
+
+    tokens = _tokens(formula)
+    if tokens is None:
+        return formula
+    raw = formula.encode("utf-8")
+
+    def written(start: int, end: int, whole: bool, paren: bool = False) -> str | None:
+        piece = raw[start:end].decode("utf-8")
+        if " " not in piece.strip():
+            return None
+        prefixes = _SHEET_PREFIX.findall(piece)   # one sheet named on every reference, or none
+        if prefixes:
+            piece = _SHEET_PREFIX.sub("", piece)
+            if len(set(prefixes)) != 1 or len(_A1_REF.findall(piece)) != len(prefixes):
+                return None
+        got = areas(piece)
+        if got is None or (isinstance(got, str) and paren):
+            return None   # (an empty one inside ROWS, AREAS…: not an error value there)
+        if isinstance(got, str):
+            return got
+        if (whole or paren) and len(got) > 1:
+            return None
+        sheet = prefixes[0] if prefixes else ""
+        return ",".join(sheet + _range_text(r) for r in got)
+
+    spans: list[tuple[int, int, bool]] = []   # (start, end, one area only) of pieces
+    stack: list[tuple[bool, int]] = []  # per open call/paren: (an area aggregate?, its arg start)
+    for tok in tokens:
+        kind, sub = str(tok.token_type), str(tok.subtype)
+        if sub.endswith("Open"):
+            name = tok.value[:-1].upper() if kind.endswith("Func") else ""
+            name = name[6:] if name.startswith("_XLFN.") else name
+            stack.append((name in _AREA_AGGREGATES,
+                          tok.end - 1 if kind.endswith("Func") else tok.start - 1))
+        elif sub.endswith("Close") and stack:
+            aggregate, start = stack.pop()
+            if aggregate and kind.endswith("Func"):
+                spans.append((start, tok.start - 1, False))
+            elif kind.endswith("Paren"):   # a parenthesised reference expression anywhere
+                spans.append((start, tok.end - 1, True))
+        elif kind.endswith("Sep") and sub.endswith("Arg") and stack:
+            aggregate, start = stack[-1]
+            if aggregate:
+                spans.append((start, tok.start - 1, False))
+            stack[-1] = (aggregate, tok.end - 1)
+    out = raw
+    done: list[tuple[int, int]] = []
+    for start, end, one in sorted(spans, key=lambda x: (-x[1], x[0])):   # outermost first
+        if any(a <= start and end <= b for a, b in done):
+            continue   # inside a piece already written
+        new = written(start, end, False, paren=one)
+        if new is not None:
+            out = out[:start] + new.encode() + out[end:]
+            done.append((start, end))
+    if out == raw:
+        new = written(0, len(raw), True)
+        return formula if new is None else new
+    return out.decode("utf-8")
+
+
+INTERSECTIONS = Rewrite("the intersection operator", re.compile(rb"[A-Za-z]\$?\d+ +[($A-Za-z']"),
+                        write_intersections)
+
+REWRITES: tuple[Rewrite, ...] = (LITERAL_TEXT, SUMPRODUCT_SIZES, INTERSECTIONS)

@@ -75,23 +75,67 @@ def date_serial(y: int, m: int, d: int, date1904: bool = False) -> float | None:
     return float(serial + 1 if serial >= 60 else serial)
 
 
+#: Month names Excel reads in a date text: English (Excel's own) and Danish (da-DK), with
+#: their three-letter abbreviations.
+MONTHS = {name: i + 1 for i, names in enumerate((
+    ("january", "januar"), ("february", "februar"), ("march", "marts"), ("april",),
+    ("may", "maj"), ("june", "juni"), ("july", "juli"), ("august",),
+    ("september", "sept"), ("october", "oktober", "okt"), ("november",), ("december",)))
+    for full in names for name in {full, full[:3]}}
+_DAY_MONTH = re.compile(r"^\s*(\d{1,2})([/-])(\d{1,2})\s*$")   # "1.25" is no date
+_NAMED = re.compile(r"^\s*(\d{1,2})[-/. ]\s*([^\W\d_]{3,})\.?(?:[-/. ]\s*(\d{1,4}))?\s*$")
+_NAMED_FIRST = re.compile(r"^\s*([^\W\d_]{3,})\.?[ -]?(\d{1,2})(?:,?\s*(\d{4}))?\s*$")
+
+
+def _year(text: str | None) -> int:
+    """A date text's year: four digits as written, two digits 1930–2029 (Excel's window), none
+    the current year (ECMA-376 Part 4, DATEVALUE: "If the year portion of date-time-string is
+    omitted, the current year is used"; such a value follows the clock as TODAY does).
+
+    ECMA's examples, all 1 February 2006 (38749) but the first, read day first here (da-DK):
+
+    >>> [date_time_text(t) for t in ("2/1/2006", "01-Feb-2006 10:06 AM", "2006/2/1", "2006-2-1")]
+    [38719.0, 38749.42083333333, 38749.0, 38749.0]
+    """
+    if not text:
+        return dt.date.today().year
+    c = int(text)
+    return c + (2000 if c < 30 else 1900) if len(text) <= 2 else c
+
+
 def date_text(s: str, date1904: bool = False) -> float | None:
-    """A date typed as text (``d/m/y``, ``d-m-y``, ``d.m.y`` or ``y-m-d``), day first; None if none.
+    """A date typed as text (``d/m/y``, ``d-m-y``, ``d.m.y``, ``y-m-d``, ``d/m`` this year, a
+    month name: ``26-aug-1987``, ``1 maj 2014``, ``Aug 26, 1987``), day first; None if none.
 
     >>> date_text("29/02/1900"), date_text("13/01/1900"), date_text("2014-01-01")
     (60.0, 13.0, 41640.0)
     >>> date_text("02/13/1900"), date_text("ciao"), date_text("32/13/2014")
     (44.0, None, None)
+    >>> date_text("26-aug-1987"), date_text("1 maj 2014"), date_text("Aug 26, 1987")
+    (32015.0, 41760.0, 32015.0)
+    >>> date_text("26/08") == date_serial(dt.date.today().year, 8, 26), date_text("1-5-x")
+    (True, None)
     """
     m = _DATE.match(s)
-    if not m:
-        return None
-    a, b, c = int(m.group(1)), int(m.group(3)), int(m.group(4))
-    if len(m.group(1)) == 4:                        # y-m-d
-        return date_serial(a, b, c, date1904)
-    y = c + (2000 if c < 30 else 1900) if len(m.group(4)) <= 2 else c
-    day_first = date_serial(y, b, a, date1904)
-    return day_first if day_first is not None else date_serial(y, a, b, date1904)
+    if m:
+        a, b, c = int(m.group(1)), int(m.group(3)), int(m.group(4))
+        if len(m.group(1)) == 4:                        # y-m-d
+            return date_serial(a, b, c, date1904)
+        y = _year(m.group(4))
+        day_first = date_serial(y, b, a, date1904)
+        return day_first if day_first is not None else date_serial(y, a, b, date1904)
+    m = _DAY_MONTH.match(s)
+    if m:
+        a, b, y = int(m.group(1)), int(m.group(3)), _year(None)
+        day_first = date_serial(y, b, a, date1904)
+        return day_first if day_first is not None else date_serial(y, a, b, date1904)
+    m = _NAMED.match(s)
+    if m and m.group(2).lower() in MONTHS:
+        return date_serial(_year(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)), date1904)
+    m = _NAMED_FIRST.match(s)
+    if m and m.group(1).lower() in MONTHS:
+        return date_serial(_year(m.group(3)), MONTHS[m.group(1).lower()], int(m.group(2)), date1904)
+    return None
 
 
 def number_text(s: str, date1904: bool = False) -> float | None:
@@ -190,7 +234,25 @@ def number(v: Any, date1904: bool = False) -> float:
         n = number_text(v, date1904)
         if n is not None:
             return n
+    if isinstance(v, dt.date | dt.time):   # a date-typed cell, should the engine pass one
+        return _temporal(v, date1904)
     raise ExcelError("Value")
+
+
+def _temporal(v: dt.date | dt.time, date1904: bool) -> float:
+    """A date, date-time or time as its serial number.
+
+    >>> _temporal(dt.datetime(2014, 1, 1, 12), False), _temporal(dt.time(6), False)
+    (41640.5, 0.25)
+    """
+    if isinstance(v, dt.time):
+        return (v.hour * 3600 + v.minute * 60 + v.second + v.microsecond / 1e6) / 86400
+    day = date_serial(v.year, v.month, v.day, date1904)
+    if day is None:
+        raise ExcelError("Num")
+    if isinstance(v, dt.datetime):
+        return day + _temporal(v.time(), date1904)
+    return day
 
 
 def strict_number(v: Any, date1904: bool = False) -> float:

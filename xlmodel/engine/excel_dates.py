@@ -19,12 +19,13 @@ range argument with #VALUE!; the others accept TRUE as 1 and are lifted over arr
 formula ``{=DAY(C1:Q1)}`` gives one day per element), as Excel's cached values show.
 
 Registration is gated by the workbook's formulas (:func:`register`): a function is overridden
-only if the workbook calls it, and the hot built-ins (DATE, YEAR, MONTH, DAY) only while their
-calls stay under :data:`CALL_BUDGET`, so a large model keeps formualizer's native speed.
+only if the workbook calls it, and only while its calls stay under :data:`CALL_BUDGET`, so a
+large model (thousands of DATE or LEFT calls) keeps formualizer's native speed.
 """
 
 from __future__ import annotations
 
+import calendar
 import datetime as dt
 import math
 import re
@@ -57,15 +58,11 @@ def _mark_omitted(text: str) -> str:
 REWRITES: tuple[Rewrite, ...] = (
     Rewrite("omitted text arguments", re.compile(rb"TEXT(?:SPLIT|AFTER|BEFORE)\("), _mark_omitted),)
 
-#: The most formula cells calling a hot built-in (:data:`HOT`) for which its Python override is
-#: registered: a callback costs a few microseconds a call, so at this budget the whole workbook
-#: pays at most some tens of milliseconds; beyond it formualizer's native function is kept.
+#: The most formula cells calling one function for which its Python override is registered:
+#: a callback costs a few microseconds a call, so at this budget the whole workbook pays at most
+#: some tens of milliseconds a function; beyond it formualizer's native function is kept (a
+#: large model keeps the native speed; its rare edge cases are then formualizer's).
 CALL_BUDGET = 5_000
-
-#: The built-ins common enough in models that their override is budgeted.
-HOT = frozenset({"DATE", "YEAR", "MONTH", "DAY", "EDATE", "EOMONTH", "LEFT", "RIGHT", "MID",
-                 "LEN", "TRIM", "UPPER", "LOWER", "FIND", "SEARCH", "SUBSTITUTE", "REPT",
-                 "EXACT", "VALUE", "T"})
 
 _MAX_1900, _MAX_1904 = 2958465, 2957003   # 31 December 9999 in either date system
 
@@ -105,8 +102,7 @@ def ymd(serial: int, date1904: bool = False) -> tuple[int, int, int]:
 def _days_in_month(y: int, m: int, date1904: bool) -> int:
     if m == 2 and y == 1900 and not date1904:
         return 29                                   # Excel's fictitious leap day
-    nxt = dt.date(y + m // 12, m % 12 + 1, 1)
-    return (nxt - dt.timedelta(days=1)).day
+    return calendar.monthrange(y, m)[1]
 
 
 def _monday0(serial: int, date1904: bool) -> int:
@@ -340,8 +336,8 @@ def edate(start: Any, months: Any, date1904: bool = False) -> float:
     """EDATE(start_date, months): the same day ``months`` later (the month's last day if
     shorter).  A logical value is #VALUE!; a negative start or a result out of range #NUM!.
 
-    >>> edate(8, 2), edate(1, ".55"), edate(0, 0), edate(31, 1), edate(1987, 8)
-    (68.0, 1.0, 0.0, 60.0, 2232.0)
+    >>> edate(8, 2), edate(1, ".55"), edate(0, 0), edate(31, 1), edate(1987, 8), edate(2958465, 0)
+    (68.0, 1.0, 0.0, 60.0, 2232.0, 2958465.0)
     """
     return _add_months(start, months, date1904, end_of_month=False)
 
@@ -357,11 +353,15 @@ def eomonth(start: Any, months: Any, date1904: bool = False) -> float:
 
 def datedif(start: Any, end: Any, unit: Any, date1904: bool = False) -> float:
     """DATEDIF(start_date, end_date, unit): whole years ``Y``, months ``M``, days ``D``, and
-    ``MD``/``YM``/``YD`` ignoring the larger units.  ``YD`` counts from the start's day in the
-    start's own year (Excel's result: DATEDIF(8, 1987, "YD") is 153 as 1900 has Excel's 29 Feb).
+    ``MD``/``YM``/``YD`` ignoring the larger units.  ``YD`` counts from the start date to the
+    end's month and day in the start's year (or the next): Excel's cached DATEDIF(8, 1987, "YD")
+    is 153 (1900 has Excel's 29 Feb), and LibreOffice's interpreter (its DATEDIF) notes
+    Excel's 323 for 1988-06-22 to 2012-05-11 where counting in the end's year gives 324.
 
     >>> datedif(8, 1987, "YD"), datedif(1, 8, "Y"), datedif(0, 1, "m"), datedif(1, 1987, "D")
     (153.0, 0.0, 0.0, 1986.0)
+    >>> datedif(serial_of(1988, 6, 22), serial_of(2012, 5, 11), "YD")   # Excel 323 (LibreOffice 324)
+    323.0
     >>> xc.error_kind(lambda: datedif(2, 1, "D")), xc.error_kind(lambda: datedif(1, 2, "a"))
     ('Num', 'Num')
     """
@@ -437,56 +437,25 @@ def _bind(fn: Callable[..., Any], date1904: bool, lifted: bool) -> Callable[...,
     return xc.elementwise(one) if lifted else xc.scalar_only(one)
 
 
-_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.|_xlws\.)*([A-Za-z][A-Za-z0-9.]*)\s*\(")
-
-
-def calls(formulas: Mapping[str, Iterable[Any]]) -> dict[str, int]:
-    """How many formula cells call each function (a shared formula counts every cell it fills).
-
-    >>> class F:
-    ...     f_type, ref, text = "shared", "A1:A10", "DATE(YEAR(A1),1,1)+_xlfn.DAYS(B1,C1)"
-    >>> sorted(calls({"S": [F()]}).items())
-    [('DATE', 10), ('DAYS', 10), ('YEAR', 10)]
-    """
-    from xlmodel.ooxml.addresses import parse_range
-
-    out: dict[str, int] = {}
-    for cells in formulas.values():
-        for fc in cells:
-            text = getattr(fc, "text", "")
-            if not text or "(" not in text:
-                continue
-            weight = 1
-            ref = getattr(fc, "ref", None)
-            if getattr(fc, "f_type", None) == "shared" and ref:
-                try:
-                    r1, c1, r2, c2 = parse_range(ref if ":" in ref else f"{ref}:{ref}")
-                    weight = (r2 - r1 + 1) * (c2 - c1 + 1)
-                except ValueError:
-                    weight = 1
-            for name in {m.group(1).upper() for m in _CALL.finditer(text)}:
-                out[name] = out.get(name, 0) + weight
-    return out
-
-
 def chosen(available: Iterable[str], counted: Mapping[str, int]) -> list[str]:
-    """The functions to override: called by the workbook, a hot one within the budget.
+    """The functions to override: called by the workbook, within the budget.
 
     >>> chosen(["DATE", "DAY", "HOUR"], {"DATE": 9000, "DAY": 3, "SUM": 5})
     ['DAY']
     """
-    return [n for n in available
-            if counted.get(n) and (n not in HOT or counted[n] <= CALL_BUDGET)]
+    return [n for n in available if 0 < counted.get(n, 0) <= CALL_BUDGET]
 
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:
     """Register the date functions and excel_text's text functions the workbook calls."""
-    from xlmodel.engine import excel_lifting, excel_text
+    from xlmodel.engine import excel_lifting, excel_registry, excel_text
 
-    counted = calls(formulas)
     table = {name: (_bind(fn, date1904, lifted), lo, hi)
              for name, (fn, lo, hi, lifted) in FUNCTIONS.items()}
     table.update(excel_text.registered(date1904))
+    counted = excel_registry.called(formulas)   # one shape-grouped scan, shared by every module
+    if not any(name in counted for name in table):
+        return
     own = {str(f["name"]).upper() for f in wb.list_functions()}
     for name in chosen(table, counted):
         fn, lo, hi = table[name]

@@ -288,6 +288,7 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
                     new = excel_lambda.rewrite(new) or new
                 if words is not None and words.search(new):
                     new = excel_names.inline(new, fc.row, fc.col, names)
+                    new = _engine_text(new)   # the inlined names' text gets the rewrites too
                 if found and "[" in new:
                     new = translate(new, sheet, fc.row, fc.col, by_name, on_sheet)
             except (Untranslatable, excel_names.Unresolved):
@@ -298,6 +299,16 @@ def register(wb: Any, pkg: Any, formulas: Mapping[str, Iterable[Any]]) -> int:
 
 
 _ROW_COLUMN = re.compile(r"(?<![\w.])(?:ROW|COLUMN)\(", re.IGNORECASE)
+
+
+def _engine_text(text: str) -> str:
+    """``text`` with the Excel-exactness rewrites made (xlmodel.engine.excel_registry), as the
+    engine's copy of a sheet has them (the intersection in a name: ``h`` = ``S!K4:K6 S!J5:L5``)."""
+    from xlmodel.engine import excel_registry
+    from xlmodel.ooxml.values import xml_escape
+
+    exact = excel_registry.sheet_rewrite(xml_escape(text).encode())
+    return exact(text) if exact else text
 
 
 def _extent(ref: str | None) -> tuple[int, int] | None:

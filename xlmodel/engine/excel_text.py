@@ -6,6 +6,14 @@ gives ``CHAR(128)`` = "€" in Excel for Windows and "Ä" in Excel for Mac.  for
 answers with Unicode code points (``CHAR(128)`` is U+0080 shown as "�").  The refresh computes
 with the character set of the application that saved the workbook (docProps/app.xml names it:
 "Microsoft Macintosh Excel"), so the values agree with what the user's Excel showed.
+
+TEXT's number formats (:func:`text_format`), and the text functions :func:`registered` hands to
+xlmodel.engine.excel_dates.register (LEFT, MID, FIND, SEARCH, SUBSTITUTE, FIXED, NUMBERVALUE,
+TEXTBEFORE/TEXTAFTER, TEXTSPLIT, REGEX*, VALUETOTEXT, ARRAYTOTEXT…): each follows Microsoft's
+help page and the values Excel cached in tests/corpus_real (formulas' test.xlsx sheet TEXT,
+pycel's text.xlsx).  Excel reads a logical value as ``TRUE``/``FALSE`` text, an empty cell
+given as a count as 0 (``SEARCH("a", "a", A1)`` with A1 empty is #VALUE!), a left-out one as
+the default, and lifts each function over an array argument element by element.
 """
 
 from __future__ import annotations
@@ -131,7 +139,8 @@ def _tokens(section: str) -> list[tuple[str, str]]:
         ch = section[i]
         if ch == '"':
             j = section.find('"', i + 1)
-            j = len(section) if j < 0 else j
+            if j < 0:
+                raise ValueError(section)   # an unterminated quote: Excel's #VALUE!
             out.append(("lit", section[i + 1:j]))
             i = j + 1
         elif ch == "\\" and i + 1 < len(section):
@@ -158,6 +167,8 @@ def _tokens(section: str) -> list[tuple[str, str]]:
             out.append((ch, ch))
             i += 1
         elif ch in "Ee" and i + 1 < len(section) and section[i + 1] in "+-":
+            if i + 2 >= len(section) or section[i + 2] not in "0#?":
+                raise ValueError(section)   # an exponent without its digits: Excel's #VALUE!
             out.append(("E", section[i + 1]))
             i += 2
         elif ch.lower() in "ymdhsgbe/" or section[i:i + 5].upper() == "AM/PM" \
@@ -180,14 +191,19 @@ def _fill_integer(slots: list[tuple[str, str]], digits: str, grouping: bool) -> 
     out: list[str] = []
     pos = len(digits)            # digits still to place, from the right
     seen = 0
-    index = 0                    # digits placed so far (their index from the right)
+    index = 0                    # the template position (from the right) of the next digit
+    shown = False                # a digit is shown to the right
 
     def emit(d: str) -> None:
-        nonlocal index
-        if grouping and index and index % 3 == 0:
+        # Excel groups by template position: an empty "#" between the number's digits and the
+        # zeros of "0" placeholders still counts ("#,##000########" shows 1234567 as
+        # "00,01,234,567", formulas' test.xlsx EXTRA!A17)
+        nonlocal index, shown
+        if grouping and index and index % 3 == 0 and shown:
             out.append(",")
         out.append(d)
         index += 1
+        shown = True
 
     for kind, text in reversed(slots):
         if kind != "ph":
@@ -209,8 +225,10 @@ def _fill_integer(slots: list[tuple[str, str]], digits: str, grouping: bool) -> 
             emit(digits[pos])
         elif text == "0":
             emit("0")
-        elif text == "?":
-            out.append(" ")
+        else:                    # an empty "#" or "?": no digit, but the position counts
+            if text == "?":
+                out.append(" ")
+            index += 1
     return "".join(out)[::-1]
 
 
@@ -310,18 +328,29 @@ def text_format(value: Any, fmt: str) -> str:
     ("12° 34' 56''", '<X>')
     >>> text_format(1.5, "[h]"), text_format(-1, "[m]"), text_format(1234.56, ".#")
     ('36', '-1440', '1234.6')
+    >>> text_format(1234567, "#,##000########"), text_format(1234578, "#,##00000000####0###")
+    ('00,01,234,567', '0,000,000,01,234,578')
+    >>> text_format(0, "w;x;z@"), text_format(-1, "w;x@"), text_format("X", "w;x@")
+    ('w', '-w', 'xX')
+    >>> for v, f in (("X", ';-  ##.0;"ZERO"@;"X"'), (1.23, '#"°F""')):
+    ...     try:
+    ...         text_format(v, f)
+    ...     except ValueError:
+    ...         print("#VALUE!")
+    #VALUE!
+    #VALUE!
     """
     sections = _sections(fmt)
+    with_at = [i for i, sec in enumerate(sections) if "@" in (k for k, _ in _tokens_or_text(sec))]
+    if with_at and with_at != [len(sections) - 1]:
+        raise ValueError(fmt)   # a text section (with @) that is not the last one
+    text_section = sections[-1] if with_at or len(sections) >= 4 else None
     if isinstance(value, str):
-        if len(sections) >= 4:
-            section = sections[3]
-        elif len(sections) == 1 and "@" in sections[0]:
-            section = sections[0]
-        else:
-            if any("@" in s for s in sections[1:]):
-                raise ValueError(fmt)
+        if text_section is None:
             return value
-        return "".join(value if k == "@" else t for k, t in _tokens(section))
+        return "".join(value if k == "@" else t for k, t in _tokens(text_section))
+    if text_section is not None and len(sections) > 1:
+        sections = sections[:-1]   # the numbers' sections
     n = float(value)
     conds = [_COND.match(s) for s in sections]
     if any(conds):
@@ -356,6 +385,14 @@ def text_format(value: Any, fmt: str) -> str:
     if sign and not re.search(r"[1-9]", out):
         sign = "" if len(sections) == 1 else sign
     return sign + out
+
+
+def _tokens_or_text(section: str) -> list[tuple[str, str]]:
+    """A section's tokens; a date or time section (not tokenised here) as one literal."""
+    try:
+        return _tokens(section)
+    except Unsupported:
+        return [("lit", section)]
 
 
 _TIME_TEXT = re.compile(r"^\s*(\d+):(\d+)(?::(\d+(?:\.\d*)?)|(\.\d+)|\.)?\s*$")
@@ -427,13 +464,13 @@ def left(text: Any, num_chars: Any = MISSING) -> str:
 def right(text: Any, num_chars: Any = MISSING) -> str:
     """RIGHT(text, [num_chars]).
 
-    >>> right(True, 2), right("ciao", 10), right("ciao", 0)
-    ('UE', 'ciao', '')
+    >>> right(True, 2), right("ciao", 10), right("ciao", 5), right("ciao", 0), right(-1.0, 3)
+    ('UE', 'ciao', 'ciao', '', '-1')
     """
     s, n = xc.text(text), _count(num_chars)
     if n < 0:
         raise xc.ExcelError("Value")
-    return s[len(s) - n:] if n else ""
+    return s[max(len(s) - n, 0):] if n else ""
 
 
 def mid(text: Any, start_num: Any, num_chars: Any) -> str:
@@ -461,16 +498,43 @@ def replace(old_text: Any, start_num: Any, num_chars: Any, new_text: Any) -> str
     return s[:start - 1] + new + s[start - 1 + n:]
 
 
+def substitute(text: Any, old_text: Any, new_text: Any, instance_num: Any = MISSING) -> str:
+    """SUBSTITUTE(text, old_text, new_text, [instance_num]): every occurrence, or only the
+    n-th; an instance below 1 or a logical value is #VALUE! (formulas' test.xlsx, CORE!AB14).
+
+    >>> substitute("0, 1.9, 1", 1, 5, 1.9), substitute("a-b-c", "-", "", MISSING)
+    ('0, 5.9, 1', 'abc')
+    >>> [xc.error_kind(lambda n=n: substitute("a", "a", "b", n)) for n in (True, 0, None, '"1"')]
+    ['Value', 'Value', 'Value', 'Value']
+    """
+    s, old, new = xc.text(text), xc.text(old_text), xc.text(new_text)
+    if instance_num is MISSING:
+        return s.replace(old, new) if old else s
+    if isinstance(instance_num, bool):
+        raise xc.ExcelError("Value")
+    n = _count(instance_num)
+    if n < 1:
+        raise xc.ExcelError("Value")
+    if not old:
+        return s
+    at = s.find(old)
+    for _ in range(n - 1):   # occurrences counted without overlap
+        if at < 0:
+            break
+        at = s.find(old, at + len(old))
+    return s if at < 0 else s[:at] + new + s[at + len(old):]
+
+
 def rept(text: Any, number_times: Any) -> str:
     """REPT(text, number_times): a negative count or a result past 32,767 characters #VALUE!.
 
-    >>> rept(True, 3), rept("ab", 1.9)
-    ('TRUETRUETRUE', 'ab')
+    >>> rept(True, 3), rept("ab", 1.9), rept("", 1e20)
+    ('TRUETRUETRUE', 'ab', '')
     """
     s, n = xc.text(text), _count(number_times)
     if n < 0 or len(s) * n > 32767:
         raise xc.ExcelError("Value")
-    return s * n
+    return s * n if s else ""
 
 
 def asc(text: Any) -> str:
@@ -682,6 +746,36 @@ def valuetotext(value: Any, format: Any = 0) -> str:
     ('"1987-08-26"', '#N/A', '')
     """
     return _as_text(value, _format_arg(format) == 1)
+
+
+def arraytotext(array: Any, format: Any = 0) -> str:
+    """ARRAYTOTEXT(array, [format]): concise (0: values joined by ", ") or strict (1: ``{…}``
+    with "," between columns, ";" between rows, text quoted).  The format is truncated, a text
+    format #VALUE!; one empty cell in strict format is #VALUE! (formulas' test.xlsx, TEXT!V4).
+
+    >>> arraytotext([[1.9, 2.3], [1.9, 2.3]], 1), arraytotext([[None, "", True]], 1)
+    ('{1.9,2.3;1.9,2.3}', '{,"",TRUE}')
+    >>> arraytotext([[0.0, None, {"type": "Error", "kind": "Na"}]], 0.9), arraytotext("", 1)
+    ('0, , #N/A', '{""}')
+    >>> [xc.error_kind(lambda f=f: arraytotext([[1.0]], f)) for f in (2, "1")] + [
+    ...  xc.error_kind(lambda: arraytotext(None, 1))]
+    ['Value', 'Value', 'Value']
+    """
+    xc.passed_on(format)
+    if isinstance(format, str):
+        raise xc.ExcelError("Value")
+    strict = _format_arg(format) == 1
+    if not isinstance(array, list):
+        if array is None and strict:
+            raise xc.ExcelError("Value")
+        array = [[array]]
+
+    def cell(v: Any) -> str:
+        return "" if v is None else _as_text(v, strict)
+
+    if strict:
+        return "{" + ";".join(",".join(cell(v) for v in row) for row in array) + "}"
+    return ", ".join(cell(v) for row in array for v in row)
 
 
 def _delimiters(delimiter: Any) -> list[str]:
@@ -910,10 +1004,11 @@ def _lifted_or_whole(fn: Callable[..., Any],
 # ----------------------------------------------------------------------- registration ----
 def registered(date1904: bool = False) -> dict[str, tuple[Callable[..., Any], int, int]]:
     """The text functions xlmodel.engine.excel_dates.register binds: name → (callback, min
-    args, max args); each only where the workbook calls it (hot ones within a budget)."""
+    args, max args); each only where the workbook calls it, within a call budget."""
     lifted = {"LEFT": (left, 1, 2), "LEFTB": (left, 1, 2), "RIGHT": (right, 1, 2),
               "RIGHTB": (right, 1, 2), "MID": (mid, 3, 3), "MIDB": (mid, 3, 3),
               "REPLACE": (replace, 4, 4), "REPLACEB": (replace, 4, 4), "REPT": (rept, 2, 2),
+              "SUBSTITUTE": (substitute, 3, 4),
               "ASC": (asc, 1, 1), "EXACT": (exact, 2, 2), "FIND": (find, 2, 3),
               "FINDB": (find, 2, 3), "SEARCH": (search, 2, 3), "SEARCHB": (search, 2, 3),
               "VALUE": (value, 1, 1), "FIXED": (fixed, 1, 3),
@@ -922,6 +1017,7 @@ def registered(date1904: bool = False) -> dict[str, tuple[Callable[..., Any], in
     out: dict[str, tuple[Callable[..., Any], int, int]] = {
         name: (xc.elementwise(fn), lo, hi) for name, (fn, lo, hi) in lifted.items()}
     out["T"] = (xc.scalar_only(t, arrays_ok=True), 1, 1)
+    out["ARRAYTOTEXT"] = (xc.elementwise(arraytotext, frozenset({0})), 1, 2)
     out["TEXTAFTER"] = (xc.elementwise(textafter, frozenset({1, 5})), 2, 6)
     out["TEXTBEFORE"] = (xc.elementwise(textbefore, frozenset({1, 5})), 2, 6)
     out["TEXTSPLIT"] = (_lifted_or_whole(textsplit, frozenset({1, 2, 5})), 2, 6)

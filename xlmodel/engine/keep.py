@@ -57,6 +57,7 @@ _FUNC = re.compile(r"(?<![\w.\"])((?:_xlfn\.|_xlws\.|_xludf\.)?[A-Za-z][\w.]*)\s
 _TABLE_REF = re.compile(r"[A-Za-z_][\w.]*\[")
 _EXTERNAL = re.compile(r"\[\d+\]")
 _STRING = re.compile(r'"(?:[^"]|"")*"')
+_ANY_CALL = re.compile(r"[A-Za-z_][\w.]*\s*\(")
 
 
 class NotRecomputed(NamedTuple):
@@ -436,6 +437,38 @@ def _should_keep(new: Any, old: Any) -> bool:
     return new.code in ENGINE_FAILURES and new.code != old.code
 
 
+def _intersected(sheet: str, fc: Any, value: CellError, own_call: Callable[[str], bool]) -> str | None:
+    """The formula that gives a plain formula's implicit intersection, where the engine spilled
+    it into occupied cells (``#SPILL!``); None where that is not known from the text alone.
+
+    A plain (not array) formula is evaluated with implicit intersection (Excel 365 shows it as
+    ``=@J4:K5``): a bare range gives its cell in the formula's row (a column) or column (a
+    row), else #VALUE! (formulas' test.xlsx CORE!J6 ``=J4:K5`` in J6 is #VALUE!); a formula
+    whose array result comes from array literals (:func:`_array_literal_result`) gives its
+    result's first value (K6 ``={1,2;1,2}`` is 1).
+    """
+    if value.code != "#SPILL!" or own_call(fc.text):
+        return None
+    text = fc.text.strip().lstrip("=").strip()
+    if _array_literal_result(text):
+        return f"=INDEX(({_engine_text(fc.text)}),1,1)"
+    if not _DIRECT_RANGE.match(text):
+        return None
+    prefix, _, ref = text.rpartition("!")
+    r1, c1, r2, c2 = parse_range(ref.replace("$", ""))
+    if c1 == c2 and r1 <= fc.row <= r2:
+        return f"={prefix}{'!' if prefix else ''}{address(fc.row, c1)}"
+    if r1 == r2 and c1 <= fc.col <= c2:
+        return f"={prefix}{'!' if prefix else ''}{address(r1, fc.col)}"
+    return "=#VALUE!"
+
+
+def _engine_text(text: str) -> str:
+    """A formula's text as the engine's copy has it (the Excel-exactness rewrites made)."""
+    exact = excel_registry.sheet_rewrite(xml_escape(text).encode())
+    return exact(text) if exact else text
+
+
 #: A plain formula with no range (its array result comes from array literals or functions, so
 #: no implicit intersection applies): like a one-cell legacy array formula, Excel shows the
 #: result's first value (``=VLOOKUP(C1,{1,5;2,6},{2,3},1)`` is 5 in a cell without ``cm``).
@@ -475,44 +508,86 @@ def _array_literal_result(text: str) -> bool:
 
 def _first_of_colliding(computed: Any, cached: dict[tuple[str, int, int], _Cached], wb: Any,
                         read: Callable[[Any], Any], own_call: Callable[[str], bool]) -> None:
-    """A one-cell legacy array formula (or a plain formula whose array result comes from array
-    literals, :func:`_array_literal_result`) whose result is larger: Excel shows its first value.
+    """A legacy array formula whose result is larger than its range: Excel shows its top-left
+    part; a plain formula the engine could not spill: its implicit intersection (:func:`_intersected`).
 
     ``{=NORMDIST(C26:Q26,3,3,1)}`` entered in one cell computes 15 values and shows the first
     (the array is fitted to the formula's range).  The engine treats it as a dynamic array, finds
     the cells to its right occupied and answers ``#SPILL!``; the formula is evaluated again as
-    ``INDEX((formula),1,1)``, which is the fitted value.
+    ``INDEX((formula),1,1)``, which is the fitted value, or, for a range of R rows and C columns
+    and a formula of operators on ranges (no function call), as ``TAKE((formula),R,C)``
+    (formulas' test.xlsx OPERATORS!AH3 ``{=C3:P3+3}`` in AH3:AK3).  (A function's result
+    cut this way was seen wrong where the engine's function is: FILTER over columns.)  Plain
+    formulas go first (an array formula may read them: CORE!L6 ``{=K6+K5}``).
     """
+    values = computed.values
+    plain = []   # first the plain formulas (an array formula may read them)
+    for sheet, cells in computed.formulas.items():
+        for fc in cells:
+            if fc.f_type is None and fc.text and type(values.get((sheet, fc.row, fc.col))) is CellError:
+                cut = _intersected(sheet, fc, values[(sheet, fc.row, fc.col)], own_call)
+                if cut is not None:
+                    with contextlib.suppress(Exception):
+                        wb.set_formula(sheet, fc.row, fc.col, cut)
+                        plain.append((sheet, fc.row, fc.col))
+    if plain:
+        _read_again(computed, wb, read, plain)
     changed = []
     for sheet, cells in computed.formulas.items():
         for fc in cells:
-            if not fc.text or (fc.f_type == "array" and not fc.ref):
+            if not fc.text or fc.f_type != "array" or not fc.ref:
                 continue   # cheap tests first: the cached value is decoded only for array formulas
             key = (sheet, fc.row, fc.col)
             value = computed.values.get(key)
             if not isinstance(value, CellError) or value.code != "#SPILL!" or own_call(fc.text):
                 continue
-            if fc.f_type != "array" and not _array_literal_result(fc.text):
-                continue
             info = cached.get(key)
             if info is not None and info.dynamic:
                 continue
-            r1, c1, r2, c2 = parse_range(fc.ref) if fc.f_type == "array" else (1, 1, 1, 1)
-            if (r1, c1) != (r2, c2):
+            text = _engine_text(fc.text)
+            r1, c1, r2, c2 = parse_range(fc.ref)
+            if (r1, c1) == (r2, c2):
+                cut = f"=INDEX(({text}),1,1)"
+            elif not _ANY_CALL.search(_STRING.sub('""', fc.text)):   # operators on ranges only
+                cut = f"=_xlfn.TAKE(({text}),{r2 - r1 + 1},{c2 - c1 + 1})"   # its top-left part
+            else:
                 continue
-            text = fc.text   # as the engine's copy has it (the Excel-exactness rewrites)
-            exact = excel_registry.sheet_rewrite(xml_escape(text).encode())
-            text = exact(text) if exact else text
             with contextlib.suppress(Exception):
-                wb.set_formula(sheet, fc.row, fc.col, f"=INDEX(({text}),1,1)")
+                wb.set_formula(sheet, fc.row, fc.col, cut)
                 changed.append(key)
-    if changed:   # cells depending on them are read again (spilled results stay as computed)
-        wb.evaluate_all()
-        for sheet, cells in computed.formulas.items():
-            for fc in cells:
-                key = (sheet, fc.row, fc.col)
-                if key in changed or (fc.f_type != "array" and key not in computed.spills):
-                    computed.values[key] = read(wb.get_value(*key))
+    if changed:
+        _read_again(computed, wb, read, changed)
+
+
+def _read_again(computed: Any, wb: Any, read: Callable[[Any], Any],
+                changed: list[tuple[str, int, int]]) -> None:
+    """Evaluate again after ``changed`` formulas were set: the cells depending on them are read
+    again (spilled results stay as computed; an array formula that failed is read whole)."""
+    wb.evaluate_all()
+    for sheet, cells in computed.formulas.items():
+        for fc in cells:
+            key = (sheet, fc.row, fc.col)
+            failed = fc.f_type == "array" and isinstance(computed.values.get(key), CellError)
+            if key in changed or failed or (fc.f_type != "array" and key not in computed.spills):
+                computed.values[key] = read(wb.get_value(*key))
+            if (key in changed or failed) and fc.f_type == "array" and fc.ref and ":" in fc.ref:
+                _read_spill(computed, wb, read, key)
+
+
+def _read_spill(computed: Any, wb: Any, read: Callable[[Any], Any], key: tuple[str, int, int]) -> None:
+    """The spill extent and values of the array formula at ``key``, as the engine has them now."""
+    from xlmodel.ooxml.addresses import quote_sheet
+
+    sheet, row, col = key
+    with contextlib.suppress(Exception):
+        spill = wb.inspect_cell(f"{quote_sheet(sheet)}!{address(row, col)}").cell.spill
+        if spill is None or str(spill.kind).split(".")[-1] != "Anchor" or not spill.extent:
+            return
+        r1, c1, r2, c2 = parse_range(spill.extent)
+        computed.spills[key] = (r1, c1, r2, c2)
+        for r in range(r1, r2 + 1):
+            for c in range(c1, c2 + 1):
+                computed.values[(sheet, r, c)] = read(wb.get_value(sheet, r, c))
 
 
 def iterative(pkg: Package) -> bool:
