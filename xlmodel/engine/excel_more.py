@@ -563,6 +563,8 @@ def lookup(lookup_value: Any, lookup_vector: Any, result_vector: Any = None) -> 
     'b'
     >>> lookup(6.0, [[1.0, 5.0, 9.0], ["x", "y", "z"]])
     'y'
+    >>> lookup(2.0, [[1.0], [2.0]], [["a", "b"], ["c", "d"]])
+    {'type': 'Error', 'kind': 'Na'}
     """
     if _is_error(lookup_value):
         return lookup_value
@@ -575,7 +577,10 @@ def lookup(lookup_value: Any, lookup_vector: Any, result_vector: Any = None) -> 
     else:
         values = [v for row in rows for v in row] if len(rows) == 1 or len(rows[0]) == 1 \
             else [r[0] for r in rows]
-        results = [v for row in _grid(result_vector) for v in row]
+        found = _grid(result_vector)
+        if len(found) > 1 and len(found[0]) > 1:
+            return _NA   # a result "vector" of several rows and columns (pycel's lookup.xlsx)
+        results = [v for row in found for v in row]
     i = _match_index(lookup_value, values, 1)
     if i is None:
         return _NA
@@ -711,13 +716,31 @@ def xlookup(lookup_value: Any, lookup_array: Any, return_array: Any, if_not_foun
     return [[_at(v) for v in r] for r in picked]
 
 
+def _index_first(fn: Callable[..., Any]) -> Callable[..., Any]:
+    """VLOOKUP/HLOOKUP with an array of lookup values and an array of column (row) indexes:
+    Excel lifts over the lookup values only, with the first index (formulas' test.xlsx,
+    LOOKUP!AH44: ``HLOOKUP(C44:Q44,{…},{2,1},0)`` returns row 2 for every value)."""
+
+    def call(*args: Any) -> Any:
+        if len(args) > 2 and isinstance(args[0], list) and isinstance(args[2], list):
+            first = args[2]
+            while isinstance(first, list):
+                first = first[0][0] if first and first[0] else None
+            args = (args[0], args[1], first, *args[3:])
+        return fn(*args)
+
+    call.__name__ = getattr(fn, "__name__", "lookup")
+    call.__doc__ = fn.__doc__
+    return call
+
+
 #: name → (callable, min args, max args) of the lookups, lifted over the lookup value (and
 #: XMATCH/XLOOKUP's modes, VLOOKUP/HLOOKUP's index) as Excel lifts them.
 LOOKUPS: dict[str, tuple[Callable[..., Any], int, int]] = {
     "MATCH": (_lift(match, (0,), "MATCH"), 2, 3),
     "LOOKUP": (_lift(lookup, (0,), "LOOKUP"), 2, 3),
-    "VLOOKUP": (_lift(vlookup, (0, 2), "VLOOKUP"), 3, 4),
-    "HLOOKUP": (_lift(hlookup, (0, 2), "HLOOKUP"), 3, 4),
+    "VLOOKUP": (_index_first(_lift(vlookup, (0, 2), "VLOOKUP")), 3, 4),
+    "HLOOKUP": (_index_first(_lift(hlookup, (0, 2), "HLOOKUP")), 3, 4),
     "XMATCH": (_lift(xmatch, (0, 2, 3), "XMATCH"), 2, 4),
     "XLOOKUP": (_lift(xlookup, (0, 4, 5), "XLOOKUP"), 3, 6),
 }
