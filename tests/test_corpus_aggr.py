@@ -3,22 +3,15 @@ values Excel cached in the real-workbook corpus (tests/corpus_real) and unit by 
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 from types import SimpleNamespace
 
+import corpus_measure as measure  # tests/corpus_real/corpus_measure.py, loaded by conftest.py
 import pytest
 
 from xlmodel.engine import excel_aggregates as ea
 
 CORPUS = Path(__file__).parent / "corpus_real"
-_spec = importlib.util.spec_from_file_location("corpus_measure", CORPUS / "corpus_measure.py")
-assert _spec is not None and _spec.loader is not None
-measure = sys.modules.get("corpus_measure") or importlib.util.module_from_spec(_spec)
-if "corpus_measure" not in sys.modules:
-    sys.modules["corpus_measure"] = measure   # dataclasses look their module up by name
-    _spec.loader.exec_module(measure)
 
 ERR_VALUE = {"type": "Error", "kind": "Value"}
 ERR_DIV = {"type": "Error", "kind": "Div"}
@@ -54,18 +47,11 @@ FIXED = {
 }
 
 
-@pytest.fixture(scope="module")
-def test_xlsx() -> object:
-    result = measure.measure_file(CORPUS / "files" / "formulas__test.xlsx")
-    assert result.status == "ok", result.message
-    return result
-
-
 @pytest.mark.slow
-def test_family_cells_agree_with_excel(test_xlsx: object) -> None:
+def test_family_cells_agree_with_excel(formulas_test: object) -> None:
     """Every cell of :data:`FIXED` is recomputed (not kept) to the value Excel cached."""
-    differing = {(s, a): d for s, a, *d in test_xlsx.differing}
-    kept = {(s, a) for s, a, *_ in test_xlsx.kept_cells}
+    differing = {(s, a): d for s, a, *d in formulas_test.differing}
+    kept = {(s, a) for s, a, *_ in formulas_test.kept_cells}
     cells = [(sheet, a) for sheet, text in FIXED.items() for a in text.split()]
     assert len(cells) == 156
     wrong = [(c, differing[c]) for c in cells if c in differing]

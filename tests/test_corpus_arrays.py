@@ -3,21 +3,14 @@ values in the real-workbook corpus (tests/corpus_real, docs/engine.md "Real work
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
+import corpus_measure as measure  # tests/corpus_real/corpus_measure.py, loaded by conftest.py
 import pytest
 
 from xlmodel.engine import excel_tables
 
 CORPUS = Path(__file__).parent / "corpus_real"
-_spec = importlib.util.spec_from_file_location("corpus_measure", CORPUS / "corpus_measure.py")
-assert _spec is not None and _spec.loader is not None
-measure = sys.modules.get("corpus_measure") or importlib.util.module_from_spec(_spec)
-if "corpus_measure" not in sys.modules:
-    sys.modules["corpus_measure"] = measure   # dataclasses look their module up by name
-    _spec.loader.exec_module(measure)
 
 
 def _formula_cells(result: object, name: str) -> list[tuple[str, str]]:

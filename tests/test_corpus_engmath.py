@@ -4,12 +4,11 @@ SUMPRODUCT, the aggregates' family) and COMPATIBILITY's FLOOR; and the rules beh
 
 from __future__ import annotations
 
-import importlib.util
 import math
-import sys
 from dataclasses import dataclass
 from pathlib import Path
 
+import corpus_measure as measure  # tests/corpus_real/corpus_measure.py, loaded by conftest.py
 import pytest
 
 from xlmodel.engine import excel_engineering as eng
@@ -17,12 +16,6 @@ from xlmodel.engine.excel_coerce import ExcelError
 
 CORPUS = Path(__file__).parent / "corpus_real"
 TEST_XLSX = CORPUS / "files" / "formulas__test.xlsx"
-_spec = importlib.util.spec_from_file_location("corpus_measure", CORPUS / "corpus_measure.py")
-assert _spec is not None and _spec.loader is not None
-measure = sys.modules.get("corpus_measure") or importlib.util.module_from_spec(_spec)
-if "corpus_measure" not in sys.modules:
-    sys.modules["corpus_measure"] = measure   # dataclasses look their module up by name
-    _spec.loader.exec_module(measure)
 
 
 def _family(sheet: str, formula: str) -> bool:
@@ -34,8 +27,9 @@ def _family(sheet: str, formula: str) -> bool:
 
 
 @pytest.fixture(scope="module")
-def result() -> object:
-    return measure.measure_file(TEST_XLSX)
+def result(formulas_test: object) -> object:
+    """formulas' test.xlsx measured (tests/conftest.py, once per session)."""
+    return formulas_test
 
 
 @pytest.fixture(scope="module")

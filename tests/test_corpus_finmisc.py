@@ -4,21 +4,14 @@ LOGICAL, pycel's logical.xlsx; the rules of xlmodel.engine.excel_finance."""
 
 from __future__ import annotations
 
-import importlib.util
-import sys
 from pathlib import Path
 
+import corpus_measure as measure  # tests/corpus_real/corpus_measure.py, loaded by conftest.py
 import pytest
 
 from xlmodel.engine import excel_finance as fin
 
 CORPUS = Path(__file__).parent / "corpus_real"
-_spec = importlib.util.spec_from_file_location("corpus_measure", CORPUS / "corpus_measure.py")
-assert _spec is not None and _spec.loader is not None
-measure = sys.modules.get("corpus_measure") or importlib.util.module_from_spec(_spec)
-if "corpus_measure" not in sys.modules:
-    sys.modules["corpus_measure"] = measure   # dataclasses look their module up by name
-    _spec.loader.exec_module(measure)
 
 #: The cells of the three sheets that still do not agree, and why (docs: the report of the
 #: finmisc work).  FINANCIAL!S55: Excel gives #NUM! for XIRR's guess -0.1 (no interval from 0
@@ -27,17 +20,12 @@ if "corpus_measure" not in sys.modules:
 REMAINING = {("FINANCIAL", "S55"), ("INFORMATION", "S24"), ("LOGICAL", "R12"), ("LOGICAL", "W18")}
 
 
-@pytest.fixture(scope="module")
-def test_xlsx() -> object:
-    return measure.measure_file(CORPUS / "files" / "formulas__test.xlsx")
-
-
 @pytest.mark.slow
 @pytest.mark.parametrize("sheet", ["FINANCIAL", "INFORMATION", "LOGICAL"])
-def test_family_sheets_agree_with_excel(test_xlsx: object, sheet: str) -> None:
+def test_family_sheets_agree_with_excel(formulas_test: object, sheet: str) -> None:
     """Every formula cell of the sheet agrees with Excel's cached value, except the listed
     ones (before excel_finance: 77 FINANCIAL, 33 INFORMATION and 12 LOGICAL cells did not)."""
-    result = test_xlsx
+    result = formulas_test
     assert result.status == "ok"
     differing = {(s, a) for s, a, *_ in result.differing if s == sheet}
     kept = {(s, a) for s, a, *_ in result.kept_cells if s == sheet}

@@ -4,12 +4,11 @@ test.xlsx, sheet LOOKUP and EXTRA; pycel's lookup.xlsx), and the rules one by on
 
 from __future__ import annotations
 
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
+import corpus_measure as measure  # tests/corpus_real/corpus_measure.py, loaded by conftest.py
 import openpyxl
 import pytest
 from openpyxl.worksheet.formula import ArrayFormula
@@ -18,19 +17,6 @@ from xlmodel.engine import excel_lookups as lk
 from xlmodel.excel.headless import evaluate
 
 CORPUS = Path(__file__).parent / "corpus_real"
-_spec = importlib.util.spec_from_file_location("corpus_measure", CORPUS / "corpus_measure.py")
-assert _spec is not None and _spec.loader is not None
-measure = sys.modules.get("corpus_measure") or importlib.util.module_from_spec(_spec)
-if "corpus_measure" not in sys.modules:
-    sys.modules["corpus_measure"] = measure   # dataclasses look their module up by name
-    _spec.loader.exec_module(measure)
-
-
-@pytest.fixture(scope="module")
-def formulas_test() -> Any:
-    result = measure.measure_file(CORPUS / "files" / "formulas__test.xlsx")
-    assert result.status == "ok", result.message
-    return result
 
 
 def _not_agreeing(result: Any, sheet: str) -> dict[str, str]:

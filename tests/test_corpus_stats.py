@@ -4,23 +4,16 @@ COMPATIBILITY, pycel's stats.xlsx), and the rules they follow."""
 
 from __future__ import annotations
 
-import importlib.util
 import math
 import re
-import sys
 from pathlib import Path
 
+import corpus_measure as measure  # tests/corpus_real/corpus_measure.py, loaded by conftest.py
 import pytest
 
 from xlmodel.engine import excel_stats as st
 
 CORPUS = Path(__file__).parent / "corpus_real"
-_spec = importlib.util.spec_from_file_location("corpus_measure", CORPUS / "corpus_measure.py")
-assert _spec is not None and _spec.loader is not None
-measure = sys.modules.get("corpus_measure") or importlib.util.module_from_spec(_spec)
-if "corpus_measure" not in sys.modules:
-    sys.modules["corpus_measure"] = measure   # dataclasses look their module up by name
-    _spec.loader.exec_module(measure)
 
 #: FORECAST.ETS* (Excel's AAA exponential smoothing) is not computed: those cells stay kept.
 _ETS = re.compile(r"FORECAST\.ETS", re.IGNORECASE)
@@ -30,11 +23,6 @@ def _ours(formula: str) -> bool:
     """Does the formula's outermost call belong to this module (and is not FORECAST.ETS*)?"""
     m = re.match(r"\s*(?:_xlfn\.)?([A-Z][A-Z0-9.]*)\s*\(", formula)
     return bool(m and m.group(1) in st.functions() and not _ETS.search(formula))
-
-
-@pytest.fixture(scope="module")
-def formulas_test() -> object:
-    return measure.measure_file(CORPUS / "files" / "formulas__test.xlsx")
 
 
 @pytest.mark.slow

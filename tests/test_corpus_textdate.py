@@ -6,34 +6,22 @@ text.xlsx and yearfrac.xlsx, xlcalculator's DATE.xlsx; and the rules themselves.
 from __future__ import annotations
 
 import doctest
-import importlib.util
 import re
-import sys
 from pathlib import Path
 from typing import Any
 
+import corpus_measure as measure  # tests/corpus_real/corpus_measure.py, loaded by conftest.py
 import pytest
 
 from xlmodel.engine import excel_coerce, excel_dates, excel_text
 from xlmodel.engine import excel_coerce as xc
 
 CORPUS = Path(__file__).parent / "corpus_real"
-_spec = importlib.util.spec_from_file_location("corpus_measure", CORPUS / "corpus_measure.py")
-assert _spec is not None and _spec.loader is not None
-measure = sys.modules.get("corpus_measure") or importlib.util.module_from_spec(_spec)
-if "corpus_measure" not in sys.modules:
-    sys.modules["corpus_measure"] = measure   # dataclasses look their module up by name
-    _spec.loader.exec_module(measure)
 
 #: Cells of the family that still differ from Excel, with the reason (none left).
 STILL_DIFFERENT: set[tuple[str, str]] = set()
 _EXTRA_TEXT = re.compile(r"(?<![\w.])(?:_xlfn\.)?(?:TEXT|FIXED|REGEX\w+|TEXTAFTER|TEXTBEFORE|"
                          r"TEXTSPLIT)\(", re.I)
-
-
-@pytest.fixture(scope="module")
-def formulas_test() -> Any:
-    return measure.measure_file(CORPUS / "files" / "formulas__test.xlsx")
 
 
 def _not_agreeing(result: Any, keep: Any) -> list[tuple[str, str, Any, Any, str]]:
