@@ -25,6 +25,7 @@ from __future__ import annotations
 import collections
 import contextlib
 import importlib
+import operator
 import re
 import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -160,6 +161,7 @@ def sheet_rewrite(data: bytes) -> Callable[[str], str] | None:
 _NO_DIGITS = str.maketrans("", "", "0123456789$")
 _CALL = re.compile(r"(?<![\w.])(?:_xlfn\.|_xlws\.|_xludf\.)*([A-Za-z][\w.]*)\s*\(")
 _DIGIT_RUN = re.compile(r"\d+")
+_TEXT, _F_TYPE = operator.attrgetter("text"), operator.attrgetter("f_type")
 
 
 class Formula(NamedTuple):
@@ -196,22 +198,28 @@ class _Scan:
 
     def __init__(self, formulas: Mapping[str, Iterable[Any]]) -> None:
         texts: list[str] = []
-        shared: list[tuple[str, Any]] = []
-        for sheet, cells in formulas.items():
+        shared: list[list[Any]] = []   # per sheet (no tuple per cell: they would wake the GC)
+        for cells in formulas.values():
             cells = cells if isinstance(cells, list) else list(cells)
-            texts.extend([getattr(fc, "text", None) or "" for fc in cells])
-            shared.extend([(sheet, fc) for fc in cells if getattr(fc, "f_type", None) == "shared"])
+            try:   # FormulaCells: attribute reads at C speed
+                here, kinds = list(map(_TEXT, cells)), list(map(_F_TYPE, cells))
+            except AttributeError:   # other cell objects (tests, callers): one at a time
+                here = [getattr(fc, "text", None) or "" for fc in cells]
+                kinds = [getattr(fc, "f_type", None) for fc in cells]
+            if None in here:
+                here = [t or "" for t in here]
+            texts.extend(here)
+            if "shared" in kinds:
+                shared.append([fc for fc, k in zip(cells, kinds, strict=True) if k == "shared"])
         self.texts = texts
         self.extra: list[tuple[str, int]] = []   # (a shared master's text, its followers' cells)
-        if shared:
-            followers = collections.Counter((sheet, getattr(fc, "si", None))
-                                            for sheet, fc in shared if not fc.text)
-            for sheet, fc in shared:
-                if fc.text:
-                    n = followers.get((sheet, getattr(fc, "si", None)), 0) \
-                        or _cells(getattr(fc, "ref", None)) - 1
-                    if n:
-                        self.extra.append((fc.text, n))
+        for group in shared:
+            masters = [fc for fc in group if fc.text]
+            followers = collections.Counter([getattr(fc, "si", None) for fc in group if not fc.text])
+            for fc in masters:
+                n = followers.get(getattr(fc, "si", None), 0) or _cells(getattr(fc, "ref", None)) - 1
+                if n:
+                    self.extra.append((fc.text, n))
         self._names: dict[str, frozenset[str]] = {}
         self._called: dict[str, int] | None = None
         self._distinct: tuple[list[str], list[str], dict[str, int]] | None = None
