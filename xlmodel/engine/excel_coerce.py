@@ -10,8 +10,11 @@ where a number is needed is #VALUE!; an error argument is passed on).
 Text read as a number: a plain number (``" 1.5 "``), a percentage (``"12%"``), a time
 (``"12:30"``) or a date.  Dates are read day first (``"29/02/1900"`` is serial 60, Excel's
 fictitious leap day; ``"13/01/1900"`` is 13), as Danish Excel reads them (Windows regional
-setting da-DK, short date dd-mm-yyyy); a text that is no valid day-first date is tried month
-first, as formualizer and US Excel read it.
+setting da-DK, short date dd-mm-yyyy), and only day first: ``"02/13/1900"`` is no date
+(#VALUE!), as in Danish Excel, though US Excel (and formualizer's own coercion) would read
+13 February.  No corpus cell needs the month-first reading (measured: the same 102 cells
+disagree with and without it).  Known difference from Danish Excel: a decimal comma
+(``"1,5"``) is not read as a number here (formualizer's operators read a point).
 """
 
 from __future__ import annotations
@@ -109,8 +112,8 @@ def date_text(s: str, date1904: bool = False) -> float | None:
 
     >>> date_text("29/02/1900"), date_text("13/01/1900"), date_text("2014-01-01")
     (60.0, 13.0, 41640.0)
-    >>> date_text("02/13/1900"), date_text("ciao"), date_text("32/13/2014")
-    (44.0, None, None)
+    >>> date_text("02/13/1900"), date_text("ciao"), date_text("32/13/2014")   # da-DK: no 13th month
+    (None, None, None)
     >>> date_text("26-aug-1987"), date_text("1 maj 2014"), date_text("Aug 26, 1987")
     (32015.0, 41760.0, 32015.0)
     >>> date_text("26/08") == date_serial(dt.date.today().year, 8, 26), date_text("1-5-x")
@@ -122,13 +125,11 @@ def date_text(s: str, date1904: bool = False) -> float | None:
         if len(m.group(1)) == 4:                        # y-m-d
             return date_serial(a, b, c, date1904)
         y = _year(m.group(4))
-        day_first = date_serial(y, b, a, date1904)
-        return day_first if day_first is not None else date_serial(y, a, b, date1904)
+        return date_serial(y, b, a, date1904)
     m = _DAY_MONTH.match(s)
     if m:
         a, b, y = int(m.group(1)), int(m.group(3)), _year(None)
-        day_first = date_serial(y, b, a, date1904)
-        return day_first if day_first is not None else date_serial(y, a, b, date1904)
+        return date_serial(y, b, a, date1904)
     m = _NAMED.match(s)
     if m and m.group(2).lower() in MONTHS:
         return date_serial(_year(m.group(3)), MONTHS[m.group(2).lower()], int(m.group(1)), date1904)

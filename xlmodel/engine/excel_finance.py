@@ -857,7 +857,8 @@ def _is_rewrite(text: str) -> str:
     t = text.strip()
     if "(" not in t or t.split("(", 1)[0].upper().removeprefix("_XLFN.") not in IS_TESTS:
         return text
-    return _rewrite(t, frozenset(IS_TESTS), _is_call)
+    new = _rewrite(t, frozenset(IS_TESTS), _is_call)
+    return text if new == t else new
 
 
 def is_function(name: str, sheets: list[str], arrays: Mapping[tuple[str, int, int], tuple[int, int]]
