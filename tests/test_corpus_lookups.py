@@ -217,3 +217,42 @@ def test_pycel_choose_agrees() -> None:
     result = measure.measure_file(CORPUS / "files" / "pycel__lookup.xlsx")
     rest = _not_agreeing(result, "Lookup")
     assert not rest, rest   # (J30: LOOKUP with a 2-D result vector, #N/A)
+
+
+def _shared_index(cells: int) -> dict[str, list[Any]]:
+    """A shared INDEX/MATCH master over ``cells`` cells of column C (each call reads 6,000)."""
+    from xlmodel.ooxml.sheet import FormulaCell
+
+    text = "INDEX($B$2:$B$3000,MATCH(A2,$A$2:$A$3000,0))"
+    master = FormulaCell(2, 3, "shared", f"C2:C{cells + 1}", True, text, "0")
+    return {"S": [master] + [FormulaCell(r, 3, "shared", None, False, "", "0")
+                             for r in range(3, cells + 2)]}
+
+
+def test_index_gate_counts_shared_followers() -> None:
+    """A shared formula's followers (no text of their own) read as many cells as the master:
+    20,000 INDEX cells over 3,000 rows keep formualizer's INDEX (review S1), 5 are overridden."""
+    assert lk.index_override_ok(_shared_index(5))            # 5 × 6,000 = 30,000 cells
+    assert not lk.index_override_ok(_shared_index(20_000))   # 120,000,000 cells
+
+
+def test_range_readers_gate_counts_shared_followers() -> None:
+    from xlmodel.ooxml.sheet import FormulaCell
+
+    class Wb:
+        def __init__(self) -> None:
+            self.names: set[str] = set()
+
+        def register_function(self, name: str, *args: Any, **kwargs: Any) -> None:
+            self.names.add(name.upper())
+
+    def registered(cells: int) -> set[str]:
+        text = "_xlfn._xlws.FILTER(A1:A1000,B1:B1000>0)"
+        master = FormulaCell(1, 3, "shared", f"C1:C{cells}", True, text, "0")
+        wb = Wb()
+        lk.register(wb, {"S": [master] + [FormulaCell(r, 3, "shared", None, False, "", "0")
+                                          for r in range(2, cells + 1)]})
+        return wb.names
+
+    assert "_XLFN._XLWS.FILTER" in registered(2)             # 2 × 2,000 cells
+    assert "_XLFN._XLWS.FILTER" not in registered(100)       # 200,000 cells

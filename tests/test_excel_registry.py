@@ -155,3 +155,78 @@ def test_lifting_override_left_out_above_its_budget() -> None:
     excel_lifting.register(small, {"LEN"}, called={"LEN": excel_lifting.LIFT_BUDGET})
     excel_lifting.register(large, {"LEN"}, called={"LEN": excel_lifting.LIFT_BUDGET + 1})
     assert small.names == ["LEN", "_xlfn.LEN"] and large.names == []
+
+
+def _shared(text: str, cells: int, ref: bool = True) -> dict[str, list[object]]:
+    """A shared formula's master and its followers (no text of their own) down column A."""
+    from xlmodel.ooxml.sheet import FormulaCell
+
+    master = FormulaCell(1, 1, "shared", f"A1:A{cells}" if ref else None, True, text, "0")
+    return {"S": [master] + [FormulaCell(r, 1, "shared", None, False, "", "0")
+                             for r in range(2, cells + 1)]}
+
+
+def test_cells_read_counts_every_cell_a_formula_fills() -> None:
+    """A shared master counts for each follower; a name or table reads an unknown size."""
+    cost = excel_registry.cells_read(_shared("VLOOKUP(B1,D1:F100,2,0)+MATCH(1,G1:G10,0)", 7),
+                                     ["VLOOKUP", "MATCH", "XLOOKUP"], budget=10_000)
+    assert cost == {"MATCH": 7 * 310, "VLOOKUP": 7 * 310}
+    # the followers found by their group index, even without the master's range
+    assert excel_registry.cells_read(_shared("MATCH(1,G1:G10,0)", 4, ref=False), ["MATCH"],
+                                     budget=100) == {"MATCH": 40}
+    named = excel_registry.formulas_of(["MATCH(1,Liste,0)", "MATCH(1,Tabel[Kol],0)"])
+    assert excel_registry.cells_read(named, ["MATCH"], budget=50_000)["MATCH"] > 50_000
+
+
+def test_cells_read_stops_at_the_budget_and_skips_uncalled_functions() -> None:
+    texts = [f"VLOOKUP(A{r},D1:F1000,2,0)" for r in range(1, 5001)] + ["SUM(A1:A9)"]
+    cost = excel_registry.cells_read(excel_registry.formulas_of(texts), ["VLOOKUP", "SUM"],
+                                     budget=10_000)
+    assert cost["VLOOKUP"] > 10_000 and cost["SUM"] == 9   # VLOOKUP counted no further
+    assert excel_registry.cells_read(excel_registry.formulas_of(["SUM(A1:A9)"]), ["VLOOKUP"],
+                                     budget=1) == {}
+
+
+def test_lookup_gate_counts_shared_followers() -> None:
+    """A shared MATCH over 20,000 cells reading 3,000 rows each keeps formualizer's MATCH."""
+    from xlmodel.engine import excel_functions
+
+    text = "MATCH(B1,$D$1:$D$3000,0)"
+    assert excel_functions.lookups_to_override(_shared(text, 5)) == {"MATCH"}
+    assert excel_functions.lookups_to_override(_shared(text, 20_000)) == set()
+
+
+def test_engineering_gate_counts_shared_followers() -> None:
+    from xlmodel.engine import excel_engineering
+
+    assert excel_engineering.gated(_shared("POWER(B1,2)", 10)) == {"POWER"}
+    assert excel_engineering.gated(_shared("POWER(B1,2)", 20_000)) == set()
+
+
+def test_the_scan_lives_in_its_scope_and_thread_only() -> None:
+    """called() is answered from one scan inside scanning(); outside it nothing is kept, and
+    another thread never reads this thread's workbook."""
+    import threading
+
+    formulas = excel_registry.formulas_of(["SUM(A1)", "SUM(A2)"])
+    seen: list[object] = []
+    with excel_registry.scanning(formulas):
+        assert excel_registry.called(formulas) is excel_registry.called(formulas)
+        thread = threading.Thread(target=lambda: seen.append(excel_registry._SCOPE.formulas))
+        thread.start()
+        thread.join()
+    assert seen == [None]
+    assert excel_registry._SCOPE.formulas is None and excel_registry._SCOPE.scan is None
+    assert dict(excel_registry.called(formulas)) == {"SUM": 2}
+
+
+def test_typed_text_decided_once_per_form() -> None:
+    """A formula with a text that is no aggregate's argument is tokenized once per form (its
+    digits written 0); a form that types text into an aggregate is wrapped every time."""
+    from xlmodel.engine.excel_aggregates import _NO_TYPED_TEXT, wrap_typed_text
+
+    assert wrap_typed_text('IF(SUM(A2:C2)=0,"",A2/SUM(A2:C2))') == 'IF(SUM(A2:C2)=0,"",A2/SUM(A2:C2))'
+    assert 'IF(SUM(A0:C0)=0,"",A0/SUM(A0:C0))' in _NO_TYPED_TEXT
+    assert wrap_typed_text('IF(SUM(A7:C7)=0,"",1)') == 'IF(SUM(A7:C7)=0,"",1)'
+    for r in (2, 3):
+        assert wrap_typed_text(f'SUM(A{r},"x")') == f'SUM(A{r},_XLMODEL_AGGR_NUMBER("x"))'

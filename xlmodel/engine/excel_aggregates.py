@@ -61,6 +61,14 @@ _TYPED_HELPER = {**{n: f"{PREFIX}NUMBER" for n in NUMBER_AGGREGATES},
 _NAMES_RE = "|".join(re.escape(n) for n in sorted(_TYPED_HELPER, key=len, reverse=True))
 #: A call of one of the aggregates with a quote after it (cheap test before tokenizing).
 _TYPED_CALL = re.compile(rf"(?<![\w.])(?:_xlfn\.)?(?:{_NAMES_RE})\(.*\"", re.IGNORECASE | re.DOTALL)
+#: A text literal that may be a whole argument: after ``(`` or ``,``, before ``,`` or ``)``.
+_WHOLE_TEXT = re.compile(r'[(,]\s*"(?:[^"]|"")*"\s*[,)]')
+_DIGIT_RUN = re.compile(r"\d+")
+#: Formula forms (digit runs written ``0``) known to type no text into an aggregate: whether a
+#: text is a whole argument of an aggregate does not depend on the digits, so ``IF(SUM(A2:C2)
+#: =0,"",…)`` down 20,000 rows is tokenized once.  Bounded (cleared when full).
+_NO_TYPED_TEXT: dict[str, bool] = {}
+_NO_TYPED_TEXT_MAX = 4_096
 
 
 def _tokens(formula: str) -> list[Any] | None:
@@ -85,12 +93,29 @@ def wrap_typed_text(formula: str) -> str:
     >>> wrap_typed_text('COUNT(A1,"26/08",LEN("x"))'), wrap_typed_text('COUNTA(A1,"x")')
     ('COUNT(A1,_XLMODEL_AGGR_COUNTED("26/08"),LEN("x"))', 'COUNTA(A1,"x")')
     """
-    if '"' not in formula or not _TYPED_CALL.search(formula):
+    if '"' not in formula or not _TYPED_CALL.search(formula) or not _WHOLE_TEXT.search(formula):
+        return formula
+    form = _DIGIT_RUN.sub("0", formula)
+    if form in _NO_TYPED_TEXT:
         return formula
     tokens = _tokens(formula)
     if tokens is None:
         return formula
-    wraps: list[tuple[int, int, str]] = []   # (start, end, helper) in ``formula``
+    wraps = _typed_texts(tokens)
+    if not wraps:
+        if len(_NO_TYPED_TEXT) >= _NO_TYPED_TEXT_MAX:
+            _NO_TYPED_TEXT.clear()
+        _NO_TYPED_TEXT[form] = True
+        return formula
+    raw = formula.encode("utf-8")   # the tokenizer's offsets count UTF-8 bytes
+    for start, end, helper in sorted(wraps, reverse=True):
+        raw = raw[:start] + f"{helper}(".encode() + raw[start:end] + b")" + raw[end:]
+    return raw.decode("utf-8")
+
+
+def _typed_texts(tokens: list[Any]) -> list[tuple[int, int, str]]:
+    """(start, end, helper) of each text token that is a whole argument of an aggregate."""
+    wraps: list[tuple[int, int, str]] = []   # (start, end, helper) in the formula
     stack: list[str | None] = []            # per open call/paren/array: the helper of its args
     for i, tok in enumerate(tokens):
         kind, sub = str(tok.token_type), str(tok.subtype)
@@ -109,10 +134,7 @@ def wrap_typed_text(formula: str) -> str:
                                                and str(after.subtype).endswith("Close")))
             if whole:
                 wraps.append((tok.start - 1, tok.end - 1, stack[-1]))
-    raw = formula.encode("utf-8")   # the tokenizer's offsets count UTF-8 bytes
-    for start, end, helper in sorted(wraps, reverse=True):
-        raw = raw[:start] + f"{helper}(".encode() + raw[start:end] + b")" + raw[end:]
-    return raw.decode("utf-8")
+    return wraps
 
 
 def typed_number(v: Any, date1904: bool = False) -> Any:
@@ -511,8 +533,6 @@ CONDITIONAL = {"SUMIF": ("SUM", True), "AVERAGEIF": ("AVERAGE", True), "COUNTIF"
                "SUMIFS": ("SUM", False), "AVERAGEIFS": ("AVERAGE", False),
                "COUNTIFS": ("COUNT", False), "MAXIFS": ("MAX", False), "MINIFS": ("MIN", False)}
 
-_CONDITIONAL_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?(SUMIFS?|AVERAGEIFS?|COUNTIFS?|MAXIFS|MINIFS)\(",
-                               re.IGNORECASE)
 _A1_RANGE = re.compile(r"^(?:(?:'(?:[^']|'')+'|[\w.]+)!)?\$?([A-Z]{1,3})\$?(\d+)"
                        r"(?::\$?([A-Z]{1,3})\$?(\d+))?$")
 
@@ -565,60 +585,24 @@ def sum_range_fits(formula: str) -> bool:
 
 def conditionals_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
     """The conditional aggregates (:data:`CONDITIONAL`) to override in a workbook: those whose
-    calls read at most ``excel_functions.LOOKUP_CELL_BUDGET`` cells together (a shared
-    formula's followers counted with their master's text), SUMIF and AVERAGEIF only where every
-    sum range fits (:func:`sum_range_fits`).  A larger workbook keeps formualizer's native ones.
+    calls read at most ``excel_functions.LOOKUP_CELL_BUDGET`` cells together
+    (``excel_registry.cells_read``: a shared formula's followers counted with their master's
+    text), SUMIF and AVERAGEIF only where every sum range fits (:func:`sum_range_fits`).  A
+    larger workbook keeps formualizer's native ones.
 
     >>> class F:
     ...     f_type, text, si, shared_master = None, "SUMIF(A1:A9,\\"<=TRUE\\",B1:B9)", None, False
     >>> sorted(conditionals_to_override({"S": [F()] * 10})), conditionals_to_override({"S": [F()] * 3000})
     (['SUMIF'], set())
     """
-    from xlmodel.engine.excel_functions import LOOKUP_CELL_BUDGET, _cells_read
-    from xlmodel.engine.excel_registry import called
+    from xlmodel.engine.excel_functions import LOOKUP_CELL_BUDGET
+    from xlmodel.engine.excel_registry import cells_read, texts_calling
 
-    present = set(CONDITIONAL) & set(called(formulas))   # one scan per workbook, shared
-    if not present:
-        return set()
-    masters: dict[tuple[str, Any], str] = {}
-    for sheet, cells in formulas.items():
-        for fc in cells:
-            if getattr(fc, "shared_master", False) and fc.text:
-                masters[(sheet, fc.si)] = fc.text
-    cost: dict[str, int] = {}
-    seen: dict[str, tuple[set[str], int]] = {}
-    over: set[str] = set()
-    for sheet, cells in formulas.items():
-        for fc in cells:
-            text = fc.text or masters.get((sheet, getattr(fc, "si", None)), "")
-            found = seen.get(text)
-            if found is None:
-                found = _calls(text, seen, _cells_read, over)
-            for name in found[0]:
-                n = cost[name] = cost.get(name, 0) + found[1]
-                if n > LOOKUP_CELL_BUDGET:
-                    over.add(name)   # counted no further
-            if len(over) == len(present):
-                return set()         # every function called is over the budget: a large workbook
+    cost = cells_read(formulas, CONDITIONAL, budget=LOOKUP_CELL_BUDGET)   # {} if none is called
     within = {name for name, n in cost.items() if n <= LOOKUP_CELL_BUDGET}
     unfit = {name for name in within & {"SUMIF", "AVERAGEIF"}
-             if not all(sum_range_fits(t) for t, (names, _) in seen.items() if name in names)}
+             if not all(sum_range_fits(t) for t in texts_calling(formulas, name))}
     return within - unfit
-
-
-_NONE: tuple[set[str], int] = (set(), 0)
-
-
-def _calls(text: str, seen: dict[str, tuple[set[str], int]], cells_read: Any,
-           over: set[str]) -> tuple[set[str], int]:
-    """The conditional aggregates ``text`` calls and the cells its ranges cover (remembered;
-    not counted when every one of them is ``over`` the budget already)."""
-    names = {m.group(1).upper() for m in _CONDITIONAL_CALL.finditer(text)} if "IF" in text else None
-    if not names:
-        seen[text] = _NONE
-        return _NONE
-    seen[text] = found = (names, cells_read(text) if names - over else 0)
-    return found
 
 
 # --------------------------------------------------------------------------- SUMPRODUCT ----
@@ -763,7 +747,10 @@ def write_intersections(formula: str) -> str:
     return out.decode("utf-8")
 
 
-INTERSECTIONS = Rewrite("the intersection operator", re.compile(rb"[A-Za-z]\$?\d+ +[($A-Za-z']"),
+#: (The sheet-part trigger: a digit, spaces, then a reference or a parenthesis; the letter
+#: before the digit is left to :func:`write_intersections`' own test, so the scan of a sheet
+#: part does not start at every letter.)
+INTERSECTIONS = Rewrite("the intersection operator", re.compile(rb"\d +[($A-Za-z']"),
                         write_intersections)
 
 REWRITES: tuple[Rewrite, ...] = (LITERAL_TEXT, SUMPRODUCT_SIZES, INTERSECTIONS)

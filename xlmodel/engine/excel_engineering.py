@@ -34,7 +34,7 @@ import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
-from xlmodel.engine import excel_lifting
+from xlmodel.engine import excel_lifting, excel_registry
 from xlmodel.engine.excel_coerce import ExcelError, elementwise, error, number, passed_on, strict_number
 from xlmodel.engine.excel_registry import Rewrite
 
@@ -937,13 +937,13 @@ def functions() -> dict[str, tuple[Callable[..., Any], int, int | None]]:
 
 
 #: Overrides of built-ins a model may call often (FLOOR, POWER): registered only in a workbook
-#: whose formula texts call them at most this many times each (a Python callback costs about a
-#: microsecond a call and argument, so at most ~0.03 s); above it formualizer's own built-in
-#: computes them (it differs from Excel only for FLOOR of two negatives and POWER of 0).
+#: where at most this many formula cells call each (excel_registry.called: a shared formula
+#: counts every cell it fills; a Python callback costs about a microsecond a call and
+#: argument, so at most ~0.03 s); above it formualizer's own built-in computes them (it
+#: differs from Excel only for FLOOR of two negatives and POWER of 0).
 GATED_BUDGET = 10_000
 _GATED: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "FLOOR": (floor, 2, 2), "POWER": (power, 2, 2)}
-_GATED_CALL = re.compile(r"(?<![\w.])(?:_xlfn\.)?(FLOOR|POWER)\s*\(", re.IGNORECASE)
 
 
 def gated(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
@@ -953,15 +953,12 @@ def gated(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
     >>> cell = FormulaCell(1, 1, None, None, False, "POWER(A1,2)+FLOOR.MATH(B1)", None, 0, 0, 0, "", True)
     >>> sorted(gated({"S": [cell]})), sorted(gated({"S": [cell] * (GATED_BUDGET + 1)}))
     (['POWER'], [])
+    >>> shared = FormulaCell(1, 1, "shared", f"A1:A{GATED_BUDGET + 1}", True, "POWER(B1,2)", "0")
+    >>> sorted(gated({"S": [shared]}))   # one master filling 10,001 cells
+    []
     """
-    whole = "\n".join(["\n".join([fc.text or "" for fc in cells]) for cells in formulas.values()])
-    if not any(word in whole for word in ("FLOOR", "POWER", "floor", "power")):   # fast scans first
-        return set()
-    counts: dict[str, int] = {}
-    for m in _GATED_CALL.finditer(whole):
-        name = m.group(1).upper()
-        counts[name] = counts.get(name, 0) + 1
-    return {name for name, n in counts.items() if n <= GATED_BUDGET}
+    counts = excel_registry.called(formulas)
+    return {name for name in _GATED if 0 < counts.get(name, 0) <= GATED_BUDGET}
 
 
 def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool = False) -> None:

@@ -17,14 +17,12 @@ element by element (Excel's array lifting) and returns a list of rows.
 from __future__ import annotations
 
 import math
-import re
 from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from xlmodel.engine import excel_dates, excel_lifting, excel_more, excel_registry, excel_text
 from xlmodel.engine.excel_finance import vdb  # moved there (the financial family); name kept
 from xlmodel.engine.excel_units import UNITS
-from xlmodel.ooxml.addresses import col_number
 
 
 class _Err(Exception):
@@ -422,40 +420,19 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]] | None = None, *,
 #: calls together stays under about 0.06 s (measured: 330 VLOOKUPs over 3,000 cells each 1.36 s with
 #: the overrides, 0.13 s native).
 LOOKUP_CELL_BUDGET = 50_000
-_RANGE = re.compile(r"\$?([A-Z]{1,3})\$?(\d+)\s*:\s*\$?([A-Z]{1,3})\$?(\d+)|"
-                    r"(?<![\w.])\$?([A-Z]{1,3})\s*:\s*\$?([A-Z]{1,3})(?![\w(])|"
-                    r"(?<![\w.$])\$?(\d+)\s*:\s*\$?(\d+)(?![\w.])")
-
-
-_QUOTED = re.compile(r'"(?:[^"]|"")*"|\'(?:[^\']|\'\')*\'!')
-_NAME = re.compile(r"(?<![\w.$!:])([A-Z_\\][\w.]*)(?![\w.]*\s*[(!])")
-_CELL = re.compile(r"\$?[A-Z]{1,3}\$?\d+|[A-Z]{1,3}|_XLFN|_XLWS")
 
 
 def _cells_read(text: str) -> int:
-    """The cells the A1 ranges of a formula text cover (a whole column or row: 1,048,576 or
-    16,384; a defined name or a table reference counts as the whole budget)."""
-    text = _QUOTED.sub('""', text)
-    if any(not _CELL.fullmatch(name) and name not in ("TRUE", "FALSE")
-           for name in _NAME.findall(text)):
-        return LOOKUP_CELL_BUDGET + 1   # a defined name or table: its size is not in the text
-    n = 0
-    for m in _RANGE.finditer(text):
-        if m.group(1):
-            rows = abs(int(m.group(4)) - int(m.group(2))) + 1
-            cols = abs(col_number(m.group(3)) - col_number(m.group(1))) + 1
-            n += rows * cols
-        elif m.group(5):
-            n += 1_048_576 * (abs(col_number(m.group(6)) - col_number(m.group(5))) + 1)
-        else:
-            n += 16_384 * (abs(int(m.group(8)) - int(m.group(7))) + 1)
-    return n
+    """The cells the A1 ranges of a formula text cover (excel_registry.range_cells; a defined
+    name or a table reference counts as the whole budget and one more)."""
+    return min(excel_registry.range_cells(text), LOOKUP_CELL_BUDGET + 1)
 
 
 def lookups_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
     """The overrides of excel_more.LOOKUPS and excel_more.RANGE_READERS (functions reading
     ranges) whose calls in the workbook read at most :data:`LOOKUP_CELL_BUDGET` cells together
-    (counted from the formula texts: every range of a formula calling the function).
+    (excel_registry.cells_read: every range of a formula calling the function, times the cells
+    the formula fills, a shared formula's followers included).
 
     >>> class F:
     ...     f_type, text = "normal", "VLOOKUP(A1,Data!A1:C100,2,FALSE)"
@@ -464,24 +441,8 @@ def lookups_to_override(formulas: Mapping[str, Iterable[Any]]) -> set[str]:
     >>> sorted(lookups_to_override({"S": [F()] * 400}))
     []
     """
-    texts = [t for cells in formulas.values() for fc in cells if (t := getattr(fc, "text", None))]
-    whole = "\n".join(texts)   # (files store function names in capitals)
-    if not any(word in whole for word in _WORDS):   # a few scans in C: most workbooks stop here
-        return set()
-    cost: dict[str, int] = {}
-    for text in texts:
-        text = text.upper()
-        if not any(word in text for word in _WORDS):
-            continue
-        names = {m.group(1).upper() for m in _LOOKUP_CALL.finditer(text)}
-        if names:
-            n = _cells_read(text)
-            for name in names:
-                cost[name] = cost.get(name, 0) + n
+    cost = excel_registry.cells_read(formulas, _BUDGETED, budget=LOOKUP_CELL_BUDGET)
     return {name for name, n in cost.items() if n <= LOOKUP_CELL_BUDGET}
 
 
 _BUDGETED = {**excel_more.LOOKUPS, **excel_more.RANGE_READERS}
-_WORDS = ("LOOKUP", "MATCH", "PERCENTILE", "QUARTILE", "GCD", "LCM", "LARGE", "SMALL", "RANK")
-_NAMES_RE = "|".join(re.escape(n) for n in sorted(_BUDGETED, key=len, reverse=True))
-_LOOKUP_CALL = re.compile(rf"(?<![\w.])(?:_XLFN\.)?({_NAMES_RE})\s*\(")

@@ -27,7 +27,7 @@ from collections.abc import Callable, Iterable, Mapping
 from operator import attrgetter
 from typing import Any
 
-from xlmodel.engine import excel_coerce, excel_lifting
+from xlmodel.engine import excel_coerce, excel_lifting, excel_registry
 from xlmodel.engine.excel_registry import Rewrite
 from xlmodel.ooxml.addresses import col_letters, col_number
 
@@ -813,25 +813,15 @@ BUDGETED: dict[str, tuple[Callable[..., Any], int, int | None]] = {
     "FILTER": (filter_, 2, 3), "SORT": (sort, 1, 4), "SORTBY": (sortby, 2, None),
     "UNIQUE": (unique, 1, 3),
 }
-_ETA_NAME = re.compile(r"_XLETA\.[\w.]+")
-_ERROR_LITERAL = re.compile(r"#(?:NULL!|DIV/0!|VALUE!|REF!|NAME\?|NUM!|N/A|CALC!|SPILL!)")
-
-
 def _budget_ok(name: str, texts: list[str]) -> bool:
-    """Do the formulas calling ``name`` read at most excel_functions.LOOKUP_CELL_BUDGET cells?"""
+    """Do the formulas calling ``name`` read at most excel_functions.LOOKUP_CELL_BUDGET cells?
+    (``texts``: one formula cell each; :func:`register` asks excel_registry.cells_read of the
+    workbook's cells, a shared formula's followers included.)"""
     from xlmodel.engine import excel_functions
 
-    call = re.compile(rf"(?<![\w]){name}\(")
-    cost = 0
-    for t in texts:
-        u = t.upper()
-        if call.search(u):
-            u = _ERROR_LITERAL.sub("0", u.replace("_XLFN.", "").replace("_XLWS.", ""))
-            u = _ETA_NAME.sub('""', u)   # an eta lambda (_xleta.SUM) reads no cells
-            cost += excel_functions._cells_read(u)   # (an error literal is no defined name)
-            if cost > excel_functions.LOOKUP_CELL_BUDGET:
-                return False
-    return True
+    budget = excel_functions.LOOKUP_CELL_BUDGET
+    cost = excel_registry.cells_read(excel_registry.formulas_of(texts), [name], budget=budget)
+    return cost.get(name, 0) <= budget
 
 
 # ---------------------------------------------------------------------------------- GROUPBY ----
@@ -1413,10 +1403,11 @@ def _index_rewrites(text: str) -> str:
 REWRITES = (*REWRITES[:-1], Rewrite("INDEX's forms", re.compile(rb"INDEX\("), _index_rewrites))
 
 
-def index_override_ok(texts: list[str]) -> bool:
-    """May INDEX be overridden for a workbook with these formula texts?  Every formula that
-    calls INDEX is one whole INDEX call holding no other INDEX, and together the calls read at
-    most excel_functions.LOOKUP_CELL_BUDGET cells.
+def index_override_ok(formulas: Mapping[str, Iterable[Any]] | Iterable[str]) -> bool:
+    """May INDEX be overridden for a workbook with these formulas (cells by sheet, or formula
+    texts, one cell each)?  Every formula that calls INDEX is one whole INDEX call holding no
+    other INDEX, and together the calls read at most excel_functions.LOOKUP_CELL_BUDGET cells
+    (excel_registry.cells_read: a shared formula's followers count as many cells as its master).
 
     >>> index_override_ok(["INDEX(A1:C3,2,1)", "SUM(B1:B9)"]), index_override_ok(["INDEX(A:A,2)"])
     (True, False)
@@ -1427,9 +1418,18 @@ def index_override_ok(texts: list[str]) -> bool:
     """
     from xlmodel.engine import excel_functions
 
-    cost = 0
-    for t in texts:
+    if not isinstance(formulas, Mapping):
+        formulas = excel_registry.formulas_of(formulas)
+    budget = excel_functions.LOOKUP_CELL_BUDGET
+    if excel_registry.cells_read(formulas, ["INDEX"], budget=budget).get("INDEX", 0) > budget:
+        return False
+    forms: set[str] = set()   # the form is one whole INDEX call whatever the digits' values
+    for t in excel_registry.texts_calling(formulas, "INDEX"):   # each distinct text once
         t = t.removeprefix("=").strip()
+        form = _DIGIT_RUN.sub("0", t)
+        if form in forms:
+            continue
+        forms.add(form)
         calls = _INDEX_WORD.findall(t)
         if not calls:
             continue
@@ -1438,10 +1438,10 @@ def index_override_ok(texts: list[str]) -> bool:
         first = t[len("INDEX("):_arguments(t, len("INDEX"), len(t))[0][1]]
         if not _DATA_ARG.fullmatch(first.strip()):
             return False   # an expression: formualizer gives a callback its first value only
-        cost += excel_functions._cells_read(t.upper())
-        if cost > excel_functions.LOOKUP_CELL_BUDGET:
-            return False
     return True
+
+
+_DIGIT_RUN = re.compile(r"\d+")
 
 
 _INDEX_OF_ROWS = re.compile(r"INDEX\(\s*(?:ROW|COLUMN)\(")
@@ -1507,12 +1507,16 @@ def register(wb: Any, formulas: Mapping[str, Iterable[Any]], *, date1904: bool =
         return
     whole = "\n".join(texts).upper()
     chosen = {name: spec for name, spec in ARRAY_FUNCTIONS.items() if f"{name}(" in whole}
-    if "INDEX(" in whole and index_override_ok(texts):
+    if "INDEX(" in whole and index_override_ok(formulas):
         chosen["INDEX"] = (index, 1, 4)
     if "INDEX((" in whole.replace(" ", ""):
         wb.register_function("_XLMODEL.AREA", _area, min_args=2, max_args=None)
-    chosen.update({name: spec for name, spec in BUDGETED.items()
-                   if f"{name}(" in whole and _budget_ok(name, texts)})
+    if any(f"{name}(" in whole for name in BUDGETED):
+        from xlmodel.engine.excel_functions import LOOKUP_CELL_BUDGET as budget
+
+        cost = excel_registry.cells_read(formulas, BUDGETED, budget=budget)   # followers too
+        chosen.update({name: spec for name, spec in BUDGETED.items()
+                       if f"{name}(" in whole and cost.get(name, 0) <= budget})
     if "INDEX(" in whole and any(_INDEX_OF_ROWS.search(t) for t in texts):
         _index_of_row_column(wb, formulas)
     for name, (fn, lo, hi) in chosen.items():

@@ -526,9 +526,10 @@ def compute(pkg: Package, ps: ParameterSet, functions: Functions, *,
                    date1904=pkg.date1904)
         failures = Failures([ref.name for ref in sheets])
         guarded = excel_registry.GuardedWorkbook(wb)  # a callback's bug keeps the cells (keep.py)
-        excel_functions.register(guarded, out.formulas, date1904=pkg.date1904,
-                                 charset=excel_functions.charset(pkg))
-        excel_registry.register(guarded, out.formulas, date1904=pkg.date1904)  # Excel-exact families
+        with excel_registry.scanning(out.formulas):   # the formulas scanned once, then dropped
+            excel_functions.register(guarded, out.formulas, date1904=pkg.date1904,
+                                     charset=excel_functions.charset(pkg))
+            excel_registry.register(guarded, out.formulas, date1904=pkg.date1904)  # the families
         excel_tables.register(guarded, pkg, out.formulas)  # omitted names, table references written out
         excel_missing.register(guarded)  # BAHTTEXT, PERCENTOF: functions formualizer lacks
         _register(wb, table, failures)
