@@ -21,24 +21,14 @@ from collections.abc import Callable, Iterable, Mapping
 from typing import Any
 
 from xlmodel.engine import excel_dates, excel_lifting, excel_more, excel_registry, excel_text
+from xlmodel.engine.excel_coerce import ExcelError, error, is_error
 from xlmodel.engine.excel_finance import vdb  # moved there (the financial family); name kept
 from xlmodel.engine.excel_units import UNITS
 
-
-class _Err(Exception):
-    """An Excel error to return (kind as formualizer names it: Num, Na, Value, Div)."""
-
-    def __init__(self, kind: str) -> None:
-        super().__init__(kind)
-        self.kind = kind
-
-
-def _error(kind: str) -> dict[str, str]:
-    return {"type": "Error", "kind": kind}
-
-
-def _is_error(v: Any) -> bool:
-    return isinstance(v, dict) and v.get("type") == "Error"
+# One error type and error value for every Excel function xlmodel registers (excel_coerce).
+_Err = ExcelError
+_error = error
+_is_error = is_error
 
 
 def _number(v: Any) -> float:
