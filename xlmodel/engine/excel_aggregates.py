@@ -751,6 +751,6 @@ def write_intersections(formula: str) -> str:
 #: before the digit is left to :func:`write_intersections`' own test, so the scan of a sheet
 #: part does not start at every letter.)
 INTERSECTIONS = Rewrite("the intersection operator", re.compile(rb"\d +[($A-Za-z']"),
-                        write_intersections)
+                        write_intersections, needles=(b" ",))   # (triggers see formula text only)
 
 REWRITES: tuple[Rewrite, ...] = (LITERAL_TEXT, SUMPRODUCT_SIZES, INTERSECTIONS)

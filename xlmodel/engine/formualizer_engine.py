@@ -379,7 +379,8 @@ def _engine_copy(pkg: Package, out: Computed, calling: set[str], names: set[str]
                              if (r, c) not in here)
         out.cleared[ref.name] = clear
         data = copy.get(ref.part)
-        exact = excel_registry.sheet_rewrite(data)  # Excel-exactness rewrites (engine copy only)
+        exact = excel_registry.sheet_rewrite(  # Excel-exactness rewrites (engine copy only)
+            data, [fc.text for fc in cells if fc.text])
         if ref.name in calling:
             data = rewrite_formulas(data, lambda text, i=index, x=exact: _engine_formula(
                 x(text) if x else text, i, out.calls, names))
