@@ -634,6 +634,20 @@ def _truth(v: Any) -> bool:
     return excel_coerce.logical(v)
 
 
+
+def _kept_rows(filter_array: Any, n: int, wrong_size: str) -> list[bool]:
+    """GROUPBY/PIVOTBY's ``filter_array``: which of the ``n`` rows take part (a header row of
+    text is kept).  A filter of another size is ``wrong_size`` (GROUPBY: #VALUE!, Excel's
+    answer; PIVOTBY: not done, #N/IMPL!); an error or text below the first row is not done."""
+    if filter_array is _ABSENT or filter_array is True:
+        return [True] * n
+    flags = _rows(filter_array)
+    if len(flags) != n or len(flags[0]) != 1:
+        raise excel_coerce.ExcelError(wrong_size)
+    if any(excel_coerce.is_error(r[0]) or isinstance(r[0], str) for r in flags[1:]):
+        raise excel_coerce.ExcelError("NImpl")
+    return [isinstance(r[0], str) or _truth(r[0]) for r in flags]
+
 def _vector(g: list[list[Any]], rows: int, cols: int) -> tuple[bool, list[Any]]:
     """(picks rows?, values) of an include/by array for an array of ``rows`` × ``cols``."""
     if len(g) == 1 and len(g[0]) == 1:
@@ -907,14 +921,7 @@ def groupby(row_fields: Any, values: Any, function: Any, field_headers: Any = _A
         n_fields, n_values = len(keys[0]), len(vals[0])
         if not 1 <= abs(order) <= n_fields + n_values or headers not in (-1, 0, 1, 2, 3):
             raise excel_coerce.ExcelError("Value")
-        keep = [True] * len(keys)
-        if filter_array is not _ABSENT and filter_array is not True:
-            flags = _rows(filter_array)
-            if len(flags) != len(keys) or len(flags[0]) != 1:
-                raise excel_coerce.ExcelError("Value")
-            if any(excel_coerce.is_error(r[0]) or isinstance(r[0], str) for r in flags[1:]):
-                raise excel_coerce.ExcelError("NImpl")
-            keep = [isinstance(r[0], str) or _truth(r[0]) for r in flags]
+        keep = _kept_rows(filter_array, len(keys), "Value")
         header = headers in (1, 3) or (headers == -1 and _has_header(vals))
         if headers == 2 or order != 1 or depth < 0 or (relation and depth > 1) or relation not in (0, 1):
             raise excel_coerce.ExcelError("NImpl")
@@ -1080,14 +1087,7 @@ def pivotby(row_fields: Any, col_fields: Any, values: Any, function: Any, field_
         if (headers not in (-1, 0, 1) or row_total not in (-1, 0, 1) or col_total not in (-1, 0, 1)
                 or relative not in range(5)):
             raise excel_coerce.ExcelError("NImpl")
-        keep = [True] * len(rk)
-        if filter_array is not _ABSENT and filter_array is not True:
-            flags = _rows(filter_array)
-            if len(flags) != len(rk) or len(flags[0]) != 1:
-                raise excel_coerce.ExcelError("NImpl")
-            if any(excel_coerce.is_error(r[0]) or isinstance(r[0], str) for r in flags[1:]):
-                raise excel_coerce.ExcelError("NImpl")
-            keep = [isinstance(r[0], str) or _truth(r[0]) for r in flags]
+        keep = _kept_rows(filter_array, len(rk), "NImpl")
         header = headers == 1 or (headers == -1 and _has_header(vals))
         start = 1 if header else 0
         data = [(rk[i][0], tuple(ck[i]), vals[i][0]) for i in range(start, len(rk)) if keep[i]]
