@@ -634,7 +634,6 @@ def _truth(v: Any) -> bool:
     return excel_coerce.logical(v)
 
 
-
 def _kept_rows(filter_array: Any, n: int, wrong_size: str) -> list[bool]:
     """GROUPBY/PIVOTBY's ``filter_array``: which of the ``n`` rows take part (a header row of
     text is kept).  A filter of another size is ``wrong_size`` (GROUPBY: #VALUE!, Excel's
