@@ -23,7 +23,7 @@ from __future__ import annotations
 import contextlib
 import math
 import re
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from operator import attrgetter
 from typing import Any
 
@@ -581,6 +581,17 @@ _OMITTED_CALL = re.compile(r'"(?:[^"]|"")*"|(?<![\w.])((?:_xlfn\.)?(?:_xlws\.)?(
                            r'WRAPCOLS|TRIMRANGE|ADDRESS))\(', re.IGNORECASE)
 
 
+
+def _calls(pattern: re.Pattern[str], text: str) -> Iterator[tuple[re.Match[str], int, list[tuple[int, int]]]]:
+    """Each call ``pattern`` finds outside strings (its group 1 is None for a quoted piece),
+    with the end of its closing parenthesis and its arguments' spans (:func:`_arguments`)."""
+    for m in pattern.finditer(text):
+        if m.group(1) is None:
+            continue
+        end = _call_end(text, m.end() - 1)
+        if end is not None:
+            yield m, end, _arguments(text, m.end() - 1, end)
+
 def fill_omitted(text: str) -> str:
     """``text`` with the omitted arguments of :data:`OMITTED` written as their defaults.
 
@@ -592,13 +603,7 @@ def fill_omitted(text: str) -> str:
     if ",," not in text.replace(" ", "") and ",)" not in text.replace(" ", ""):
         return text   # nothing omitted (the common case, tested first)
     edits = []
-    for m in _OMITTED_CALL.finditer(text):
-        if m.group(1) is None:
-            continue
-        end = _call_end(text, m.end() - 1)
-        if end is None:
-            continue
-        spans = _arguments(text, m.end() - 1, end)
+    for m, _end, spans in _calls(_OMITTED_CALL, text):
         for k, fill in OMITTED[m.group(2).upper()].items():
             if k < len(spans) and not text[spans[k][0]:spans[k][1]].strip():
                 edits.append((spans[k], fill))
@@ -976,13 +981,7 @@ def eta_names(text: str) -> str:
     if "GROUPBY(" not in text and "PIVOTBY(" not in text:
         return text
     edits = []
-    for m in _ETA_CALL.finditer(text):
-        if m.group(1) is None:
-            continue
-        end = _call_end(text, m.end() - 1)
-        if end is None:
-            continue
-        spans = _arguments(text, m.end() - 1, end)
+    for m, _end, spans in _calls(_ETA_CALL, text):
         fills = _GROUP_OMITTED.get(m.group(2).upper(), {})
         for k, (a, b) in enumerate(spans):
             arg = text[a:b]
@@ -1301,13 +1300,7 @@ def index_row_form(text: str) -> str:
     if "INDEX(" not in text:
         return text
     edits = []
-    for m in _INDEX_CALL.finditer(text):
-        if m.group(1) is None:
-            continue
-        end = _call_end(text, m.end() - 1)
-        if end is None:
-            continue
-        spans = _arguments(text, m.end() - 1, end)
+    for m, end, spans in _calls(_INDEX_CALL, text):
         if len(spans) != 2:
             continue
         first, second = (text[a:b].strip() for a, b in spans)
@@ -1375,13 +1368,7 @@ def index_union(text: str) -> str:
     if "INDEX((" not in text.replace(" ", ""):
         return text
     edits = []
-    for m in _INDEX_CALL.finditer(text):
-        if m.group(1) is None:
-            continue
-        end = _call_end(text, m.end() - 1)
-        if end is None:
-            continue
-        spans = _arguments(text, m.end() - 1, end)
+    for m, end, spans in _calls(_INDEX_CALL, text):
         union = _UNION_ARG.fullmatch(text[spans[0][0]:spans[0][1]].strip())
         if union is None or len(spans) > 4:
             continue
